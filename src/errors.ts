@@ -1,0 +1,85 @@
+/**
+ * One small error hierarchy for the whole bot. Stages throw these; the edges
+ * (bot.catch, the CLI) turn them into a short message for the person.
+ * Every library error is mapped to one of these at the adapter that met it.
+ */
+
+export const ErrorCode = {
+  // configuration
+  Config: "CONFIG",
+  // fetching a link
+  BadUrl: "BAD_URL",
+  Refused: "FETCH_REFUSED",
+  Unreachable: "FETCH_UNREACHABLE",
+  Timeout: "FETCH_TIMEOUT",
+  HttpStatus: "FETCH_HTTP_STATUS",
+  TooLarge: "FETCH_TOO_LARGE",
+  TooManyRedirects: "FETCH_TOO_MANY_REDIRECTS",
+  NotHtml: "FETCH_NOT_HTML",
+  // input the person sent
+  UnsupportedFile: "UNSUPPORTED_FILE",
+  FileTooLarge: "FILE_TOO_LARGE",
+  // cleaning
+  NotAnArticle: "NOT_AN_ARTICLE",
+  // language model
+  LlmUnavailable: "LLM_UNAVAILABLE",
+  LlmBadOutput: "LLM_BAD_OUTPUT",
+  PromptVariable: "PROMPT_VARIABLE",
+  // bot
+  RateLimited: "RATE_LIMITED",
+  Forbidden: "FORBIDDEN",
+  // feeds and digests
+  FeedNotFound: "FEED_NOT_FOUND",
+  // question answering
+  NoArticle: "NO_ARTICLE",
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Base error: a string code, a message that says what failed and where, and an optional cause. */
+export class JianbaoError extends Error {
+  override name = "JianbaoError";
+  readonly code: ErrorCode;
+  /** Extra facts for the person's message (e.g. `{ status: 404 }`, `{ contentType: "application/pdf" }`). */
+  readonly details: Readonly<Record<string, string | number>>;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; details?: Record<string, string | number> } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = options.details ?? {};
+  }
+}
+
+/** A problem with a fetched URL (refused address, timeout, HTTP status, size, content type). */
+export class FetchError extends JianbaoError {
+  override name = "FetchError";
+}
+
+/** The page or text holds no article we can stand behind (app shell, paywall teaser, list page…). */
+export class NotAnArticleError extends JianbaoError {
+  override name = "NotAnArticleError";
+  constructor(message: string, options: { cause?: unknown; details?: Record<string, string | number> } = {}) {
+    super(ErrorCode.NotAnArticle, message, options);
+  }
+}
+
+/** The language model failed or answered with something unusable. */
+export class LlmError extends JianbaoError {
+  override name = "LlmError";
+}
+
+/** Bad or missing configuration; thrown once at start-up. */
+export class ConfigError extends JianbaoError {
+  override name = "ConfigError";
+  constructor(message: string) {
+    super(ErrorCode.Config, message);
+  }
+}
+
+export function isJianbaoError(error: unknown): error is JianbaoError {
+  return error instanceof JianbaoError;
+}

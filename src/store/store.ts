@@ -1,0 +1,149 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import KeyvRedis from "@keyv/redis";
+import KeyvSqlite from "@keyv/sqlite";
+import Keyv from "keyv";
+
+/**
+ * Jianbao's storage: keyv records, one per key, grouped in named collections
+ * (`user`, `article`, `summary`, `message`, `sub`, `ledger`…).
+ * No method rewrites a shared list: lists are prefix scans over one-key-per-record.
+ * SQLite is for one process; Redis lets several replicas share state (claims are atomic there).
+ */
+export interface Store {
+  /** A named group of records; keys are `<name>:<id>` underneath. */
+  collection<T>(name: string): Collection<T>;
+  /**
+   * Takes `key` if nobody holds it; true when this caller took it. The claim lapses after `ttlMs`.
+   * Atomic across replicas on Redis (SET NX PX); on SQLite, atomic within this process.
+   */
+  claim(key: string, ttlMs: number): Promise<boolean>;
+  /** Gives a claim back early. */
+  release(key: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface Collection<T> {
+  get(id: string): Promise<T | undefined>;
+  /** Stores `value` under `id`, replacing what was there; expires after `ttlMs` when given. */
+  set(id: string, value: T, ttlMs?: number): Promise<void>;
+  /** True when something was deleted. */
+  delete(id: string): Promise<boolean>;
+  /** Every live record whose id starts with `idPrefix` (all when omitted), in no set order. */
+  list(idPrefix?: string): Promise<Array<{ id: string; value: T }>>;
+}
+
+/** Opens the store named by a `sqlite://path` or `redis://host:port` URL. */
+export async function openStore(url: string): Promise<Store> {
+  if (url.startsWith("redis://") || url.startsWith("rediss://")) return openRedisStore(url);
+  return openSqliteStore(url);
+}
+
+const CLAIM_PREFIX = "claim:";
+
+class KeyvStore implements Store {
+  constructor(
+    protected readonly keyv: Keyv,
+    private readonly scanKeys: (prefix: string) => Promise<string[]>,
+    private readonly claimKey: (key: string, ttlMs: number) => Promise<boolean>,
+    private readonly closeBackend: () => Promise<void>,
+  ) {}
+
+  collection<T>(name: string): Collection<T> {
+    const { keyv, scanKeys } = this;
+    const full = (id: string) => `${name}:${id}`;
+    return {
+      get: async (id) => (await keyv.get<T>(full(id))) ?? undefined,
+      set: async (id, value, ttlMs) => {
+        await keyv.set(full(id), value, ttlMs);
+      },
+      delete: async (id) => keyv.delete(full(id)),
+      list: async (idPrefix = "") => {
+        const keys = await scanKeys(full(idPrefix));
+        if (keys.length === 0) return [];
+        const out: Array<{ id: string; value: T }> = [];
+        // getMany in pages keeps one SQL statement / MGET bounded.
+        for (let start = 0; start < keys.length; start += 500) {
+          const page = keys.slice(start, start + 500);
+          const values = await keyv.getMany<T>(page);
+          page.forEach((key, index) => {
+            const value = values[index];
+            if (value !== undefined && value !== null) out.push({ id: key.slice(name.length + 1), value });
+          });
+        }
+        return out;
+      },
+    };
+  }
+
+  claim(key: string, ttlMs: number): Promise<boolean> {
+    return this.claimKey(CLAIM_PREFIX + key, ttlMs);
+  }
+
+  async release(key: string): Promise<void> {
+    await this.keyv.delete(CLAIM_PREFIX + key);
+  }
+
+  close(): Promise<void> {
+    return this.closeBackend();
+  }
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
+}
+
+async function openSqliteStore(url: string): Promise<Store> {
+  const path = url.replace(/^sqlite:\/\//, "");
+  if (path && path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const adapter = new KeyvSqlite({ uri: `sqlite://${path || ":memory:"}`, busyTimeout: 5000 });
+  const keyv = new Keyv({ store: adapter, namespace: "", useKeyPrefix: false });
+  keyv.on("error", () => {}); // errors surface as rejected promises; keep the emitter from throwing
+  const query = adapter.query as (sql: string, params?: unknown) => Promise<Array<Record<string, string>>>;
+  await query("PRAGMA journal_mode=WAL");
+  // Claims on SQLite: a chain of promises per key makes check-then-set atomic within this process.
+  const locks = new Map<string, Promise<unknown>>();
+  const claimKey = async (key: string, ttlMs: number): Promise<boolean> => {
+    const previous = locks.get(key) ?? Promise.resolve();
+    const attempt = previous.then(async () => {
+      if ((await keyv.get(key)) !== undefined) return false;
+      await keyv.set(key, Date.now(), ttlMs);
+      return true;
+    });
+    const tail = attempt.catch(() => undefined);
+    locks.set(key, tail);
+    void tail.then(() => {
+      if (locks.get(key) === tail) locks.delete(key);
+    });
+    return attempt;
+  };
+  const scanKeys = async (prefix: string) => {
+    const rows = await query("SELECT key FROM keyv WHERE key LIKE ? ESCAPE '\\'", [`${escapeLike(prefix)}%`]);
+    return rows.map((row) => String(row.key));
+  };
+  return new KeyvStore(keyv, scanKeys, claimKey, () => keyv.disconnect());
+}
+
+async function openRedisStore(url: string): Promise<Store> {
+  const adapter = new KeyvRedis(url, { throwOnConnectError: true });
+  const keyv = new Keyv({ store: adapter, namespace: "", useKeyPrefix: false });
+  keyv.on("error", () => {});
+  const client = (await adapter.getClient()) as unknown as {
+    set(key: string, value: string, options: { NX: true; PX: number }): Promise<string | null>;
+    scanIterator(options: { MATCH: string; COUNT: number }): AsyncIterable<string | string[]>;
+  };
+  const claimKey = async (key: string, ttlMs: number) =>
+    (await client.set(key, JSON.stringify({ value: Date.now() }), { NX: true, PX: Math.max(1, Math.round(ttlMs)) })) ===
+    "OK";
+  const scanKeys = async (prefix: string) => {
+    const keys: string[] = [];
+    const pattern = `${prefix.replace(/[*?[\]\\]/g, (char) => `\\${char}`)}*`;
+    // node-redis 5 yields pages of keys; 4 yielded single keys.
+    for await (const batch of client.scanIterator({ MATCH: pattern, COUNT: 1000 })) {
+      if (Array.isArray(batch)) keys.push(...batch);
+      else keys.push(batch);
+    }
+    return keys;
+  };
+  return new KeyvStore(keyv, scanKeys, claimKey, () => adapter.disconnect());
+}

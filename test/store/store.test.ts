@@ -1,0 +1,99 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openStore, type Store } from "../../src/store/store.js";
+import { hasRedisServer, type RedisServer, startRedis } from "../helpers/redis.js";
+
+function behavesAsAStore(open: () => Promise<Store>) {
+  it("stores, reads, replaces and deletes records one per key", async () => {
+    const store = await open();
+    const users = store.collection<{ lang: string }>("user");
+    await users.set("1", { lang: "zh" });
+    expect(await users.get("1")).toEqual({ lang: "zh" });
+    await users.set("1", { lang: "en" });
+    expect(await users.get("1")).toEqual({ lang: "en" });
+    expect(await users.delete("1")).toBe(true);
+    expect(await users.get("1")).toBeUndefined();
+    await store.close();
+  });
+
+  it("lists a collection by id prefix without touching other collections", async () => {
+    const store = await open();
+    const subs = store.collection<string>("sub");
+    const other = store.collection<string>("subx");
+    await subs.set("feedA:1", "a1");
+    await subs.set("feedA:2", "a2");
+    await subs.set("feedB:1", "b1");
+    await other.set("feedA:9", "nope");
+    const listed = await subs.list("feedA:");
+    expect(listed.map((entry) => entry.id).sort()).toEqual(["feedA:1", "feedA:2"]);
+    expect((await subs.list()).length).toBe(3);
+    // ids with LIKE/glob metacharacters are taken literally
+    await subs.set("a_b%c*:1", "x");
+    await subs.set("aXbYcZ:1", "y");
+    expect((await subs.list("a_b%c*:")).map((entry) => entry.value)).toEqual(["x"]);
+    await store.close();
+  });
+
+  it("forgets records after their time to live", async () => {
+    const store = await open();
+    const items = store.collection<number>("ttl");
+    await items.set("short", 1, 30);
+    await items.set("long", 2, 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(await items.get("short")).toBeUndefined();
+    expect(await items.get("long")).toBe(2);
+    expect((await items.list()).map((entry) => entry.id)).toEqual(["long"]);
+    await store.close();
+  });
+
+  it("gives a claim to exactly one of many concurrent callers", async () => {
+    const store = await open();
+    const results = await Promise.all(Array.from({ length: 20 }, () => store.claim("digest:42:2026-11-28", 60_000)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    await store.release("digest:42:2026-11-28");
+    expect(await store.claim("digest:42:2026-11-28", 60_000)).toBe(true);
+    await store.close();
+  });
+}
+
+describe("SQLite store", () => {
+  let dir: string;
+  let counter = 0;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "jianbao-store-"));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  behavesAsAStore(() => openStore(`sqlite://${join(dir, `s${counter++}`, "db.sqlite")}`));
+
+  it("keeps records across a reopen (a restart)", async () => {
+    const path = `sqlite://${join(dir, "restart.sqlite")}`;
+    const first = await openStore(path);
+    await first.collection<string>("article").set("abc", "text");
+    await first.close();
+    const second = await openStore(path);
+    expect(await second.collection<string>("article").get("abc")).toBe("text");
+    await second.close();
+  });
+});
+
+describe.runIf(hasRedisServer())("Redis store", () => {
+  let redis: RedisServer;
+  let db = 0;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => redis?.stop());
+  // a separate logical database per test keeps them independent
+  behavesAsAStore(() => openStore(`${redis.url}/${db++ % 16}`));
+
+  it("shares claims between two connections (two replicas)", async () => {
+    const a = await openStore(`${redis.url}/15`);
+    const b = await openStore(`${redis.url}/15`);
+    const [first, second] = await Promise.all([a.claim("item:1", 60_000), b.claim("item:1", 60_000)]);
+    expect([first, second].filter(Boolean)).toHaveLength(1);
+    await a.close();
+    await b.close();
+  });
+});
