@@ -1,0 +1,54 @@
+import type { Article } from "../../types.js";
+
+const HAN = /\p{Script=Han}/gu;
+const WORD = /[\p{L}\p{N}]+/gu;
+
+/** Counts Han characters one each and other letter/digit runs one each (the benchmark's tokens). */
+export function countWords(text: string): number {
+  const han = text.match(HAN)?.length ?? 0;
+  const others = text.replace(HAN, " ").match(WORD)?.length ?? 0;
+  return han + others;
+}
+
+/** Share of Han characters among letters: 0 for English, near 1 for Chinese. */
+export function hanShare(text: string): number {
+  const han = text.match(HAN)?.length ?? 0;
+  const letters = text.match(/\p{L}/gu)?.length ?? 0;
+  return letters === 0 ? 0 : han / letters;
+}
+
+/** `zh`, `en`, or the page's declared primary language code when neither fits; `und` when unknown. */
+export function detectLang(text: string, declared?: string): string {
+  const primary = declared?.toLowerCase().split(/[-_]/)[0];
+  const share = hanShare(text);
+  if (share > 0.3) return "zh";
+  if (primary && primary !== "zh" && primary !== "en") return primary;
+  const latin = text.match(/\p{Script=Latin}/gu)?.length ?? 0;
+  const letters = text.match(/\p{L}/gu)?.length ?? 0;
+  if (letters > 0 && latin / letters > 0.6) return primary === "en" || !primary ? "en" : primary;
+  return primary ?? "und";
+}
+
+/** Normalises a paragraph: collapses white space (keeps CJK text intact), trims. */
+export function tidyParagraph(text: string): string {
+  return text
+    .replace(/[\u00a0\u3000\t ]+/g, " ")
+    .replace(/\s*\n\s*/g, " ")
+    .trim();
+}
+
+/** Builds an `Article`, deriving text, counts and language from the paragraphs. */
+export function makeArticle(
+  fields: Omit<Article, "text" | "charCount" | "wordCount" | "lang"> & { lang?: string },
+): Article {
+  const paragraphs = fields.paragraphs.map(tidyParagraph).filter(Boolean);
+  const text = paragraphs.join("\n\n");
+  return {
+    ...fields,
+    paragraphs,
+    text,
+    lang: detectLang(text, fields.lang),
+    charCount: [...text].length,
+    wordCount: countWords(text),
+  };
+}
