@@ -1,0 +1,59 @@
+import { createHash } from "node:crypto";
+import type { Article, LangChoice } from "../types.js";
+import type { Collection, Store } from "./store.js";
+
+/**
+ * The record kinds the bot keeps, one per key. Features that need more (follow-up turns,
+ * subscriptions, digest ledger) add their own collections beside these in their own module.
+ */
+
+/** A person: settings only. `/forget` deletes this and everything keyed by their id. */
+export interface UserRecord {
+  /** Summary language chosen with /lang; unset → DEFAULT_LANG. */
+  lang?: LangChoice;
+  /** Telegram's language_code at last contact, for the interface language. */
+  telegramLang?: string;
+  firstSeen: string;
+}
+
+/** A cleaned article, kept for follow-up questions for ARTICLE_RETENTION_DAYS. */
+export interface ArticleRecord {
+  id: string;
+  article: Article;
+  savedAt: string;
+}
+
+/** What a message the bot sent is about: replying to it asks about `articleId`. */
+export interface MessageRecord {
+  articleId: string;
+  kind: "summary" | "answer" | "digest";
+}
+
+/** The most recent article in a chat: `/ask` and plain follow-ups use it. */
+export interface ChatRecord {
+  articleId: string;
+  at: string;
+}
+
+export interface Records {
+  users: Collection<UserRecord>;
+  articles: Collection<ArticleRecord>;
+  /** key `<chatId>:<messageId>` */
+  messages: Collection<MessageRecord>;
+  /** key `<chatId>` */
+  chats: Collection<ChatRecord>;
+}
+
+export function records(store: Store): Records {
+  return {
+    users: store.collection<UserRecord>("user"),
+    articles: store.collection<ArticleRecord>("article"),
+    messages: store.collection<MessageRecord>("message"),
+    chats: store.collection<ChatRecord>("chat"),
+  };
+}
+
+/** A stable id for an article's content: the same text from any source maps to one id. */
+export function articleId(article: Pick<Article, "title" | "text">): string {
+  return createHash("sha256").update(article.title).update("\n").update(article.text).digest("hex").slice(0, 24);
+}
