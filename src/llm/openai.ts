@@ -1,0 +1,168 @@
+import { setTimeout as sleepFor } from "node:timers/promises";
+import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
+import OpenAI from "openai";
+import { ErrorCode, LlmError } from "../errors.js";
+import type { TokenUsage } from "../types.js";
+import type { CompletionRequest, CompletionResult, LlmClient } from "./client.js";
+
+// ── Tunables ──────────────────────────────────────────────────────────────────────────────────────
+/** Local servers (Ollama, llama.cpp, vLLM) need no key, but the SDK insists on one. */
+const PLACEHOLDER_API_KEY = "not-needed";
+/** A `retry-after` longer than this is not worth waiting for: a person is watching a placeholder. */
+const MAX_RETRY_AFTER_MS = 30_000;
+/** Backoff without `retry-after`: 0.5 s, 1 s, 2 s… capped, with up to 25 % jitter so replicas don't align. */
+const BACKOFF_BASE_MS = 500;
+const BACKOFF_CAP_MS = 8_000;
+/** Statuses worth another try: timeout, lock, rate limit, server errors. */
+const RETRYABLE_STATUS = (status: number) => status === 408 || status === 409 || status === 429 || status >= 500;
+/** Statuses a server answers when it does not understand `response_format` (vLLM, llama.cpp, older Ollama). */
+const FORMAT_REJECTED_STATUS = new Set([400, 422]);
+
+export interface OpenAiClientOptions {
+  /** OPENAI_API_KEY; may be omitted for a local server given by `baseUrl`. */
+  apiKey?: string;
+  /** OPENAI_BASE_URL, e.g. `http://127.0.0.1:11434/v1`. @default OpenAI's API */
+  baseUrl?: string;
+  model: string;
+  /** Whole budget of one `complete()` call, retries and waits included (ms). */
+  timeoutMs: number;
+  /** Further attempts after the first on 429/5xx/network errors. */
+  maxRetries: number;
+  /** @default globalThis.fetch */
+  fetch?: typeof globalThis.fetch;
+  /** Waits between attempts; tests pass a recording clock. @default an abortable timer */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Called once per successful HTTP request with its token usage (cost accounting, logs). */
+  onUsage?: (usage: TokenUsage, model: string) => void;
+}
+
+/**
+ * An `LlmClient` over any OpenAI-compatible chat completions endpoint, using the official SDK.
+ * Retries are ours, not the SDK's (its `retry-after` wait is unbounded and not abortable):
+ * at most `maxRetries` more attempts on 429/5xx/network errors, honouring `retry-after` while it fits
+ * in the remaining `timeoutMs`. Asks for `json_schema` output when the request has a schema and,
+ * if the server rejects `response_format`, asks again without it (and stops sending it).
+ * Every failure surfaces as `LlmError` with code LLM_UNAVAILABLE; a cancelled `signal` rethrows its reason.
+ */
+export function createOpenAiClient(options: OpenAiClientOptions): LlmClient {
+  const sdk = new OpenAI({
+    apiKey: options.apiKey ?? PLACEHOLDER_API_KEY,
+    baseURL: options.baseUrl,
+    maxRetries: 0,
+    timeout: options.timeoutMs,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  const sleep = options.sleep ?? defaultSleep;
+  const where = options.baseUrl ?? "api.openai.com";
+  // Learned once per client: a server that rejected response_format will reject it again.
+  let sendResponseFormat = true;
+
+  async function complete(request: CompletionRequest): Promise<CompletionResult> {
+    const deadline = Date.now() + options.timeoutMs;
+    let retriesLeft = options.maxRetries;
+    let formatRetryUsed = false;
+    let attempt = 0;
+
+    for (;;) {
+      attempt += 1;
+      const withFormat = Boolean(request.jsonSchema) && sendResponseFormat;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw timeoutError(where, options.timeoutMs, attempt - 1);
+      try {
+        const response = await sdk.chat.completions.create(
+          {
+            model: options.model,
+            messages: request.messages.map((message) => ({ role: message.role, content: message.content })),
+            ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
+            ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+            ...(withFormat && request.jsonSchema
+              ? {
+                  response_format: {
+                    type: "json_schema" as const,
+                    json_schema: { name: request.jsonSchema.name, schema: request.jsonSchema.schema, strict: true },
+                  },
+                }
+              : {}),
+          },
+          { timeout: remaining, maxRetries: 0, ...(request.signal ? { signal: request.signal } : {}) },
+        );
+        const text = response.choices[0]?.message?.content ?? "";
+        const usage: TokenUsage = {
+          prompt_tokens:
+            response.usage?.prompt_tokens ?? countTokens(request.messages.map((m) => m.content).join("\n")),
+          completion_tokens: response.usage?.completion_tokens ?? countTokens(text),
+        };
+        const model = response.model || options.model;
+        options.onUsage?.(usage, model);
+        return { text, usage, model };
+      } catch (error) {
+        if (request.signal?.aborted) throw request.signal.reason;
+        if (!(error instanceof OpenAI.APIError)) throw unavailable(`Unexpected failure calling ${where}`, error);
+
+        if (error instanceof OpenAI.APIConnectionTimeoutError) {
+          throw timeoutError(where, options.timeoutMs, attempt, error);
+        }
+        const status = error.status;
+        if (status !== undefined && FORMAT_REJECTED_STATUS.has(status) && withFormat && !formatRetryUsed) {
+          formatRetryUsed = true;
+          sendResponseFormat = false;
+          continue;
+        }
+        const retryable =
+          error instanceof OpenAI.APIConnectionError || (status !== undefined && RETRYABLE_STATUS(status));
+        const what = status === undefined ? "could not be reached" : `answered HTTP ${status}`;
+        if (!retryable || retriesLeft <= 0) {
+          throw unavailable(`The model server ${where} ${what} (after ${attempt} attempt(s))`, error, status);
+        }
+        const requested = retryAfterMs(error.headers);
+        if (requested !== undefined && requested > MAX_RETRY_AFTER_MS) {
+          throw unavailable(`The model server ${where} asked to wait ${Math.ceil(requested / 1000)} s`, error, status);
+        }
+        const wait = requested ?? backoffMs(options.maxRetries - retriesLeft);
+        if (Date.now() + wait >= deadline) {
+          throw unavailable(`The model server ${where} ${what}; no time left to retry`, error, status);
+        }
+        retriesLeft -= 1;
+        await sleep(wait, request.signal);
+      }
+    }
+  }
+
+  return { model: options.model, complete };
+}
+
+/** Milliseconds asked for by `retry-after-ms` or `retry-after` (seconds or an HTTP date). */
+export function retryAfterMs(headers: Headers | undefined, now = Date.now()): number | undefined {
+  const millis = Number.parseFloat(headers?.get("retry-after-ms") ?? "");
+  if (Number.isFinite(millis) && millis >= 0) return millis;
+  const raw = headers?.get("retry-after");
+  if (!raw) return undefined;
+  const seconds = Number.parseFloat(raw);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(raw);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function backoffMs(retryIndex: number): number {
+  const base = Math.min(BACKOFF_BASE_MS * 2 ** retryIndex, BACKOFF_CAP_MS);
+  return base * (1 - Math.random() * 0.25);
+}
+
+async function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  await sleepFor(ms, undefined, signal ? { signal } : undefined);
+}
+
+function unavailable(message: string, cause: unknown, status?: number): LlmError {
+  return new LlmError(ErrorCode.LlmUnavailable, message, {
+    cause,
+    ...(status !== undefined ? { details: { status } } : {}),
+  });
+}
+
+function timeoutError(where: string, timeoutMs: number, attempts: number, cause?: unknown): LlmError {
+  return new LlmError(
+    ErrorCode.LlmUnavailable,
+    `Timed out after ${Math.round(timeoutMs / 1000)} s waiting for the model server ${where} (${attempts} attempt(s))`,
+    { cause, details: { timeoutMs } },
+  );
+}
