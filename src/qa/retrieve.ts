@@ -1,0 +1,342 @@
+import { countTokens } from "gpt-tokenizer";
+import type { Article } from "../types.js";
+
+/**
+ * Picks the paragraphs of an article that bear on a question: BM25 over paragraphs, with
+ * Chinese words from `Intl.Segmenter` plus Han character bigrams (the segmenter splits names
+ * and rare terms into single characters; bigrams still match them) and lowercased, lightly
+ * stemmed English words. Pure: same article and question, same passages.
+ */
+
+// --- Tunables -------------------------------------------------------------------------------
+/** BM25 term-frequency saturation; the usual value for short documents. */
+const BM25_K1 = 1.2;
+/** BM25 length normalisation; paragraphs differ a lot in length, so keep the standard pull. */
+const BM25_B = 0.75;
+/** Bigrams overlap the words they come from; weigh them less so a matched word counts most. */
+const BIGRAM_WEIGHT = 0.6;
+/** Earlier questions and answers steer retrieval for "and the second one?", but less than the question itself. */
+const HISTORY_QUESTION_WEIGHT = 0.5;
+const HISTORY_ANSWER_WEIGHT = 0.25;
+/** Turns of history that feed the query: older turns rarely matter to the next question. */
+const HISTORY_TURNS_FOR_QUERY = 2;
+/** A paragraph the previous answer quoted gets this share of the best score, so pronoun follow-ups keep their context. */
+const PREVIOUS_QUOTE_BONUS = 0.3;
+/** The lead is the first paragraph with at least this many words (Han characters count one each): skips bylines and captions. */
+const LEAD_MIN_WORDS = 12;
+/** Tokens of a line's "[n] " prefix and newline, counted once per passage on top of its text. */
+const PASSAGE_OVERHEAD_TOKENS = 4;
+
+const HAN = /\p{Script=Han}/u;
+const HAN_RUN = /\p{Script=Han}+/gu;
+
+/** Function words and question words that say nothing about which paragraph answers. */
+const ZH_STOP = new Set(
+  (
+    "的 了 是 在 和 与 及 或 也 有 就 都 而 着 这 那 这个 那个 这些 那些 个 中 上 下 把 被 对 从 向 为 以 之 其 " +
+    "吗 呢 吧 啊 么 什么 哪 哪些 哪个 哪里 谁 多少 几 几个 怎么 怎样 怎么样 如何 为什么 为何 是否 有没有 是不是 " +
+    "请问 请 一下 告诉 我 你 他 她 它 我们 你们 他们 文章 文中 本文 提到 提及 说 讲 说了 讲了 一 二 三 第"
+  ).split(" "),
+);
+const EN_STOP = new Set(
+  (
+    "a an the and or but if of to in on at by for with from as into about than then so that this these those " +
+    "is are was were be been being do does did done have has had having it its it's he she they them their his her " +
+    "we you your our i me my what which who whom whose when where why how whether there here not no yes can could " +
+    "would should will shall may might must also just more most some any all each other such only own same very " +
+    "article text author say says said tell mention mentioned mentions according please"
+  ).split(" "),
+);
+
+// --- Terms ---------------------------------------------------------------------------------
+const segmenter = new Intl.Segmenter("zh", { granularity: "word" });
+
+/**
+ * Light English stemming: enough that "vaccines"/"vaccine"/"vaccinated" and "received"/"receive" meet.
+ * Not a real stemmer; the same cut on both sides is all matching needs.
+ */
+function stem(word: string): string {
+  if (word.length <= 3) return word;
+  word = word.replace(/['’]s$/, "");
+  if (word.endsWith("ies") && word.length > 4) word = `${word.slice(0, -3)}y`;
+  else if (word.endsWith("sses")) word = word.slice(0, -2);
+  else if (word.endsWith("ing") && word.length > 5) word = word.slice(0, -3);
+  else if (word.endsWith("ed") && word.length > 4) word = word.slice(0, -2);
+  else if (/(ch|sh|x|z)es$/.test(word)) word = word.slice(0, -2);
+  else if (word.endsWith("s") && !/(ss|us|is)$/.test(word)) word = word.slice(0, -1);
+  if (word.endsWith("e") && word.length > 4) word = word.slice(0, -1);
+  return word;
+}
+
+/**
+ * The search terms of a text: `w:` words and `b:` Han bigrams. Stop words are dropped and
+ * break bigram runs, so a question's "是什么" adds no bigrams of its own.
+ */
+export function terms(text: string): string[] {
+  const out: string[] = [];
+  let hanRun = "";
+  const flushBigrams = () => {
+    for (const run of hanRun.match(HAN_RUN) ?? []) {
+      for (let i = 0; i + 1 < run.length; i++) out.push(`b:${run.slice(i, i + 2)}`);
+    }
+    hanRun = "";
+  };
+  for (const { segment, isWordLike } of segmenter.segment(text.normalize("NFKC"))) {
+    if (!isWordLike) {
+      flushBigrams();
+      continue;
+    }
+    if (HAN.test(segment)) {
+      if (ZH_STOP.has(segment)) {
+        flushBigrams();
+        continue;
+      }
+      hanRun += segment;
+      // Single characters are too common to rank on; their bigrams carry them.
+      if ([...segment].length > 1) out.push(`w:${segment}`);
+      continue;
+    }
+    flushBigrams();
+    const word = segment.toLowerCase();
+    if (EN_STOP.has(word)) continue;
+    if (!/[\p{L}\p{N}]/u.test(word)) continue;
+    out.push(`w:${/^\p{N}+$/u.test(word) ? word : stem(word)}`);
+  }
+  flushBigrams();
+  return out;
+}
+
+function termWeight(term: string): number {
+  return term.startsWith("b:") ? BIGRAM_WEIGHT : 1;
+}
+
+// --- Ranking -------------------------------------------------------------------------------
+/** One earlier question and answer in the same chat about the same article. */
+export interface Turn {
+  readonly question: string;
+  readonly answer: string;
+  /** Paragraph indexes the answer relied on. */
+  readonly quotes?: readonly number[];
+}
+
+export interface RankedParagraph {
+  readonly index: number;
+  /** BM25 score (0 when nothing matched). */
+  readonly score: number;
+  /**
+   * Share of the question's weight (IDF × term weight) this paragraph matches, 0–1.
+   * Comparable across questions, unlike `score`: the offline path uses it as its "is this answered" threshold.
+   */
+  readonly coverage: number;
+}
+
+interface Query {
+  /** term → weight in the query (question terms 1, history terms less). */
+  readonly weights: ReadonlyMap<string, number>;
+  /** Terms of the question alone, for `coverage`. */
+  readonly questionTerms: ReadonlySet<string>;
+}
+
+function buildQuery(question: string, history: readonly Turn[]): Query {
+  const weights = new Map<string, number>();
+  const add = (text: string, weight: number) => {
+    for (const term of new Set(terms(text))) weights.set(term, Math.max(weights.get(term) ?? 0, weight));
+  };
+  for (const turn of history.slice(-HISTORY_TURNS_FOR_QUERY)) {
+    add(turn.question, HISTORY_QUESTION_WEIGHT);
+    add(turn.answer, HISTORY_ANSWER_WEIGHT);
+  }
+  const questionTerms = new Set(terms(question));
+  for (const term of questionTerms) weights.set(term, 1);
+  return { weights, questionTerms };
+}
+
+/** Every paragraph's BM25 score and question coverage, best first (ties in article order). */
+export function rankParagraphs(options: {
+  article: Pick<Article, "paragraphs">;
+  question: string;
+  history?: readonly Turn[];
+}): RankedParagraph[] {
+  const { paragraphs } = options.article;
+  const history = options.history ?? [];
+  const query = buildQuery(options.question, history);
+  const docs = paragraphs.map((paragraph) => {
+    const counts = new Map<string, number>();
+    const all = terms(paragraph);
+    for (const term of all) counts.set(term, (counts.get(term) ?? 0) + 1);
+    return { counts, length: all.length };
+  });
+  const total = docs.length;
+  const averageLength = docs.reduce((sum, doc) => sum + doc.length, 0) / Math.max(1, total);
+  const documentFrequency = new Map<string, number>();
+  for (const term of query.weights.keys()) {
+    documentFrequency.set(term, docs.filter((doc) => doc.counts.has(term)).length);
+  }
+  // BM25's IDF with +1 inside the log keeps it positive for terms found in most paragraphs.
+  const idf = (term: string) => {
+    const n = documentFrequency.get(term) ?? 0;
+    return Math.log(1 + (total - n + 0.5) / (n + 0.5));
+  };
+  let questionMass = 0;
+  for (const term of query.questionTerms) questionMass += idf(term) * termWeight(term);
+
+  const ranked = docs.map((doc, index) => {
+    let score = 0;
+    let matchedMass = 0;
+    for (const [term, queryWeight] of query.weights) {
+      const tf = doc.counts.get(term) ?? 0;
+      if (tf === 0) continue;
+      const norm = tf + BM25_K1 * (1 - BM25_B + (BM25_B * doc.length) / Math.max(1, averageLength));
+      score += queryWeight * termWeight(term) * idf(term) * ((tf * (BM25_K1 + 1)) / norm);
+      if (query.questionTerms.has(term)) matchedMass += idf(term) * termWeight(term);
+    }
+    return { index, score, coverage: questionMass > 0 ? matchedMass / questionMass : 0 };
+  });
+
+  const previousQuotes = new Set(history.at(-1)?.quotes ?? []);
+  if (previousQuotes.size > 0) {
+    const best = Math.max(0, ...ranked.map((entry) => entry.score));
+    const bonus = best > 0 ? best * PREVIOUS_QUOTE_BONUS : 1;
+    for (const entry of ranked) if (previousQuotes.has(entry.index)) entry.score += bonus;
+  }
+  return ranked.sort((a, b) => b.score - a.score || a.index - b.index);
+}
+
+// --- Selection -----------------------------------------------------------------------------
+export interface Passage {
+  /** Index into `article.paragraphs` (what answers cite). */
+  readonly index: number;
+  readonly text: string;
+  /**
+   * Why it was sent: the lead, relevance to the question, because the whole article fits, or — when
+   * no paragraph shares a word with the question (e.g. asked in another language) — the article's opening.
+   */
+  readonly reason: "lead" | "relevant" | "whole" | "opening";
+  readonly score: number;
+}
+
+export interface PassageSelection {
+  readonly title: string;
+  /** In article order. */
+  readonly passages: readonly Passage[];
+  /** Tokens of the title and passages as `formatPassages` lays them out (roughly). */
+  readonly tokens: number;
+  /** True when every paragraph fit in the budget and was sent. */
+  readonly whole: boolean;
+  /** The ranking behind the choice, best first. */
+  readonly ranking: readonly RankedParagraph[];
+}
+
+/** Index of the lead paragraph: the first real paragraph that is not the title repeated, a byline or a caption. */
+export function leadIndex(article: Pick<Article, "title" | "paragraphs">): number | undefined {
+  const title = article.title.trim();
+  let fallback: number | undefined;
+  for (const [index, paragraph] of article.paragraphs.entries()) {
+    if (paragraph.trim() === title) continue;
+    fallback ??= index;
+    if (wordCount(paragraph) >= LEAD_MIN_WORDS) return index;
+  }
+  return fallback;
+}
+
+function wordCount(text: string): number {
+  const han = text.match(/\p{Script=Han}/gu)?.length ?? 0;
+  const others = text.replace(/\p{Script=Han}/gu, " ").match(/[\p{L}\p{N}]+/gu)?.length ?? 0;
+  return han + others;
+}
+
+function passageTokens(index: number, text: string): number {
+  return countTokens(text) + String(index).length + PASSAGE_OVERHEAD_TOKENS;
+}
+
+/** Cuts `text` to at most `maxTokens` tokens, at a character boundary, with an ellipsis. */
+function truncateToTokens(text: string, maxTokens: number): string {
+  if (countTokens(text) <= maxTokens) return text;
+  const chars = [...text];
+  let low = 0;
+  let high = chars.length;
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (countTokens(`${chars.slice(0, middle).join("")}…`) <= maxTokens) low = middle;
+    else high = middle - 1;
+  }
+  return `${chars.slice(0, low).join("")}…`;
+}
+
+/**
+ * The paragraphs to put in front of the model for `question`, within `maxTokens`:
+ * the title and the lead always; then the whole article if it fits, otherwise the paragraphs
+ * that match the question, best first, as many as fit. Returned in article order with their indexes.
+ */
+export function selectPassages(options: {
+  article: Pick<Article, "title" | "paragraphs">;
+  question: string;
+  history?: readonly Turn[];
+  maxTokens: number;
+}): PassageSelection {
+  const { article, maxTokens } = options;
+  const ranking = rankParagraphs(options);
+  const scoreOf = new Map(ranking.map((entry) => [entry.index, entry.score]));
+  const titleTokens = countTokens(article.title) + PASSAGE_OVERHEAD_TOKENS;
+  const costs = article.paragraphs.map((text, index) => passageTokens(index, text));
+  const wholeTokens = titleTokens + costs.reduce((sum, cost) => sum + cost, 0);
+
+  if (wholeTokens <= maxTokens) {
+    return {
+      title: article.title,
+      passages: article.paragraphs.map((text, index) => ({
+        index,
+        text,
+        reason: "whole" as const,
+        score: scoreOf.get(index) ?? 0,
+      })),
+      tokens: wholeTokens,
+      whole: true,
+      ranking,
+    };
+  }
+
+  const chosen = new Map<number, Passage>();
+  let used = titleTokens;
+  const lead = leadIndex(article);
+  if (lead !== undefined) {
+    const leadText = article.paragraphs[lead] ?? "";
+    // The lead goes in whatever the budget; a lead larger than the budget is cut to fit.
+    const room = Math.max(16, maxTokens - used - String(lead).length - PASSAGE_OVERHEAD_TOKENS);
+    const text = truncateToTokens(leadText, room);
+    chosen.set(lead, { index: lead, text, reason: "lead", score: scoreOf.get(lead) ?? 0 });
+    used += passageTokens(lead, text);
+  }
+  for (const entry of ranking) {
+    if (entry.score <= 0) break;
+    if (chosen.has(entry.index)) continue;
+    const cost = costs[entry.index] ?? 0;
+    // Skip what does not fit and keep looking: a shorter relevant paragraph may still fit.
+    if (used + cost > maxTokens) continue;
+    chosen.set(entry.index, {
+      index: entry.index,
+      text: article.paragraphs[entry.index] ?? "",
+      reason: "relevant",
+      score: entry.score,
+    });
+    used += cost;
+  }
+  // Nothing matched (often a question in another language than the article's): a model can still
+  // answer across languages, so give it the article's opening as far as the budget goes.
+  if (!ranking.some((entry) => entry.score > 0)) {
+    for (const [index, text] of article.paragraphs.entries()) {
+      const cost = costs[index] ?? 0;
+      if (chosen.has(index)) continue;
+      if (used + cost > maxTokens) break;
+      chosen.set(index, { index, text, reason: "opening", score: 0 });
+      used += cost;
+    }
+  }
+  return {
+    title: article.title,
+    passages: [...chosen.values()].sort((a, b) => a.index - b.index),
+    tokens: used,
+    whole: false,
+    ranking,
+  };
+}
