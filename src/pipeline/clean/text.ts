@@ -1,0 +1,616 @@
+/**
+ * Pasted page text → the article.
+ *
+ * A pasted page is a browser's select-all: share prompts, breadcrumbs, survey loaders, the title (often twice),
+ * a source/date line, the body, an editor line, then "related" lists, mood polls and recommended stories whose
+ * blurbs are as long as real paragraphs. We classify every line (prose, short, boilerplate, end marker,
+ * timestamp, header meta…), score it, split the page at end markers, pick the best contiguous run of prose
+ * (preferring the run that follows the header and is not behind an end marker), and read title, source,
+ * date and byline from the lines around it.
+ */
+
+import { NotAnArticleError } from "../../errors.js";
+import type { Article } from "../../types.js";
+import { hanShare, makeArticle, tidyParagraph } from "./article.js";
+
+// ───────────────────────────── Tunables ─────────────────────────────
+// Sizes are in "units": a Han character counts 1, any other word counts 2 (an English word carries roughly
+// what two Chinese characters do), so one threshold serves both languages.
+const TUNABLES = {
+  /** A line shorter than this is never prose: ~a Chinese clause, ~10 English words (headlines, captions, nav). */
+  minProseUnits: 20,
+  /** Short non-prose lines inside a body (subheadings, list items) cost a little, so a run of them breaks a block. */
+  shortLinePenalty: 8,
+  /** Share prompts, cookie banners, nav, editor lines: far outside any article. */
+  boilerplatePenalty: 40,
+  /** Ads, "Read more:" inserts, newsletter boxes, photo credits: they interrupt an article without ending it. */
+  interruptionPenalty: 5,
+  /** A date/time-only line that belongs to a list of stories (two or more such lines close together). */
+  listTimestampPenalty: 30,
+  /** Header lines (title, byline, date): not body, but mild, so a caption between header and lead costs little. */
+  headerLinePenalty: 10,
+  /** Lines with URLs, e-mail addresses or menu-like word runs. */
+  linkPenalty: 20,
+  /** Timestamps this many lines apart or closer form a list of stories (blurb, time, blurb, time…). */
+  listTimestampSpacing: 3,
+  /** A block whose nearest header line (title/date/byline) is within this many lines before it gets the bonus. */
+  headerWindow: 10,
+  /** The block right after the page's header is the article; blocks behind an end marker are lists of others. */
+  headedBonus: 1.5,
+  behindEndMarkerFactor: 0.3,
+  /**
+   * Honest failure. A block smaller than minArticleUnits (~40 Han characters, ~20 English words) is not an
+   * article; below smallArticleUnits it must hold at least minSmallArticleSentences sentences, so "a couple of
+   * sentences" pass and a few words, a headline list or a login form do not.
+   */
+  minArticleUnits: 40,
+  smallArticleUnits: 80,
+  minSmallArticleSentences: 2,
+  /** Titles are heading-sized: at least a few words, at most a long headline. */
+  minTitleUnits: 6,
+  maxTitleUnits: 100,
+  /** Header metadata lines (source/date/byline) are short; a long line with a date is prose, not a header. */
+  maxMetaChars: 100,
+} as const;
+
+// ───────────────────────────── Patterns ─────────────────────────────
+
+/** Lines that end the article: what follows is lists of other stories, comments, polls or footers. */
+const END_MARKERS: readonly RegExp[] = [
+  /^(相关阅读|相关新闻|相关文章|相关链接|相关报道|相关推荐|延伸阅读|推荐阅读|热门推荐|热点推荐|精彩推荐|猜你喜欢|为你推荐|热门文章|热点新闻|最新新闻|更多新闻|今日推荐|往期推荐|往期回顾|视觉焦点|独家策划|图片新闻|热门评论|最新评论|网友评论|精选留言|写留言|留言|发表评论|我要评论|喜欢此内容的人还喜欢|阅读原文|轻触阅读原文|继续滑动看下一个)\s*[:：>》]*$/,
+  /^(您此时的心情|新闻表情排行|阅读剩余全文|加载更多|点击加载更多|查看更多|返回顶部|返回首页|版权所有|版权声明|免责声明)/,
+  /^已有\s*\d+\s*人(参与|评论)/,
+  /^-*\s*(END|完)\s*-*$/,
+  /^(related( (articles?|stories|content|topics|coverage|reading|links|news|posts))?|most (read|popular|viewed|shared|commented)|more (from|on|stories|in|like this|to explore|news)\b.{0,40}|read next|what to read next|recommended( for you| stories| reading)?|you (may|might) (also )?(like|enjoy)|also read|top stories|trending( now| stories)?|popular( now| stories)?|latest( news| stories)?|more stories|(from )?around the (web|site)|editor'?s picks|comments?|view comments|show comments|\d+\s+comments?|join the (conversation|discussion)|topics|tags|about the author|more about (this|these) topics?|explore more|in other news)\s*:?$/i,
+  /^(copyright|©)/i,
+];
+
+/** Lines that are never article text and sit outside it (share widgets, nav, loaders, polls, editor lines). */
+const BOILERPLATE: readonly RegExp[] = [
+  // zh share prompts and page furniture
+  /^(点击右上角|分享到|分享至|分享[:：]?$|微信好友$|朋友圈$|新浪微博$|QQ空间$|QQ好友$|微博$|微信$|请使用浏览器分享功能|复制链接|扫一扫|扫描二维码|手机看|手机阅读|打印$|【?打印】?$|【?关闭】?$|关闭窗口|字号|【?字体[:：])/,
+  /^(正在阅读|当前阅读)[:：]/,
+  /^(调查问题加载中|若长时间无响应|加载中|正在加载)/,
+  /^[[【(（]?\s*(责编|责任编辑|编辑|审核|校对|监制|策划|值班编辑|终审|初审|复审|编审)\s*[:：|｜]/,
+  /^(首页|当前位置|您的位置|所在位置|位置)\s*[:：>›»]/,
+  /^(点击上方|点击蓝字|长按(识别)?二维码|关注我们|关注公众号|微信扫一扫|预览时标签不可点|转载请注明|未经授权|本文系|本文转载自|欢迎(转发|分享)|在看$|点赞$|赞赏$|分享$|推荐$|收藏$|阅读\s*[\d.]+万?$|修改于|收录于|光明云投$)/,
+  /^(开心|难过|点赞|飘过|震惊|愤怒|搞笑|无聊|感动|同情)\s*\d*$/,
+  /^\d+$/,
+  // en page furniture
+  /^(skip to (main )?(content|navigation|search)|jump to|back to top|main menu|menu|search|navigation|close( menu)?|open menu)$/i,
+  /^(share( this| the)?( article| story| page| post)?|share on \w+|facebook|twitter|x|linkedin|whatsapp|email|e-mail|copy link|link copied|print|save|save article|saved|reddit|pinterest|messenger|flipboard|gift( this)? article)$/i,
+  /^(sign in|log in|login|log out|register|create (an |a free )?account|subscribe( now| today)?|already (a subscriber|have an account)\??|forgot( your)? password\??|remember me|password|username|email address|continue with (google|apple|facebook))$/i,
+  /(we use cookies|use of cookies|cookie (policy|settings|preferences|notice)|accept (all )?cookies|manage (cookies|preferences|consent)|reject all|accept all|privacy (policy|settings)|terms (of (use|service)|and conditions)|by (continuing|using) (to (use|browse) )?(this|our) (site|website))/i,
+  /^(listen to this article|\d+ min(ute)?s? read|this article is more than .* old|updated \d+ (seconds?|minutes?|hours?|days?) ago|\d+ (seconds?|minutes?|hours?|days?) ago)$/i,
+  /^(you have reached (your|the) limit|subscribe to (continue|read)|to continue reading|this (content|article) is (for|available to) subscribers)/i,
+  /^follow( us)?( on \w+)?$/i,
+];
+
+/** Lines that interrupt an article (ads, inserts, credits, newsletter boxes) but do not end it. */
+const INTERRUPTIONS: readonly RegExp[] = [
+  /^(advertisement|skip advertisement|advert|ad|sponsored|广告|推广)$/i,
+  /^(story|article) continues (below|after)/i,
+  /^continue reading( below| the main story)?$/i,
+  /^(read more|see also|related|also read|read also|more|recommended|watch|listen|延伸阅读|相关链接|相关)\s*[:：]/i,
+  /^(image|photo|picture|video) (source|caption|credit)s?\b/i,
+  /^(photograph|photo|picture|credit|image|illustration)\s*[:：]/i,
+  /^[(（]?(getty images|reuters|ap photo|afp|epa|shutterstock|alamy)[^.。]{0,40}[)）]?$/i,
+  /^[▲△▼↑]|^(图片来源|图源|来源：网络|图\s*[|｜/])/,
+  /^(视频|图片|配图)[:：]/,
+];
+
+/** Newsletter and sign-up boxes: the header line, then up to a few lines of the box. */
+const BOX_START =
+  /^(sign up (for|to)|get (our|the) .{0,40}newsletter|subscribe to (our|the) .{0,40}newsletter|newsletter|订阅|关注我们)/i;
+const BOX_PART =
+  /(sign up|subscribe|e-?mail address|enter your email|privacy (notice|policy)|newsletter|thank you for|unsubscribe|terms|订阅|二维码)/i;
+
+/** Title quoted by the page itself ("正在阅读:<title>"). */
+const NOW_READING = /^(?:正在阅读|当前阅读|now reading|you are reading)\s*[:：]\s*(.+)$/i;
+
+const SOURCE = /(?:来源|來源|稿源|出处|出處|source)\s*[:：]\s*(.+)$/i;
+const BYLINE_EN = /^by\s+([A-Z\p{Lu}].+)$/iu;
+const BYLINE_ZH = /^(?:作者|撰文|文|记者|編輯|采写|编译|作者\s*[|｜])\s*[:：|｜/]?\s*(.+)$/;
+const WECHAT_HEADER = /^原创\s+(\S+)\s+(\S+)/;
+
+const MONTHS: Record<string, number> = {
+  jan: 1,
+  feb: 2,
+  mar: 3,
+  apr: 4,
+  may: 5,
+  jun: 6,
+  jul: 7,
+  aug: 8,
+  sep: 9,
+  sept: 9,
+  oct: 10,
+  nov: 11,
+  dec: 12,
+};
+const MONTH_NAME =
+  "(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)";
+const NUMERIC_DATE = /(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?/;
+const DAY_MONTH_YEAR = new RegExp(`\\b(\\d{1,2})(?:st|nd|rd|th)?\\s+${MONTH_NAME}\\.?,?\\s+(\\d{4})\\b`, "i");
+const MONTH_DAY_YEAR = new RegExp(`\\b${MONTH_NAME}\\.?\\s+(\\d{1,2})(?:st|nd|rd|th)?,?\\s+(\\d{4})\\b`, "i");
+const TIME =
+  /(\d{1,2})\s*[:：时]\s*(\d{2})(?:\s*[:：分]\s*(\d{2}))?\s*(a\.?m\.?|p\.?m\.?)?\s*(GMT|UTC|BST|CEST|CET|EST|EDT|PST|PDT|JST|HKT|SGT)?/i;
+const ZONE_OFFSETS: Record<string, string> = {
+  GMT: "Z",
+  UTC: "Z",
+  BST: "+01:00",
+  CET: "+01:00",
+  CEST: "+02:00",
+  EST: "-05:00",
+  EDT: "-04:00",
+  PST: "-08:00",
+  PDT: "-07:00",
+  JST: "+09:00",
+  HKT: "+08:00",
+  SGT: "+08:00",
+};
+/** A line that is only a date and/or time (list timestamps, or a bare date under a title). */
+const TIMESTAMP_ONLY = new RegExp(
+  `^(?:\\d{4}\\s*[-/.年]\\s*\\d{1,2}\\s*[-/.月]\\s*\\d{1,2}\\s*日?|\\d{1,2}[-/]\\d{1,2}|\\d{1,2}\\s+${MONTH_NAME}\\.?,?(?:\\s+\\d{4})?|${MONTH_NAME}\\.?\\s+\\d{1,2}(?:,?\\s+\\d{4})?)?\\s*(?:\\d{1,2}:\\d{2}(?::\\d{2})?\\s*(?:am|pm)?)?$`,
+  "i",
+);
+/** Function words: an English line of capitalised words without any of these is a menu, not a headline. */
+const FUNCTION_WORDS = /\b(the|a|an|of|to|in|on|for|and|or|with|at|by|from|as|is|are|was|after|over|into|says?)\b/i;
+const SENTENCE_END = /[。！？!?…]+["”’」』）)]*|\.["”’)]*(?=\s|$)/g;
+const ENDS_LIKE_SENTENCE = /(?:[。！？!?…]|\.)["”’」』）)]*$/;
+const CLAUSE_PUNCTUATION = /[，。！？；：、,.;:!?]/g;
+
+// ───────────────────────────── Line model ─────────────────────────────
+
+const Kind = {
+  Prose: "prose",
+  Short: "short",
+  Boilerplate: "boilerplate",
+  Interruption: "interruption",
+  EndMarker: "end",
+  ListTimestamp: "list-timestamp",
+  Blurb: "blurb",
+  Header: "header",
+  Title: "title",
+  Link: "link",
+} as const;
+type Kind = (typeof Kind)[keyof typeof Kind];
+
+interface Line {
+  readonly text: string;
+  readonly units: number;
+  kind: Kind;
+}
+
+interface Block {
+  readonly start: number;
+  /** Inclusive. */
+  readonly end: number;
+  readonly score: number;
+}
+
+const HAN = /\p{Script=Han}/gu;
+const WORD = /[\p{L}\p{N}]+/gu;
+
+/** Size of a text in units: Han characters one each, other words two each. */
+function units(text: string): number {
+  const han = text.match(HAN)?.length ?? 0;
+  const others = text.replace(HAN, " ").match(WORD)?.length ?? 0;
+  return han + 2 * others;
+}
+
+function countSentences(text: string): number {
+  return text.match(SENTENCE_END)?.length ?? 0;
+}
+
+function matchesAny(text: string, patterns: readonly RegExp[]): boolean {
+  return patterns.some((pattern) => pattern.test(text));
+}
+
+/** Markdown heading marks, quote marks and list bullets are layout, not text. */
+function stripMarkup(text: string): string {
+  return text
+    .replace(/^#{1,6}\s+/, "")
+    .replace(/^>\s+/, "")
+    .replace(/^[•·▪●◦‣*-]\s*/, "");
+}
+
+function isProse(text: string, size: number): boolean {
+  if (size < TUNABLES.minProseUnits) return false;
+  if (ENDS_LIKE_SENTENCE.test(text) || countSentences(text) >= 2) return true;
+  // Long lines that read like prose but lost their final stop (truncated pastes).
+  const punctuation = text.match(CLAUSE_PUNCTUATION)?.length ?? 0;
+  return size >= 2 * TUNABLES.minProseUnits && punctuation / size >= 0.03;
+}
+
+/** Menus: "Home | News | Sport", "首页 新闻 经济 科技", "Home News Sport Business Culture". */
+function isNavigation(text: string): boolean {
+  const parts = text.split(/\s*[|｜·•/>›»]\s*/).filter(Boolean);
+  if (parts.length >= 3 && parts.every((part) => units(part) <= 8)) return true;
+  const tokens = text.split(/\s+/);
+  if (tokens.length >= 4 && tokens.every((token) => /^\p{Script=Han}{1,4}$/u.test(token))) return true;
+  return (
+    tokens.length >= 4 &&
+    !/[,.;:!?]/.test(text) &&
+    tokens.every((token) => /^[A-Z0-9&]/.test(token)) &&
+    !FUNCTION_WORDS.test(text)
+  );
+}
+
+function isLinkLike(text: string): boolean {
+  return /https?:\/\/|www\.|\S+@\S+\.\w+/.test(text);
+}
+
+function findDate(text: string): string | undefined {
+  return parseDate(text, false) ? text : undefined;
+}
+
+function classify(text: string): Kind {
+  const size = units(text);
+  if (matchesAny(text, END_MARKERS) && size <= 40) return Kind.EndMarker;
+  if (matchesAny(text, BOILERPLATE)) return Kind.Boilerplate;
+  if (matchesAny(text, INTERRUPTIONS) && size <= 60) return Kind.Interruption;
+  if (TIMESTAMP_ONLY.test(text) && /\d/.test(text)) return Kind.Header;
+  if (text.length <= TUNABLES.maxMetaChars && isHeaderMeta(text)) return Kind.Header;
+  const prose = isProse(text, size);
+  if (!prose && isLinkLike(text)) return Kind.Link;
+  if (!prose && isNavigation(text)) return Kind.Link;
+  return prose ? Kind.Prose : Kind.Short;
+}
+
+function isHeaderMeta(text: string): boolean {
+  if (SOURCE.test(text) || WECHAT_HEADER.test(text)) return true;
+  if (BYLINE_EN.test(text) && units(text) <= 30 && !ENDS_LIKE_SENTENCE.test(text)) return true;
+  if (BYLINE_ZH.test(text) && units(text) <= 30) return true;
+  if (/^(published|updated|last updated|posted|发布时间|发布于|时间|日期|更新时间)\b/i.test(text)) return true;
+  // A short line with a date and no sentence in it: "2020-03-26 11:05 来源:…", "March 26, 2020 | 3 min read".
+  return findDate(text) !== undefined && countSentences(text) === 0 && units(text) <= 30;
+}
+
+function isTimestampOnly(text: string): boolean {
+  return TIMESTAMP_ONLY.test(text) && /\d/.test(text);
+}
+
+// ───────────────────────────── Steps ─────────────────────────────
+
+/** Splits into tidy, non-empty lines (zero-width characters and ideographic indents removed). */
+function toLines(text: string): string[] {
+  return text
+    .replace(/\r\n?/g, "\n")
+    .replace(/[\u200b-\u200d\ufeff]/g, "")
+    .split("\n")
+    .map((line) => tidyParagraph(line))
+    .filter((line) => line.length > 0);
+}
+
+/**
+ * Lists of stories alternate text with timestamps (blurb, 2025-10-24 10:21, blurb, …). Two or more timestamp
+ * lines at most `listTimestampSpacing` apart form such a list: the timestamps and the lines between them (and
+ * the item before the first) are other stories, however long.
+ */
+function markStoryLists(lines: Line[]): void {
+  const stamps = lines.flatMap((line, index) => (isTimestampOnly(line.text) ? [index] : []));
+  let runStart = 0;
+  for (let i = 1; i <= stamps.length; i++) {
+    const previous = stamps[i - 1]!;
+    const current = stamps[i];
+    if (current !== undefined && current - previous <= TUNABLES.listTimestampSpacing) continue;
+    const run = stamps.slice(runStart, i);
+    runStart = i;
+    if (run.length < 2) continue;
+    const spacing = Math.max(1, (run[run.length - 1]! - run[0]!) / (run.length - 1) - 1);
+    const from = Math.max(0, run[0]! - Math.round(spacing));
+    for (let index = from; index <= run[run.length - 1]!; index++) {
+      const line = lines[index]!;
+      if (line.kind === Kind.EndMarker) continue;
+      line.kind = isTimestampOnly(line.text) ? Kind.ListTimestamp : Kind.Blurb;
+    }
+  }
+}
+
+/** Marks a newsletter box (its header and the few lines that belong to it) as an interruption. */
+function markBoxes(lines: Line[]): void {
+  for (let i = 0; i < lines.length; i++) {
+    if (!BOX_START.test(lines[i]!.text) || lines[i]!.units > 40) continue;
+    let last = i;
+    for (let j = i + 1; j < Math.min(lines.length, i + 6); j++) if (BOX_PART.test(lines[j]!.text)) last = j;
+    for (let j = i; j <= last; j++) {
+      const line = lines[j]!;
+      if (line.kind !== Kind.EndMarker) line.kind = Kind.Interruption;
+    }
+  }
+}
+
+/** A title the page states outright: "正在阅读:<title>", a Markdown "# title", or a heading-sized line repeated. */
+function findStatedTitle(lines: readonly Line[], rawLines: readonly string[]): string | undefined {
+  for (const line of lines) {
+    const title = NOW_READING.exec(line.text)?.[1]?.trim();
+    if (title) return title;
+  }
+  const markdown = rawLines.find((line) => /^#\s+\S/.test(line));
+  if (markdown) return stripMarkup(markdown);
+  const seen = new Map<string, number>();
+  for (const line of lines) {
+    if (!isHeadingLike(line)) continue;
+    seen.set(line.text, (seen.get(line.text) ?? 0) + 1);
+    if (seen.get(line.text) === 2) return line.text;
+  }
+  return undefined;
+}
+
+function isHeadingLike(line: Line): boolean {
+  if (line.kind !== Kind.Short && line.kind !== Kind.Prose && line.kind !== Kind.Title) return false;
+  if (line.units < TUNABLES.minTitleUnits || line.units > TUNABLES.maxTitleUnits) return false;
+  return !/[。.]["”’」』）)]*$/.test(line.text);
+}
+
+function scoreOf(line: Line): number {
+  switch (line.kind) {
+    case Kind.Prose:
+      return line.units;
+    case Kind.Short:
+      return -TUNABLES.shortLinePenalty;
+    case Kind.Interruption:
+      return -TUNABLES.interruptionPenalty;
+    case Kind.Header:
+    case Kind.Title:
+      return -TUNABLES.headerLinePenalty;
+    case Kind.Link:
+      return -TUNABLES.linkPenalty;
+    case Kind.ListTimestamp:
+      return -TUNABLES.listTimestampPenalty;
+    case Kind.Blurb:
+      return -Math.max(line.units, TUNABLES.minProseUnits);
+    case Kind.Boilerplate:
+      return -TUNABLES.boilerplatePenalty;
+    case Kind.EndMarker:
+      return Number.NEGATIVE_INFINITY;
+  }
+}
+
+/** Every disjoint positive-sum run (best first within a stretch), found by repeated maximum-subarray search. */
+function positiveRuns(scores: readonly number[], from: number, to: number, out: Block[]): void {
+  if (from > to) return;
+  let best: Block | undefined;
+  let sum = 0;
+  let start = from;
+  for (let i = from; i <= to; i++) {
+    if (sum <= 0) {
+      sum = 0;
+      start = i;
+    }
+    sum += scores[i]!;
+    if (sum > 0 && (!best || sum > best.score)) best = { start, end: i, score: sum };
+  }
+  if (!best) return;
+  out.push(best);
+  positiveRuns(scores, from, best.start - 1, out);
+  positiveRuns(scores, best.end + 1, to, out);
+}
+
+/** How much a block's place on the page says it is the article. */
+function placeFactor(lines: readonly Line[], block: Block): number {
+  for (let i = block.start - 1; i >= 0; i--) {
+    const kind = lines[i]!.kind;
+    if (kind === Kind.EndMarker) return TUNABLES.behindEndMarkerFactor;
+    if (kind === Kind.Header || kind === Kind.Title) {
+      return block.start - i <= TUNABLES.headerWindow ? TUNABLES.headedBonus : 1;
+    }
+  }
+  return 1;
+}
+
+function chooseBlock(lines: readonly Line[]): Block | undefined {
+  const scores = lines.map(scoreOf);
+  const blocks: Block[] = [];
+  let segmentStart = 0;
+  for (let i = 0; i <= lines.length; i++) {
+    if (i < lines.length && lines[i]!.kind !== Kind.EndMarker) continue;
+    positiveRuns(scores, segmentStart, i - 1, blocks);
+    segmentStart = i + 1;
+  }
+  let best: { block: Block; weight: number } | undefined;
+  for (const block of blocks) {
+    const weight = block.score * placeFactor(lines, block);
+    if (!best || weight > best.weight) best = { block, weight };
+  }
+  if (!best) return undefined;
+  // A block starts and ends on prose: leading captions and trailing credits go.
+  let { start, end } = best.block;
+  while (start < end && lines[start]!.kind !== Kind.Prose) start++;
+  while (end > start && lines[end]!.kind !== Kind.Prose) end--;
+  return { start, end, score: best.block.score };
+}
+
+/** Title from the header when the page did not state it: the heading above the byline/date, else above the lead. */
+function findHeaderTitle(lines: readonly Line[], bodyStart: number): string | undefined {
+  let windowStart = Math.max(0, bodyStart - TUNABLES.headerWindow);
+  for (let i = bodyStart - 1; i >= windowStart; i--) {
+    if (lines[i]!.kind === Kind.EndMarker) {
+      windowStart = i + 1;
+      break;
+    }
+  }
+  const firstMeta = lines.findIndex((line, i) => i >= windowStart && i < bodyStart && line.kind === Kind.Header);
+  if (firstMeta >= 0) {
+    for (let i = firstMeta - 1; i >= Math.max(0, firstMeta - 4); i--) {
+      const line = lines[i]!;
+      if (line.kind === Kind.EndMarker) break;
+      if (isHeadingLike(line)) return line.text;
+    }
+  }
+  for (let i = windowStart; i < bodyStart; i++) if (isHeadingLike(lines[i]!)) return lines[i]!.text;
+  return undefined;
+}
+
+/** First sentence of the lead, cut to headline length: better than no title. */
+function titleFromLead(lead: string): string {
+  const first = lead.split(/(?<=[。！？!?])|(?<=\.)\s+/)[0] ?? lead;
+  const chars = [...first];
+  return chars.length <= 60 ? first : `${chars.slice(0, 60).join("")}…`;
+}
+
+/** Drops a trailing site name (" - 光明网", " | BBC News") from a title. */
+function stripSiteSuffix(title: string, siteName: string | undefined): string {
+  const match = /^(.+?)\s*[-–—|_｜]\s*([^-–—|_｜]{2,30})$/.exec(title);
+  if (!match) return title;
+  const [, head, tail] = match as unknown as [string, string, string];
+  const looksLikeSite =
+    tail === siteName || /(网|报|新闻|频道|日报|晚报|news|times|post|journal|online|bbc|cnn)$/i.test(tail);
+  return looksLikeSite && units(head) >= TUNABLES.minTitleUnits ? head : title;
+}
+
+interface ParsedDate {
+  readonly iso: string;
+}
+
+/** Reads the first date (and time) in a line; Chinese pages without a zone are Beijing time (+08:00). */
+function parseDate(text: string, chinese: boolean): ParsedDate | undefined {
+  let year: number;
+  let month: number;
+  let day: number;
+  let rest: string;
+  const numeric = NUMERIC_DATE.exec(text);
+  const dmy = DAY_MONTH_YEAR.exec(text);
+  const mdy = MONTH_DAY_YEAR.exec(text);
+  if (numeric) {
+    [year, month, day] = [Number(numeric[1]), Number(numeric[2]), Number(numeric[3])];
+    rest = text.slice(numeric.index + numeric[0].length);
+  } else if (dmy) {
+    [year, month, day] = [Number(dmy[3]), MONTHS[dmy[2]!.slice(0, 3).toLowerCase()] ?? 0, Number(dmy[1])];
+    rest = text.slice(0, dmy.index) + text.slice(dmy.index + dmy[0].length);
+  } else if (mdy) {
+    [year, month, day] = [Number(mdy[3]), MONTHS[mdy[1]!.slice(0, 3).toLowerCase()] ?? 0, Number(mdy[2])];
+    rest = text.slice(0, mdy.index) + text.slice(mdy.index + mdy[0].length);
+  } else {
+    return undefined;
+  }
+  if (year < 1990 || year > 2100 || month < 1 || month > 12 || day < 1 || day > 31) return undefined;
+  const date = `${year}-${pad(month)}-${pad(day)}`;
+  const time = TIME.exec(rest);
+  if (!time) return { iso: date };
+  let hour = Number(time[1]);
+  const minute = Number(time[2]);
+  const second = Number(time[3] ?? 0);
+  const meridiem = time[4]?.toLowerCase().replace(/\./g, "");
+  if (meridiem === "pm" && hour < 12) hour += 12;
+  if (meridiem === "am" && hour === 12) hour = 0;
+  if (hour > 23 || minute > 59 || second > 59) return { iso: date };
+  const zone = time[5] ? ZONE_OFFSETS[time[5].toUpperCase()] : chinese ? "+08:00" : "";
+  return { iso: `${date}T${pad(hour)}:${pad(minute)}:${pad(second)}${zone ?? ""}` };
+}
+
+function pad(value: number): string {
+  return String(value).padStart(2, "0");
+}
+
+/** Text before the next field on a source/byline line ("光明网2020-03-26 11:05" → "光明网"). */
+function fieldValue(value: string): string | undefined {
+  const cut = value
+    .split(/\s*[|｜]\s*|\s+(?=来源|作者|编辑|责编|记者|时间|发布)|\s{2,}/)[0]!
+    .replace(/\d{4}\s*[-/.年].*$/, "")
+    .replace(new RegExp(`,?\\s*(\\d{1,2}\\s+${MONTH_NAME}|${MONTH_NAME}\\s+\\d{1,2}).*$`, "i"), "")
+    .replace(/[,，;；\s]+$/, "")
+    .trim();
+  return cut.length > 0 && units(cut) <= 30 ? cut : undefined;
+}
+
+interface HeaderFields {
+  siteName?: string;
+  byline?: string;
+  published?: string;
+}
+
+/** Site, byline and date from the header lines above the body (and a few lines below it, for footers). */
+function readHeader(lines: readonly Line[], block: Block, chinese: boolean): HeaderFields {
+  let from = Math.max(0, block.start - 2 * TUNABLES.headerWindow);
+  for (let i = block.start - 1; i >= from; i--) {
+    if (lines[i]!.kind === Kind.EndMarker) {
+      from = i + 1;
+      break;
+    }
+  }
+  const above = lines.slice(from, block.start).map((line) => line.text);
+  const below = lines
+    .slice(block.end + 1, block.end + 4)
+    .filter((line) => line.kind === Kind.Header)
+    .map((line) => line.text);
+  const fields: HeaderFields = {};
+  for (const text of [...above, ...below]) {
+    if (text.length > TUNABLES.maxMetaChars) continue;
+    const wechat = WECHAT_HEADER.exec(text);
+    if (wechat) {
+      fields.byline ??= wechat[1];
+      fields.siteName ??= wechat[2];
+    }
+    const source = SOURCE.exec(text)?.[1];
+    if (source) fields.siteName ??= fieldValue(source);
+    const byline = BYLINE_EN.exec(text)?.[1] ?? BYLINE_ZH.exec(text)?.[1];
+    if (byline && !ENDS_LIKE_SENTENCE.test(text)) fields.byline ??= fieldValue(byline);
+  }
+  const dated = [...above, ...below].filter((text) => text.length <= TUNABLES.maxMetaChars);
+  const preferred = dated.find((text) => /(来源|发布|published|posted|^\d{4})/i.test(text) && parseDate(text, chinese));
+  const any = preferred ?? dated.find((text) => parseDate(text, chinese));
+  if (any) fields.published = parseDate(any, chinese)?.iso;
+  if (!fields.siteName) {
+    const copyright = lines
+      .map((line) => /^(?:copyright\s*)?©\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?\s*)?([^.|,，。]{2,40})/i.exec(line.text)?.[1])
+      .find(Boolean);
+    if (copyright) fields.siteName = copyright.replace(/\s*(all rights reserved|版权所有).*$/i, "").trim() || undefined;
+  }
+  return fields;
+}
+
+// ───────────────────────────── Entry point ─────────────────────────────
+
+/** Finds the article in text pasted from a web page (or a plain-text file); throws NotAnArticleError when none. */
+export function cleanPastedText({ text }: { text: string }): Article {
+  const rawLines = toLines(text);
+  const lines: Line[] = rawLines.map((raw) => {
+    const line = stripMarkup(raw);
+    return { text: line, units: units(line), kind: classify(line) };
+  });
+  markStoryLists(lines);
+  markBoxes(lines);
+
+  const statedTitle = findStatedTitle(lines, rawLines);
+  if (statedTitle) {
+    for (const line of lines) if (line.text === statedTitle) line.kind = Kind.Title;
+  }
+
+  const block = chooseBlock(lines);
+  const body = block
+    ? lines
+        .slice(block.start, block.end + 1)
+        .filter((line) => line.kind === Kind.Prose || line.kind === Kind.Short)
+        .map((line) => line.text)
+    : [];
+  const bodyUnits = body.reduce((sum, paragraph) => sum + units(paragraph), 0);
+  const sentences = body.reduce((sum, paragraph) => sum + countSentences(paragraph), 0);
+  if (
+    !block ||
+    bodyUnits < TUNABLES.minArticleUnits ||
+    (bodyUnits < TUNABLES.smallArticleUnits && sentences < TUNABLES.minSmallArticleSentences)
+  ) {
+    throw new NotAnArticleError(
+      bodyUnits === 0
+        ? "The pasted text has no article in it: no paragraph of prose, only short lines, lists or page furniture."
+        : `The pasted text has too little article in it (${bodyUnits} units, ${sentences} sentences).`,
+      { details: { units: bodyUnits, sentences } },
+    );
+  }
+
+  const chinese = hanShare(body.join("")) > 0.3;
+  const header = readHeader(lines, block, chinese);
+  const title = stripSiteSuffix(
+    statedTitle ?? findHeaderTitle(lines, block.start) ?? titleFromLead(body[0]!),
+    header.siteName,
+  );
+  return makeArticle({
+    title,
+    ...(header.siteName ? { siteName: header.siteName } : {}),
+    ...(header.byline ? { byline: header.byline } : {}),
+    ...(header.published ? { published: header.published } : {}),
+    paragraphs: body,
+  });
+}
