@@ -1,0 +1,719 @@
+/**
+ * The HTML cleaner: a page in, its article out (or NotAnArticleError).
+ *
+ * How it works, in the spirit of mozilla/readability but over cheerio's htmlparser2 tree:
+ *  1. read metadata (meta, Open Graph, JSON-LD, <time>) before anything is removed;
+ *  2. drop what is never content (scripts, styles, forms' controls, hidden nodes, comments);
+ *  3. score every block that holds running text — text length, commas and Chinese punctuation,
+ *     link density, class/id hints — and let the scores flow to its ancestors;
+ *  4. take the best container (plus siblings that score alike) and walk it in reading order,
+ *     dropping link lists, share bars, "related" blocks, captions and other boilerplate;
+ *  5. if that is too little text, retry with the unlikely-looking nodes kept; fall back to
+ *     JSON-LD `articleBody`; below the threshold, refuse honestly.
+ */
+import { load } from "cheerio/slim";
+import type { AnyNode, Element, ParentNode } from "domhandler";
+import { NotAnArticleError } from "../../errors.js";
+import type { Article } from "../../types.js";
+import { countWords, makeArticle } from "./article.js";
+import { extractMetadata, type PageMetadata } from "./metadata.js";
+
+// ---------------------------------------------------------------------------------------------
+// Tunables and patterns (one place; each value says why it is what it is).
+
+export const TUNABLES = {
+  /** A block needs this much weighted text to vote for its container (readability uses 25 chars). */
+  minParagraphWeight: 25,
+  /** One Han character carries about as much as 2.5 Latin characters (a word and its space ≈ 2 Han). */
+  hanCharWeight: 2.5,
+  /** Score per paragraph: 1 + punctuation marks + one point per this many weighted chars (capped). */
+  charsPerPoint: 100,
+  maxLengthPoints: 3,
+  /** How a paragraph's score flows up: self and parent full, grandparent half, then /(level·3). */
+  ancestorLevels: 5,
+  /** Class/id hints move a container's score by this much (readability's value). */
+  classWeight: 25,
+  /** Siblings of the best container join it when they score at least this share of it… */
+  siblingScoreShare: 0.2,
+  /** …or are plain paragraphs longer than this with few links. */
+  siblingParagraphChars: 80,
+  siblingMaxLinkDensity: 0.25,
+  /** If ≥ this many other candidates score ≥ 75% of the best and share an ancestor, take that ancestor. */
+  alternativeShare: 0.75,
+  alternativeCount: 3,
+  /** Inside the article: a block whose text is mostly link text is navigation or a "related" list. */
+  maxLinkDensity: 0.5,
+  /** A block with a negative hint is dropped at a lower link density. */
+  maxLinkDensityNegative: 0.2,
+  /** Blocks with this many commas/Chinese punctuation marks are prose: never dropped by the checks. */
+  proseMarks: 10,
+  /**
+   * Honest failure. Bench gold bodies are ≥ 60 words (en) and ≥ 150 words (zh, Han chars count one
+   * each); app shells, login pages and list pages yield under ~30. Below this many words (countWords)
+   * there is no article we can stand behind.
+   */
+  minArticleWords: 50,
+  /** A teaser shorter than this that mentions a paywall/login wall is not the article. */
+  paywallTeaserWords: 220,
+  /** Retry with unlikely-looking nodes kept when the first pass finds fewer words than this. */
+  retryBelowWords: 250,
+  /** Use JSON-LD `articleBody` when what we found is shorter than this share of it. */
+  jsonLdPreferShare: 0.6,
+  /** Lines shorter than this (weighted chars) are checked against the boilerplate line patterns. */
+  boilerplateLineWeight: 120,
+} as const;
+
+/** Class/id words that make a node unlikely to be content (dropped in the first pass). */
+const UNLIKELY =
+  /-ad-|ai2html|banner|breadcrumb|combx|comment|community|cover-wrap|disqus|extra|footer|gdpr|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|ad-break|agegate|pagination|pager|popup|yom-remote|share|recommend|newsletter|subscribe|signup|cookie|consent|toolbar|navbar|topbar|crumb|copyright|modal|overlay|outbrain|taboola|promo|hot-?news|rank|tags?-?list|login|register|daohang|dh_|bottom|nav\b|xgwz|xgxw|tuijian|redian|paihang|fenxiang|pinglun/i;
+/** …unless they also say this. */
+const MAYBE_CANDIDATE =
+  /and|article|body|column|content|main|mathjax|shadow|text|story|entry|post|detail|zhengwen|正文|wenzhang/i;
+/** Hints that raise a container's score. */
+const POSITIVE =
+  /article|body|content|entry|hentry|h-entry|main|page|pagination|post|text|blog|story|detail|zhengwen|正文|wenzhang|neirong|artibody|article_?con|con_?text|read/i;
+/** Hints that lower a container's score. */
+const NEGATIVE =
+  /-ad-|hidden|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|footer|gdpr|masthead|media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags|widget|recommend|newsletter|subscribe|byline|author|dateline|caption|credit|breadcrumb|nav|menu|copyright|hot|rank|login|xgwz|xgxw|tuijian|fenxiang|pinglun|editor|zebian/i;
+/** Inside the chosen article these are dropped whatever their link density (when not prose). */
+const BOILERPLATE_BLOCK =
+  /share|social|related|recommend|newsletter|subscribe|signup|sign-up|promo|advert|\bads?\b|ad-?(?:slot|unit|container|wrapper)|sponsor|outbrain|taboola|comment|byline|author-?(?:info|bio|box)|dateline|timestamp|caption|credit|breadcrumb|tags|toolbar|print|read-?more|more-?stories|newsletter|disclaimer|copyright|editor|zebian|xgwz|xgxw|tuijian|fenxiang|pinglun|bdshare|jiathis/i;
+/** ARIA roles of chrome, never content. */
+const CHROME_ROLES = /^(?:menu|menubar|complementary|navigation|alert|alertdialog|dialog|banner|contentinfo|search)$/i;
+/** Short lines that are boilerplate whatever element holds them. */
+const BOILERPLATE_LINE = [
+  /^(?:advertisement|advertising|sponsored|ad|story continues below(?: advertisement)?|continue reading(?: below)?|read more|read next|related(?: articles| stories| coverage| content)?|recommended|most (?:read|popular)|more from .{0,40}|share(?: this)?(?: article| story)?|share on \w+|tweet|email|print|comments?|\d+ comments?|sign up.*newsletter.*|subscribe.*|follow us.*|image(?: copyright| caption)?|photo:.*|getty images|reuters|ap photo.*|\(?photo credit.*|click here.*)\W*$/i,
+  /^(?:\[?\s*责任?编辑?[:：].*|\[?\s*责编[:：].*|来源[:：].{0,40}|作者[:：].{0,30}|编辑[:：].{0,20}|记者[:：].{0,20}|相关(?:阅读|新闻|文章|链接|报道|推荐)[:：]?.*|推荐阅读.*|延伸阅读.*|热门(?:推荐|文章|新闻).*|分享到.*|打印(?:本页|此文)?|关闭(?:窗口|本页)?|返回(?:顶部|首页|列表)?|上一篇.*|下一篇.*|扫一扫.*|点击(?:进入|查看|阅读).*|网友评论.*|我要评论.*|发表评论.*|正在阅读.*|收藏本文|字号[:：].*|【?字体[:：].*|[[【]\s*(?:大|中|小)\s*[\]】].*|责任编辑.*|原标题[:：].*|本文来源.*|免责声明.*|版权声明.*|\(?完\)?|【\s*纠错\s*】.*)$/u,
+];
+/** Pages that say this and show only a little text are paywall or login teasers. */
+const PAYWALL =
+  /subscribe to (?:continue|read)|subscribers? only|already a subscriber|to continue reading|log ?in to (?:continue|read)|sign in to (?:continue|read)|create a free account|paywall|订阅后(?:阅读|查看)|付费(?:阅读|内容)|登录后(?:阅读|查看)|会员专享|开通会员/i;
+/** Never content: removed before scoring. */
+const JUNK_TAGS = new Set([
+  "script",
+  "style",
+  "noscript",
+  "template",
+  "link",
+  "meta",
+  "iframe",
+  "object",
+  "embed",
+  "svg",
+  "canvas",
+  "video",
+  "audio",
+  "map",
+  "input",
+  "select",
+  "textarea",
+  "button",
+  "option",
+  "dialog",
+  "head",
+  "title",
+  "nav",
+  "aside",
+]);
+/** Inline (phrasing) elements: their text belongs to the enclosing block. */
+const INLINE_TAGS = new Set([
+  "a",
+  "abbr",
+  "acronym",
+  "b",
+  "bdi",
+  "bdo",
+  "big",
+  "br",
+  "cite",
+  "code",
+  "data",
+  "del",
+  "dfn",
+  "em",
+  "font",
+  "i",
+  "img",
+  "ins",
+  "kbd",
+  "label",
+  "mark",
+  "nobr",
+  "q",
+  "s",
+  "samp",
+  "small",
+  "span",
+  "strike",
+  "strong",
+  "sub",
+  "sup",
+  "time",
+  "tt",
+  "u",
+  "var",
+  "wbr",
+]);
+/** Elements that may contain the article (readability scores these as containers). */
+const CONTAINER_TAGS = new Set([
+  "div",
+  "article",
+  "section",
+  "main",
+  "body",
+  "td",
+  "tr",
+  "tbody",
+  "table",
+  "blockquote",
+  "pre",
+  "center",
+  "form",
+  "font",
+  "span",
+  "dd",
+  "li",
+  "ul",
+  "ol",
+]);
+const TAG_BASE_SCORE: Record<string, number> = {
+  div: 5,
+  article: 5,
+  main: 5,
+  pre: 3,
+  td: 3,
+  blockquote: 3,
+  address: -3,
+  ol: -3,
+  ul: -3,
+  dl: -3,
+  dd: -3,
+  dt: -3,
+  li: -3,
+  form: -3,
+  h1: -5,
+  h2: -5,
+  h3: -5,
+  h4: -5,
+  h5: -5,
+  h6: -5,
+  th: -5,
+};
+/** Blocks checked (and maybe dropped) when walking the chosen article, as readability's cleanConditionally. */
+const CONDITIONAL_TAGS = new Set([
+  "div",
+  "section",
+  "table",
+  "ul",
+  "ol",
+  "dl",
+  "form",
+  "fieldset",
+  "aside",
+  "figure",
+  "header",
+  "footer",
+  "center",
+  "p",
+  "span",
+  "font",
+  "li",
+  "blockquote",
+  "td",
+  "tr",
+  "tbody",
+]);
+/** Marks that signal running prose: commas and Chinese punctuation. */
+const PROSE_MARKS = /[,，。、；：“”！？;]/g;
+const HAN = /\p{Script=Han}/gu;
+const SENTENCE_END = /[.!?。！？」”"')）…]\s*$/u;
+
+// ---------------------------------------------------------------------------------------------
+
+export interface CleanHtmlOptions {
+  html: string;
+  /** The page's URL (final, after redirects), when known. */
+  url?: string;
+}
+
+/** Cleans an HTML page to its article; throws NotAnArticleError when the page holds none. */
+export function cleanHtml({ html, url }: CleanHtmlOptions): Article {
+  const wrapper = unwrapTextLine(html);
+  const $ = load(wrapper.html);
+  const meta = extractMetadata($, { url: url ?? wrapper.url, fallbackTitle: wrapper.title });
+  const title = meta.title || wrapper.title || "";
+  const root = $.root()[0] as unknown as ParentNode;
+  removeJunk(root);
+  const body = findBody(root);
+
+  let paragraphs = extractParagraphs(body, { dropUnlikely: true, title });
+  if (countWords(paragraphs.join("\n")) < TUNABLES.retryBelowWords) {
+    const relaxed = extractParagraphs(body, { dropUnlikely: false, title });
+    if (countWords(relaxed.join("\n")) > countWords(paragraphs.join("\n")) * 1.5) paragraphs = relaxed;
+  }
+  paragraphs = preferJsonLdBody(paragraphs, meta);
+
+  refuseNonArticles(paragraphs, body, $.text());
+
+  return makeArticle({
+    title,
+    siteName: meta.siteName,
+    byline: meta.byline,
+    published: meta.published,
+    url: url ?? wrapper.url,
+    canonicalUrl: meta.canonicalUrl,
+    lang: meta.lang,
+    paragraphs,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input quirks.
+
+/**
+ * CleanEval-style dumps start with a non-HTML `<text id="URL" title="…" encoding="…">` line; read its
+ * URL and title and hand the rest to the parser.
+ */
+function unwrapTextLine(html: string): { html: string; url?: string; title?: string } {
+  const match = /^\s*<text\b([^>]*)>/i.exec(html.slice(0, 4096));
+  if (!match || /<html/i.test(match[0])) return { html };
+  const attr = (name: string) => new RegExp(`\\b${name}\\s*=\\s*"([^"]*)"`, "i").exec(match[1] ?? "")?.[1]?.trim();
+  const rest = html.slice(match[0].length).replace(/<\/text>\s*$/i, "");
+  const id = attr("id");
+  return { html: rest, url: id && /^https?:\/\//i.test(id) ? id : undefined, title: attr("title") || undefined };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tree helpers (domhandler nodes: fast, no cheerio wrapper objects in the hot loops).
+
+const isElement = (node: AnyNode): node is Element =>
+  node.type === "tag" || node.type === "script" || node.type === "style";
+
+function removeJunk(node: ParentNode): void {
+  const kept: AnyNode[] = [];
+  for (const child of node.children) {
+    if (child.type === "comment" || child.type === "directive" || child.type === "cdata") continue;
+    if (isElement(child)) {
+      const name = child.name.toLowerCase();
+      if (JUNK_TAGS.has(name) || isHidden(child)) continue;
+      removeJunk(child);
+    }
+    kept.push(child);
+  }
+  if (kept.length !== node.children.length) {
+    for (let i = 0; i < kept.length; i++) {
+      const child = kept[i]!;
+      child.prev = kept[i - 1] ?? null;
+      child.next = kept[i + 1] ?? null;
+    }
+    node.children = kept;
+  }
+}
+
+function isHidden(el: Element): boolean {
+  const a = el.attribs;
+  if ("hidden" in a || a["aria-hidden"] === "true") return true;
+  const style = a.style;
+  return !!style && /display\s*:\s*none|visibility\s*:\s*hidden/i.test(style);
+}
+
+function findBody(root: ParentNode): Element | ParentNode {
+  const stack: AnyNode[] = [...root.children];
+  while (stack.length) {
+    const node = stack.shift()!;
+    if (isElement(node)) {
+      if (node.name === "body") return node;
+      if (node.name === "html") stack.unshift(...node.children);
+    }
+  }
+  return root;
+}
+
+const hintOf = (el: Element): string => `${el.attribs.class ?? ""} ${el.attribs.id ?? ""}`;
+
+function classWeight(el: Element): number {
+  const hint = hintOf(el);
+  let weight = 0;
+  if (hint.trim()) {
+    if (NEGATIVE.test(hint)) weight -= TUNABLES.classWeight;
+    if (POSITIVE.test(hint)) weight += TUNABLES.classWeight;
+  }
+  if (el.attribs.itemprop === "articleBody") weight += TUNABLES.classWeight;
+  return weight;
+}
+
+function isUnlikely(el: Element): boolean {
+  const name = el.name;
+  if (name === "body" || name === "html" || name === "article" || name === "main" || name === "a") return false;
+  if (el.attribs.role && CHROME_ROLES.test(el.attribs.role)) return true;
+  if (name === "footer" || name === "header" || name === "menu") return true;
+  const hint = hintOf(el);
+  return (
+    UNLIKELY.test(hint) &&
+    !MAYBE_CANDIDATE.test(hint) &&
+    !hasAncestor(el, (a) => a.name === "table" || a.name === "code")
+  );
+}
+
+function hasAncestor(el: Element, test: (a: Element) => boolean, levels = 3): boolean {
+  let node = el.parent;
+  for (let i = 0; node && i < levels; i++, node = node.parent) {
+    if (isElement(node) && test(node)) return true;
+  }
+  return false;
+}
+
+/** Collapses white space; drops a line break between two CJK characters (hard-wrapped Chinese). */
+function squash(text: string): string {
+  return text
+    .replace(/([\p{Script=Han}，。、；：！？”“）])[ \t\r]*\n\s*(?=[\p{Script=Han}，。、；：！？”“（])/gu, "$1")
+    .replace(/[\s\u00a0]+/g, " ");
+}
+
+function weightedLength(text: string): number {
+  const han = text.match(HAN)?.length ?? 0;
+  return text.length - han + han * TUNABLES.hanCharWeight;
+}
+
+const proseMarks = (text: string): number => text.match(PROSE_MARKS)?.length ?? 0;
+
+// ---------------------------------------------------------------------------------------------
+// Per-node statistics.
+
+interface NodeStats {
+  /** Weighted length of all visible text below. */
+  weight: number;
+  /** Weighted length of text inside links. */
+  linkWeight: number;
+  marks: number;
+}
+
+interface Pass {
+  dropUnlikely: boolean;
+  title: string;
+  skipped: Set<Element>;
+  stats: Map<Element, NodeStats>;
+  scores: Map<Element, number>;
+}
+
+function computeStats(node: ParentNode, pass: Pass, inLink: boolean): NodeStats {
+  const total: NodeStats = { weight: 0, linkWeight: 0, marks: 0 };
+  for (const child of node.children) {
+    if (child.type === "text") {
+      const t = child.data;
+      if (!/\S/.test(t)) continue;
+      const w = weightedLength(t.trim());
+      total.weight += w;
+      if (inLink) total.linkWeight += w;
+      total.marks += proseMarks(t);
+    } else if (isElement(child)) {
+      if (pass.skipped.has(child)) continue;
+      const s = computeStats(child, pass, inLink || child.name === "a");
+      total.weight += s.weight;
+      total.linkWeight += s.linkWeight;
+      total.marks += s.marks;
+    }
+  }
+  if (isElement(node as AnyNode)) pass.stats.set(node as Element, total);
+  return total;
+}
+
+const linkDensity = (pass: Pass, el: Element): number => {
+  const s = pass.stats.get(el);
+  return s && s.weight > 0 ? s.linkWeight / s.weight : 0;
+};
+
+function markUnlikely(node: ParentNode, pass: Pass): void {
+  for (const child of node.children) {
+    if (!isElement(child)) continue;
+    if (pass.dropUnlikely && isUnlikely(child)) {
+      pass.skipped.add(child);
+      continue;
+    }
+    markUnlikely(child, pass);
+  }
+}
+
+/** Text of a block's own inline content (text nodes and inline descendants, not nested blocks). */
+function inlineText(el: Element, pass: Pass): string {
+  let out = "";
+  const visit = (node: ParentNode) => {
+    for (const child of node.children) {
+      if (child.type === "text") out += child.data;
+      else if (isElement(child) && !pass.skipped.has(child) && INLINE_TAGS.has(child.name)) {
+        if (child.name === "br") out += "\n";
+        else visit(child);
+      }
+    }
+  };
+  visit(el);
+  return out;
+}
+
+function scoreParagraphs(node: ParentNode, pass: Pass): void {
+  for (const child of node.children) {
+    if (!isElement(child) || pass.skipped.has(child)) continue;
+    scoreParagraphs(child, pass);
+    if (INLINE_TAGS.has(child.name) && child.name !== "font" && child.name !== "span") continue;
+    const text = squash(inlineText(child, pass)).trim();
+    const weight = weightedLength(text);
+    if (weight < TUNABLES.minParagraphWeight) continue;
+    const score =
+      1 + proseMarks(text) + Math.min(Math.floor(weight / TUNABLES.charsPerPoint), TUNABLES.maxLengthPoints);
+    let ancestor: ParentNode | null = CONTAINER_TAGS.has(child.name) ? child : child.parent;
+    for (let level = 0; ancestor && isElement(ancestor as AnyNode) && level < TUNABLES.ancestorLevels; level++) {
+      const el = ancestor as Element;
+      if (!pass.scores.has(el)) pass.scores.set(el, (TAG_BASE_SCORE[el.name] ?? 0) + classWeight(el));
+      const divider = level <= 1 ? 1 : level === 2 ? 2 : level * 3;
+      pass.scores.set(el, pass.scores.get(el)! + score / divider);
+      ancestor = el.parent;
+    }
+  }
+}
+
+function depthOf(el: Element): number {
+  let depth = 0;
+  for (let node = el.parent; node; node = node.parent) depth++;
+  return depth;
+}
+
+function pickTopCandidate(pass: Pass): Element | undefined {
+  const ranked: { el: Element; score: number; depth: number }[] = [];
+  for (const [el, raw] of pass.scores) {
+    if (!CONTAINER_TAGS.has(el.name) && el.name !== "p") continue;
+    ranked.push({ el, score: raw * (1 - linkDensity(pass, el)), depth: depthOf(el) });
+  }
+  // Equal scores: the deeper node (the parent only repeats its one child's score plus its noise).
+  ranked.sort((a, b) => b.score - a.score || b.depth - a.depth);
+  const best = ranked[0];
+  if (!best) return undefined;
+  for (const r of ranked) pass.scores.set(r.el, r.score);
+
+  let top = best.el;
+  // Several strong candidates under one ancestor: the article is split into parts (readability's rule).
+  const alternatives = ranked
+    .slice(1, 6)
+    .filter((r) => r.score >= best.score * TUNABLES.alternativeShare && !contains(r.el, top) && !contains(top, r.el));
+  if (alternatives.length >= TUNABLES.alternativeCount) {
+    let ancestor = top.parent;
+    while (ancestor && isElement(ancestor as AnyNode) && (ancestor as Element).name !== "body") {
+      const a = ancestor as Element;
+      const holding = alternatives.filter((r) => contains(a, r.el)).length;
+      if (holding >= TUNABLES.alternativeCount) {
+        top = a;
+        break;
+      }
+      ancestor = a.parent;
+    }
+  }
+  // An only child carries no more than its parent: climb.
+  while (top.parent && isElement(top.parent as AnyNode) && (top.parent as Element).name !== "body") {
+    const siblings = top.parent.children.filter((c) => isElement(c) && !pass.skipped.has(c));
+    if (siblings.length !== 1) break;
+    top = top.parent as Element;
+  }
+  return top;
+}
+
+function contains(ancestor: Element, node: Element): boolean {
+  for (let p = node.parent; p; p = p.parent) if (p === ancestor) return true;
+  return false;
+}
+
+/** The best container plus its siblings that look like more of the same article. */
+function gatherArticle(top: Element, pass: Pass): Element[] {
+  const parent = top.parent;
+  if (!parent || !isElement(parent as AnyNode)) return [top];
+  const topScore = pass.scores.get(top) ?? 0;
+  const threshold = Math.max(10, topScore * TUNABLES.siblingScoreShare);
+  const topClass = top.attribs.class ?? "";
+  const out: Element[] = [];
+  for (const sibling of parent.children) {
+    if (!isElement(sibling) || pass.skipped.has(sibling)) continue;
+    if (sibling === top) {
+      out.push(sibling);
+      continue;
+    }
+    let bonus = 0;
+    if (topClass && sibling.attribs.class === topClass) bonus += topScore * 0.2;
+    const score = pass.scores.get(sibling);
+    if (score !== undefined && score + bonus >= threshold) {
+      out.push(sibling);
+      continue;
+    }
+    if (sibling.name === "p" || (sibling.name === "div" && !hasBlockChild(sibling))) {
+      const text = squash(inlineText(sibling, pass)).trim();
+      const density = linkDensity(pass, sibling);
+      const weight = weightedLength(text);
+      if (weight > TUNABLES.siblingParagraphChars && density < TUNABLES.siblingMaxLinkDensity) out.push(sibling);
+      else if (weight > 0 && weight <= TUNABLES.siblingParagraphChars && density === 0 && SENTENCE_END.test(text))
+        out.push(sibling);
+    }
+  }
+  return out;
+}
+
+function hasBlockChild(el: Element): boolean {
+  return el.children.some((c) => isElement(c) && !INLINE_TAGS.has(c.name));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Walking the article out.
+
+function countTags(el: Element, pass: Pass, names: Set<string>): Map<string, number> {
+  const counts = new Map<string, number>();
+  const visit = (node: ParentNode) => {
+    for (const c of node.children) {
+      if (!isElement(c) || pass.skipped.has(c)) continue;
+      if (names.has(c.name)) counts.set(c.name, (counts.get(c.name) ?? 0) + 1);
+      visit(c);
+    }
+  };
+  visit(el);
+  return counts;
+}
+
+const COUNTED = new Set(["p", "img", "li", "a", "h2", "h3", "h4", "br"]);
+
+/** Readability's cleanConditionally, adapted: should this block inside the article be dropped? */
+function isBoilerplateBlock(el: Element, pass: Pass, top: Element): boolean {
+  const name = el.name;
+  if (el === top) return false;
+  const stats = pass.stats.get(el);
+  if (!stats || stats.weight === 0) return name !== "img";
+  const hint = hintOf(el);
+  const density = linkDensity(pass, el);
+  const prose = stats.marks >= TUNABLES.proseMarks;
+  const topWeight = pass.stats.get(top)?.weight ?? stats.weight;
+  // A block named like chrome (share bar, related list, byline, caption) that is a small part of the article.
+  if (hint.trim() && BOILERPLATE_BLOCK.test(hint) && !MAYBE_CANDIDATE.test(hint) && stats.weight < topWeight * 0.3)
+    return true;
+  if (hint.trim() && BOILERPLATE_BLOCK.test(hint) && !prose && stats.weight < topWeight * 0.5) return true;
+  if (name === "figure" || name === "figcaption") return !prose || stats.weight < 400;
+  if (!CONDITIONAL_TAGS.has(name)) return false;
+  const weight = classWeight(el);
+  if (weight < 0 && density > TUNABLES.maxLinkDensityNegative) return true;
+  if (prose && density < TUNABLES.maxLinkDensity) return false;
+  if (density > TUNABLES.maxLinkDensity) return true;
+  if (weight < 0 && !prose && stats.weight < 200) return true;
+  if (name === "p" || name === "span" || name === "font") return false;
+  const counts = countTags(el, pass, COUNTED);
+  const p = counts.get("p") ?? 0;
+  const li = counts.get("li") ?? 0;
+  const links = counts.get("a") ?? 0;
+  const isList = name === "ul" || name === "ol";
+  if (!isList && li > p + 3 && density > 0.3) return true;
+  if (isList && li >= 3 && density > 0.35) return true;
+  if (links >= 3 && density > 0.35 && stats.weight < 400) return true;
+  return false;
+}
+
+interface Emitter {
+  paragraphs: string[];
+  current: string;
+}
+
+const BLOCK_BREAK_TAGS = new Set(["br"]);
+
+function flush(out: Emitter): void {
+  const text = squash(out.current).trim();
+  if (text) out.paragraphs.push(text);
+  out.current = "";
+}
+
+function emit(node: ParentNode, pass: Pass, top: Element, out: Emitter): void {
+  for (const child of node.children) {
+    if (child.type === "text") {
+      out.current += child.data;
+      continue;
+    }
+    if (!isElement(child) || pass.skipped.has(child)) continue;
+    const name = child.name;
+    if (BLOCK_BREAK_TAGS.has(name)) {
+      // `<br>` separates lines; in old pages it separates paragraphs. Keep each line as its own paragraph.
+      flush(out);
+      continue;
+    }
+    if (name === "img" || name === "figcaption") continue;
+    if (name === "h1") {
+      flush(out);
+      continue;
+    }
+    const inline = INLINE_TAGS.has(name);
+    if (!inline && isBoilerplateBlock(child, pass, top)) {
+      flush(out);
+      continue;
+    }
+    if (inline) {
+      emit(child, pass, top, out);
+      continue;
+    }
+    flush(out);
+    emit(child, pass, top, out);
+    flush(out);
+  }
+}
+
+function isBoilerplateLine(line: string, title: string): boolean {
+  if (weightedLength(line) > TUNABLES.boilerplateLineWeight) return false;
+  if (title && normalizeForCompare(line) === normalizeForCompare(title)) return true;
+  return BOILERPLATE_LINE.some((re) => re.test(line));
+}
+
+const normalizeForCompare = (s: string): string => s.replace(/[\s\p{P}]+/gu, "").toLowerCase();
+
+function extractParagraphs(body: Element | ParentNode, options: { dropUnlikely: boolean; title: string }): string[] {
+  const pass: Pass = {
+    ...options,
+    skipped: new Set(),
+    stats: new Map(),
+    scores: new Map(),
+  };
+  markUnlikely(body, pass);
+  computeStats(body, pass, false);
+  scoreParagraphs(body, pass);
+  const top = pickTopCandidate(pass);
+  if (!top) return [];
+  const parts = gatherArticle(top, pass);
+  const out: Emitter = { paragraphs: [], current: "" };
+  for (const part of parts) {
+    flush(out);
+    if (part === top) emit(part, pass, top, out);
+    else if (!isBoilerplateBlock(part, pass, top)) emit(part, pass, top, out);
+    flush(out);
+  }
+  return out.paragraphs.filter((line) => !isBoilerplateLine(line, options.title));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fallbacks and honest failure.
+
+function preferJsonLdBody(paragraphs: string[], meta: PageMetadata): string[] {
+  const body = meta.jsonLdBody;
+  if (!body) return paragraphs;
+  const ldWords = countWords(body);
+  const ourWords = countWords(paragraphs.join("\n"));
+  if (ldWords >= TUNABLES.minArticleWords && ourWords < ldWords * TUNABLES.jsonLdPreferShare) {
+    // articleBody is sometimes HTML-escaped markup; strip tags, split on blank lines or line breaks.
+    const plain = body.replace(/<[^>]+>/g, "\n");
+    return plain
+      .split(/\n+/)
+      .map((p) => p.trim())
+      .filter(Boolean);
+  }
+  return paragraphs;
+}
+
+function refuseNonArticles(paragraphs: string[], _body: Element | ParentNode, pageText: string): void {
+  const words = countWords(paragraphs.join("\n"));
+  if (words < TUNABLES.minArticleWords) {
+    throw new NotAnArticleError(`Found no article text on the page (${words} words of running text).`, {
+      details: { words },
+    });
+  }
+  if (words < TUNABLES.paywallTeaserWords && PAYWALL.test(pageText)) {
+    throw new NotAnArticleError(`The page shows only a ${words}-word teaser behind a paywall or login.`, {
+      details: { words },
+    });
+  }
+}
