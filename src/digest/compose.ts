@@ -1,0 +1,162 @@
+/**
+ * Composing a digest: pure. Entries in, Telegram HTML parts out (each within 4096 characters,
+ * split only between articles), with a row of buttons per article.
+ */
+import { escapeHtml, safeHref } from "../bot/render.js";
+import type { Lang } from "../types.js";
+import type { DigestPart } from "./store.js";
+
+/** Telegram's cap on one message. We measure the raw HTML, which is never shorter than what Telegram counts. */
+export const TELEGRAM_MESSAGE_LIMIT = 4096;
+/** Bullets per article in a digest: the digest is a list to skim, the full summary is one button away. */
+const BULLETS_PER_ITEM = 2;
+/** A bullet longer than this is cut with an ellipsis so one wordy item cannot crowd out the rest. */
+const MAX_BULLET_CHARS = 280;
+
+/** One article as the digest shows it. */
+export interface DigestEntry {
+  feedTitle: string;
+  title: string;
+  link: string;
+  /** From the summary in the person's language (or the feed's own snippet when there is none). */
+  bullets: readonly string[];
+  /** Set when the article is stored: enables the full-summary and ask buttons. */
+  articleId?: string;
+  /** ISO instant, for ordering (newest first). */
+  published?: string;
+}
+
+export interface ComposeOptions {
+  lang: Lang;
+  /** The person's local date of this digest, YYYY-MM-DD. */
+  localDate: string;
+  /** New entries since the last digest, any order. */
+  entries: readonly DigestEntry[];
+  maxItems: number;
+  /** Nothing new → one short line (true) or no message at all (false). */
+  sendEmpty: boolean;
+  /** @default 4096 */
+  maxChars?: number;
+}
+
+/** Callback data prefixes; kept short because Telegram allows 64 bytes. */
+export const DIGEST_CALLBACK = { summary: "dg:s:", ask: "dg:q:" } as const;
+
+const STRINGS = {
+  en: {
+    brand: "Your Jianbao digest",
+    count: (items: number, sources: number) =>
+      `${items} new article${items === 1 ? "" : "s"} from ${sources} source${sources === 1 ? "" : "s"}`,
+    more: (count: number) => `…and ${count} more. Send /digest now later for the rest, or raise the limit.`,
+    empty: "Nothing new in your feeds since the last digest.",
+    summary: "Summary",
+    ask: "Ask",
+    continued: "(continued)",
+  },
+  zh: {
+    brand: "简报",
+    count: (items: number, sources: number) => `${sources} 个来源的 ${items} 篇新文章`,
+    more: (count: number) => `……另有 ${count} 篇未列出，可稍后发送 /digest now 查看，或调高条数上限。`,
+    empty: "自上次简报以来，你订阅的来源没有新文章。",
+    summary: "全文摘要",
+    ask: "提问",
+    continued: "（续）",
+  },
+} as const;
+
+/** The dated header line, in the person's language and for their local date. */
+export function digestHeader(lang: Lang, localDate: string): string {
+  const date = new Date(`${localDate}T12:00:00Z`);
+  const formatted = new Intl.DateTimeFormat(lang === "zh" ? "zh-CN" : "en-GB", {
+    timeZone: "UTC",
+    weekday: "long",
+    year: "numeric",
+    month: "long",
+    day: "numeric",
+  }).format(date);
+  return `📰 <b>${escapeHtml(STRINGS[lang].brand)} · ${escapeHtml(formatted)}</b>`;
+}
+
+/** Composes the digest's messages. Empty array: send nothing. */
+export function composeDigest(options: ComposeOptions): DigestPart[] {
+  const { lang, localDate, sendEmpty } = options;
+  const limit = options.maxChars ?? TELEGRAM_MESSAGE_LIMIT;
+  const text = STRINGS[lang];
+  const header = digestHeader(lang, localDate);
+  if (options.entries.length === 0) {
+    return sendEmpty ? [{ text: `${header}\n\n${escapeHtml(text.empty)}`, buttons: [] }] : [];
+  }
+
+  const newestFirst = [...options.entries].sort(
+    (a, b) => (Date.parse(b.published ?? "") || 0) - (Date.parse(a.published ?? "") || 0),
+  );
+  const chosen = newestFirst.slice(0, Math.max(1, options.maxItems));
+  const left = options.entries.length - chosen.length;
+  // Group by source, sources in order of their newest article, articles newest first within a source.
+  const groups = new Map<string, DigestEntry[]>();
+  for (const entry of chosen) groups.set(entry.feedTitle, [...(groups.get(entry.feedTitle) ?? []), entry]);
+
+  const intro = `${header}\n<i>${escapeHtml(text.count(chosen.length, groups.size))}</i>`;
+  const parts: DigestPart[] = [];
+  let current: DigestPart = { text: intro, buttons: [] };
+  let number = 0;
+  for (const [source, entries] of groups) {
+    const heading = `\n\n<b>${escapeHtml(source)}</b>`;
+    let headingShown = false;
+    for (const entry of entries) {
+      number += 1;
+      const block = articleBlock(entry, number, limit - heading.length - text.continued.length - 2);
+      const prefix = headingShown ? "\n\n" : heading + "\n";
+      if (current.text.length + prefix.length + block.length > limit) {
+        parts.push(current);
+        current = { text: `<b>${escapeHtml(source)}</b> ${escapeHtml(text.continued)}\n${block}`, buttons: [] };
+      } else {
+        current.text += prefix + block;
+      }
+      headingShown = true;
+      if (entry.articleId) {
+        current.buttons.push([
+          { text: `📄 ${number} ${text.summary}`, data: `${DIGEST_CALLBACK.summary}${entry.articleId}` },
+          { text: `❓ ${number} ${text.ask}`, data: `${DIGEST_CALLBACK.ask}${entry.articleId}` },
+        ]);
+      }
+    }
+  }
+  if (left > 0) {
+    const more = `\n\n<i>${escapeHtml(text.more(left))}</i>`;
+    if (current.text.length + more.length > limit) {
+      parts.push(current);
+      current = { text: more.trim(), buttons: [] };
+    } else current.text += more;
+  }
+  parts.push(current);
+  return parts;
+}
+
+function articleBlock(entry: DigestEntry, number: number, room: number): string {
+  const href = safeHref(entry.link);
+  const title = href
+    ? `${number}. <a href="${escapeHtml(href)}">${escapeHtml(entry.title)}</a>`
+    : `${number}. ${escapeHtml(entry.title)}`;
+  const bullets = entry.bullets
+    .slice(0, BULLETS_PER_ITEM)
+    .map((bullet) => `• ${escapeHtml(shorten(bullet.trim(), MAX_BULLET_CHARS))}`);
+  let block = [title, ...bullets].join("\n");
+  // Only a pathological title could overflow; cut whole bullets first, then the title text.
+  while (block.length > room && bullets.length > 0) {
+    bullets.pop();
+    block = [title, ...bullets].join("\n");
+  }
+  if (block.length > room) block = `${number}. ${escapeHtml(shorten(entry.title, Math.floor(room / 6)))}`;
+  return block;
+}
+
+function shorten(text: string, max: number): string {
+  const chars = [...text];
+  return chars.length <= max
+    ? text
+    : `${chars
+        .slice(0, max - 1)
+        .join("")
+        .trimEnd()}…`;
+}

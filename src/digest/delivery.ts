@@ -1,0 +1,511 @@
+/**
+ * Paced delivery to Telegram and the digest ledger.
+ *
+ * Pacing is a small scheduler written here rather than p-queue: p-queue's `interval`/`intervalCap`
+ * counts fixed windows (up to twice the cap can go out across a window boundary, which Telegram punishes
+ * with 429), and it has no notion of a per-chat limit or of pausing one chat while others go on.
+ * Here a token bucket enforces the global rate (Telegram: ~30 messages/s), each chat has its own
+ * "not before" time (1 message/s per chat), a chat's messages go out in order one at a time,
+ * and chats that are ready take turns first-come first-served.
+ */
+import type { Logger } from "../log.js";
+import { silentLogger } from "../log.js";
+import type { DigestPart, DigestStore, LedgerEntry } from "./store.js";
+
+/** Tunables (real-time values; `timeScale` multiplies every duration, for benches). */
+const DEFAULTS = {
+  /** Telegram allows about 30 messages per second to different chats. */
+  ratePerSecond: 30,
+  /** Telegram allows about one message per second per chat; a little slack avoids 429 from clock jitter. */
+  perChatIntervalMs: 1050,
+  /** The global bucket's depth: small, so a late timer can catch up without a burst Telegram would notice. */
+  burst: 3,
+  /** Sends in flight at once (HTTP requests awaiting an answer). */
+  maxInFlight: 64,
+  /** Retries of a transient failure (5xx, network) before the part is given up for this attempt. */
+  maxRetries: 3,
+  /** First retry delay; doubles each retry. */
+  retryBaseMs: 1000,
+  /** 429s in a row for one message before it is given up for this attempt (Telegram keeps saying wait). */
+  maxRateLimitRetries: 8,
+} as const;
+
+/** Why a send failed, as delivery needs to know it. */
+export type SendFailure =
+  | { kind: "rate-limited"; retryAfterMs: number }
+  | { kind: "blocked"; description: string }
+  | { kind: "rejected"; description: string }
+  | { kind: "transient"; description: string };
+
+/** Sends one part to a chat and resolves with the message id. */
+export type SendPart = (chatId: number, part: DigestPart) => Promise<number>;
+
+/** Reads a telegraf TelegramError (or a network error) into a SendFailure. */
+export function classifySendError(error: unknown): SendFailure {
+  const record = (error ?? {}) as {
+    code?: unknown;
+    response?: { error_code?: number; description?: string; parameters?: { retry_after?: number } };
+    description?: string;
+    message?: string;
+  };
+  const code = typeof record.code === "number" ? record.code : record.response?.error_code;
+  const description = record.response?.description ?? record.description ?? record.message ?? String(error);
+  if (code === 429) {
+    const seconds = record.response?.parameters?.retry_after ?? 1;
+    return { kind: "rate-limited", retryAfterMs: Math.max(1, seconds) * 1000 };
+  }
+  if (code === 403) return { kind: "blocked", description };
+  if (typeof code === "number" && code >= 400 && code < 500) return { kind: "rejected", description };
+  return { kind: "transient", description };
+}
+
+export type DeliveryOutcome = "sent" | "blocked" | "failed";
+
+export interface DeliveryHooks {
+  /** After part `index` was sent (messageId) or rejected for good (messageId 0, e.g. 400). */
+  onPart?(index: number, messageId: number): Promise<void> | void;
+}
+
+export interface DeliveryQueueOptions {
+  send: SendPart;
+  /** @default 30 */
+  ratePerSecond?: number;
+  /** @default 1050 */
+  perChatIntervalMs?: number;
+  /** @default 3 */
+  burst?: number;
+  /** @default 64 */
+  maxInFlight?: number;
+  /** @default 3 */
+  maxRetries?: number;
+  /** @default 1000 */
+  retryBaseMs?: number;
+  /** Multiplies every duration (pacing, retry_after, backoff): 1/50 runs a bench 50× faster. @default 1 */
+  timeScale?: number;
+  /** Monotonic milliseconds. @default performance.now */
+  now?: () => number;
+  logger?: Logger;
+}
+
+interface Job {
+  chatId: number;
+  parts: readonly DigestPart[];
+  next: number;
+  retries: number;
+  rateLimitRetries: number;
+  hooks: DeliveryHooks;
+  resolve(outcome: DeliveryOutcome): void;
+}
+
+interface Lane {
+  jobs: Job[];
+  /** Not before this time (per-chat pacing, 429 for this chat, retry backoff). */
+  nextAt: number;
+  lastSentAt?: number;
+  queued: boolean;
+  busy: boolean;
+  timer?: NodeJS.Timeout;
+}
+
+/** Statistics for logs and benches. */
+export interface DeliveryStats {
+  sent: number;
+  rateLimited: number;
+  globalPauses: number;
+  blocked: number;
+  retries: number;
+  failedParts: number;
+}
+
+/** A paced queue of messages to many chats. */
+export class DeliveryQueue {
+  readonly stats: DeliveryStats = { sent: 0, rateLimited: 0, globalPauses: 0, blocked: 0, retries: 0, failedParts: 0 };
+  private readonly lanes = new Map<number, Lane>();
+  private readonly ready: number[] = [];
+  private readyHead = 0;
+  private tokens: number;
+  private refilledAt: number;
+  private pausedUntil = 0;
+  private inFlight = 0;
+  private pumpTimer?: NodeJS.Timeout;
+  private idleWaiters: Array<() => void> = [];
+  private stopped = false;
+  private readonly options: Required<Omit<DeliveryQueueOptions, "logger">> & { logger: Logger };
+
+  constructor(options: DeliveryQueueOptions) {
+    this.options = {
+      ratePerSecond: DEFAULTS.ratePerSecond,
+      perChatIntervalMs: DEFAULTS.perChatIntervalMs,
+      burst: DEFAULTS.burst,
+      maxInFlight: DEFAULTS.maxInFlight,
+      maxRetries: DEFAULTS.maxRetries,
+      retryBaseMs: DEFAULTS.retryBaseMs,
+      timeScale: 1,
+      now: () => performance.now(),
+      logger: silentLogger,
+      ...options,
+    };
+    this.tokens = this.options.burst;
+    this.refilledAt = this.options.now();
+  }
+
+  /** Queues a chat's parts (sent in order, after what is already queued for that chat). */
+  enqueue(
+    chatId: number,
+    parts: readonly DigestPart[],
+    hooks: DeliveryHooks = {},
+    startAt = 0,
+  ): Promise<DeliveryOutcome> {
+    return new Promise<DeliveryOutcome>((resolve) => {
+      if (this.stopped || startAt >= parts.length) return resolve(this.stopped ? "failed" : "sent");
+      let lane = this.lanes.get(chatId);
+      if (!lane) {
+        lane = { jobs: [], nextAt: 0, queued: false, busy: false };
+        this.lanes.set(chatId, lane);
+      }
+      lane.jobs.push({ chatId, parts, next: startAt, retries: 0, rateLimitRetries: 0, hooks, resolve });
+      this.wake(chatId, lane);
+    });
+  }
+
+  /** Chats with something queued or in flight. */
+  get pending(): number {
+    return this.lanes.size;
+  }
+
+  /** Resolves when nothing is queued or in flight. */
+  idle(): Promise<void> {
+    if (this.lanes.size === 0 && this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Stops sending: queued jobs resolve "failed" (their ledger entries stay `sending` and are resumed later). */
+  stop(): void {
+    this.stopped = true;
+    if (this.pumpTimer) clearTimeout(this.pumpTimer);
+    for (const lane of this.lanes.values()) {
+      if (lane.timer) clearTimeout(lane.timer);
+      if (!lane.busy) for (const job of lane.jobs.splice(0)) job.resolve("failed");
+    }
+    this.lanes.clear();
+    this.notifyIdle();
+  }
+
+  private scaled(ms: number): number {
+    return ms * this.options.timeScale;
+  }
+
+  private wake(chatId: number, lane: Lane): void {
+    if (lane.queued || lane.busy || lane.jobs.length === 0 || this.stopped) return;
+    const wait = lane.nextAt - this.options.now();
+    if (wait > 0) {
+      if (lane.timer) clearTimeout(lane.timer);
+      lane.timer = setTimeout(() => {
+        lane.timer = undefined;
+        this.wake(chatId, lane);
+      }, Math.ceil(wait));
+      return;
+    }
+    lane.queued = true;
+    this.ready.push(chatId);
+    this.pump();
+  }
+
+  private takeToken(now: number): number {
+    const perMs = this.options.ratePerSecond / this.scaled(1000);
+    this.tokens = Math.min(this.options.burst, this.tokens + (now - this.refilledAt) * perMs);
+    this.refilledAt = now;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return 0;
+    }
+    return (1 - this.tokens) / perMs;
+  }
+
+  private pump(): void {
+    if (this.pumpTimer || this.stopped) return;
+    while (this.readyHead < this.ready.length && this.inFlight < this.options.maxInFlight) {
+      const now = this.options.now();
+      if (now < this.pausedUntil) {
+        this.pumpLater(this.pausedUntil - now);
+        return;
+      }
+      const wait = this.takeToken(now);
+      if (wait > 0) {
+        this.pumpLater(wait);
+        return;
+      }
+      const chatId = this.ready[this.readyHead++] as number;
+      const lane = this.lanes.get(chatId);
+      if (!lane) continue;
+      lane.queued = false;
+      void this.sendNext(chatId, lane, now);
+    }
+    if (this.readyHead > 1024 && this.readyHead * 2 > this.ready.length) {
+      this.ready.splice(0, this.readyHead);
+      this.readyHead = 0;
+    }
+  }
+
+  private pumpLater(ms: number): void {
+    this.pumpTimer = setTimeout(
+      () => {
+        this.pumpTimer = undefined;
+        this.pump();
+      },
+      Math.max(1, Math.ceil(ms)),
+    );
+  }
+
+  private async sendNext(chatId: number, lane: Lane, startedAt: number): Promise<void> {
+    const job = lane.jobs[0];
+    if (!job) return;
+    lane.busy = true;
+    this.inFlight += 1;
+    const index = job.next;
+    const part = job.parts[index] as DigestPart;
+    let done: DeliveryOutcome | undefined;
+    try {
+      const messageId = await this.options.send(chatId, part);
+      this.stats.sent += 1;
+      lane.lastSentAt = startedAt;
+      lane.nextAt = startedAt + this.scaled(this.options.perChatIntervalMs);
+      job.retries = 0;
+      job.rateLimitRetries = 0;
+      job.next += 1;
+      await job.hooks.onPart?.(index, messageId);
+      if (job.next >= job.parts.length) done = "sent";
+    } catch (error) {
+      done = await this.handleFailure(chatId, lane, job, index, error);
+    } finally {
+      this.inFlight -= 1;
+      lane.busy = false;
+    }
+    if (done) {
+      lane.jobs.shift();
+      job.resolve(done);
+      if (done === "blocked") for (const other of lane.jobs.splice(0)) other.resolve("blocked");
+    }
+    if (lane.jobs.length === 0) {
+      if (lane.timer) clearTimeout(lane.timer);
+      this.lanes.delete(chatId);
+      this.notifyIdle();
+    } else this.wake(chatId, lane);
+    this.pump();
+  }
+
+  private async handleFailure(
+    chatId: number,
+    lane: Lane,
+    job: Job,
+    index: number,
+    error: unknown,
+  ): Promise<DeliveryOutcome | undefined> {
+    const failure = classifySendError(error);
+    const now = this.options.now();
+    switch (failure.kind) {
+      case "rate-limited": {
+        this.stats.rateLimited += 1;
+        job.rateLimitRetries += 1;
+        if (job.rateLimitRetries > DEFAULTS.maxRateLimitRetries) return "failed";
+        const until = now + this.scaled(failure.retryAfterMs);
+        // Telegram does not say which limit was hit. Our own pacing keeps a chat at ≤1/s, so a chat that has
+        // not sent within the last second cannot have hit its own limit: the flood is global — pause everything.
+        const chatWasIdle =
+          lane.lastSentAt === undefined || now - lane.lastSentAt >= this.scaled(this.options.perChatIntervalMs);
+        if (chatWasIdle) {
+          this.stats.globalPauses += 1;
+          this.pausedUntil = Math.max(this.pausedUntil, until);
+        }
+        lane.nextAt = Math.max(lane.nextAt, until);
+        this.options.logger.warn("telegram rate limit", {
+          chatId,
+          retryAfterMs: failure.retryAfterMs,
+          global: chatWasIdle,
+        });
+        return undefined;
+      }
+      case "blocked":
+        this.stats.blocked += 1;
+        this.options.logger.info("chat blocked the bot; dropping its digests", { chatId });
+        return "blocked";
+      case "rejected":
+        // A 400 for this part will not get better by retrying: record it as given up and go on with the next part.
+        this.stats.failedParts += 1;
+        this.options.logger.warn("telegram rejected a digest part", {
+          chatId,
+          index,
+          description: failure.description,
+        });
+        job.next += 1;
+        await job.hooks.onPart?.(index, 0);
+        return job.next >= job.parts.length ? "sent" : undefined;
+      case "transient":
+        job.retries += 1;
+        if (job.retries > this.options.maxRetries) {
+          this.stats.failedParts += 1;
+          this.options.logger.warn("digest part failed after retries", {
+            chatId,
+            index,
+            description: failure.description,
+          });
+          return "failed";
+        }
+        this.stats.retries += 1;
+        lane.nextAt = now + this.scaled(this.options.retryBaseMs * 2 ** (job.retries - 1));
+        return undefined;
+    }
+  }
+
+  private notifyIdle(): void {
+    if (this.lanes.size > 0 || this.inFlight > 0) return;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+}
+
+/** Wall clock for ledger timestamps; tests pass a manual one. */
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export interface DigestDeliveryOptions {
+  digests: DigestStore;
+  queue: DeliveryQueue;
+  clock?: Clock;
+  /** A `sending` ledger entry with no progress for this long is taken over. @default 10 min */
+  leaseMs?: number;
+  /** A digest not finished this long after it was first claimed is given up. @default 6 h */
+  graceMs?: number;
+  logger?: Logger;
+}
+
+export type DigestRunResult = "sent" | "already-sent" | "busy" | "empty" | "blocked" | "failed" | "expired";
+
+/**
+ * Sends one person's digest for one local date through the ledger, exactly once:
+ * `sending` (with the composed parts) is written under a claim before the first message,
+ * each part's message id after it is sent, `sent` at the end. Another instance that finds a
+ * `sending` entry silent for longer than the lease takes a new claim and sends only the parts not yet sent.
+ * The window for a duplicate is one HTTP round trip: a crash after Telegram accepted a part but before its id is recorded.
+ */
+export class DigestDelivery {
+  private readonly clock: Clock;
+  private readonly leaseMs: number;
+  private readonly graceMs: number;
+  private readonly logger: Logger;
+  private readonly active = new Set<string>();
+
+  constructor(private readonly options: DigestDeliveryOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.leaseMs = options.leaseMs ?? 10 * 60_000;
+    this.graceMs = options.graceMs ?? 6 * 3_600_000;
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  /** Ledger ids being delivered by this instance. */
+  get inProgress(): number {
+    return this.active.size;
+  }
+
+  /**
+   * Delivers the digest `userId`/`localDate` to `chatId`. `compose` runs only when no ledger entry exists yet
+   * (an empty result records the day as sent without a message). Resolves when the digest is finished or given up.
+   */
+  async deliver(options: {
+    userId: number;
+    chatId: number;
+    localDate: string;
+    compose: () => Promise<DigestPart[]>;
+  }): Promise<DigestRunResult> {
+    const { userId, chatId, localDate } = options;
+    const ledgerId = `${userId}:${localDate}`;
+    if (this.active.has(ledgerId)) return "busy";
+    const { ledger } = this.options.digests;
+    const existing = await ledger.get(ledgerId);
+    const now = this.clock.now();
+    if (existing && existing.state !== "sending") return "already-sent";
+    if (existing && now - Date.parse(existing.at) < this.leaseMs) return "busy";
+    if (existing && now - Date.parse(existing.createdAt) > this.graceMs) {
+      await ledger.set(ledgerId, { ...existing, state: "failed", at: new Date(now).toISOString() });
+      return "expired";
+    }
+    const attempt = (existing?.attempt ?? 0) + 1;
+    // One claim per attempt: two instances racing for the same attempt cannot both win.
+    if (!(await this.options.digests.store.claim(`digest:${ledgerId}:${attempt}`, this.graceMs + this.leaseMs))) {
+      return "busy";
+    }
+    this.active.add(ledgerId);
+    try {
+      let entry: LedgerEntry;
+      if (existing) {
+        entry = { ...existing, attempt, at: new Date(now).toISOString() };
+        this.logger.info("resuming digest", { userId, localDate, sentParts: existing.messageIds.length });
+      } else {
+        const parts = await options.compose();
+        const at = new Date(this.clock.now()).toISOString();
+        entry = { state: "sending", parts, messageIds: [], at, createdAt: at, attempt, chatId };
+        if (parts.length === 0) {
+          await ledger.set(ledgerId, { ...entry, state: "sent" });
+          return "empty";
+        }
+      }
+      await ledger.set(ledgerId, entry);
+      const outcome = await this.options.queue.enqueue(
+        entry.chatId,
+        entry.parts,
+        {
+          onPart: async (index, messageId) => {
+            entry = {
+              ...entry,
+              messageIds: [...entry.messageIds.slice(0, index), messageId],
+              at: new Date(this.clock.now()).toISOString(),
+            };
+            await ledger.set(ledgerId, entry);
+          },
+        },
+        entry.messageIds.length,
+      );
+      if (outcome === "sent") {
+        await ledger.set(ledgerId, { ...entry, state: "sent", at: new Date(this.clock.now()).toISOString() });
+        return "sent";
+      }
+      if (outcome === "blocked") {
+        await ledger.set(ledgerId, { ...entry, state: "dropped", at: new Date(this.clock.now()).toISOString() });
+        await this.deactivate(userId);
+        return "blocked";
+      }
+      // Failed for now: the entry stays `sending`; after the lease the scheduler resumes the rest.
+      return "failed";
+    } finally {
+      this.active.delete(ledgerId);
+    }
+  }
+
+  /** Sends a digest outside the ledger (/digest now): resolves with the outcome. */
+  async deliverNow(chatId: number, parts: DigestPart[]): Promise<DeliveryOutcome> {
+    return this.options.queue.enqueue(chatId, parts);
+  }
+
+  /** Ledger entries left `sending` (by a crash or a failed attempt) and silent past the lease. */
+  async staleEntries(): Promise<Array<{ userId: number; localDate: string; entry: LedgerEntry }>> {
+    const now = this.clock.now();
+    return (await this.options.digests.ledger.list())
+      .filter(
+        ({ id, value }) =>
+          value.state === "sending" && now - Date.parse(value.at) >= this.leaseMs && !this.active.has(id),
+      )
+      .map(({ id, value }) => {
+        const [userId, localDate] = id.split(":");
+        return { userId: Number(userId), localDate: localDate ?? "", entry: value };
+      });
+  }
+
+  /** Stops digests for a person Telegram says blocked the bot (403). */
+  async deactivate(userId: number): Promise<void> {
+    const { settings } = this.options.digests;
+    const current = await settings.get(String(userId));
+    if (current) await settings.set(String(userId), { ...current, enabled: false, deactivated: "blocked" });
+  }
+}
