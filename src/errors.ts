@@ -19,6 +19,7 @@ export const ErrorCode = {
   // input the person sent
   UnsupportedFile: "UNSUPPORTED_FILE",
   FileTooLarge: "FILE_TOO_LARGE",
+  FileNotFound: "FILE_NOT_FOUND",
   // cleaning
   NotAnArticle: "NOT_AN_ARTICLE",
   // language model
