@@ -49,6 +49,8 @@ const TUNABLES = {
   /** Titles are heading-sized: at least a few words, at most a long headline. */
   minTitleUnits: 6,
   maxTitleUnits: 100,
+  /** A title made from the lead's first sentence is cut here (characters): a long headline's length. */
+  maxLeadTitleChars: 60,
   /** Header metadata lines (source/date/byline) are short; a long line with a date is prose, not a header. */
   maxMetaChars: 100,
 } as const;
@@ -61,7 +63,7 @@ const END_MARKERS: readonly RegExp[] = [
   /^(您此时的心情|新闻表情排行|阅读剩余全文|加载更多|点击加载更多|查看更多|返回顶部|返回首页|版权所有|版权声明|免责声明)/,
   /^已有\s*\d+\s*人(参与|评论)/,
   /^-*\s*(END|完)\s*-*$/,
-  /^(related( (articles?|stories|content|topics|coverage|reading|links|news|posts))?|most (read|popular|viewed|shared|commented)|more (from|on|stories|in|like this|to explore|news)\b.{0,40}|read next|what to read next|recommended( for you| stories| reading)?|you (may|might) (also )?(like|enjoy)|also read|top stories|trending( now| stories)?|popular( now| stories)?|latest( news| stories)?|more stories|(from )?around the (web|site)|editor'?s picks|comments?|view comments|show comments|\d+\s+comments?|join the (conversation|discussion)|topics|tags|about the author|more about (this|these) topics?|explore more|in other news)\s*:?$/i,
+  /^(related( (articles?|stories|content|topics|coverage|reading|links|news|posts))?|most (read|popular|viewed|shared|commented)|more (from|on|stories|in|like this|to explore|news)\b.{0,40}|read next|what to read next|recommended( for you| stories| reading)?|you (may|might) (also )?(like|enjoy)|also read|top stories|trending( now| stories)?|popular( now| stories)?|latest( news| stories)?|more stories|(from )?around the (web|site)|editor'?s picks|comments?|view comments|show comments|leave a (reply|comment)|join the (conversation|discussion)|topics|tags|about the author|more about (this|these) topics?|explore more|in other news)\s*:?$/i,
   /^(copyright|©)/i,
 ];
 
@@ -84,6 +86,7 @@ const BOILERPLATE: readonly RegExp[] = [
   /^(listen to this article|\d+ min(ute)?s? read|this article is more than .* old|updated \d+ (seconds?|minutes?|hours?|days?) ago|\d+ (seconds?|minutes?|hours?|days?) ago)$/i,
   /^(you have reached (your|the) limit|subscribe to (continue|read)|to continue reading|this (content|article) is (for|available to) subscribers)/i,
   /^follow( us)?( on \w+)?$/i,
+  /^(\d+\s+comments?|no comments( yet)?|like this:?|like loading\.*|loading\.*)$/i,
 ];
 
 /** Lines that interrupt an article (ads, inserts, credits, newsletter boxes) but do not end it. */
@@ -110,7 +113,10 @@ const NOW_READING = /^(?:正在阅读|当前阅读|now reading|you are reading)\
 
 const SOURCE = /(?:来源|來源|稿源|出处|出處|source)\s*[:：]\s*(.+)$/i;
 const BYLINE_EN = /^by\s+([A-Z\p{Lu}].+)$/iu;
-const BYLINE_ZH = /^(?:作者|撰文|文|记者|編輯|采写|编译|作者\s*[|｜])\s*[:：|｜/]?\s*(.+)$/;
+/** "Posted on September 8, 2023 by Hannah Okafor": a name after "by" inside a header line. */
+const BYLINE_EN_INLINE = /\bby\s+(\p{Lu}[\p{L}'.-]+(?:\s+(?:\p{Lu}[\p{L}'.-]+|de|van|von|and))*)/u;
+/** "作者:沈一帆", "文/林晓舟", "记者 陶媛", also inside a meta line ("… 来源:东海科技网 作者:沈一帆"). */
+const BYLINE_ZH = /(?:^|\s)(?:作者|撰文|文|记者|采写|编译)\s*[:：|｜/\s]\s*(.+)$/;
 const WECHAT_HEADER = /^原创\s+(\S+)\s+(\S+)/;
 
 const MONTHS: Record<string, number> = {
@@ -267,8 +273,12 @@ function isHeaderMeta(text: string): boolean {
   return findDate(text) !== undefined && countSentences(text) === 0 && units(text) <= 30;
 }
 
+/** "3 hours ago", "2天前", "昨天 10:21": how story lists date their items. */
+const RELATIVE_TIME =
+  /^(?:\d+\s*(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?)\s+ago|\d+\s*(?:秒|分钟|小时|天|周)前|刚刚|(?:今天|昨天|前天)\s*\d{1,2}:\d{2}|yesterday|just now)$/i;
+
 function isTimestampOnly(text: string): boolean {
-  return TIMESTAMP_ONLY.test(text) && /\d/.test(text);
+  return (TIMESTAMP_ONLY.test(text) && /\d/.test(text)) || RELATIVE_TIME.test(text);
 }
 
 // ───────────────────────────── Steps ─────────────────────────────
@@ -443,11 +453,14 @@ function findHeaderTitle(lines: readonly Line[], bodyStart: number): string | un
   return undefined;
 }
 
-/** First sentence of the lead, cut to headline length: better than no title. */
+/** First sentence of the lead, without its stop and cut to headline length (at a word break): better than no title. */
 function titleFromLead(lead: string): string {
-  const first = lead.split(/(?<=[。！？!?])|(?<=\.)\s+/)[0] ?? lead;
+  const first = (lead.split(/(?<=[。！？!?])|(?<=\.)\s+/)[0] ?? lead).replace(/[。.]$/, "");
   const chars = [...first];
-  return chars.length <= 60 ? first : `${chars.slice(0, 60).join("")}…`;
+  if (chars.length <= TUNABLES.maxLeadTitleChars) return first;
+  const cut = chars.slice(0, TUNABLES.maxLeadTitleChars).join("");
+  const wordBreak = /\p{Script=Han}/u.test(cut) ? -1 : cut.lastIndexOf(" ");
+  return `${wordBreak > 0 ? cut.slice(0, wordBreak) : cut}…`;
 }
 
 /** Drops a trailing site name (" - 光明网", " | BBC News") from a title. */
@@ -530,14 +543,13 @@ function readHeader(lines: readonly Line[], block: Block, chinese: boolean): Hea
       break;
     }
   }
-  const above = lines.slice(from, block.start).map((line) => line.text);
-  const below = lines
-    .slice(block.end + 1, block.end + 4)
-    .filter((line) => line.kind === Kind.Header)
-    .map((line) => line.text);
+  // Only lines classified as header meta: a caption's "Photo by …" or a blurb's date is not the article's.
+  const headerTexts = (slice: readonly Line[]) =>
+    slice.filter((line) => line.kind === Kind.Header).map((line) => line.text);
+  const above = headerTexts(lines.slice(from, block.start));
+  const below = headerTexts(lines.slice(block.end + 1, block.end + 4));
   const fields: HeaderFields = {};
   for (const text of [...above, ...below]) {
-    if (text.length > TUNABLES.maxMetaChars) continue;
     const wechat = WECHAT_HEADER.exec(text);
     if (wechat) {
       fields.byline ??= wechat[1];
@@ -545,10 +557,10 @@ function readHeader(lines: readonly Line[], block: Block, chinese: boolean): Hea
     }
     const source = SOURCE.exec(text)?.[1];
     if (source) fields.siteName ??= fieldValue(source);
-    const byline = BYLINE_EN.exec(text)?.[1] ?? BYLINE_ZH.exec(text)?.[1];
+    const byline = BYLINE_EN.exec(text)?.[1] ?? BYLINE_ZH.exec(text)?.[1] ?? BYLINE_EN_INLINE.exec(text)?.[1];
     if (byline && !ENDS_LIKE_SENTENCE.test(text)) fields.byline ??= fieldValue(byline);
   }
-  const dated = [...above, ...below].filter((text) => text.length <= TUNABLES.maxMetaChars);
+  const dated = [...above, ...below];
   const preferred = dated.find((text) => /(来源|发布|published|posted|^\d{4})/i.test(text) && parseDate(text, chinese));
   const any = preferred ?? dated.find((text) => parseDate(text, chinese));
   if (any) fields.published = parseDate(any, chinese)?.iso;
