@@ -1,0 +1,255 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { NotAnArticleError } from "../../src/errors.js";
+import { cleanPastedText } from "../../src/pipeline/clean/text.js";
+
+const fixtures = new URL("../fixtures/pages/", import.meta.url);
+const readFixture = (name: string, file: string) => readFileSync(new URL(`${name}/${file}`, fixtures), "utf8");
+
+// The shared pasted page (copied from ../shared/fixtures/pasted-pages/gmw-2020-03-26.txt); expected.json's
+// paragraphs are the gold file's `body`, verbatim.
+const GMW = "pasted-gmw-2020-03-26";
+const gmwSource = readFixture(GMW, "source.txt");
+const gmwGold = JSON.parse(readFixture(GMW, "expected.json")) as {
+  title: string;
+  siteName: string;
+  published: string;
+  paragraphs: string[];
+};
+
+/** The recommended stories at the foot of the shared page: every line after 推荐阅读 that is not a timestamp. */
+const gmwRecommendedBlurbs = gmwSource
+  .slice(gmwSource.indexOf("推荐阅读"))
+  .split("\n")
+  .slice(1)
+  .map((line) => line.trim())
+  .filter((line) => line.length > 0 && !/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/.test(line) && line !== "加载更多");
+
+function expectNotAnArticle(text: string): void {
+  expect(() => cleanPastedText({ text })).toThrow(NotAnArticleError);
+}
+
+describe("cleanPastedText on the shared pasted page (gmw-2020-03-26)", () => {
+  const article = cleanPastedText({ text: gmwSource });
+
+  it("returns the five body paragraphs exactly as the gold file has them", () => {
+    expect(gmwGold.paragraphs).toHaveLength(5);
+    expect(article.paragraphs).toEqual(gmwGold.paragraphs);
+  });
+
+  it("recovers the title, the site from 来源: and the date as Beijing time", () => {
+    expect(article.title).toBe("中国已同100多个国家和国际组织举行视频会议 提供防疫“中国方案”");
+    expect(article.siteName).toBe("光明网");
+    expect(article.published).toBe("2020-03-26T11:05:00+08:00");
+    expect(article.lang).toBe("zh");
+  });
+
+  it("keeps none of the page's boilerplate, caption or recommended stories", () => {
+    const text = article.text;
+    for (const furniture of [
+      "责编",
+      "相关阅读",
+      "心情",
+      "推荐阅读",
+      "光明云投",
+      "加载更多",
+      "朋友圈",
+      "正在阅读",
+      "调查问题",
+    ]) {
+      expect(text).not.toContain(furniture);
+    }
+    expect(article.paragraphs).not.toContain("外交部副部长罗照辉");
+    expect(gmwRecommendedBlurbs.length).toBeGreaterThan(15);
+    for (const blurb of gmwRecommendedBlurbs) expect(text).not.toContain(blurb);
+  });
+
+  it("still leaves the recommended blurbs out when the page's end markers are missing (timestamps give the list away)", () => {
+    const withoutMarkers = gmwSource
+      .split("\n")
+      .filter((line) => !/责编|阅读剩余全文|相关阅读|您此时的心情|视觉焦点|独家策划|推荐阅读|新闻表情排行/.test(line))
+      .join("\n");
+    const cleaned = cleanPastedText({ text: withoutMarkers });
+    expect(cleaned.paragraphs).toEqual(gmwGold.paragraphs);
+  });
+
+  it("finds the same article when pasted with Windows line endings and no blank lines", () => {
+    const dense = gmwSource.replace(/\n\s*\n/g, "\n").replace(/\n/g, "\r\n");
+    expect(cleanPastedText({ text: dense }).paragraphs).toEqual(gmwGold.paragraphs);
+  });
+});
+
+describe("cleanPastedText on English pages", () => {
+  const page = [
+    "Skip to content",
+    "We use cookies to improve your experience. By continuing to use this site you agree to our cookie policy.",
+    "Accept all cookies",
+    "Home News Business Climate Sport Culture",
+    "World",
+    "Ministers agree new rules for river pollution after summer of warnings",
+    "By Jane Doe | March 26, 2020",
+    "Share this article",
+    "Facebook",
+    "Twitter",
+    "Ministers have agreed tougher rules on sewage discharges into rivers after a summer in which bathing warnings were issued at more than forty sites across the country.",
+    "Water companies will have to publish discharge data within an hour and face fines linked to their turnover for repeated spills, the environment department said on Thursday.",
+    "Advertisement",
+    "Campaigners welcomed the change but said the rules would mean little unless the regulator was given the staff to enforce them.",
+    "Sign up for our Morning Briefing",
+    "The day's top stories, every weekday at 7am.",
+    "Email address",
+    "Sign up",
+    "The department said the first fines could be issued next spring, once the new monitoring equipment is in place at the largest treatment works.",
+    "Most read",
+    "1. Storm brings flooding to coastal towns",
+    "2. Rail fares to rise in January",
+    "Read more",
+  ].join("\n");
+  const article = cleanPastedText({ text: page });
+
+  it("keeps the body across an advert and a newsletter box, and drops the rest", () => {
+    expect(article.paragraphs).toEqual([
+      "Ministers have agreed tougher rules on sewage discharges into rivers after a summer in which bathing warnings were issued at more than forty sites across the country.",
+      "Water companies will have to publish discharge data within an hour and face fines linked to their turnover for repeated spills, the environment department said on Thursday.",
+      "Campaigners welcomed the change but said the rules would mean little unless the regulator was given the staff to enforce them.",
+      "The department said the first fines could be issued next spring, once the new monitoring equipment is in place at the largest treatment works.",
+    ]);
+  });
+
+  it("reads the title above the byline, the byline and the date", () => {
+    expect(article.title).toBe("Ministers agree new rules for river pollution after summer of warnings");
+    expect(article.byline).toBe("Jane Doe");
+    expect(article.published).toBe("2020-03-26");
+    expect(article.lang).toBe("en");
+  });
+
+  it("reads 'Published 26 March 2020' and a GMT time as UTC", () => {
+    const text = [
+      "Talks resume on shared fishing quotas",
+      "Published 26 March 2020, 10:05 GMT",
+      "Negotiators from both countries returned to the table on Thursday, hoping to settle quotas for the coming season before boats leave port in April.",
+      "Officials said a deal was close but that the size of the mackerel quota remained the main point of disagreement.",
+    ].join("\n");
+    const cleaned = cleanPastedText({ text });
+    expect(cleaned.title).toBe("Talks resume on shared fishing quotas");
+    expect(cleaned.published).toBe("2020-03-26T10:05:00Z");
+  });
+
+  it("leaves out a related list whose long blurbs are dated '2 hours ago', even without a list heading", () => {
+    const text = [
+      "Town hall to get solar roof",
+      "By Sam Lee",
+      "The town hall will be fitted with solar panels this summer, cutting its electricity bill by about a third, the council said.",
+      "The work is expected to take six weeks and the building will stay open throughout, with the car park partly closed.",
+      "Councillors approved the plan unanimously after a consultation in which most residents who responded supported it.",
+      "Library opening hours to change from next month as the council reviews its budget for the coming financial year and beyond.",
+      "2 hours ago",
+      "New cycle lanes planned for the high street after a year of campaigning by parents at the two primary schools nearby.",
+      "5 hours ago",
+      "Bus route 12 to be withdrawn in the autumn, the operator has confirmed, citing falling passenger numbers since the pandemic.",
+      "1 day ago",
+    ].join("\n");
+    const cleaned = cleanPastedText({ text });
+    expect(cleaned.paragraphs).toHaveLength(3);
+    expect(cleaned.text).not.toMatch(/Library opening hours|cycle lanes|Bus route 12/);
+    expect(cleaned.byline).toBe("Sam Lee");
+  });
+});
+
+describe("cleanPastedText titles and metadata", () => {
+  const lead =
+    "　　本报讯 记者从市教育局获悉,今年全市将新建和改扩建中小学、幼儿园30所,新增学位2.5万个,进一步缓解部分区域入学压力。";
+  const second = "　　据介绍,新建学校将优先布局在人口增长较快的新城区,并同步建设运动场地和食堂等配套设施。";
+
+  it("takes the title from 正在阅读: and strips a site suffix", () => {
+    const text = ["正在阅读:全市今年新增学位2.5万个 - 东海新闻网", "首页 > 教育 > 正文", lead, second].join("\n");
+    expect(cleanPastedText({ text }).title).toBe("全市今年新增学位2.5万个");
+  });
+
+  it("takes the title from a Markdown heading and drops the heading marks", () => {
+    const text = ["# 全市今年新增学位2.5万个", "", lead, "", second].join("\n");
+    const article = cleanPastedText({ text });
+    expect(article.title).toBe("全市今年新增学位2.5万个");
+    expect(article.paragraphs[0]).toMatch(/^本报讯/);
+  });
+
+  it("reads 2020年3月26日 11:05 as Beijing time and the 作者 on the same line", () => {
+    const text = ["全市今年新增学位2.5万个", "2020年3月26日 11:05 来源:东海日报 作者:王小明", lead, second].join("\n");
+    const article = cleanPastedText({ text });
+    expect(article.title).toBe("全市今年新增学位2.5万个");
+    expect(article.published).toBe("2020-03-26T11:05:00+08:00");
+    expect(article.siteName).toBe("东海日报");
+    expect(article.byline).toBe("王小明");
+  });
+
+  it("takes a date-only header as a plain ISO date", () => {
+    const text = ["全市今年新增学位2.5万个", "2020-03-26", lead, second].join("\n");
+    expect(cleanPastedText({ text }).published).toBe("2020-03-26");
+  });
+
+  it("falls back to the lead's first sentence when the page shows no title", () => {
+    const article = cleanPastedText({ text: [lead, second].join("\n") });
+    expect(article.title).toBe(
+      "本报讯 记者从市教育局获悉,今年全市将新建和改扩建中小学、幼儿园30所,新增学位2.5万个,进一步缓解部分区域入学压力",
+    );
+    expect(article.published).toBeUndefined();
+    expect(article.siteName).toBeUndefined();
+  });
+
+  it("keeps a subheading between body paragraphs", () => {
+    const text = [lead, "配套设施同步建设", second].join("\n");
+    expect(cleanPastedText({ text }).paragraphs).toHaveLength(3);
+  });
+});
+
+describe("cleanPastedText honest failure", () => {
+  it("refuses empty text and a few words", () => {
+    expectNotAnArticle("");
+    expectNotAnArticle("   \n\n  ");
+    expectNotAnArticle("hello there");
+    expectNotAnArticle("今天天气很好。");
+  });
+
+  it("refuses a list of headlines with times", () => {
+    expectNotAnArticle(readFixture("pasted-not-an-article-headline-list", "source.txt"));
+  });
+
+  it("refuses a login page", () => {
+    expectNotAnArticle(readFixture("pasted-not-an-article-login", "source.txt"));
+  });
+
+  it("refuses a cookie banner and menu with nothing else", () => {
+    expectNotAnArticle(
+      [
+        "We use cookies to personalise content and ads. By continuing to use this site you agree to our use of cookies.",
+        "Accept all",
+        "Reject all",
+        "Home | News | Sport | Weather",
+      ].join("\n"),
+    );
+  });
+
+  it("refuses a single sentence too short to summarize", () => {
+    expectNotAnArticle("The library reopens on Monday.");
+  });
+
+  it("says what it found in the error", () => {
+    try {
+      cleanPastedText({ text: "Home\nNews\nSport" });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(NotAnArticleError);
+      expect((error as NotAnArticleError).code).toBe("NOT_AN_ARTICLE");
+      expect((error as Error).message).toMatch(/no article/);
+    }
+  });
+
+  it("accepts a couple of sentences as a small article", () => {
+    const article = cleanPastedText({ text: readFixture("pasted-en-short-snippet", "source.txt") });
+    expect(article.paragraphs).toHaveLength(1);
+    expect(article.title).toMatch(/^The city's main library will reopen/);
+    const zh = cleanPastedText({ text: readFixture("pasted-zh-short-snippet", "source.txt") });
+    expect(zh.lang).toBe("zh");
+    expect(zh.paragraphs[0]).toMatch(/^记者从市交通运输局获悉/);
+  });
+});
