@@ -151,7 +151,7 @@ function endsSentence(chars: readonly string[], at: number): boolean {
   const before = chars[at - 1] ?? "";
   const following = chars[next] as string;
   // Chinese written with ASCII punctuation: 工作.他说 / 工作;他说
-  if (HAN.test(before) && HAN.test(following)) return true;
+  if (HAN.test(before) && (HAN.test(following) || char === "!" || char === "?")) return true;
   if (char === ";") return false;
   if (!/\s/.test(following)) return false;
   let after = next;

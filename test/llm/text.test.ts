@@ -1,0 +1,81 @@
+import { describe, expect, it } from "vitest";
+import { splitArticle, splitSentences, termsOf, trimAtClause } from "../../src/llm/text.js";
+
+describe("splitSentences", () => {
+  it("splits English at . ! ? but not at abbreviations, initials, decimals or times", () => {
+    expect(
+      splitSentences(
+        'Mr. Smith met Dr. Jones in the U.S. capital on Jan. 5. Growth was 3.5% at 8 p.m. on Friday! Was it? "Yes." J. K. Rowling agreed. The end',
+      ),
+    ).toEqual([
+      "Mr. Smith met Dr. Jones in the U.S. capital on Jan. 5.",
+      "Growth was 3.5% at 8 p.m. on Friday!",
+      "Was it?",
+      '"Yes."',
+      "J. K. Rowling agreed.",
+      "The end",
+    ]);
+  });
+
+  it("splits Chinese at 。！？； and keeps closing quotes with their sentence", () => {
+    expect(
+      splitSentences("国新办举行发布会。罗照辉表示,“中国全力投入。”疫情在全球扩散；中国继续防控！真的吗？完"),
+    ).toEqual([
+      "国新办举行发布会。",
+      "罗照辉表示,“中国全力投入。”",
+      "疫情在全球扩散；",
+      "中国继续防控！",
+      "真的吗？",
+      "完",
+    ]);
+  });
+
+  it("splits Chinese written with ASCII punctuation between Han characters", () => {
+    expect(splitSentences("会议在北京举行.他说;工作很好!3.5%的增长")).toEqual([
+      "会议在北京举行.",
+      "他说;",
+      "工作很好!",
+      "3.5%的增长",
+    ]);
+  });
+
+  it("keeps each sentence's paragraph index", () => {
+    expect(splitArticle(["One here. Two here.", "Three."])).toEqual([
+      { text: "One here.", paragraph: 0 },
+      { text: "Two here.", paragraph: 0 },
+      { text: "Three.", paragraph: 1 },
+    ]);
+  });
+});
+
+describe("termsOf", () => {
+  it("segments Chinese into words, joins single characters the dictionary missed, drops stop words", () => {
+    const terms = termsOf("中国全力投入疫情防控的工作");
+    expect(terms).toEqual(expect.arrayContaining(["中国", "全力", "投入", "疫情", "防控"]));
+    expect(terms).not.toContain("的");
+  });
+
+  it("lower-cases and lightly stems English, dropping stop words", () => {
+    expect(termsOf("The Rates and the talks")).toEqual(["rate", "talk"]);
+  });
+});
+
+describe("trimAtClause", () => {
+  it("leaves short text alone", () => {
+    expect(trimAtClause("Short enough.", 50)).toBe("Short enough.");
+  });
+
+  it("cuts at the last clause boundary and adds an ellipsis", () => {
+    expect(
+      trimAtClause("This is a long sentence, with a clause here, and another clause that goes on and on.", 60),
+    ).toBe("This is a long sentence, with a clause here…");
+    expect(
+      trimAtClause("截至目前,中国已经同世界卫生组织、东盟、非盟、欧盟、加勒比共同体、上合组织以及南太岛国举行会议", 30),
+    ).toBe("截至目前,中国已经同世界卫生组织、东盟、非盟、欧盟…");
+  });
+
+  it("falls back to a word boundary when there is no clause break", () => {
+    const trimmed = trimAtClause("words without any commas at all that keep going well past the limit we set", 40);
+    expect(trimmed).toBe("words without any commas at all that…");
+  });
+});
