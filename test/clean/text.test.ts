@@ -253,3 +253,89 @@ describe("cleanPastedText honest failure", () => {
     expect(zh.paragraphs[0]).toMatch(/^记者从市交通运输局获悉/);
   });
 });
+
+describe("cleanPastedText on plain-text files and awkward layouts", () => {
+  it("rejoins hard-wrapped English paragraphs and keeps list items apart", () => {
+    const text = [
+      "Notes from the county planning meeting",
+      "",
+      "The planning committee met on Tuesday evening to consider the application",
+      "for forty new homes on the former dairy site at the edge of the village. The",
+      "developer has reduced the number of homes from sixty after objections at the",
+      "first hearing last year.",
+      "",
+      "Residents raised concerns about traffic on the lane, which has no pavement",
+      "for most of its length, and about the capacity of the primary school.",
+      "",
+      "- Decision deferred to March",
+      "- Site visit to be arranged",
+      "",
+      "The committee will meet again on 14 March, when a decision is expected.",
+    ].join("\n");
+    const article = cleanPastedText({ text });
+    expect(article.title).toBe("Notes from the county planning meeting");
+    expect(article.paragraphs).toEqual([
+      "The planning committee met on Tuesday evening to consider the application for forty new homes on the former dairy site at the edge of the village. The developer has reduced the number of homes from sixty after objections at the first hearing last year.",
+      "Residents raised concerns about traffic on the lane, which has no pavement for most of its length, and about the capacity of the primary school.",
+      "Decision deferred to March",
+      "Site visit to be arranged",
+      "The committee will meet again on 14 March, when a decision is expected.",
+    ]);
+  });
+
+  it("rejoins hard-wrapped Chinese without inserting spaces", () => {
+    const text = [
+      "今年以来,我市持续推进老旧小区改造工作,累计完成改造项目",
+      "一百二十余个,惠及居民四万多户。改造内容包括加装电梯、",
+      "雨污分流、外墙保温和停车设施建设等多个方面。",
+      "",
+      "市住建局有关负责人表示,下一步将重点解决居民反映集中的",
+      "停车难和适老化设施不足等问题,让改造成果更加惠及民生。",
+    ].join("\n");
+    expect(cleanPastedText({ text }).paragraphs).toEqual([
+      "今年以来,我市持续推进老旧小区改造工作,累计完成改造项目一百二十余个,惠及居民四万多户。改造内容包括加装电梯、雨污分流、外墙保温和停车设施建设等多个方面。",
+      "市住建局有关负责人表示,下一步将重点解决居民反映集中的停车难和适老化设施不足等问题,让改造成果更加惠及民生。",
+    ]);
+  });
+
+  it("finds the article below a sidebar of hot stories and above long reader comments", () => {
+    const text = [
+      "首页 时政 国际 财经 科技 教育",
+      "热点新闻",
+      "1 多地发布高温预警 电力部门全力保供",
+      "2 暑期文旅消费持续升温 博物馆一票难求",
+      "关于近期部分城市暴雨灾害的调查报告发布",
+      "2024年07月28日08:12 来源：人民网－人民日报",
+      "人民网北京7月27日电 应急管理部27日发布近期部分城市暴雨灾害调查报告。报告指出,今年入汛以来,我国南方多地遭遇极端强降雨,部分城市出现严重内涝。",
+      "报告认为,一些城市地下空间和低洼地区的防涝措施不到位,地铁站、地下车库等场所在暴雨来临时未能及时关闭,导致人员被困。",
+      "【纠错】 【责任编辑：李明】",
+      "网友评论",
+      "评论人:山城小王 我们这边每次下大雨地下车库都会进水,希望这次真的能够好好整改,不要再等到出了事才想办法,老百姓的财产安全也很重要。",
+      "评论人:江南雨 报告写得很详细,关键还是要落实。排水管网建设是百年大计,不能只看表面工程,地下的事情看不见但最要紧,希望有关部门多听听居民意见。",
+      "评论人:路过 支持,希望各地都能认真对照检查,把预警和响应机制真正建立起来,而不是停留在文件上。",
+    ].join("\n");
+    const article = cleanPastedText({ text });
+    expect(article.title).toBe("关于近期部分城市暴雨灾害的调查报告发布");
+    expect(article.siteName).toBe("人民网－人民日报");
+    expect(article.published).toBe("2024-07-28T08:12:00+08:00");
+    expect(article.paragraphs).toHaveLength(2);
+    expect(article.text).not.toMatch(/评论|责任编辑|高温预警/);
+  });
+
+  it("reads a US time zone and keeps the outlet out of the byline", () => {
+    const text = [
+      "Fed holds rates steady, signals two cuts later this year",
+      "By Anna Cooper, CNN",
+      "Updated: 2:15 PM EDT, Wed June 12, 2024",
+      "Source: CNN",
+      "The Federal Reserve left interest rates unchanged on Wednesday but signalled that it expects to cut them twice before the end of the year.",
+      "Image caption, Fed chair speaking at a press conference in Washington.",
+      "The central bank's benchmark rate will stay in a range of 5.25% to 5.5%, where it has been since last July.",
+    ].join("\n");
+    const article = cleanPastedText({ text });
+    expect(article.byline).toBe("Anna Cooper");
+    expect(article.siteName).toBe("CNN");
+    expect(article.published).toBe("2024-06-12T14:15:00-04:00");
+    expect(article.text).not.toContain("Image caption");
+  });
+});

@@ -49,6 +49,11 @@ const TUNABLES = {
   /** Titles are heading-sized: at least a few words, at most a long headline. */
   minTitleUnits: 6,
   maxTitleUnits: 100,
+  /** Hard-wrapped text: at least this many wrapped lines, wrapped at a width in this range (columns)… */
+  minWrappedLines: 3,
+  wrapWidth: { min: 40, max: 130 },
+  /** …and a line shorter than this share of the usual wrapped width ends its paragraph. */
+  wrapParagraphEndShare: 0.6,
   /** A title made from the lead's first sentence is cut here (characters): a long headline's length. */
   maxLeadTitleChars: 60,
   /** Header metadata lines (source/date/byline) are short; a long line with a date is prose, not a header. */
@@ -283,14 +288,59 @@ function isTimestampOnly(text: string): boolean {
 
 // ───────────────────────────── Steps ─────────────────────────────
 
-/** Splits into tidy, non-empty lines (zero-width characters and ideographic indents removed). */
+/** Splits into tidy, non-empty lines (zero-width characters and ideographic indents removed, wrapped text rejoined). */
 function toLines(text: string): string[] {
-  return text
+  const lines = text
     .replace(/\r\n?/g, "\n")
     .replace(/[\u200b-\u200d\ufeff]/g, "")
     .split("\n")
-    .map((line) => tidyParagraph(line))
-    .filter((line) => line.length > 0);
+    .map((line) => tidyParagraph(line));
+  return unwrapHardWrapped(lines).filter((line) => line.length > 0);
+}
+
+/** Columns a line takes in a terminal or e-mail client: Han and full-width characters take two. */
+function displayWidth(line: string): number {
+  let width = 0;
+  for (const char of line) width += /[\p{Script=Han}\u3000-\u303f\uff00-\uffef]/u.test(char) ? 2 : 1;
+  return width;
+}
+
+/** Markdown headings, list items and quotes start a new paragraph even inside a wrapped block. */
+const STARTS_OWN_LINE = /^(#{1,6}\s|[-*•]\s|\d+[.)]\s|>)/;
+
+/**
+ * Plain-text files and e-mails wrap paragraphs at a fixed width (72–80 columns), which would make every line
+ * look like a short fragment. When most lines followed by another line are wrap-sized and do not end a
+ * sentence, rejoin them: a line shorter than most of the wrapped ones ends its paragraph. Browser pastes have
+ * one paragraph per line and never qualify.
+ */
+function unwrapHardWrapped(lines: readonly string[]): string[] {
+  const inner = lines.filter((line, i) => line !== "" && (lines[i + 1] ?? "") !== "");
+  if (inner.length < TUNABLES.minWrappedLines) return [...lines];
+  const wrapSized = inner.filter((line) => {
+    const width = displayWidth(line);
+    return width >= TUNABLES.wrapWidth.min && width <= TUNABLES.wrapWidth.max;
+  });
+  const open = inner.filter((line) => !ENDS_LIKE_SENTENCE.test(line));
+  if (wrapSized.length / inner.length < 0.8 || open.length / inner.length < 0.5) return [...lines];
+  const widths = wrapSized.map(displayWidth).sort((a, b) => a - b);
+  const paragraphEnd = TUNABLES.wrapParagraphEndShare * widths[Math.floor(widths.length / 2)]!;
+  const out: string[] = [];
+  let current = "";
+  let currentEnded = true;
+  for (const line of lines) {
+    if (line === "" || STARTS_OWN_LINE.test(line) || currentEnded) {
+      if (current) out.push(current);
+      if (line === "") out.push("");
+      current = line;
+    } else {
+      const joinTight = /[\p{Script=Han}\u3000-\u303f\uff00-\uffef]$/u.test(current) || /\p{L}-$/u.test(current);
+      current += (joinTight && /^[\p{Script=Han}\u3000-\u303f\uff00-\uffef\p{Ll}]/u.test(line) ? "" : " ") + line;
+    }
+    currentEnded = line === "" || displayWidth(line) < paragraphEnd || STARTS_OWN_LINE.test(line);
+  }
+  if (current) out.push(current);
+  return out;
 }
 
 /**
@@ -513,6 +563,10 @@ function parseDate(text: string, chinese: boolean): ParsedDate | undefined {
   return { iso: `${date}T${pad(hour)}:${pad(minute)}:${pad(second)}${zone ?? ""}` };
 }
 
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
 function pad(value: number): string {
   return String(value).padStart(2, "0");
 }
@@ -569,6 +623,11 @@ function readHeader(lines: readonly Line[], block: Block, chinese: boolean): Hea
       .map((line) => /^(?:copyright\s*)?©\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?\s*)?([^.|,，。]{2,40})/i.exec(line.text)?.[1])
       .find(Boolean);
     if (copyright) fields.siteName = copyright.replace(/\s*(all rights reserved|版权所有).*$/i, "").trim() || undefined;
+  }
+  if (fields.byline && fields.siteName) {
+    // "By Anna Cooper, CNN": the outlet is the site, not part of the name.
+    const outlet = new RegExp(`\\s*[,，/]\\s*${escapeRegExp(fields.siteName)}$`, "i");
+    fields.byline = fields.byline.replace(outlet, "") || fields.byline;
   }
   return fields;
 }
