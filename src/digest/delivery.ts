@@ -381,6 +381,9 @@ export interface DigestDeliveryOptions {
   logger?: Logger;
 }
 
+/** Ledger entries outlive the grace window by far; after a week they only cost scan time. */
+const LEDGER_TTL_MS = 7 * 86_400_000;
+
 export type DigestRunResult = "sent" | "already-sent" | "busy" | "empty" | "blocked" | "failed" | "expired";
 
 /**
@@ -418,6 +421,8 @@ export class DigestDelivery {
     chatId: number;
     localDate: string;
     compose: () => Promise<DigestPart[]>;
+    /** Runs once the composed digest is in the ledger (e.g. to move the person's "last digest" mark). */
+    afterCompose?: () => Promise<void>;
   }): Promise<DigestRunResult> {
     const { userId, chatId, localDate } = options;
     const ledgerId = `${userId}:${localDate}`;
@@ -428,7 +433,7 @@ export class DigestDelivery {
     if (existing && existing.state !== "sending") return "already-sent";
     if (existing && now - Date.parse(existing.at) < this.leaseMs) return "busy";
     if (existing && now - Date.parse(existing.createdAt) > this.graceMs) {
-      await ledger.set(ledgerId, { ...existing, state: "failed", at: new Date(now).toISOString() });
+      await ledger.set(ledgerId, { ...existing, state: "failed", at: new Date(now).toISOString() }, LEDGER_TTL_MS);
       return "expired";
     }
     const attempt = (existing?.attempt ?? 0) + 1;
@@ -447,11 +452,13 @@ export class DigestDelivery {
         const at = new Date(this.clock.now()).toISOString();
         entry = { state: "sending", parts, messageIds: [], at, createdAt: at, attempt, chatId };
         if (parts.length === 0) {
-          await ledger.set(ledgerId, { ...entry, state: "sent" });
+          await ledger.set(ledgerId, { ...entry, state: "sent" }, LEDGER_TTL_MS);
+          await options.afterCompose?.();
           return "empty";
         }
       }
-      await ledger.set(ledgerId, entry);
+      await ledger.set(ledgerId, entry, LEDGER_TTL_MS);
+      if (!existing) await options.afterCompose?.();
       const outcome = await this.options.queue.enqueue(
         entry.chatId,
         entry.parts,
@@ -462,17 +469,25 @@ export class DigestDelivery {
               messageIds: [...entry.messageIds.slice(0, index), messageId],
               at: new Date(this.clock.now()).toISOString(),
             };
-            await ledger.set(ledgerId, entry);
+            await ledger.set(ledgerId, entry, LEDGER_TTL_MS);
           },
         },
         entry.messageIds.length,
       );
       if (outcome === "sent") {
-        await ledger.set(ledgerId, { ...entry, state: "sent", at: new Date(this.clock.now()).toISOString() });
+        await ledger.set(
+          ledgerId,
+          { ...entry, state: "sent", at: new Date(this.clock.now()).toISOString() },
+          LEDGER_TTL_MS,
+        );
         return "sent";
       }
       if (outcome === "blocked") {
-        await ledger.set(ledgerId, { ...entry, state: "dropped", at: new Date(this.clock.now()).toISOString() });
+        await ledger.set(
+          ledgerId,
+          { ...entry, state: "dropped", at: new Date(this.clock.now()).toISOString() },
+          LEDGER_TTL_MS,
+        );
         await this.deactivate(userId);
         return "blocked";
       }

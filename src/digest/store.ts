@@ -37,6 +37,8 @@ export interface ItemRecord {
   published?: string;
   /** Set once the page (or the feed's own content) was cleaned and stored in `records.articles`. */
   articleId?: string;
+  /** The article's language (picks the summary for people whose summary language is auto). */
+  lang?: string;
   /** Seen when the feed was first added: kept for dedupe, never news. */
   baseline?: boolean;
   /** A line from the feed's description, the digest's fallback when no summary exists. */

@@ -1,0 +1,131 @@
+/**
+ * Daily digests, assembled: the poller, the scheduler, the paced delivery queue and the ledger,
+ * built from the bot's dependencies. The subscriptions feature (src/bot/subscriptions.ts) creates one
+ * and starts it with the bot; benches and tests build one directly.
+ */
+import type { Telegram } from "telegraf";
+import type { Config } from "../config.js";
+import type { LlmClient } from "../llm/client.js";
+import { type Logger, silentLogger } from "../log.js";
+import type { Records } from "../store/records.js";
+import type { Collection, Store } from "../store/store.js";
+import type { Summary } from "../types.js";
+import {
+  type Clock,
+  DeliveryQueue,
+  type DeliveryQueueOptions,
+  DigestDelivery,
+  type SendPart,
+  systemClock,
+} from "./delivery.js";
+import type { FetchPage } from "./feeds.js";
+import { createPoller, type Poller, type PollerDeps } from "./poller.js";
+import { createDigestScheduler, type DigestScheduler } from "./scheduler.js";
+import { type DigestStore, digestStore } from "./store.js";
+
+export interface DigestsDeps {
+  config: Config;
+  store: Store;
+  records?: Records;
+  llm?: LlmClient;
+  summaryCache?: Collection<Summary>;
+  /** Sends one digest part; see `telegramSender`. */
+  send: SendPart;
+  clock?: Clock;
+  logger?: Logger;
+  fetchPage?: FetchPage;
+  fetchOptions?: PollerDeps["fetchOptions"];
+  /** Pacing overrides (benches scale time; tests shorten it). */
+  queue?: Omit<DeliveryQueueOptions, "send" | "logger">;
+  /** @default 10 minutes */
+  leaseMs?: number;
+}
+
+export interface Digests {
+  digests: DigestStore;
+  poller: Poller;
+  scheduler: DigestScheduler;
+  delivery: DigestDelivery;
+  queue: DeliveryQueue;
+  /** Starts the per-minute poll and digest ticks. */
+  start(): void;
+  /** Stops the ticks and the queue (unsent parts stay in the ledger and are resumed on the next start). */
+  stop(): void;
+}
+
+/** A SendPart over telegraf's API client: HTML, no link previews, one button row per article. */
+export function telegramSender(telegram: Telegram): SendPart {
+  return async (chatId, part) => {
+    const message = await telegram.sendMessage(chatId, part.text, {
+      parse_mode: "HTML",
+      link_preview_options: { is_disabled: true },
+      ...(part.buttons.length > 0
+        ? {
+            reply_markup: {
+              inline_keyboard: part.buttons.map((row) =>
+                row.map((button) => ({ text: button.text, callback_data: button.data })),
+              ),
+            },
+          }
+        : {}),
+    });
+    return message.message_id;
+  };
+}
+
+/** Builds the digest machinery (nothing runs until `start`). */
+export function createDigests(deps: DigestsDeps): Digests {
+  const { config, store } = deps;
+  const clock = deps.clock ?? systemClock;
+  const logger = deps.logger ?? silentLogger;
+  const digests = digestStore(store);
+  const graceMs = config.digest.graceHours * 3_600_000;
+  const queue = new DeliveryQueue({ send: deps.send, logger, ...deps.queue });
+  const delivery = new DigestDelivery({ digests, queue, clock, graceMs, leaseMs: deps.leaseMs, logger });
+  const poller = createPoller({
+    store,
+    records: deps.records,
+    digests,
+    llm: deps.llm,
+    summaryCache: deps.summaryCache,
+    defaultLang: config.bot.defaultLang,
+    pollMinutes: config.digest.pollMinutes,
+    articleRetentionMs: config.store.articleRetentionDays * 86_400_000,
+    maxInputTokens: config.llm.maxInputTokens,
+    fetchOptions: deps.fetchOptions ?? {
+      allowPrivate: config.fetch.allowPrivate,
+      timeoutMs: config.fetch.timeoutMs,
+      maxBytes: config.fetch.maxBytes,
+      maxRedirects: config.fetch.maxRedirects,
+    },
+    fetchPage: deps.fetchPage,
+    clock,
+    logger,
+  });
+  const scheduler = createDigestScheduler({
+    digests,
+    delivery,
+    records: deps.records,
+    clock,
+    logger,
+    maxItems: config.digest.maxItems,
+    graceMs,
+    defaultLang: config.bot.defaultLang,
+  });
+  return {
+    digests,
+    poller,
+    scheduler,
+    delivery,
+    queue,
+    start() {
+      poller.start();
+      scheduler.start();
+    },
+    stop() {
+      poller.stop();
+      scheduler.stop();
+      queue.stop();
+    },
+  };
+}

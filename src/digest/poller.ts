@@ -1,0 +1,351 @@
+/**
+ * The feed poller: fetches each subscribed feed with a conditional request, keeps new items,
+ * cleans each new item's page (or the feed's own content), stores the article, and summarizes it
+ * once per language its subscribers read — through the summary cache, under a claim, so the cost
+ * grows with articles × languages, never with subscribers or replicas.
+ */
+import cron, { type ScheduledTask } from "node-cron";
+import PQueue from "p-queue";
+import { langFromTelegram } from "../bot/i18n.js";
+import type { LlmClient } from "../llm/client.js";
+import { type Logger, silentLogger } from "../log.js";
+import { makeArticle } from "../pipeline/clean/article.js";
+import { cleanPage as realCleanPage } from "../pipeline/clean/index.js";
+import { type FetchOptions, fetchPage as realFetchPage } from "../pipeline/fetch.js";
+import type { PageInput } from "../pipeline/input.js";
+import { summarize as realSummarize } from "../pipeline/summarize.js";
+import { articleId as articleIdOf, records as openRecords, type Records, type UserRecord } from "../store/records.js";
+import type { Collection, Store } from "../store/store.js";
+import type { Article, Lang, LangChoice, Summary } from "../types.js";
+import { type Clock, systemClock } from "./delivery.js";
+import {
+  type FeedItem,
+  type FetchPage,
+  feedIdOf,
+  fetchFeed,
+  itemHashOf,
+  plainText,
+  type ResolvedFeed,
+} from "./feeds.js";
+import { type DigestStore, digestStore, type FeedRecord, type ItemRecord } from "./store.js";
+
+/** Tunables. */
+const DEFAULTS = {
+  /** Feeds fetched at once: polite to the network, quick enough for hundreds of feeds. */
+  feedConcurrency: 8,
+  /** New items processed at once (page fetch + clean + summaries); the model has its own limit (LLM_MAX_CONCURRENCY). */
+  itemConcurrency: 8,
+  /** How long a replica holds `summarize:<articleId>:<lang>` before another may try. */
+  summarizeClaimMs: 10 * 60_000,
+  /** Characters of the feed's description kept as the digest's fallback line. */
+  snippetChars: 240,
+  /** New items taken from one poll of one feed: a feed that suddenly lists 500 "new" entries is re-published, not news. */
+  maxNewItemsPerPoll: 50,
+} as const;
+
+export type SummarizeFn = (options: {
+  article: Article;
+  lang: LangChoice;
+  readerLang?: Lang;
+  llm?: LlmClient;
+  cache?: Collection<Summary>;
+  maxInputTokens?: number;
+}) => Promise<Summary>;
+
+export interface PollerDeps {
+  store: Store;
+  /** @default records(store) */
+  records?: Records;
+  /** @default digestStore(store) */
+  digests?: DigestStore;
+  /** Unset → offline summaries. */
+  llm?: LlmClient;
+  /** The bot's summary cache (same article + language + model → no model call). */
+  summaryCache?: Collection<Summary>;
+  /** DEFAULT_LANG: the summary language of people who chose none. */
+  defaultLang: LangChoice;
+  /** FEED_POLL_MINUTES. */
+  pollMinutes: number;
+  /** How long articles are kept (ARTICLE_RETENTION_DAYS). */
+  articleRetentionMs: number;
+  maxInputTokens?: number;
+  fetchOptions?: Omit<FetchOptions, "accept" | "headers">;
+  fetchPage?: FetchPage;
+  cleanPage?: (page: PageInput) => Article;
+  summarize?: SummarizeFn;
+  clock?: Clock;
+  logger?: Logger;
+  feedConcurrency?: number;
+  itemConcurrency?: number;
+}
+
+export interface PollReport {
+  /** Feeds fetched this run. */
+  polled: number;
+  /** Of those, answered 304 (nothing parsed, nothing summarized). */
+  notModified: number;
+  newItems: number;
+  /** Summaries this replica produced (cache hits included; see the model server for model calls). */
+  summaries: number;
+  failures: number;
+}
+
+/** The summary language for a person and an article: /lang, else DEFAULT_LANG, else the article's own language. */
+export function summaryLangFor(user: UserRecord | undefined, articleLang: string, defaultLang: LangChoice): Lang {
+  const choice = user?.lang && user.lang !== "auto" ? user.lang : defaultLang;
+  if (choice === "zh" || choice === "en") return choice;
+  if (articleLang === "zh" || articleLang === "en") return articleLang;
+  return langFromTelegram(user?.telegramLang) ?? "en";
+}
+
+/** The interface language for a person (digest header, buttons): as the bot decides it. */
+export function interfaceLangFor(user: UserRecord | undefined, defaultLang: LangChoice): Lang {
+  const chosen = user?.lang && user.lang !== "auto" ? user.lang : undefined;
+  return chosen ?? langFromTelegram(user?.telegramLang) ?? (defaultLang === "auto" ? "en" : defaultLang);
+}
+
+export interface Poller {
+  /** Polls every feed with subscribers whose last poll is older than FEED_POLL_MINUTES (all of them with `force`). */
+  pollAll(options?: { force?: boolean }): Promise<PollReport>;
+  /**
+   * Records a feed a person just subscribed to. A feed seen for the first time keeps its current items
+   * as already seen (they are not news), so subscribing costs no summaries. Returns the feed id.
+   */
+  addFeed(resolved: ResolvedFeed): Promise<string>;
+  /** Polls on a per-minute cron tick (each feed every FEED_POLL_MINUTES). */
+  start(): void;
+  stop(): void;
+}
+
+export function createPoller(deps: PollerDeps): Poller {
+  const records = deps.records ?? openRecords(deps.store);
+  const digests = deps.digests ?? digestStore(deps.store);
+  const clock = deps.clock ?? systemClock;
+  const logger = deps.logger ?? silentLogger;
+  const fetchPage = deps.fetchPage ?? realFetchPage;
+  const cleanPage = deps.cleanPage ?? realCleanPage;
+  const summarize = deps.summarize ?? (realSummarize as SummarizeFn);
+  const nowIso = () => new Date(clock.now()).toISOString();
+  let task: ScheduledTask | undefined;
+  let running: Promise<PollReport> | undefined;
+
+  async function addFeed(resolved: ResolvedFeed): Promise<string> {
+    const feedId = feedIdOf(resolved.url);
+    if (await digests.feeds.get(feedId)) return feedId;
+    const at = nowIso();
+    for (const item of resolved.feed.items) {
+      await digests.items.set(`${feedId}:${itemHashOf(item)}`, { ...itemRecord(item, at), baseline: true });
+    }
+    await digests.feeds.set(feedId, {
+      url: resolved.url,
+      title: resolved.feed.title,
+      ...(resolved.feed.siteUrl ? { siteUrl: resolved.feed.siteUrl } : {}),
+      ...(resolved.etag ? { etag: resolved.etag } : {}),
+      ...(resolved.lastModified ? { lastModified: resolved.lastModified } : {}),
+      lastPolledAt: at,
+    });
+    return feedId;
+  }
+
+  async function pollAll(options: { force?: boolean } = {}): Promise<PollReport> {
+    const report: PollReport = { polled: 0, notModified: 0, newItems: 0, summaries: 0, failures: 0 };
+    const now = clock.now();
+    const feedQueue = new PQueue({ concurrency: deps.feedConcurrency ?? DEFAULTS.feedConcurrency });
+    const itemQueue = new PQueue({ concurrency: deps.itemConcurrency ?? DEFAULTS.itemConcurrency });
+    const itemJobs: Promise<void>[] = [];
+    for (const { id: feedId, value: feed } of await digests.feeds.list()) {
+      const due =
+        options.force || !feed.lastPolledAt || now - Date.parse(feed.lastPolledAt) >= deps.pollMinutes * 60_000;
+      if (!due) continue;
+      void feedQueue.add(async () => {
+        const subscribers = await digests.subscribersOf(feedId);
+        if (subscribers.length === 0) return;
+        // One replica polls a feed at a time; the claim is released after, lastPolledAt spaces the polls.
+        if (!(await deps.store.claim(`poll:${feedId}`, 5 * 60_000))) return;
+        try {
+          const fresh = await pollFeed(feedId, feed, report);
+          if (fresh.length === 0) return;
+          const users = await Promise.all(subscribers.map((userId) => records.users.get(String(userId))));
+          for (const item of fresh) {
+            itemJobs.push(
+              itemQueue.add(() =>
+                processItem(feedId, item, users).then(
+                  (made) => {
+                    report.summaries += made;
+                  },
+                  (error: unknown) => {
+                    report.failures += 1;
+                    logger.warn("digest item failed", { feedId, error });
+                  },
+                ),
+              ),
+            );
+          }
+        } catch (error) {
+          report.failures += 1;
+          logger.warn("feed poll failed", { feedId, error });
+          await digests.feeds.set(feedId, {
+            ...feed,
+            lastPolledAt: nowIso(),
+            lastError: String((error as Error).message ?? error),
+          });
+        } finally {
+          await deps.store.release(`poll:${feedId}`);
+        }
+      });
+    }
+    await feedQueue.onIdle();
+    await Promise.all(itemJobs);
+    return report;
+  }
+
+  /** Fetches one feed; returns its new items (already recorded as seen). */
+  async function pollFeed(feedId: string, feed: FeedRecord, report: PollReport): Promise<FeedItem[]> {
+    report.polled += 1;
+    const result = await fetchFeed({
+      url: feed.url,
+      etag: feed.etag,
+      lastModified: feed.lastModified,
+      fetchPage,
+      fetchOptions: deps.fetchOptions,
+    });
+    const at = nowIso();
+    if (result.notModified) {
+      report.notModified += 1;
+      await digests.feeds.set(feedId, { ...feed, lastPolledAt: at, lastError: undefined });
+      return [];
+    }
+    // Known guids and links of this feed: dedupe by either (a re-published entry keeps its link, a moved one its guid).
+    const known = new Set<string>();
+    for (const { id, value } of await digests.items.list(`${feedId}:`)) {
+      known.add(id.slice(feedId.length + 1));
+      if (value.link) known.add(value.link);
+      known.add(value.guid);
+    }
+    const fresh: FeedItem[] = [];
+    for (const item of result.feed.items) {
+      const hash = itemHashOf(item);
+      if (known.has(hash) || known.has(item.guid) || (item.link && known.has(item.link))) continue;
+      known.add(hash);
+      known.add(item.guid);
+      if (item.link) known.add(item.link);
+      fresh.push(item);
+    }
+    const taken = fresh.slice(0, DEFAULTS.maxNewItemsPerPoll);
+    for (const item of fresh) {
+      await digests.items.set(`${feedId}:${itemHashOf(item)}`, {
+        ...itemRecord(item, at),
+        ...(taken.includes(item) ? {} : { baseline: true }),
+      });
+    }
+    await digests.feeds.set(feedId, {
+      ...feed,
+      title: result.feed.title || feed.title,
+      etag: result.etag,
+      lastModified: result.lastModified,
+      lastPolledAt: at,
+      lastError: undefined,
+    });
+    report.newItems += taken.length;
+    return taken;
+  }
+
+  /** Cleans, stores and summarizes one new item; returns how many summaries this call produced. */
+  async function processItem(feedId: string, item: FeedItem, users: Array<UserRecord | undefined>): Promise<number> {
+    const article = await articleFor(item);
+    if (!article) return 0;
+    const id = articleIdOf(article);
+    await records.articles.set(id, { id, article, savedAt: nowIso() }, deps.articleRetentionMs);
+    const itemKey = `${feedId}:${itemHashOf(item)}`;
+    const current = await digests.items.get(itemKey);
+    await digests.items.set(itemKey, { ...(current ?? itemRecord(item, nowIso())), articleId: id, lang: article.lang });
+
+    const langs = new Set(users.map((user) => summaryLangFor(user, article.lang, deps.defaultLang)));
+    let made = 0;
+    for (const lang of langs) {
+      const summaryKey = `${id}:${lang}`;
+      if (await digests.summaries.get(summaryKey)) continue;
+      // Another replica (or another feed listing the same article) may be on it already.
+      if (!(await deps.store.claim(`summarize:${summaryKey}`, DEFAULTS.summarizeClaimMs))) continue;
+      try {
+        const summary = await summarize({
+          article,
+          lang,
+          readerLang: lang,
+          llm: deps.llm,
+          cache: deps.summaryCache,
+          maxInputTokens: deps.maxInputTokens,
+        });
+        await digests.summaries.set(summaryKey, summary, deps.articleRetentionMs);
+        made += 1;
+      } catch (error) {
+        logger.warn("digest summary failed; the digest will use the feed's own line", { feedId, lang, error });
+      } finally {
+        await deps.store.release(`summarize:${summaryKey}`);
+      }
+    }
+    return made;
+  }
+
+  /** The item's page cleaned; else the feed's own content; else its description; undefined when nothing is there. */
+  async function articleFor(item: FeedItem): Promise<Article | undefined> {
+    if (item.link) {
+      try {
+        const page = await fetchPage(item.link, { ...deps.fetchOptions, accept: "html" });
+        return cleanPage({ input: item.link, url: page.url, html: page.text });
+      } catch (error) {
+        logger.debug("item page failed; using the feed's content", { link: item.link, error });
+      }
+    }
+    if (item.contentHtml) {
+      try {
+        return cleanPage({ input: item.link, url: item.link || undefined, html: item.contentHtml });
+      } catch {
+        // Too short to pass as an article: fall through to the plain text.
+      }
+    }
+    const text = plainText(item.contentHtml ?? item.summary ?? "");
+    if (!text) return undefined;
+    return makeArticle({
+      title: item.title,
+      paragraphs: text.split(/\n{2,}/),
+      ...(item.link ? { url: item.link } : {}),
+    });
+  }
+
+  return {
+    pollAll,
+    addFeed,
+    start() {
+      // Every minute: pollAll only fetches feeds whose FEED_POLL_MINUTES have passed, so any interval works.
+      task ??= cron.schedule("* * * * *", async () => {
+        if (running) return;
+        running = pollAll();
+        try {
+          const report = await running;
+          if (report.polled > 0) logger.info("feeds polled", { ...report });
+        } catch (error) {
+          logger.error("feed poll run failed", { error });
+        } finally {
+          running = undefined;
+        }
+      });
+    },
+    stop() {
+      void task?.stop();
+      task = undefined;
+    },
+  };
+}
+
+function itemRecord(item: FeedItem, firstSeen: string): ItemRecord {
+  const snippet = plainText(item.summary ?? item.contentHtml ?? "").slice(0, DEFAULTS.snippetChars);
+  return {
+    guid: item.guid,
+    link: item.link,
+    title: item.title,
+    ...(item.published ? { published: item.published } : {}),
+    ...(snippet ? { snippet } : {}),
+    firstSeen,
+  };
+}

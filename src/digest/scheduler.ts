@@ -1,0 +1,235 @@
+/**
+ * The digest scheduler: a per-minute tick finds people whose local digest time has come (schedule.ts),
+ * composes their digest from items new since their last one (compose.ts), and hands it to delivery
+ * through the ledger (delivery.ts). It also resumes digests left half-sent by a crash.
+ */
+import cron, { type ScheduledTask } from "node-cron";
+import { type Logger, silentLogger } from "../log.js";
+import { records as openRecords, type Records, type UserRecord } from "../store/records.js";
+import type { LangChoice, Summary } from "../types.js";
+import { composeDigest, type DigestEntry } from "./compose.js";
+import {
+  type Clock,
+  type DeliveryOutcome,
+  type DigestDelivery,
+  type DigestRunResult,
+  systemClock,
+} from "./delivery.js";
+import { interfaceLangFor, summaryLangFor } from "./poller.js";
+import { digestDue, localDate, parseTimeOfDay } from "./schedule.js";
+import type { DigestPart, DigestSettings, DigestStore, FeedRecord, ItemRecord } from "./store.js";
+
+export interface SchedulerDeps {
+  digests: DigestStore;
+  delivery: DigestDelivery;
+  /** @default records(digests.store) */
+  records?: Records;
+  clock?: Clock;
+  logger?: Logger;
+  /** DIGEST_MAX_ITEMS */
+  maxItems: number;
+  /** DIGEST_GRACE_HOURS in ms */
+  graceMs: number;
+  /** DEFAULT_LANG */
+  defaultLang: LangChoice;
+}
+
+export interface TickReport {
+  /** People whose digest was due and not yet claimed. */
+  due: number;
+  /** Half-sent digests taken over. */
+  resumed: number;
+  /** Resolves when every digest started by this tick is finished or given up. */
+  done: Promise<DigestRunResult[]>;
+}
+
+/** Per-tick memo: a feed's items and a summary are read once per tick, not once per person. */
+interface TickCache {
+  feeds: Map<string, Promise<FeedRecord | undefined>>;
+  items: Map<string, Promise<Array<{ id: string; value: ItemRecord }>>>;
+  summaries: Map<string, Promise<Summary | undefined>>;
+}
+
+export interface DigestScheduler {
+  /** Runs one tick at the clock's now. */
+  tick(): Promise<TickReport>;
+  /** Composes what is new since the person's last digest and sends it now (/digest now); undefined when they have no settings. */
+  sendNow(userId: number): Promise<{ parts: number; outcome: DeliveryOutcome } | undefined>;
+  /** Composes a person's digest without sending it (previews, tests). */
+  compose(
+    userId: number,
+    settings: DigestSettings,
+    options: { localDate: string; sendEmpty: boolean },
+  ): Promise<DigestPart[]>;
+  start(): void;
+  stop(): void;
+}
+
+export function createDigestScheduler(deps: SchedulerDeps): DigestScheduler {
+  const { digests, delivery } = deps;
+  const records = deps.records ?? openRecords(digests.store);
+  const clock = deps.clock ?? systemClock;
+  const logger = deps.logger ?? silentLogger;
+  let task: ScheduledTask | undefined;
+  let ticking = false;
+
+  const newCache = (): TickCache => ({ feeds: new Map(), items: new Map(), summaries: new Map() });
+  const memo = <T>(map: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> => {
+    let value = map.get(key);
+    if (!value) {
+      value = load();
+      map.set(key, value);
+    }
+    return value;
+  };
+
+  async function entriesFor(
+    userId: number,
+    user: UserRecord | undefined,
+    since: number,
+    until: number,
+    cache: TickCache,
+  ) {
+    const entries: DigestEntry[] = [];
+    for (const sub of await digests.subscriptionsOf(userId)) {
+      const feed = await memo(cache.feeds, sub.feedId, () => digests.feeds.get(sub.feedId));
+      if (!feed) continue;
+      const from = Math.max(since, Date.parse(sub.since));
+      const items = await memo(cache.items, sub.feedId, () => digests.items.list(`${sub.feedId}:`));
+      for (const { value: item } of items) {
+        const seen = Date.parse(item.firstSeen);
+        if (item.baseline || seen <= from || seen > until) continue;
+        let summary: Summary | undefined;
+        if (item.articleId) {
+          const key = `${item.articleId}:${summaryLangFor(user, item.lang ?? "und", deps.defaultLang)}`;
+          summary = await memo(cache.summaries, key, () => digests.summaries.get(key));
+        }
+        entries.push({
+          feedTitle: feed.title,
+          title: item.title,
+          link: item.link,
+          bullets: summary?.bullets ?? (item.snippet ? [item.snippet] : []),
+          ...(item.articleId ? { articleId: item.articleId } : {}),
+          published: item.published ?? item.firstSeen,
+        });
+      }
+    }
+    return entries;
+  }
+
+  async function composeFor(
+    userId: number,
+    settings: DigestSettings,
+    options: { localDate: string; sendEmpty: boolean; until: number },
+    cache: TickCache,
+  ): Promise<DigestPart[]> {
+    const user = await records.users.get(String(userId));
+    const last = await digests.last.get(String(userId));
+    const since = last ? Date.parse(last.at) : 0;
+    const entries = await entriesFor(userId, user, since, options.until, cache);
+    return composeDigest({
+      lang: interfaceLangFor(user, deps.defaultLang),
+      localDate: options.localDate,
+      entries,
+      maxItems: settings.maxItems ?? deps.maxItems,
+      sendEmpty: options.sendEmpty,
+    });
+  }
+
+  async function tick(): Promise<TickReport> {
+    const now = clock.now();
+    const cache = newCache();
+    const runs: Promise<DigestRunResult>[] = [];
+    let due = 0;
+    let resumed = 0;
+
+    for (const stale of await delivery.staleEntries()) {
+      resumed += 1;
+      runs.push(
+        delivery.deliver({
+          userId: stale.userId,
+          chatId: stale.entry.chatId,
+          localDate: stale.localDate,
+          compose: async () => stale.entry.parts,
+        }),
+      );
+    }
+
+    for (const { id, value: settings } of await digests.settings.list()) {
+      if (!settings.enabled) continue;
+      const minutes = parseTimeOfDay(settings.time);
+      if (minutes === undefined) continue;
+      const userId = Number(id);
+      const last = await digests.last.get(id);
+      const verdict = digestDue({
+        now,
+        timeZone: settings.timezone,
+        minutes,
+        lastDate: last?.localDate,
+        graceMs: deps.graceMs,
+      });
+      if (verdict.status !== "due") continue;
+      due += 1;
+      runs.push(
+        delivery
+          .deliver({
+            userId,
+            chatId: settings.chatId,
+            localDate: verdict.localDate,
+            compose: () =>
+              composeFor(
+                userId,
+                settings,
+                { localDate: verdict.localDate, sendEmpty: settings.sendEmpty, until: now },
+                cache,
+              ),
+            afterCompose: () => digests.last.set(id, { at: new Date(now).toISOString(), localDate: verdict.localDate }),
+          })
+          .catch((error: unknown) => {
+            logger.error("digest delivery failed", { userId, error });
+            return "failed" as const;
+          }),
+      );
+    }
+    return { due, resumed, done: Promise.all(runs) };
+  }
+
+  return {
+    tick,
+    compose: (userId, settings, options) =>
+      composeFor(userId, settings, { ...options, until: clock.now() }, newCache()),
+    async sendNow(userId) {
+      const settings = await digests.settings.get(String(userId));
+      if (!settings) return undefined;
+      const now = clock.now();
+      const date = localDate(now, settings.timezone);
+      const parts = await composeFor(userId, settings, { localDate: date, sendEmpty: true, until: now }, newCache());
+      const last = await digests.last.get(String(userId));
+      // Keep the daily mark's date: /digest now does not replace today's scheduled digest, it only moves "since".
+      await digests.last.set(String(userId), { ...last, at: new Date(now).toISOString() });
+      const outcome = await delivery.deliverNow(settings.chatId, parts);
+      if (outcome === "blocked") await delivery.deactivate(userId);
+      return { parts: parts.length, outcome };
+    },
+    start() {
+      task ??= cron.schedule("* * * * *", async () => {
+        if (ticking) return;
+        ticking = true;
+        try {
+          const report = await tick();
+          if (report.due + report.resumed > 0) logger.info("digests due", { due: report.due, resumed: report.resumed });
+          // Deliveries finish in the background; the next tick skips digests still in progress.
+          void report.done.finally(() => undefined);
+        } catch (error) {
+          logger.error("digest tick failed", { error });
+        } finally {
+          ticking = false;
+        }
+      });
+    },
+    stop() {
+      void task?.stop();
+      task = undefined;
+    },
+  };
+}
