@@ -9,10 +9,15 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { type Config, loadConfig } from "./config.js";
 import { isJianbaoError } from "./errors.js";
+import type { LlmClient } from "./llm/client.js";
+import { limitConcurrency } from "./llm/limit.js";
+import { createOpenAiClient } from "./llm/openai.js";
 import { cleanPage } from "./pipeline/clean/index.js";
 import type { FetchOptions } from "./pipeline/fetch.js";
 import { type PageInput, readInput } from "./pipeline/input.js";
-import type { Article } from "./types.js";
+import { summarize } from "./pipeline/summarize.js";
+import { openStore, type Store } from "./store/store.js";
+import type { Article, LangChoice, Summary } from "./types.js";
 
 /** Exit codes: 0 all inputs worked, 1 some input failed, 2 the command line itself was wrong. */
 const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -108,6 +113,109 @@ const clean: Command = {
   },
 };
 
+/** The fields `summarize --json` prints per input. */
+export function summaryRecord(input: string, article: Article, summary: Summary) {
+  return {
+    input,
+    title: article.title,
+    lang: summary.lang,
+    headline: summary.headline,
+    bullets: summary.bullets,
+    sources: summary.sources,
+    questions: summary.questions,
+    mode: summary.mode,
+    model: summary.model ?? null,
+    usage: { prompt_tokens: summary.usage.prompt_tokens, completion_tokens: summary.usage.completion_tokens },
+    cached: summary.cached,
+    notice: summary.notice ?? null,
+  };
+}
+
+const NOTICES: Record<NonNullable<Summary["notice"]>, string> = {
+  "offline-no-translation":
+    "offline summary in the article's language: translation needs a model (set OPENAI_API_KEY or OPENAI_BASE_URL)",
+  "llm-unavailable": "the model could not be used, so this is an offline extract",
+};
+
+/** A summary for people: headline, bullets with their paragraph numbers, questions, then how it was made. */
+export function formatSummary(record: ReturnType<typeof summaryRecord>): string {
+  const lines = [record.headline || record.title || "(untitled)", ""];
+  record.bullets.forEach((bullet, index) => {
+    const sources = record.sources[index] ?? [];
+    lines.push(`• ${bullet}${sources.length > 0 ? `  [¶ ${sources.join(", ")}]` : ""}`);
+  });
+  if (record.questions.length > 0) lines.push("", ...record.questions.map((question) => `? ${question}`));
+  const how =
+    record.mode === "llm"
+      ? `${record.model} · ${record.usage.prompt_tokens}+${record.usage.completion_tokens} tokens${record.cached ? " · cached" : ""}`
+      : "offline extract";
+  lines.push("", `(${how}${record.notice ? ` · ${NOTICES[record.notice]}` : ""})`);
+  return `${lines.join("\n")}\n`;
+}
+
+const SUMMARY_LANGS: readonly LangChoice[] = ["auto", "zh", "en"];
+
+const summarizeCommand: Command = {
+  usage: "summarize [--lang zh|en|auto] [--json] <url|file|->...",
+  summary:
+    "summarize each input in 3–5 bullets with the model (OPENAI_API_KEY / OPENAI_BASE_URL) or offline; --json: one JSON object per line",
+  async run(args, context) {
+    const { values, positionals } = parseCommandArgs(args, { json: { type: "boolean" }, lang: { type: "string" } });
+    const lang = (values.lang ?? context.config.bot.defaultLang) as LangChoice;
+    if (!SUMMARY_LANGS.includes(lang)) throw new UsageError(`--lang must be zh, en or auto, got "${values.lang}"`);
+    if (positionals.length === 0) throw new UsageError("summarize needs at least one URL, file or -");
+    const { llm: settings } = context.config;
+    const llm: LlmClient | undefined = settings.enabled
+      ? limitConcurrency(
+          createOpenAiClient({
+            apiKey: settings.apiKey,
+            baseUrl: settings.baseUrl,
+            model: settings.model,
+            timeoutMs: settings.timeoutMs,
+            maxRetries: settings.maxRetries,
+          }),
+          settings.maxConcurrency,
+        )
+      : undefined;
+    // The cache only saves model calls: offline runs leave no data directory behind.
+    let store: Store | undefined;
+    if (llm) {
+      try {
+        store = await openStore(context.config.store.url);
+      } catch (error) {
+        context.err(`jianbao: summary cache unavailable, continuing without it: ${describeFailure(error).message}\n`);
+      }
+    }
+    const cache = store?.collection<Summary>("summary");
+    let failed = 0;
+    try {
+      for (const [index, input] of positionals.entries()) {
+        try {
+          const article = cleanPage(await context.read(input));
+          const summary = await summarize({
+            article,
+            lang,
+            maxInputTokens: settings.maxInputTokens,
+            ...(llm ? { llm } : {}),
+            ...(cache ? { cache } : {}),
+          });
+          const record = summaryRecord(input, article, summary);
+          if (values.json) context.out(`${JSON.stringify(record)}\n`);
+          else context.out(`${index > 0 ? "\n" : ""}${formatSummary(record)}`);
+        } catch (error) {
+          failed += 1;
+          const failure = describeFailure(error);
+          if (values.json) context.out(`${JSON.stringify({ input, error: failure })}\n`);
+          else context.err(`jianbao: ${input}: ${failure.message} (${failure.code})\n`);
+        }
+      }
+    } finally {
+      await store?.close();
+    }
+    return failed > 0 ? EXIT.failed : EXIT.ok;
+  },
+};
+
 const help: Command = {
   usage: "help",
   summary: "show this help",
@@ -118,7 +226,7 @@ const help: Command = {
 };
 
 /** Every command, by name. Add a command here (usage, summary, run) and it appears in `help`. */
-export const COMMANDS: Record<string, Command> = { clean, help };
+export const COMMANDS: Record<string, Command> = { clean, summarize: summarizeCommand, help };
 
 function helpText(): string {
   const width = Math.max(...Object.values(COMMANDS).map((command) => command.usage.length));
