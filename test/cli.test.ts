@@ -147,6 +147,29 @@ describe("jianbao clean", () => {
     expect(body).not.toContain("相关阅读");
   });
 
+  it("fetches over HTTPS, verifying the certificate", async () => {
+    const tlsDir = join(ROOT, "test/fixtures/tls");
+    const tls = {
+      key: await readFile(join(tlsDir, "self-signed.key")),
+      cert: await readFile(join(tlsDir, "self-signed.crt")),
+    };
+    const secure = await startSite({ "/rivers": { body: EN_PAGE } }, { tls });
+    try {
+      const trusted = await cli(["clean", "--json", `${secure.url}/rivers`], {
+        env: { NODE_EXTRA_CA_CERTS: join(tlsDir, "self-signed.crt") },
+      });
+      expect(trusted.code).toBe(0);
+      expect(jsonLines(trusted.stdout)[0]).toMatchObject({
+        url: `${secure.url}/rivers`,
+        body: EN_PARAGRAPHS.join("\n\n"),
+      });
+      const untrusted = await cli(["clean", "--json", `${secure.url}/rivers`]);
+      expect(jsonLines(untrusted.stdout)[0]).toMatchObject({ error: { code: "FETCH_UNREACHABLE" } });
+    } finally {
+      await secure.close();
+    }
+  });
+
   it("refuses loopback links unless FETCH_ALLOW_PRIVATE=1", async () => {
     const run = await cli(["clean", "--json", `${site.url}/rivers`], { env: { FETCH_ALLOW_PRIVATE: "0" } });
     expect(run.code).toBe(1);

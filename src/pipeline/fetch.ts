@@ -462,16 +462,21 @@ function errorCode(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+const NETWORK_REASONS: Record<string, string> = {
+  ECONNREFUSED: "connection refused",
+  ENOTFOUND: "no such host",
+  ECONNRESET: "connection reset",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  ETIMEDOUT: "connection timed out",
+};
+
 function unreachable(url: URL, cause: unknown): FetchError {
   const code = errorCode(cause);
+  const message = cause instanceof Error ? cause.message : String(cause);
   const reason =
-    code === "ECONNREFUSED"
-      ? "connection refused"
-      : code === "ENOTFOUND"
-        ? "no such host"
-        : code === "ECONNRESET"
-          ? "connection reset"
-          : code;
+    NETWORK_REASONS[code] ??
+    (/CERT|SELF_SIGNED|TLS|SSL/i.test(code) ? `TLS certificate problem (${message})` : message || code);
   return new FetchError(ErrorCode.Unreachable, `Could not reach ${url.host}: ${reason}`, {
     cause,
     details: { url: url.href, reason: code },

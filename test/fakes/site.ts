@@ -1,4 +1,6 @@
 import type { ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
 import zlib from "node:zlib";
 import { type LoopbackServer, type RecordedRequest, startLoopbackServer } from "./http.js";
 
@@ -13,6 +15,7 @@ import { type LoopbackServer, type RecordedRequest, startLoopbackServer } from "
  *     "/feed.xml": { body: rss, type: "application/rss+xml", etag: '"v1"' },  // 304 on If-None-Match "v1"
  *     "/big.gz": { body: zeros, encoding: "gzip" },             // gzipped on the wire
  *     "/hang": { hang: true },                                  // headers never come
+ *     "/stall": { body: "<p>first", stall: true },              // body never ends
  *     "/dynamic": (request) => ({ body: request.headers["user-agent"] ?? "" }),
  *   });
  *   fetchPage(`${site.url}/old`, { allowPrivate: true });
@@ -44,6 +47,8 @@ export interface SiteRoute {
   delayMs?: number;
   /** Never answer (for timeouts); the socket is closed with the site. */
   hang?: boolean;
+  /** Send the headers and the body so far, then never finish (a timeout while reading the body). */
+  stall?: boolean;
 }
 
 export type SiteRoutes = Record<string, SiteRoute | ((request: RecordedRequest) => SiteRoute)>;
@@ -91,8 +96,12 @@ async function answer(route: SiteRoute, request: RecordedRequest, response: Serv
   const raw = typeof route.body === "string" ? Buffer.from(route.body, "utf8") : (route.body ?? Buffer.alloc(0));
   const wire = encode(raw, route.encoding);
   if (route.encoding) headers["content-encoding"] = route.encoding;
-  if (!route.chunked) headers["content-length"] = String(wire.length);
+  if (!route.chunked && !route.stall) headers["content-length"] = String(wire.length);
   response.writeHead(status, headers);
+  if (route.stall) {
+    response.write(wire);
+    return;
+  }
   if (!route.chunked) {
     response.end(wire);
     return;
@@ -107,11 +116,52 @@ async function answer(route: SiteRoute, request: RecordedRequest, response: Serv
   response.end();
 }
 
-/** Starts a fake website serving `routes` on 127.0.0.1:0. */
-export async function startSite(routes: SiteRoutes = {}): Promise<FakeSite> {
+/** Starts an HTTPS loopback server recording requests like startLoopbackServer (for TLS paths). */
+async function startTlsServer(
+  tls: { key: string | Buffer; cert: string | Buffer },
+  handler: (request: RecordedRequest, response: ServerResponse) => Promise<void>,
+): Promise<LoopbackServer> {
+  const requests: RecordedRequest[] = [];
+  const server = createHttpsServer(tls, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      const recorded = {
+        method: req.method ?? "GET",
+        path: req.url ?? "/",
+        headers: req.headers,
+        body: Buffer.concat(chunks),
+      };
+      requests.push(recorded);
+      void handler(recorded, res);
+    });
+  });
+  // A client refusing our self-signed certificate is expected; it must not crash the test process.
+  server.on("tlsClientError", () => {});
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `https://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * Starts a fake website serving `routes` on 127.0.0.1:0; over HTTPS when given `tls`
+ * (e.g. test/fixtures/tls/self-signed.{key,crt}, made for 127.0.0.1 and secure.example).
+ */
+export async function startSite(
+  routes: SiteRoutes = {},
+  options: { tls?: { key: string | Buffer; cert: string | Buffer } } = {},
+): Promise<FakeSite> {
   const table: SiteRoutes = { ...routes };
   let base = "";
-  const server = await startLoopbackServer(async (request, response) => {
+  const handler = async (request: RecordedRequest, response: ServerResponse) => {
     const found = table[request.path] ?? table[pathOnly(request.path)];
     if (found === undefined) {
       response.writeHead(404, { "content-type": "text/html; charset=utf-8" });
@@ -120,7 +170,8 @@ export async function startSite(routes: SiteRoutes = {}): Promise<FakeSite> {
     }
     const route = typeof found === "function" ? found(request) : found;
     await answer(route, request, response, base);
-  });
+  };
+  const server = options.tls ? await startTlsServer(options.tls, handler) : await startLoopbackServer(handler);
   base = server.url;
   return {
     ...server,

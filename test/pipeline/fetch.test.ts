@@ -1,4 +1,6 @@
+import { readFile } from "node:fs/promises";
 import { createServer } from "node:net";
+import { join, resolve as resolvePath } from "node:path";
 import iconv from "iconv-lite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FetchError } from "../../src/errors.js";
@@ -39,6 +41,7 @@ beforeAll(async () => {
     "/missing": { status: 404, body: "<h1>Not here</h1>" },
     "/broken": { status: 503, body: "busy" },
     "/hang": { hang: true },
+    "/stall": { body: "<html><body><p>First part", stall: true },
     "/slow": { body: PAGE, delayMs: 300 },
     "/gzip": { body: PAGE, encoding: "gzip" },
     "/br": { body: PAGE, encoding: "br" },
@@ -187,6 +190,11 @@ describe("fetchPage", () => {
     expect(Date.now() - started).toBeLessThan(3000);
   });
 
+  it("times out a body that never finishes", async () => {
+    const error = await fetchError(`${site.url}/stall`, { ...open, timeoutMs: 200 });
+    expect(error.code).toBe("FETCH_TIMEOUT");
+  });
+
   it("counts redirects and slow hops inside one overall timeout", async () => {
     site.route("/slow-hop", { redirect: "/slow", delayMs: 300 });
     const error = await fetchError(`${site.url}/slow-hop`, { ...open, timeoutMs: 450 });
@@ -281,6 +289,31 @@ describe("fetchPage", () => {
     const fresh = await fetchPage(`${site.url}/cached`, { ...open, headers: { "If-None-Match": '"v0"' } });
     expect(fresh).toMatchObject({ status: 200, notModified: false, text: PAGE });
     expect(fresh.headers.etag).toBe('"v1"');
+  });
+});
+
+describe("fetchPage over HTTPS", () => {
+  const tlsDir = resolvePath(import.meta.dirname, "../fixtures/tls");
+
+  it("refuses an untrusted certificate as unreachable, checking it against the host name", async () => {
+    const tls = {
+      key: await readFile(join(tlsDir, "self-signed.key")),
+      cert: await readFile(join(tlsDir, "self-signed.crt")),
+    };
+    const secure = await startSite({ "/": { body: PAGE } }, { tls });
+    try {
+      const port = new URL(secure.url).port;
+      const direct = await fetchError(`${secure.url}/`);
+      expect(direct.code).toBe("FETCH_UNREACHABLE");
+      expect(direct.message).toMatch(/certificate/i);
+      const resolve = async () => [{ address: "127.0.0.1", family: 4 as const }];
+      const named = await fetchError(`https://secure.example:${port}/`, { ...open, resolve });
+      expect(named.code).toBe("FETCH_UNREACHABLE");
+      expect((await fetchError(`${secure.url}/`, { timeoutMs: 5000 })).code).toBe("FETCH_REFUSED");
+      expect(secure.requests).toHaveLength(0);
+    } finally {
+      await secure.close();
+    }
   });
 });
 
