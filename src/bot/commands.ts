@@ -1,0 +1,113 @@
+import { Composer } from "telegraf";
+import type { LangChoice } from "../types.js";
+import { formatBytes, t } from "./i18n.js";
+import type { BotContext, BotFeature, CommandInfo, FeatureKit } from "./index.js";
+import { sendRich } from "./send.js";
+
+const LANG_CHOICES: readonly LangChoice[] = ["zh", "en", "auto"];
+
+/** Deletes what the bot keeps about a person; returns how many records went. */
+export async function forgetPerson(
+  kit: FeatureKit,
+  features: readonly BotFeature[],
+  who: { userId: number; privateChatId?: number },
+): Promise<number> {
+  const { records, logger } = kit.deps;
+  let count = 0;
+  if (await records.users.delete(String(who.userId))) count += 1;
+  if (who.privateChatId !== undefined) {
+    const chatKey = String(who.privateChatId);
+    const messages = await records.messages.list(`${chatKey}:`);
+    // Articles they sent in private: content-addressed, so a copy someone else also sent goes too;
+    // that costs the other person a re-fetch at worst, and keeps a pasted private text from lingering.
+    const articleIds = new Set(messages.map((message) => message.value.articleId));
+    for (const message of messages) if (await records.messages.delete(message.id)) count += 1;
+    for (const articleId of articleIds) if (await records.articles.delete(articleId)) count += 1;
+    if (await records.chats.delete(chatKey)) count += 1;
+  }
+  for (const feature of features) {
+    if (!feature.forget) continue;
+    try {
+      await feature.forget({ userId: who.userId, chatId: who.privateChatId });
+    } catch (error) {
+      logger.error("feature forget failed", { feature: feature.name, error });
+    }
+  }
+  return count;
+}
+
+/** /start, /help, /lang, /forget, /stats. */
+export function commands(options: {
+  kit: FeatureKit;
+  features: readonly BotFeature[];
+  commands: readonly CommandInfo[];
+}) {
+  const { kit, features } = options;
+  const { config } = kit.deps;
+  const composer = new Composer<BotContext>();
+  const say = (ctx: BotContext, text: string) =>
+    sendRich({ ...kit.send, telegram: ctx.telegram }, ctx.jb.chatId, { text });
+
+  composer.start(async (ctx) => {
+    await say(ctx, t(ctx.jb.lang, "start"));
+  });
+
+  composer.help(async (ctx) => {
+    const lang = ctx.jb.lang;
+    const list = options.commands.map((item) => `/${item.command} — ${item.description[lang]}`).join("\n");
+    await say(
+      ctx,
+      t(lang, "help", {
+        maxLinks: config.bot.maxLinksPerMessage,
+        maxFile: formatBytes(config.bot.maxFileBytes),
+        commands: list,
+      }),
+    );
+  });
+
+  composer.command("lang", async (ctx) => {
+    const arg = ctx.payload.trim().toLowerCase() as LangChoice;
+    const current = ctx.jb.user.lang ?? config.bot.defaultLang;
+    if (!LANG_CHOICES.includes(arg)) {
+      await say(ctx, t(ctx.jb.lang, "langUsage", { current: t(ctx.jb.lang, `langName_${current}`) }));
+      return;
+    }
+    const user = { ...ctx.jb.user, lang: arg };
+    await kit.deps.records.users.set(String(ctx.jb.userId), user);
+    // Answer in the language just chosen (auto → keep the interface language).
+    const lang = arg === "auto" ? ctx.jb.lang : arg;
+    await say(ctx, t(lang, "langSet", { choice: t(lang, `langName_${arg}`) }));
+  });
+
+  composer.command("forget", async (ctx) => {
+    const count = await forgetPerson(kit, features, {
+      userId: ctx.jb.userId,
+      privateChatId: ctx.jb.isPrivate ? ctx.jb.chatId : undefined,
+    });
+    kit.deps.logger.info("forgot a person", { userId: ctx.jb.userId, records: count });
+    await say(ctx, t(ctx.jb.lang, "forgotten", { count }));
+  });
+
+  composer.command("stats", async (ctx) => {
+    const lang = ctx.jb.lang;
+    if (!config.bot.adminUserIds.includes(ctx.jb.userId)) {
+      await say(ctx, t(lang, "statsDenied"));
+      return;
+    }
+    const report = await kit.deps.stats.report(7);
+    const people = (await kit.deps.records.users.list()).length;
+    await say(
+      ctx,
+      t(lang, "stats", {
+        days: report.days,
+        people,
+        summaries: report.totals.summary,
+        offline: report.totals.offline,
+        cacheHits: report.totals["cache-hit"],
+        tokens: report.totals.tokens,
+        failures: report.totals.failure,
+      }),
+    );
+  });
+  return composer;
+}

@@ -1,0 +1,59 @@
+import { Composer } from "telegraf";
+import { ErrorCode, JianbaoError } from "../errors.js";
+import { describeError } from "./i18n.js";
+import type { BotContext, FeatureKit } from "./index.js";
+import { startReading } from "./reading.js";
+import { sendRich } from "./send.js";
+
+/** Uploaded files we read: web pages and text. Anything else gets a clear "unsupported" reply. */
+const READABLE_EXTENSIONS = [".html", ".htm", ".txt", ".md", ".markdown"] as const;
+const READABLE_MIME = /^(text\/(html|plain|markdown|x-markdown)|application\/xhtml\+xml)\b/i;
+
+export function isReadableFile(fileName: string | undefined, mimeType: string | undefined): boolean {
+  const name = (fileName ?? "").toLowerCase();
+  if (READABLE_EXTENSIONS.some((extension) => name.endsWith(extension))) return true;
+  // A name without an extension: trust a text/html mime type.
+  return !/\.[a-z0-9]{1,8}$/.test(name) && READABLE_MIME.test(mimeType ?? "");
+}
+
+/** Documents: check type and size (before downloading), then read them like a page. */
+export function fileUploads(kit: FeatureKit) {
+  const composer = new Composer<BotContext>();
+  composer.on("document", async (ctx) => {
+    const { document } = ctx.message;
+    const lang = ctx.jb.lang;
+    const reply = (error: JianbaoError) =>
+      sendRich(kit.send, ctx.chat.id, { text: describeError(lang, error), replyTo: ctx.message.message_id });
+    if (!isReadableFile(document.file_name, document.mime_type)) {
+      await reply(new JianbaoError(ErrorCode.UnsupportedFile, `Unsupported upload ${document.mime_type ?? "?"}`));
+      return;
+    }
+    const max = kit.deps.config.bot.maxFileBytes;
+    if ((document.file_size ?? 0) > max) {
+      await reply(
+        new JianbaoError(ErrorCode.FileTooLarge, `Upload of ${document.file_size} bytes over the cap`, {
+          details: { size: document.file_size ?? 0, maxBytes: max },
+        }),
+      );
+      return;
+    }
+    if (!(await ctx.jb.spend())) return;
+    await startReading(
+      kit,
+      {
+        telegram: ctx.telegram,
+        chatId: ctx.chat.id,
+        replyTo: ctx.message.message_id,
+        lang,
+        summaryLang: ctx.jb.summaryLang,
+      },
+      {
+        kind: "file",
+        fileId: document.file_id,
+        fileName: document.file_name ?? "file",
+        mimeType: document.mime_type,
+      },
+    );
+  });
+  return composer;
+}

@@ -1,0 +1,343 @@
+/**
+ * The Telegram bot: telegraf wiring. One file per feature; this file composes them in order:
+ *
+ *   access (ALLOWED_USER_IDS; groups only when addressed) → person (user record, languages)
+ *   → rate limit (ctx.jb.spend) → commands (/start /help /lang /forget /stats) → summary buttons
+ *   → links → files → pasted pages → …extra features (follow-ups, subscriptions) → fallback reply
+ *
+ * Text routing (see links.ts and paste.ts):
+ *   - a command (/…) goes to whoever registered it; unknown ones end in the fallback;
+ *   - text whose words are mostly links → one summary per link (links.ts);
+ *   - long text, or a piece arriving while a paste is being collected → pasted page (paste.ts);
+ *   - anything else (short text without a link, a reply to the bot) → next(): the follow-up feature
+ *     takes questions; if nobody does, the fallback says "send me a link or a page".
+ *
+ * Extension point: `createBot(deps, { features: [followups, subscriptions] })`. A `BotFeature`
+ * registers its handlers on a composer that runs after the built-in ones, may add buttons under every
+ * summary (`summaryButtons`), list its commands (help text, setMyCommands), delete what it stores
+ * on /forget (`forget`), and run background work (`start`/`stop`, e.g. the digest scheduler).
+ */
+import { Composer, type Context, Telegraf, type Telegram } from "telegraf";
+import type { InlineKeyboardButton, UserFromGetMe } from "telegraf/types";
+import type { Config } from "../config.js";
+import type { LlmClient } from "../llm/client.js";
+import type { Logger } from "../log.js";
+import type { FetchOptions } from "../pipeline/fetch.js";
+import { records as openRecords, type Records, type UserRecord } from "../store/records.js";
+import type { Collection, Store } from "../store/store.js";
+import type { Lang, LangChoice, Summary } from "../types.js";
+import { accessControl } from "./access.js";
+import { commands } from "./commands.js";
+import { fileUploads } from "./files.js";
+import { describeError, langFromTelegram, t } from "./i18n.js";
+import { type Clock, createJobQueue, type JobQueue, systemClock } from "./jobs.js";
+import { languageButtons } from "./language.js";
+import { links } from "./links.js";
+import { createPasteCollector, pastedPages } from "./paste.js";
+import { createRateLimiter } from "./ratelimit.js";
+import { type SendKit, sendRich } from "./send.js";
+import { createStats, type Stats } from "./stats.js";
+
+/** What the bot needs from the outside world. Everything but config/store/logger has a default. */
+export interface BotDeps {
+  config: Config;
+  store: Store;
+  /** @default records(store) */
+  records?: Records;
+  /** Unset → offline summaries. Pass the concurrency-limited client (src/llm/limit.ts). */
+  llm?: LlmClient;
+  logger: Logger;
+  /** @default systemClock */
+  clock?: Clock;
+  /** @default from config.fetch */
+  fetchOptions?: FetchOptions;
+  /** @default a queue of 8 jobs at once, 200 waiting */
+  jobs?: JobQueue;
+  /** Used to download uploaded files. @default globalThis.fetch */
+  fetch?: typeof globalThis.fetch;
+}
+
+/** `BotDeps` with every default filled in: what features receive. */
+export interface ResolvedDeps extends Required<Omit<BotDeps, "llm">> {
+  llm?: LlmClient;
+  /** Summaries cached per article and language (summarize.ts owns the keys). */
+  summaryCache: Collection<Summary>;
+  stats: Stats;
+}
+
+/** Who sent an update and which languages to use, loaded once per update. */
+export interface Person {
+  userId: number;
+  chatId: number;
+  isPrivate: boolean;
+  /** The interface language: /lang zh|en, else Telegram's language_code, else DEFAULT_LANG, else en. */
+  lang: Lang;
+  /** The summary language choice: /lang, else DEFAULT_LANG. */
+  summaryLang: LangChoice;
+  user: UserRecord;
+  /**
+   * Takes `cost` from the person's per-minute budget (RATE_LIMIT_PER_MINUTE). When it is spent,
+   * replies with a polite "wait" message and returns false. Call before starting model work.
+   */
+  spend(cost?: number): Promise<boolean>;
+}
+
+/** The telegraf context every handler gets; `jb` is set by the person middleware. */
+export interface BotContext extends Context {
+  jb: Person;
+}
+
+/** A command a feature offers, for /help and Telegram's command menu. */
+export interface CommandInfo {
+  command: string;
+  description: Record<Lang, string>;
+}
+
+/** What a feature receives when it registers. */
+export interface FeatureKit {
+  deps: ResolvedDeps;
+  /** The bot's API client, for sends outside an update (digests). Inside a handler use ctx.telegram. */
+  telegram: Telegram;
+  /** telegram + logger + clock, for send.ts helpers (sendRich/editRich with retry and plain-text fallback). */
+  send: SendKit;
+  /** Extra button rows under a summary, collected from every feature's `summaryButtons`. */
+  summaryButtons(input: SummaryButtonInput): InlineKeyboardButton[][];
+  /** Bot username without @ (for mentions in groups). */
+  botUsername(): string;
+}
+
+export interface SummaryButtonInput {
+  summary: Summary;
+  articleId: string;
+  chatId: number;
+  lang: Lang;
+}
+
+/** A pluggable feature (follow-up questions, subscriptions…). */
+export interface BotFeature {
+  name: string;
+  /** Adds handlers; they run after the built-in features, before the fallback. Call next() for what you don't handle. */
+  register(composer: Composer<BotContext>, kit: FeatureKit): void;
+  /** Commands for /help and setMyCommands. */
+  commands?: readonly CommandInfo[];
+  /** Button rows appended under each summary (callback_data ≤ 64 bytes; prefix it with your feature name). */
+  summaryButtons?(input: SummaryButtonInput): InlineKeyboardButton[][];
+  /** /forget: delete everything this feature stores about the person (and their private chat, when chatId is given). */
+  forget?(who: { userId: number; chatId?: number }): Promise<void>;
+  /** Background work that outlives updates (e.g. the digest scheduler). Called by `BotApp.start`. */
+  start?(kit: FeatureKit): void | Promise<void>;
+  stop?(): void | Promise<void>;
+}
+
+export interface CreateBotOptions {
+  features?: readonly BotFeature[];
+  /** Passed to telegraf (apiRoot from config.telegram.apiRoot by default). */
+  telegram?: { apiRoot?: string };
+  /** Skip getMe (terminal chat, tests). */
+  botInfo?: UserFromGetMe;
+  /** Token when config has none (terminal chat). */
+  token?: string;
+}
+
+export interface BotApp {
+  bot: Telegraf<BotContext>;
+  kit: FeatureKit;
+  features: readonly BotFeature[];
+  /** Every command, built-in first. */
+  commands: readonly CommandInfo[];
+  /** Starts long polling (not awaited: telegraf's launch resolves only at stop), registers commands, starts features. */
+  launch(): Promise<void>;
+  /** Starts features' background work without polling (terminal chat). */
+  startFeatures(): Promise<void>;
+  /** Stops polling and features, then drains the job queue within `deadlineMs`. */
+  stop(reason?: string, deadlineMs?: number): Promise<void>;
+}
+
+export const BUILT_IN_COMMANDS: readonly CommandInfo[] = [
+  { command: "start", description: { zh: t("zh", "cmdStart"), en: t("en", "cmdStart") } },
+  { command: "help", description: { zh: t("zh", "cmdHelp"), en: t("en", "cmdHelp") } },
+  { command: "lang", description: { zh: t("zh", "cmdLang"), en: t("en", "cmdLang") } },
+  { command: "forget", description: { zh: t("zh", "cmdForget"), en: t("en", "cmdForget") } },
+  { command: "stats", description: { zh: t("zh", "cmdStats"), en: t("en", "cmdStats") } },
+];
+
+function resolveDeps(deps: BotDeps): ResolvedDeps {
+  const { config } = deps;
+  const records = deps.records ?? openRecords(deps.store);
+  return {
+    ...deps,
+    records,
+    clock: deps.clock ?? systemClock,
+    fetchOptions: deps.fetchOptions ?? {
+      allowPrivate: config.fetch.allowPrivate,
+      timeoutMs: config.fetch.timeoutMs,
+      maxBytes: config.fetch.maxBytes,
+      maxRedirects: config.fetch.maxRedirects,
+    },
+    jobs: deps.jobs ?? createJobQueue({ logger: deps.logger }),
+    fetch: deps.fetch ?? globalThis.fetch,
+    summaryCache: deps.store.collection<Summary>("summary"),
+    stats: createStats(deps.store, deps.clock ?? systemClock),
+  };
+}
+
+/** Loads the person's record (creating it on first contact) and their languages. */
+function personMiddleware(deps: ResolvedDeps, spend: (ctx: BotContext, cost: number) => Promise<boolean>) {
+  return async (ctx: BotContext, next: () => Promise<void>) => {
+    const from = ctx.from;
+    const chat = ctx.chat;
+    if (!from) return;
+    const userKey = String(from.id);
+    let user = await deps.records.users.get(userKey);
+    const telegramLang = from.language_code;
+    if (!user || (telegramLang && user.telegramLang !== telegramLang)) {
+      user = { ...(user ?? { firstSeen: new Date(deps.clock.now()).toISOString() }), telegramLang };
+      await deps.records.users.set(userKey, user);
+    }
+    const defaultLang = deps.config.bot.defaultLang;
+    const chosen = user.lang && user.lang !== "auto" ? user.lang : undefined;
+    const lang: Lang = chosen ?? langFromTelegram(telegramLang) ?? (defaultLang === "auto" ? "en" : defaultLang);
+    ctx.jb = {
+      userId: from.id,
+      chatId: chat?.id ?? from.id,
+      isPrivate: (chat?.type ?? "private") === "private",
+      lang,
+      summaryLang: user.lang ?? defaultLang,
+      user,
+      spend: (cost = 1) => spend(ctx, cost),
+    };
+    await next();
+  };
+}
+
+/** Builds the bot. Nothing is sent to Telegram until `launch()` (or the first update). */
+export function createBot(deps: BotDeps, options: CreateBotOptions = {}): BotApp {
+  const resolved = resolveDeps(deps);
+  const { config, logger } = resolved;
+  const features = options.features ?? [];
+  const token = config.telegram.token ?? options.token ?? "0:terminal";
+  const bot = new Telegraf<BotContext>(token, {
+    telegram: { apiRoot: options.telegram?.apiRoot ?? config.telegram.apiRoot },
+    // Handlers only queue work, so a handler that runs this long is stuck; let the next update through.
+    handlerTimeout: 30_000,
+  });
+  if (options.botInfo) bot.botInfo = options.botInfo;
+
+  const send: SendKit = { telegram: bot.telegram, logger, clock: resolved.clock };
+  const kit: FeatureKit = {
+    deps: resolved,
+    telegram: bot.telegram,
+    send,
+    summaryButtons: (input) =>
+      features.flatMap((feature) => {
+        try {
+          return feature.summaryButtons?.(input) ?? [];
+        } catch (error) {
+          logger.warn("summaryButtons failed", { feature: feature.name, error });
+          return [];
+        }
+      }),
+    botUsername: () => bot.botInfo?.username ?? "",
+  };
+  const allCommands = [...BUILT_IN_COMMANDS, ...features.flatMap((feature) => feature.commands ?? [])];
+
+  const paste = createPasteCollector(resolved.clock, config.bot.pasteJoinMs);
+  const limiter = createRateLimiter({ perMinute: config.bot.rateLimitPerMinute, clock: resolved.clock });
+  const spend = async (ctx: BotContext, cost: number) => {
+    const verdict = limiter.take(ctx.jb.userId, cost);
+    if (verdict.ok) return true;
+    if (verdict.warn) {
+      await ctx.reply(t(ctx.jb.lang, "rateLimited", { seconds: verdict.retryInSeconds })).catch((error: unknown) => {
+        logger.warn("could not send the rate-limit note", { chatId: ctx.chat?.id, error });
+      });
+    }
+    logger.info("rate limited", { userId: ctx.jb.userId });
+    return false;
+  };
+
+  bot.use(accessControl({ config, logger, isCollectingPaste: paste.isCollecting }));
+  bot.use(personMiddleware(resolved, spend));
+  bot.use(commands({ kit, features, commands: allCommands }));
+  bot.use(languageButtons(kit));
+  bot.use(links(kit, paste));
+  bot.use(fileUploads(kit));
+  bot.use(pastedPages(kit, paste));
+  for (const feature of features) {
+    const composer = new Composer<BotContext>();
+    feature.register(composer, kit);
+    bot.use(composer);
+  }
+  // Nobody took it: a short hint (commands we don't know, short text, stickers…).
+  bot.on("message", async (ctx) => {
+    const text = "text" in ctx.message ? ctx.message.text : "";
+    const key = text.startsWith("/") ? "unknownCommand" : "sendSomething";
+    await sendRich(send, ctx.chat.id, { text: t(ctx.jb.lang, key) });
+  });
+  bot.on("callback_query", async (ctx) => {
+    await ctx.answerCbQuery().catch(() => undefined);
+  });
+
+  // Catch once, at the edge: log ids and codes (no message text), answer politely, keep polling.
+  bot.catch(async (error, ctx) => {
+    const code = (error as { code?: unknown }).code;
+    logger.error("update failed", { updateId: ctx.update.update_id, updateType: ctx.updateType, code, error });
+    const chatId = ctx.chat?.id;
+    if (chatId === undefined || (error as { code?: unknown }).code === 403) return;
+    const lang = ctx.jb?.lang ?? langFromTelegram(ctx.from?.language_code) ?? "en";
+    await sendRich(send, chatId, { text: describeError(lang, error) }).catch((sendError: unknown) => {
+      logger.warn("could not tell the person about a failure", { chatId, error: sendError });
+    });
+  });
+
+  let polling = false;
+  let featuresStarted = false;
+  const startFeatures = async () => {
+    if (featuresStarted) return;
+    featuresStarted = true;
+    for (const feature of features) await feature.start?.(kit);
+  };
+
+  return {
+    bot,
+    kit,
+    features,
+    commands: allCommands,
+    startFeatures,
+    async launch() {
+      bot.botInfo ??= await bot.telegram.getMe();
+      for (const lang of ["en", "zh"] as const) {
+        await bot.telegram
+          .setMyCommands(
+            allCommands.map((item) => ({ command: item.command, description: item.description[lang] })),
+            lang === "zh" ? { language_code: "zh" } : {},
+          )
+          .catch((error: unknown) => logger.warn("setMyCommands failed", { error }));
+      }
+      polling = true;
+      void bot.launch({ dropPendingUpdates: false }).catch((error: unknown) => {
+        polling = false;
+        logger.error("long polling stopped with an error", { error });
+      });
+      await startFeatures();
+      logger.info("bot started", { username: bot.botInfo.username, features: features.map((feature) => feature.name) });
+    },
+    async stop(reason = "stop", deadlineMs = 10_000) {
+      if (polling) {
+        polling = false;
+        try {
+          bot.stop(reason);
+        } catch {
+          // not running
+        }
+      }
+      paste.flushAll();
+      for (const feature of features) {
+        await Promise.resolve(feature.stop?.()).catch((error: unknown) =>
+          logger.warn("feature stop failed", { feature: feature.name, error }),
+        );
+      }
+      const drained = await resolved.jobs.drain(deadlineMs);
+      if (!drained) logger.warn("stopped with jobs still running", { load: resolved.jobs.load });
+    },
+  };
+}
