@@ -1,0 +1,359 @@
+import { ErrorCode, isJianbaoError, LlmError } from "../errors.js";
+import type { CompletionRequest, LlmClient } from "../llm/client.js";
+import { neutraliseDelimiters, renderPrompt } from "../llm/prompts.js";
+import type { Article, Lang, TokenUsage } from "../types.js";
+import { rankParagraphs, selectPassages, type Turn, terms } from "./retrieve.js";
+
+/**
+ * Answers a question about one article from the article alone: with a model when there is one
+ * (only the relevant paragraphs go in, inside delimiters), otherwise — or when the model is down —
+ * with the best-matching sentences quoted as an extract. Says plainly when the article has no answer.
+ */
+
+// --- Tunables -------------------------------------------------------------------------------
+/** Article tokens per question when the caller gives no budget (LLM_MAX_INPUT_TOKENS's default). */
+const DEFAULT_MAX_INPUT_TOKENS = 6000;
+/** A question is a sentence or two; anything longer is cut (and cannot crowd out the article). */
+const MAX_QUESTION_CHARS = 1000;
+/** Earlier turns sent with the question: enough for "and the second one?", cheap in tokens. */
+const HISTORY_TURNS_IN_PROMPT = 3;
+/** Earlier answers are trimmed to this many characters in the prompt. */
+const HISTORY_ANSWER_CHARS = 600;
+/** Answers are short by instruction; this caps a model that rambles. */
+const ANSWER_MAX_TOKENS = 700;
+/** Low temperature: answers should restate the article, not invent. */
+const ANSWER_TEMPERATURE = 0.2;
+/**
+ * Offline: the best paragraph must match at least this share of the question's (IDF-weighted) terms
+ * to count as an answer. Below it, a single common word matched, which is not an answer.
+ */
+const OFFLINE_MIN_COVERAGE = 0.34;
+/** Offline extracts: at most this many sentences, this many characters in all. */
+const OFFLINE_MAX_SENTENCES = 2;
+const OFFLINE_MAX_CHARS = 420;
+/** Quoted passages shown under an answer: how many, and how long each. */
+const MAX_EXCERPTS = 2;
+const EXCERPT_MAX_CHARS = 160;
+
+// Control characters other than tab and newline: never useful in a chat message, sometimes used to confuse.
+const CONTROL_CHARS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g;
+const NOT_IN_ARTICLE_MARK = /^\s*NOT_IN_ARTICLE\b[\s:：,，.。-]*/i;
+
+const LANGUAGE_NAME: Record<Lang, string> = {
+  zh: "Simplified Chinese (简体中文)",
+  en: "English",
+};
+
+export interface Excerpt {
+  /** Index into `article.paragraphs`. */
+  readonly index: number;
+  /** A sentence or two of that paragraph, verbatim (cut with "…" when long). */
+  readonly text: string;
+}
+
+export interface Answer {
+  /** The answer (LLM) or the extract (offline), plain text: the bot escapes it. */
+  readonly text: string;
+  /** Paragraph indexes the answer relies on. */
+  readonly quotes: readonly number[];
+  /** Short verbatim passages from the quoted paragraphs, in article order, to show under the answer. */
+  readonly excerpts: readonly Excerpt[];
+  readonly mode: "llm" | "offline";
+  /** The article does not answer the question; `text` says so (LLM) or is empty (offline). */
+  readonly notInArticle: boolean;
+  readonly usage: TokenUsage;
+  readonly model?: string;
+  /** Paragraph indexes put in front of the model (LLM), in article order; empty offline. */
+  readonly sent: readonly number[];
+  /** Set when a model was configured but could not be used, so the answer is an offline extract. */
+  readonly notice?: "llm-unavailable";
+}
+
+export interface AnswerOptions {
+  article: Article;
+  question: string;
+  /** Earlier turns in this chat about this article, oldest first. */
+  history?: readonly Turn[];
+  /** The reader's language: the answer is in it whatever the article's. */
+  lang: Lang;
+  /** No client → offline extract. */
+  llm?: LlmClient;
+  /** Article tokens allowed in the request. @default 6000 */
+  maxInputTokens?: number;
+  signal?: AbortSignal;
+}
+
+const NO_USAGE: TokenUsage = { prompt_tokens: 0, completion_tokens: 0 };
+
+/** Answers `question` from `article` (see the module comment). Never throws for a model failure; aborts rethrow. */
+export async function answerQuestion(options: AnswerOptions): Promise<Answer> {
+  const question = cleanText(options.question).slice(0, MAX_QUESTION_CHARS).trim();
+  const history = options.history ?? [];
+  if (!options.llm) return answerOffline({ article: options.article, question, history });
+  try {
+    return await answerWithModel({ ...options, llm: options.llm, question, history });
+  } catch (error) {
+    if (options.signal?.aborted) throw error;
+    if (isJianbaoError(error) && (error.code === ErrorCode.LlmUnavailable || error.code === ErrorCode.LlmBadOutput)) {
+      return { ...answerOffline({ article: options.article, question, history }), notice: "llm-unavailable" };
+    }
+    throw error;
+  }
+}
+
+// --- The model path --------------------------------------------------------------------------
+const ANSWER_SCHEMA = {
+  name: "article_answer",
+  schema: {
+    type: "object",
+    properties: {
+      answer: { type: "string", description: "The answer, in the reader's language, from the article only." },
+      quotes: { type: "array", items: { type: "integer" }, description: "Numbers of the passages relied on." },
+      not_in_article: { type: "boolean", description: "True when the article does not answer the question." },
+    },
+    required: ["answer", "quotes", "not_in_article"],
+    additionalProperties: false,
+  },
+} as const;
+
+/** The chat request for a question: exported so tests can look at exactly what a model would see. */
+export function buildAnswerRequest(options: {
+  article: Article;
+  question: string;
+  history: readonly Turn[];
+  lang: Lang;
+  maxInputTokens?: number;
+}): { request: CompletionRequest; sent: number[] } {
+  const selection = selectPassages({
+    article: options.article,
+    question: options.question,
+    history: options.history,
+    maxTokens: options.maxInputTokens ?? DEFAULT_MAX_INPUT_TOKENS,
+  });
+  const language = LANGUAGE_NAME[options.lang];
+  const passages = selection.passages
+    .map((passage) => `[${passage.index}] ${neutraliseDelimiters(passage.text)}`)
+    .join("\n\n");
+  const historyText =
+    options.history
+      .slice(-HISTORY_TURNS_IN_PROMPT)
+      .map(
+        (turn) =>
+          `Q: ${neutraliseDelimiters(cleanText(turn.question))}\nA: ${neutraliseDelimiters(clip(cleanText(turn.answer), HISTORY_ANSWER_CHARS))}`,
+      )
+      .join("\n\n") || "(none)";
+  const system = renderPrompt("answer.system.md", { language });
+  const user = renderPrompt("answer.user.md", {
+    title: neutraliseDelimiters(cleanText(options.article.title)),
+    passages,
+    history: historyText,
+    question: neutraliseDelimiters(options.question),
+    language,
+  });
+  return {
+    request: {
+      messages: [
+        { role: "system", content: system },
+        { role: "user", content: user },
+      ],
+      jsonSchema: { name: ANSWER_SCHEMA.name, schema: ANSWER_SCHEMA.schema },
+      maxTokens: ANSWER_MAX_TOKENS,
+      temperature: ANSWER_TEMPERATURE,
+    },
+    sent: selection.passages.map((passage) => passage.index),
+  };
+}
+
+async function answerWithModel(options: AnswerOptions & { llm: LlmClient; history: readonly Turn[] }): Promise<Answer> {
+  const { request, sent } = buildAnswerRequest({
+    article: options.article,
+    question: options.question,
+    history: options.history,
+    lang: options.lang,
+    maxInputTokens: options.maxInputTokens,
+  });
+  const result = await options.llm.complete({ ...request, ...(options.signal ? { signal: options.signal } : {}) });
+  const parsed = parseModelAnswer(result.text);
+  if (!parsed) {
+    throw new LlmError(ErrorCode.LlmBadOutput, `The model ${result.model} sent an empty or unreadable answer`);
+  }
+  const allowed = new Set(sent);
+  const quotes = parsed.notInArticle ? [] : [...new Set(parsed.quotes.filter((index) => allowed.has(index)))];
+  return {
+    text: parsed.text,
+    quotes,
+    excerpts: excerptsFor(options.article, quotes, `${options.question}\n${parsed.text}`),
+    mode: "llm",
+    notInArticle: parsed.notInArticle,
+    usage: result.usage,
+    model: result.model,
+    sent,
+  };
+}
+
+interface ParsedAnswer {
+  text: string;
+  quotes: number[];
+  notInArticle: boolean;
+}
+
+/**
+ * Reads the model's reply: the JSON object asked for (bare or in a ```json fence), or — since many
+ * compatible servers ignore `response_format` — plain text with [n] citations and an optional NOT_IN_ARTICLE mark.
+ * Undefined when there is no usable answer text.
+ */
+export function parseModelAnswer(raw: string): ParsedAnswer | undefined {
+  const text = cleanText(raw).trim();
+  if (!text) return undefined;
+  const json = parseJsonObject(text);
+  if (json && typeof json.answer === "string") {
+    const answer = cleanText(json.answer).trim();
+    const notInArticle = json.not_in_article === true || json.notInArticle === true;
+    if (!answer && !notInArticle) return undefined;
+    const quotes = Array.isArray(json.quotes)
+      ? json.quotes.map((value) => Number(value)).filter((value) => Number.isInteger(value) && value >= 0)
+      : [];
+    return { text: answer, quotes, notInArticle };
+  }
+  if (json) return undefined; // JSON, but not our shape: treat as unreadable rather than show raw JSON
+  const notInArticle = NOT_IN_ARTICLE_MARK.test(text);
+  const answer = text.replace(NOT_IN_ARTICLE_MARK, "").trim();
+  if (!answer && !notInArticle) return undefined;
+  const quotes = [...answer.matchAll(/\[(\d{1,4})\]/g)].map((match) => Number(match[1]));
+  return { text: answer, quotes, notInArticle };
+}
+
+function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  const fenced = /```(?:json)?\s*([\s\S]*?)```/i.exec(text)?.[1];
+  const candidate = (fenced ?? text).trim();
+  const start = candidate.indexOf("{");
+  const end = candidate.lastIndexOf("}");
+  if (start !== 0 && fenced === undefined) return undefined; // plain prose that merely contains braces
+  if (start < 0 || end <= start) return undefined;
+  try {
+    const value: unknown = JSON.parse(candidate.slice(start, end + 1));
+    return value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// --- The offline path ------------------------------------------------------------------------
+const sentenceSegmenter = new Intl.Segmenter("zh", { granularity: "sentence" });
+
+function sentencesOf(paragraph: string): string[] {
+  return [...sentenceSegmenter.segment(paragraph)].map((part) => part.segment.trim()).filter(Boolean);
+}
+
+/** Share of `wanted` terms found in `text`'s terms (0–1). */
+function overlap(wanted: ReadonlySet<string>, text: string): number {
+  if (wanted.size === 0) return 0;
+  const have = new Set(terms(text));
+  let hits = 0;
+  for (const term of wanted) if (have.has(term)) hits += 1;
+  return hits / wanted.size;
+}
+
+/** The best-matching sentences, quoted verbatim; `notInArticle` when nothing matches well enough. */
+export function answerOffline(options: { article: Article; question: string; history?: readonly Turn[] }): Answer {
+  const { article, question } = options;
+  const ranking = rankParagraphs({ article, question, history: options.history ?? [] });
+  const best = ranking[0];
+  const empty: Answer = {
+    text: "",
+    quotes: [],
+    excerpts: [],
+    mode: "offline",
+    notInArticle: true,
+    usage: NO_USAGE,
+    sent: [],
+  };
+  if (!best || best.score <= 0 || best.coverage < OFFLINE_MIN_COVERAGE) return empty;
+
+  const wanted = new Set(terms(question));
+  const candidates: Array<{ index: number; order: number; text: string; score: number }> = [];
+  // The best paragraph, and the runner-up when it also answers well (e.g. a list spread over two paragraphs).
+  const paragraphs = ranking.filter(
+    (entry, rank) => rank === 0 || (rank === 1 && entry.score > 0 && entry.coverage >= OFFLINE_MIN_COVERAGE),
+  );
+  for (const [rank, entry] of paragraphs.entries()) {
+    sentencesOf(article.paragraphs[entry.index] ?? "").forEach((sentence, order) => {
+      // Paragraph rank breaks ties so the best paragraph's sentences come first.
+      candidates.push({ index: entry.index, order, text: sentence, score: overlap(wanted, sentence) - rank * 0.01 });
+    });
+  }
+  const picked: typeof candidates = [];
+  let chars = 0;
+  for (const candidate of [...candidates].sort((a, b) => b.score - a.score)) {
+    if (picked.length >= OFFLINE_MAX_SENTENCES) break;
+    if (picked.length > 0 && candidate.score <= 0) break;
+    const length = [...candidate.text].length;
+    if (picked.length > 0 && chars + length > OFFLINE_MAX_CHARS) continue;
+    picked.push(candidate);
+    chars += length;
+  }
+  picked.sort((a, b) => a.index - b.index || a.order - b.order);
+  const excerpts = mergeExcerpts(
+    picked.map((entry) => ({ index: entry.index, text: entry.text })),
+    OFFLINE_MAX_CHARS,
+  );
+  return {
+    ...empty,
+    text: excerpts.map((excerpt) => excerpt.text).join("\n"),
+    quotes: [...new Set(excerpts.map((excerpt) => excerpt.index))],
+    excerpts,
+    notInArticle: false,
+  };
+}
+
+/** Joins sentences from the same paragraph into one excerpt; clips each to `maxChars`. */
+function mergeExcerpts(parts: readonly Excerpt[], maxChars: number): Excerpt[] {
+  const merged: Excerpt[] = [];
+  for (const part of parts) {
+    const last = merged.at(-1);
+    if (last && last.index === part.index) {
+      const joiner = /[\p{Script=Han}。！？]$/u.test(last.text) ? "" : " ";
+      merged[merged.length - 1] = { index: last.index, text: `${last.text}${joiner}${part.text}` };
+    } else merged.push(part);
+  }
+  return merged.map((excerpt) => ({ index: excerpt.index, text: clip(excerpt.text, maxChars) }));
+}
+
+/** For each quoted paragraph (first `MAX_EXCERPTS`), its sentence that best matches `about`, clipped. */
+export function excerptsFor(article: Article, quotes: readonly number[], about: string): Excerpt[] {
+  const wanted = new Set(terms(about));
+  return [...quotes]
+    .sort((a, b) => a - b)
+    .slice(0, MAX_EXCERPTS)
+    .flatMap((index) => {
+      const paragraph = article.paragraphs[index];
+      if (paragraph === undefined) return [];
+      const sentences = sentencesOf(paragraph);
+      let best = sentences[0] ?? paragraph;
+      let bestScore = -1;
+      for (const sentence of sentences) {
+        const score = overlap(wanted, sentence);
+        if (score > bestScore) {
+          best = sentence;
+          bestScore = score;
+        }
+      }
+      return [{ index, text: clip(best, EXCERPT_MAX_CHARS) }];
+    });
+}
+
+// --- Text hygiene ----------------------------------------------------------------------------
+/** Removes control and bidi-override characters; keeps newlines and tabs. */
+export function cleanText(text: string): string {
+  return text.replace(/\r\n?/g, "\n").replace(CONTROL_CHARS, "");
+}
+
+function clip(text: string, maxChars: number): string {
+  const chars = [...text];
+  return chars.length <= maxChars
+    ? text
+    : `${chars
+        .slice(0, maxChars - 1)
+        .join("")
+        .trimEnd()}…`;
+}
