@@ -86,7 +86,9 @@ const STOPWORDS = new Set(
     "a an the and or but if of to in on at by for with from as is are was were be been being it its this that these " +
     "those he she they we you i his her their our your them him us me my not no so than then there here which who whom " +
     "what when where why how all any some can could would should will may might must do does did done has have had " +
-    "also just more most very about into over after before said says say one two new" +
+    "also just more most very about into over after before said says say one two new next last first year years " +
+    "week weeks month months day days time times many much other others such like only even well still back make " +
+    "made get got take took going" +
     " 的 了 是 在 和 与 及 也 就 都 而 并 或 等 被 对 将 从 把 这 那 有 为 以 上 中 下 个 之 其 于 则 但 又 还 已 让 给 由 向 " +
     "我 你 他 她 它 我们 你们 他们 她们 这个 那个 这些 那些 一个 没有 就是 因为 所以 如果 可以 表示 认为 进行 目前 已经"
   ).split(/\s+/),

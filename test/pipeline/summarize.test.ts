@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli.js";
 import type { LlmClient } from "../../src/llm/client.js";
 import { createOpenAiClient } from "../../src/llm/openai.js";
 import { makeArticle } from "../../src/pipeline/clean/article.js";
@@ -415,5 +416,87 @@ describe("resolveLang and the prompt", () => {
     const [, user] = summaryMessages(fixtureArticle("en-short-notice"), "en");
     expect(user?.content).toMatch(/\[0\] The central library[\s\S]*\n\n\[1\] The change[\s\S]*\n\n\[2\] Weekday/);
     expect(user?.content).toContain("<title>Library extends weekend opening hours</title>");
+  });
+});
+
+describe("cli summarize", () => {
+  const PASTED = new URL("pasted-gmw-2020-03-26/source.txt", PAGES).pathname;
+  const BRIDGE_TEXT = (() => {
+    const json = JSON.parse(readFileSync(new URL("en-river-bridge.json", ARTICLES), "utf8"));
+    return `${json.title}\n\n${json.paragraphs.join("\n\n")}\n`;
+  })();
+
+  async function cli(argv: string[], env: Record<string, string>) {
+    let out = "";
+    let err = "";
+    const code = await runCli(argv, {
+      env,
+      out: (text) => {
+        out += text;
+      },
+      err: (text) => {
+        err += text;
+      },
+      readStdin: async () => new TextEncoder().encode(BRIDGE_TEXT),
+    });
+    return { code, out, err, lines: out.trim().split("\n").filter(Boolean) };
+  }
+
+  it("summarizes offline with no settings, one JSON object per line", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "jianbao-cli-sum-"));
+    try {
+      const run = await cli(["summarize", "--json", PASTED, "-"], { DATA_DIR: dir });
+      expect(run.code).toBe(0);
+      const [zh, en] = run.lines.map((line) => JSON.parse(line));
+      expect(zh).toMatchObject({ input: PASTED, lang: "zh", mode: "offline", model: null, cached: false });
+      expect(zh.title).toBe("中国已同100多个国家和国际组织举行视频会议 提供防疫“中国方案”");
+      expect(zh.bullets.length).toBe(zh.sources.length);
+      expect(zh.usage).toEqual({ prompt_tokens: 0, completion_tokens: 0 });
+      expect(en).toMatchObject({ input: "-", lang: "en", mode: "offline" });
+      // Offline needs no store: nothing written to the data directory.
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("uses the configured model and serves the second run from the cache", async () => {
+    const ai = await startFakeOpenAi();
+    const dir = mkdtempSync(join(tmpdir(), "jianbao-cli-sum-"));
+    const env = { OPENAI_BASE_URL: ai.baseUrl, OPENAI_MODEL: "fake-model", LLM_MAX_RETRIES: "0", DATA_DIR: dir };
+    try {
+      ai.reply({
+        content: jsonAnswer(EN_BULLETS, "China shares its playbook"),
+        usage: { prompt_tokens: 1500, completion_tokens: 200 },
+      });
+      const first = await cli(["summarize", "--json", "--lang", "en", PASTED], env);
+      expect(first.code).toBe(0);
+      expect(JSON.parse(first.lines[0] as string)).toMatchObject({
+        lang: "en",
+        headline: "China shares its playbook",
+        bullets: EN_BULLETS.map(([text]) => text),
+        sources: [[0], [1], [2]],
+        mode: "llm",
+        model: "fake-model",
+        usage: { prompt_tokens: 1500, completion_tokens: 200 },
+        cached: false,
+      });
+      const second = await cli(["summarize", "--json", "--lang", "en", PASTED], env);
+      expect(JSON.parse(second.lines[0] as string)).toMatchObject({ cached: true, mode: "llm" });
+      expect(ai.chatRequests()).toHaveLength(1);
+
+      const text = await cli(["summarize", "--lang", "en", PASTED], env);
+      expect(text.out).toContain("• The council approved a footbridge by 9 votes to 2.  [¶ 0]");
+      expect(text.out).toContain("(fake-model · 0+0 tokens · cached)");
+    } finally {
+      await ai.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("rejects an unknown --lang with the usage line", async () => {
+    const run = await cli(["summarize", "--lang", "fr", PASTED], {});
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(/--lang must be zh, en or auto/);
   });
 });
