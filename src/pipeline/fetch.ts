@@ -275,13 +275,10 @@ function refuseForbidden(
     const range = classifyAddress(address);
     const host = bareHost(url);
     const where = host === address ? address : `${host} (${address})`;
-    throw new FetchError(
-      ErrorCode.Refused,
-      `Refused to fetch ${url.href}: ${where} is a ${range === "unicast" ? "forbidden" : range} address, not public`,
-      {
-        details: { url: url.href, address, range },
-      },
-    );
+    const why = range === "unicast" ? "is not an allowed address" : `is a ${range} address, not public`;
+    throw new FetchError(ErrorCode.Refused, `Refused to fetch ${url.href}: ${where} ${why}`, {
+      details: { url: url.href, address, range },
+    });
   }
 }
 
