@@ -304,6 +304,8 @@ describe("cleanPastedText on plain-text files and awkward layouts", () => {
       "热点新闻",
       "1 多地发布高温预警 电力部门全力保供",
       "2 暑期文旅消费持续升温 博物馆一票难求",
+      "3 全国铁路暑运累计发送旅客突破5亿人次",
+      "4 今年上半年我国货物贸易进出口同比增长",
       "关于近期部分城市暴雨灾害的调查报告发布",
       "2024年07月28日08:12 来源：人民网－人民日报",
       "人民网北京7月27日电 应急管理部27日发布近期部分城市暴雨灾害调查报告。报告指出,今年入汛以来,我国南方多地遭遇极端强降雨,部分城市出现严重内涝。",
@@ -337,5 +339,40 @@ describe("cleanPastedText on plain-text files and awkward layouts", () => {
     expect(article.siteName).toBe("CNN");
     expect(article.published).toBe("2024-06-12T14:15:00-04:00");
     expect(article.text).not.toContain("Image caption");
+  });
+});
+
+describe("cleanPastedText headline choice", () => {
+  const body = [
+    "Europe is warming faster than any other continent, and the heatwaves that have struck it in recent summers are becoming more intense.",
+    "Temperatures in parts of southern Europe passed 45C last July, and hospital admissions for heat-related illness rose sharply.",
+  ];
+
+  it("takes the longest heading above the date over a byline without 'By', and reads 06.00 BST", () => {
+    const text = [
+      "Climate crisis",
+      "Analysis",
+      "Europe's heatwaves are getting worse faster than anywhere else",
+      "Fiona Harvey Environment editor",
+      "Wed 12 Jun 2024 06.00 BST",
+      "Share",
+      ...body,
+    ].join("\n");
+    const article = cleanPastedText({ text });
+    expect(article.title).toBe("Europe's heatwaves are getting worse faster than anywhere else");
+    expect(article.published).toBe("2024-06-12T06:00:00+01:00");
+  });
+
+  it("does not take a topic tag shown twice (menu and footer) for the title", () => {
+    const text = [
+      "Cost of living crisis explained",
+      "Home",
+      "Prices climb again as energy bills rise",
+      "Published 3 May 2024",
+      ...body,
+      "Topics",
+      "Cost of living crisis explained",
+    ].join("\n");
+    expect(cleanPastedText({ text }).title).toBe("Prices climb again as energy bills rise");
   });
 });

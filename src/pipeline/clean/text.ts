@@ -49,6 +49,8 @@ const TUNABLES = {
   /** Titles are heading-sized: at least a few words, at most a long headline. */
   minTitleUnits: 6,
   maxTitleUnits: 100,
+  /** Choosing among heading-sized lines above the byline/date: each line further up weighs like this many units. */
+  titleDistanceUnits: 4,
   /** Hard-wrapped text: at least this many wrapped lines, wrapped at a width in this range (columns)… */
   minWrappedLines: 3,
   wrapWidth: { min: 40, max: 130 },
@@ -144,8 +146,9 @@ const MONTH_NAME =
 const NUMERIC_DATE = /(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?/;
 const DAY_MONTH_YEAR = new RegExp(`\\b(\\d{1,2})(?:st|nd|rd|th)?\\s+${MONTH_NAME}\\.?,?\\s+(\\d{4})\\b`, "i");
 const MONTH_DAY_YEAR = new RegExp(`\\b${MONTH_NAME}\\.?\\s+(\\d{1,2})(?:st|nd|rd|th)?,?\\s+(\\d{4})\\b`, "i");
+/** 11:05, 11时05分, 2:15 PM; "06.00" only when a meridiem or zone follows (else it is a number). */
 const TIME =
-  /(\d{1,2})\s*[:：时]\s*(\d{2})(?:\s*[:：分]\s*(\d{2}))?\s*(a\.?m\.?|p\.?m\.?)?\s*(GMT|UTC|BST|CEST|CET|EST|EDT|PST|PDT|JST|HKT|SGT)?/i;
+  /(\d{1,2})\s*(?:[:：时]|\.(?=\d{2}\s*(?:[ap]\.?m|GMT|UTC|BST|CES?T|E[SD]T|P[SD]T|JST|HKT|SGT)))\s*(\d{2})(?:\s*[:：分]\s*(\d{2}))?\s*(a\.?m\.?|p\.?m\.?)?\s*(GMT|UTC|BST|CEST|CET|EST|EDT|PST|PDT|JST|HKT|SGT)?/i;
 const ZONE_OFFSETS: Record<string, string> = {
   GMT: "Z",
   UTC: "Z",
@@ -381,19 +384,35 @@ function markBoxes(lines: Line[]): void {
   }
 }
 
-/** A title the page states outright: "正在阅读:<title>", a Markdown "# title", or a heading-sized line repeated. */
+/** A title the page states outright: "正在阅读:<title>" or a Markdown "# title". */
 function findStatedTitle(lines: readonly Line[], rawLines: readonly string[]): string | undefined {
   for (const line of lines) {
     const title = NOW_READING.exec(line.text)?.[1]?.trim();
     if (title) return title;
   }
   const markdown = rawLines.find((line) => /^#\s+\S/.test(line));
-  if (markdown) return stripMarkup(markdown);
-  const seen = new Map<string, number>();
-  for (const line of lines) {
-    if (!isHeadingLike(line)) continue;
-    seen.set(line.text, (seen.get(line.text) ?? 0) + 1);
-    if (seen.get(line.text) === 2) return line.text;
+  return markdown ? stripMarkup(markdown) : undefined;
+}
+
+/**
+ * A heading-sized line shown twice (the headline, then again above the lead) with one showing right at the
+ * header: next to the byline/date line or between it and the lead. Topic tags and menu items repeat too,
+ * but further away.
+ */
+function findRepeatedTitle(lines: readonly Line[], bodyStart: number): string | undefined {
+  const counts = new Map<string, number>();
+  for (const line of lines) if (isHeadingLike(line)) counts.set(line.text, (counts.get(line.text) ?? 0) + 1);
+  let from = Math.max(0, bodyStart - TUNABLES.headerWindow);
+  for (let i = bodyStart - 1; i >= from; i--) {
+    if (lines[i]!.kind === Kind.EndMarker) {
+      from = i + 1;
+      break;
+    }
+  }
+  const firstMeta = lines.findIndex((line, i) => i >= from && i < bodyStart && line.kind === Kind.Header);
+  if (firstMeta >= 0) from = Math.max(from, firstMeta - 2);
+  for (let i = bodyStart - 1; i >= from; i--) {
+    if ((counts.get(lines[i]!.text) ?? 0) >= 2) return lines[i]!.text;
   }
   return undefined;
 }
@@ -493,11 +512,17 @@ function findHeaderTitle(lines: readonly Line[], bodyStart: number): string | un
   }
   const firstMeta = lines.findIndex((line, i) => i >= windowStart && i < bodyStart && line.kind === Kind.Header);
   if (firstMeta >= 0) {
+    // The headline is a long heading-sized line close above the byline/date. A byline without "By" ("Fiona
+    // Harvey Environment editor"), a kicker or a section name sit there too but are shorter; a sidebar's
+    // headlines can be as long but sit further up. Each line further up costs titleDistanceUnits.
+    let best: { text: string; merit: number } | undefined;
     for (let i = firstMeta - 1; i >= Math.max(0, firstMeta - 4); i--) {
       const line = lines[i]!;
       if (line.kind === Kind.EndMarker) break;
-      if (isHeadingLike(line)) return line.text;
+      const merit = line.units - TUNABLES.titleDistanceUnits * (firstMeta - i);
+      if (isHeadingLike(line) && (!best || merit > best.merit)) best = { text: line.text, merit };
     }
+    if (best) return best.text;
   }
   for (let i = windowStart; i < bodyStart; i++) if (isHeadingLike(lines[i]!)) return lines[i]!.text;
   return undefined;
@@ -646,14 +671,16 @@ export function cleanPastedText({ text }: { text: string }): Article {
 
   const statedTitle = findStatedTitle(lines, rawLines);
   if (statedTitle) {
-    for (const line of lines) if (line.text === statedTitle) line.kind = Kind.Title;
+    const shown = new Set([statedTitle, stripSiteSuffix(statedTitle, undefined)]);
+    for (const line of lines) if (shown.has(line.text)) line.kind = Kind.Title;
   }
 
   const block = chooseBlock(lines);
+  const repeatedTitle = block ? findRepeatedTitle(lines, block.start) : undefined;
   const body = block
     ? lines
         .slice(block.start, block.end + 1)
-        .filter((line) => line.kind === Kind.Prose || line.kind === Kind.Short)
+        .filter((line) => (line.kind === Kind.Prose || line.kind === Kind.Short) && line.text !== repeatedTitle)
         .map((line) => line.text)
     : [];
   const bodyUnits = body.reduce((sum, paragraph) => sum + units(paragraph), 0);
@@ -674,7 +701,7 @@ export function cleanPastedText({ text }: { text: string }): Article {
   const chinese = hanShare(body.join("")) > 0.3;
   const header = readHeader(lines, block, chinese);
   const title = stripSiteSuffix(
-    statedTitle ?? findHeaderTitle(lines, block.start) ?? titleFromLead(body[0]!),
+    statedTitle ?? repeatedTitle ?? findHeaderTitle(lines, block.start) ?? titleFromLead(body[0]!),
     header.siteName,
   );
   return makeArticle({
