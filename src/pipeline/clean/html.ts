@@ -16,6 +16,7 @@ import type { AnyNode, Element, ParentNode } from "domhandler";
 import { NotAnArticleError } from "../../errors.js";
 import type { Article } from "../../types.js";
 import { countWords, makeArticle } from "./article.js";
+import { dropBoilerplateLines } from "./lines.js";
 import { extractMetadata, type PageMetadata } from "./metadata.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -59,8 +60,6 @@ export const TUNABLES = {
   retryBelowWords: 250,
   /** Use JSON-LD `articleBody` when what we found is shorter than this share of it. */
   jsonLdPreferShare: 0.6,
-  /** Lines shorter than this (weighted chars) are checked against the boilerplate line patterns. */
-  boilerplateLineWeight: 120,
 } as const;
 
 /** Class/id words that make a node unlikely to be content (dropped in the first pass). */
@@ -80,11 +79,6 @@ const BOILERPLATE_BLOCK =
   /share|social|related|recommend|newsletter|subscribe|signup|sign-up|promo|advert|\bads?\b|ad-?(?:slot|unit|container|wrapper)|sponsor|outbrain|taboola|comment|byline|author-?(?:info|bio|box)|dateline|timestamp|caption|credit|breadcrumb|tags|toolbar|print|read-?more|more-?stories|newsletter|disclaimer|copyright|editor|zebian|xgwz|xgxw|tuijian|fenxiang|pinglun|bdshare|jiathis/i;
 /** ARIA roles of chrome, never content. */
 const CHROME_ROLES = /^(?:menu|menubar|complementary|navigation|alert|alertdialog|dialog|banner|contentinfo|search)$/i;
-/** Short lines that are boilerplate whatever element holds them. */
-const BOILERPLATE_LINE = [
-  /^(?:advertisement|advertising|sponsored|ad|story continues below(?: advertisement)?|continue reading(?: below)?|read more|read next|related(?: articles| stories| coverage| content)?|recommended|most (?:read|popular)|more from .{0,40}|share(?: this)?(?: article| story)?|share on \w+|tweet|email|print|comments?|\d+ comments?|sign up.*newsletter.*|subscribe.*|follow us.*|image(?: copyright| caption)?|photo:.*|getty images|reuters|ap photo.*|\(?photo credit.*|click here.*)\W*$/i,
-  /^(?:\[?\s*责任?编辑?[:：].*|\[?\s*责编[:：].*|来源[:：].{0,40}|作者[:：].{0,30}|编辑[:：].{0,20}|记者[:：].{0,20}|相关(?:阅读|新闻|文章|链接|报道|推荐)[:：]?.*|推荐阅读.*|延伸阅读.*|热门(?:推荐|文章|新闻).*|分享到.*|打印(?:本页|此文)?|关闭(?:窗口|本页)?|返回(?:顶部|首页|列表)?|上一篇.*|下一篇.*|扫一扫.*|点击(?:进入|查看|阅读).*|网友评论.*|我要评论.*|发表评论.*|正在阅读.*|收藏本文|字号[:：].*|【?字体[:：].*|[[【]\s*(?:大|中|小)\s*[\]】].*|责任编辑.*|原标题[:：].*|本文来源.*|免责声明.*|版权声明.*|\(?完\)?|【\s*纠错\s*】.*)$/u,
-];
 /** Pages that say this and show only a little text are paywall or login teasers. */
 const PAYWALL =
   /subscribe to (?:continue|read)|subscribers? only|already a subscriber|to continue reading|log ?in to (?:continue|read)|sign in to (?:continue|read)|create a free account|paywall|订阅后(?:阅读|查看)|付费(?:阅读|内容)|登录后(?:阅读|查看)|会员专享|开通会员/i;
@@ -242,6 +236,14 @@ export function cleanHtml({ html, url }: CleanHtmlOptions): Article {
   const $ = load(wrapper.html);
   const meta = extractMetadata($, { url: url ?? wrapper.url, fallbackTitle: wrapper.title });
   const title = meta.title || wrapper.title || "";
+  const titles = [
+    title,
+    wrapper.title,
+    $("title").first().text(),
+    ...$("h1")
+      .map((_, el) => $(el).text())
+      .get(),
+  ];
   const root = $.root()[0] as unknown as ParentNode;
   removeJunk(root);
   const body = findBody(root);
@@ -251,6 +253,7 @@ export function cleanHtml({ html, url }: CleanHtmlOptions): Article {
     const relaxed = extractParagraphs(body, { dropUnlikely: false, title });
     if (countWords(relaxed.join("\n")) > countWords(paragraphs.join("\n")) * 1.5) paragraphs = relaxed;
   }
+  paragraphs = dropBoilerplateLines(paragraphs, { titles, byline: meta.byline });
   paragraphs = preferJsonLdBody(paragraphs, meta);
 
   refuseNonArticles(paragraphs, body, $.text());
@@ -654,14 +657,6 @@ function emit(node: ParentNode, pass: Pass, top: Element, out: Emitter): void {
   }
 }
 
-function isBoilerplateLine(line: string, title: string): boolean {
-  if (weightedLength(line) > TUNABLES.boilerplateLineWeight) return false;
-  if (title && normalizeForCompare(line) === normalizeForCompare(title)) return true;
-  return BOILERPLATE_LINE.some((re) => re.test(line));
-}
-
-const normalizeForCompare = (s: string): string => s.replace(/[\s\p{P}]+/gu, "").toLowerCase();
-
 function extractParagraphs(body: Element | ParentNode, options: { dropUnlikely: boolean; title: string }): string[] {
   const pass: Pass = {
     ...options,
@@ -682,7 +677,7 @@ function extractParagraphs(body: Element | ParentNode, options: { dropUnlikely: 
     else if (!isBoilerplateBlock(part, pass, top)) emit(part, pass, top, out);
     flush(out);
   }
-  return out.paragraphs.filter((line) => !isBoilerplateLine(line, options.title));
+  return out.paragraphs;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,146 @@
+/**
+ * Line-level boilerplate inside an extracted article: the title repeated, bylines, date/source
+ * lines, pagination, share/newsletter prompts, credits, and trailing sections (related lists,
+ * copyright notices) that sit inside the same container as the text. Pure functions over the
+ * paragraphs the HTML cleaner found.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Tunables and patterns.
+
+export const LINE_TUNABLES = {
+  /** Only lines shorter than this (weighted chars, Han ×2.5) can be boilerplate lines. */
+  maxBoilerplateWeight: 160,
+  /** Bylines and date lines are short; longer lines with these words are prose. */
+  maxMetaLineWeight: 110,
+  /** The title is repeated near the top: look at this many leading paragraphs. */
+  titleLookahead: 4,
+  /** A trailing-section marker only ends the article once this share of its text has been seen. */
+  endMarkerAfterShare: 0.5,
+  /** Date and byline lines are dropped only among this many lines at the top and at the bottom. */
+  edgeLines: 5,
+  /** What is left of a date line once dates, times and labels are removed (weighted chars). */
+  dateLineResidue: 12,
+} as const;
+
+const HAN = /\p{Script=Han}/gu;
+const MONTH =
+  "(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\\.?";
+/** A date or a time in any of the usual spellings (2005-04-05, 2005年4月5日, 06/02/2022, Nov. 20, 2019, 13:48). */
+const DATE_OR_TIME = new RegExp(
+  [
+    "(?:19|20)\\d{2}\\s*[-/.年]\\s*\\d{1,2}(?:\\s*[-/.月]\\s*\\d{1,2}\\s*日?)?",
+    "\\d{1,2}\\s*[-/.]\\s*\\d{1,2}\\s*[-/.]\\s*(?:19|20)\\d{2}",
+    `${MONTH}\\s+\\d{1,2}(?:st|nd|rd|th)?,?\\s+(?:19|20)\\d{2}`,
+    `\\d{1,2}(?:st|nd|rd|th)?\\s+${MONTH},?\\s+(?:19|20)\\d{2}`,
+    "\\d{1,2}[:：]\\d{2}(?:[:：]\\d{2})?\\s*(?:[ap]\\.?m\\.?)?",
+    "\\d{1,2}月\\d{1,2}日",
+  ].join("|"),
+  "giu",
+);
+/** Words that label a date/source line (or are left over around the date). */
+const META_LABEL =
+  /来源|來源|稿源|出处|发布|發布|发表|發表|更新|时间|時間|日期|阅读|閱讀|浏览|点击|人气|评论|作者|编辑|責編|责编|记者|字号|updated?|published|posted|modified|first published|last updated|reading time|read time|min(?:ute)?s? read|\bby\b|\bon\b|\bat\b|monday|tuesday|wednesday|thursday|friday|saturday|sunday|星期.|周.|utc|gmt|[ecmp][sd]t|\bet\b|am|pm/giu;
+/** Short credit/byline lines: `By Jane Doe`, `本报记者 王燕平`, `文：眉间尺`, `(Reporting by …)`. */
+const BYLINE =
+  /^[(（[【]?\s*(?:by\s+\p{Lu}|by\s+(?:admin|staff)\b|written by|words by|photos? by|reporting by|additional reporting|editing by|compiled by|本报(?:记者|实习生|通讯员|特约)|新华社记者|[^\s，。]{0,10}记者\s*[\p{Script=Han}]{2,4}(?:\s|$)|通讯员|实习生|特约(?:记者|撰稿)|文\s*[/:：|丨]|图\s*[/:：|丨]|译\s*[/:：]|编译\s*[:：]|执笔人?\s*[:：]|撰文\s*[:：]?|作者\s*[:：]|摄影?\s*[:：]|责任编辑|责编|编辑\s*[:：]|审核\s*[:：]|校对\s*[:：])/iu;
+/** Credit sentences at the end of news stories. */
+const CREDIT_LINE =
+  /^[(（]?(?:reporting by|additional reporting by|editing by|writing by)|contributed (?:reporting|to this report)|^[(（]\s*[\p{Script=Han}\s]{2,12}\s*[)）]$|^[(（]?\s*(?:责任编辑|责编|编辑|来源)\s*[:：]/iu;
+/** Prompts around the article: share, follow, subscribe, ads, comments, read more. */
+const PROMPT_LINE = [
+  /^(?:advert(?:isement|ising)?|sponsored(?: content)?|ad|iklan|publicidade|anzeige|story continues below(?: advertisement)?|continue reading(?: below)?|read more|read next|see also|more:|more\b.{0,30}:$|related(?: articles| stories| coverage| content| posts?| reading| roundup.*)?:?|recommended(?: for you)?|you (?:may|might) (?:also )?like.*|most (?:read|popular).*|popular (?:on|this|now).*|recent (?:articles|posts)|don'?t miss|trending(?: now)?|share(?: this)?(?: article| story| post| page)?:?|share (?:on|via) \w+|tweet|email|print|comments?|\d+ comments?|leave a (?:comment|reply)|image(?: copyright| caption| source)?:?.*|photo(?:graph)?:.*|getty images|\(?photo credit.*|click here.*|this slideshow requires javascript\.?|tell us what you think.*|filed under:.*|tags?:.*|categories?:.*|chevron_\w+.*)\W*$/iu,
+  /^(?:sign up (?:for|to) (?:our|the|free)|subscribe (?:to|now|today)|get the latest|download (?:our|the) app|like us on facebook|join our .{0,30} (?:forum|community)|follow (?:us|\p{Lu}\S* \p{Lu}\S*) on)|newsletters?\b.{0,60}$|(?:twitter|facebook|instagram)\.?$/iu,
+  /^(?:分享到|分享至|分享：|打印(?:本页|此文)?|关闭(?:窗口|本页)?|返回(?:顶部|首页|列表|上一页)?|收藏(?:本文)?|扫一扫.*|扫描二维码.*|点击(?:进入|查看|阅读|这里).*|(?:网友|我要|发表)评论.*|正在阅读.*|字号[:：].*|【?字体[:：].*|[[【]\s*[大中小]\s*[\]】].*|原标题[:：].*|本文来源.*|\(?完\)?|【\s*纠错\s*】.*|当前位置[:：].*|您的位置[:：].*|位置[:：].*首页.*|首页\s*[>»/-].*|.*[>»]\s*正文$|下载.*客户端.*|发送.{0,20}到\d+.*|关注.{0,20}(?:微信|微博|公众号).*|.*(?:trackback|引用通告|本文引用).*|.*已被(?:阅读|浏览)\s*\d+\s*次.*|[（(]?\s*(?:阅读|浏览|评论|点击)\s*[:：(（]?\s*\d+.*)$/iu,
+  /第\s*\d+\s*页.*(?:上一页|下一页)|^(?:<<\s*)?(?:上一页|下一页|上一篇|下一篇)|^(?:previous|next)(?: post| article| page)?\s*[:»›]?$/iu,
+];
+/** A line that starts a trailing section which is not the article: everything from here on goes. */
+const END_MARKER =
+  /^(?:反侵权公告|郑\s*重\s*声\s*明|免责声明|版权声明|声明\s*[:：]|特别声明|相关(?:阅读|新闻|文章|链接|报道|推荐|专题)|推荐阅读|延伸阅读|热门(?:推荐|文章|新闻)|猜你喜欢|更多(?:精彩|新闻|阅读)|网友评论|精彩评论|related(?: articles| stories| coverage| posts| content| reading)?:?$|you (?:may|might) (?:also )?like|more (?:great )?\w+ stories|more from |popular on |recommended(?: for you)?:?$|recent (?:articles|posts)$|read (?:more|next):?$|copyright ©|© ?(?:19|20)\d{2}|all rights reserved)/iu;
+
+const weighted = (text: string): number => {
+  const han = text.match(HAN)?.length ?? 0;
+  return text.length - han + han * 2.5;
+};
+const normalize = (text: string): string =>
+  text
+    .normalize("NFKC")
+    .replace(/[\s\p{P}\p{S}]+/gu, "")
+    .toLowerCase();
+
+/** A short line that is only a date/time with labels (`2005-04-05 06:40更新 来源：转载文章`, `Updated 1:39 am EST, …`). */
+export function isDateLine(line: string): boolean {
+  if (weighted(line) > LINE_TUNABLES.maxMetaLineWeight) return false;
+  // A sentence that mentions a time (`This story was updated at 5:45 p.m. to include …`) is prose.
+  if (/[.。!?！？]$/.test(line) && line.split(/\s+/).length >= 8) return false;
+  DATE_OR_TIME.lastIndex = 0;
+  if (!DATE_OR_TIME.test(line)) return false;
+  const residue = line
+    .replace(DATE_OR_TIME, " ")
+    .replace(META_LABEL, " ")
+    .replace(/[\s\p{P}\p{S}\d]+/gu, "");
+  if (weighted(residue) <= LINE_TUNABLES.dateLineResidue) return true;
+  // A labelled line (`来源：千龙新闻网`, `Posted on … by Admin`) with a date is metadata even with a name in it.
+  return (
+    /来源|來源|发布|發布|发表|更新|阅读|作者|posted|published|updated|\bby\b/i.test(line) && !/[。！？]/.test(line)
+  );
+}
+
+/** A short byline or credit line. */
+export function isBylineLine(line: string): boolean {
+  if (weighted(line) > LINE_TUNABLES.maxMetaLineWeight) return false;
+  if (/[。！？]$/.test(line) && !CREDIT_LINE.test(line)) return false;
+  return BYLINE.test(line) || CREDIT_LINE.test(line);
+}
+
+/** Prompts, share bars, pagination, breadcrumbs and other chrome that is one short line. */
+export function isPromptLine(line: string): boolean {
+  if (weighted(line) > LINE_TUNABLES.maxBoilerplateWeight) return false;
+  return PROMPT_LINE.some((re) => re.test(line));
+}
+
+/** Drops line-level boilerplate from the paragraphs of an extracted article. */
+export function dropBoilerplateLines(
+  paragraphs: readonly string[],
+  options: { titles?: readonly (string | undefined)[]; byline?: string } = {},
+): string[] {
+  const titles = (options.titles ?? [])
+    .filter((t): t is string => !!t)
+    .map(normalize)
+    .filter((t) => t.length >= 2);
+  const byline = options.byline ? normalize(options.byline) : "";
+  const total = paragraphs.reduce((sum, p) => sum + weighted(p), 0);
+  const out: string[] = [];
+  let seen = 0;
+  for (const [index, line] of paragraphs.entries()) {
+    const share = total > 0 ? seen / total : 0;
+    seen += weighted(line);
+    const norm = normalize(line);
+    if (!norm) continue;
+    if (
+      weighted(line) <= LINE_TUNABLES.maxBoilerplateWeight &&
+      END_MARKER.test(line) &&
+      share >= LINE_TUNABLES.endMarkerAfterShare
+    ) {
+      break;
+    }
+    if (index < LINE_TUNABLES.titleLookahead && isTitleEcho(norm, titles)) continue;
+    // A short heading-like line repeated verbatim (title printed twice, "Advert" every few paragraphs).
+    if (byline && norm === byline) continue;
+    // Dates and bylines are metadata in the header or the footer of an article; in its middle they are
+    // schedules, discographies and tables.
+    const atEdge = index < LINE_TUNABLES.edgeLines || index >= paragraphs.length - LINE_TUNABLES.edgeLines;
+    if ((atEdge && (isDateLine(line) || isBylineLine(line))) || isPromptLine(line)) continue;
+    out.push(line);
+  }
+  return out;
+}
+
+function isTitleEcho(norm: string, titles: string[]): boolean {
+  return titles.some(
+    (t) =>
+      norm === t ||
+      (weighted(norm) >= 10 && t.includes(norm)) ||
+      (t.length >= 6 && norm.startsWith(t) && norm.length <= t.length + 12),
+  );
+}
