@@ -142,7 +142,8 @@ export async function fetchPage(url: string, options: FetchOptions = {}): Promis
             { details: { url, maxRedirects } },
           );
         }
-        current = parseFetchUrl(resolveLocation(location, current), `${current.href} redirected to`);
+        const next = resolveLocation(location, current);
+        current = parseFetchUrl(next, `${current.href} redirected to "${next}"`);
         continue;
       }
 
@@ -184,21 +185,19 @@ export async function fetchPage(url: string, options: FetchOptions = {}): Promis
 }
 
 /** Parses a URL to fetch; only absolute http(s) URLs. Numeric hosts come out normalised (`0x7f.1` → `127.0.0.1`). */
-export function parseFetchUrl(raw: string, context = "Not a fetchable link:"): URL {
+export function parseFetchUrl(raw: string, context = `Cannot fetch "${raw}"`): URL {
+  const bad = (problem: string, cause?: unknown) =>
+    new FetchError(ErrorCode.BadUrl, `${context}: ${problem}`, { cause, details: { url: raw } });
   let url: URL;
   try {
     url = new URL(raw.trim());
   } catch (cause) {
-    throw new FetchError(ErrorCode.BadUrl, `${context} "${raw}" is not a valid URL`, { cause, details: { url: raw } });
+    throw bad("not a valid URL", cause);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new FetchError(ErrorCode.BadUrl, `${context} only http and https links can be fetched, got ${url.protocol}`, {
-      details: { url: raw },
-    });
+    throw bad(`only http and https links can be fetched, not ${url.protocol}`);
   }
-  if (!url.hostname) {
-    throw new FetchError(ErrorCode.BadUrl, `${context} "${raw}" has no host`, { details: { url: raw } });
-  }
+  if (!url.hostname) throw bad("the link has no host");
   return url;
 }
 

@@ -180,6 +180,10 @@ describe("fetchPage", () => {
     expect((await fetchError("ftp://example.com/file")).code).toBe("BAD_URL");
     expect((await fetchError("file:///etc/passwd")).code).toBe("BAD_URL");
     expect((await fetchError("not a url")).code).toBe("BAD_URL");
+    site.route("/to-file", { redirect: "file:///etc/passwd" });
+    const redirected = await fetchError(`${site.url}/to-file`);
+    expect(redirected.code).toBe("BAD_URL");
+    expect(redirected.message).toContain('redirected to "file:///etc/passwd"');
   });
 
   it("times out a server that never answers", async () => {
