@@ -1,0 +1,153 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { type SubscriptionsFeature, subscriptionsFeature } from "../../src/bot/subscriptions.js";
+import { records } from "../../src/store/records.js";
+import { type Harness, startHarness } from "../bot/harness.js";
+import type { ApiCall } from "../fakes/telegram.js";
+import { articlePage, rss, summaryReply } from "./helpers.js";
+
+const sent = (chatId: number) => (call: ApiCall) =>
+  call.method === "sendMessage" && call.ok && call.params.chat_id === chatId;
+
+describe("subscriptions in the bot (fake Bot API, fake site, fake model)", () => {
+  let h: Harness | undefined;
+  let feature: SubscriptionsFeature;
+  afterEach(async () => {
+    await h?.stop();
+    h = undefined;
+  });
+
+  async function start() {
+    feature = subscriptionsFeature({ queue: { timeScale: 0.01 } });
+    h = await startHarness({ llm: true, features: [feature] });
+    h.ai?.setFallback(summaryReply);
+    const base = h.site.url;
+    h.site.route("/blog/", {
+      body: `<!doctype html><html><head><title>Blog</title><link rel="alternate" type="application/rss+xml" title="Posts" href="../feeds/posts.xml"></head><body><p>Welcome</p></body></html>`,
+    });
+    h.site.route("/feeds/posts.xml", {
+      body: rss(
+        "Harbour Blog",
+        [{ id: "p1", title: "Ferries return", link: `${base}/posts/1.html`, published: "2026-03-01T10:00:00Z" }],
+        base,
+      ),
+      type: "application/rss+xml",
+      etag: '"p1"',
+    });
+    h.site.route("/posts/1.html", { body: articlePage("Ferries return") });
+    h.site.route("/plain", {
+      body: "<!doctype html><html><head><title>No feed</title></head><body><p>Nothing</p></body></html>",
+    });
+    return h;
+  }
+
+  it("subscribes through autodiscovery, confirms with the feed's title and latest item, lists and removes", async () => {
+    const { tg, site } = await start();
+    tg.sendText({ chatId: 7, text: `/subscribe ${site.url}/blog/`, languageCode: "en" });
+    const confirm = await tg.waitFor(sent(7));
+    expect(String(confirm.params.text)).toContain("Subscribed to <b>Harbour Blog</b>");
+    expect(String(confirm.params.text)).toContain(`<a href="${site.url}/posts/1.html">Ferries return</a>`);
+    expect(String(confirm.params.text)).toContain("08:00 (UTC)");
+
+    const since = tg.calls.length;
+    tg.sendText({ chatId: 7, text: `/subscribe ${site.url}/plain`, languageCode: "en" });
+    const refusal = await tg.waitFor(sent(7), { since });
+    expect(String(refusal.params.text)).toContain("could not find a feed");
+
+    const beforeList = tg.calls.length;
+    tg.sendText({ chatId: 7, text: "/subscriptions", languageCode: "en" });
+    const list = await tg.waitFor(sent(7), { since: beforeList });
+    expect(String(list.params.text)).toContain("Harbour Blog");
+    const keyboard = (list.params.reply_markup as { inline_keyboard: Array<Array<{ callback_data: string }>> })
+      .inline_keyboard;
+    const remove = keyboard[0]?.[0]?.callback_data ?? "";
+    expect(remove).toMatch(/^sub:rm:[0-9a-f]{12}$/);
+
+    const messageId = (list.result as { message_id: number }).message_id;
+    const beforePress = tg.calls.length;
+    tg.pressButton({ chatId: 7, messageId, data: remove });
+    const edited = await tg.waitFor((call) => call.method === "editMessageText", { since: beforePress });
+    expect(String(edited.params.text)).toContain("no subscriptions");
+    expect(await feature.digests()?.digests.subscriptionsOf(7)).toEqual([]);
+  });
+
+  it("/unsubscribe by address, /timezone validates, /digest sets the time", async () => {
+    const { tg, site } = await start();
+    tg.sendText({ chatId: 8, text: `/subscribe ${site.url}/feeds/posts.xml`, languageCode: "zh" });
+    expect(String((await tg.waitFor(sent(8))).params.text)).toContain("已订阅 <b>Harbour Blog</b>");
+
+    let mark = tg.calls.length;
+    tg.sendText({ chatId: 8, text: "/timezone Mars/Olympus", languageCode: "zh" });
+    expect(String((await tg.waitFor(sent(8), { since: mark })).params.text)).toContain("不认识时区");
+    mark = tg.calls.length;
+    tg.sendText({ chatId: 8, text: "/timezone asia/shanghai", languageCode: "zh" });
+    expect(String((await tg.waitFor(sent(8), { since: mark })).params.text)).toContain("Asia/Shanghai");
+    mark = tg.calls.length;
+    tg.sendText({ chatId: 8, text: "/digest 7:45", languageCode: "zh" });
+    expect(String((await tg.waitFor(sent(8), { since: mark })).params.text)).toContain("07:45");
+    expect(await feature.digests()?.digests.settings.get("8")).toMatchObject({
+      timezone: "Asia/Shanghai",
+      time: "07:45",
+      enabled: true,
+    });
+
+    mark = tg.calls.length;
+    tg.sendText({ chatId: 8, text: `/unsubscribe ${site.url}/feeds/posts.xml/`, languageCode: "zh" });
+    expect(String((await tg.waitFor(sent(8), { since: mark })).params.text)).toContain("已退订");
+    expect(await feature.digests()?.digests.subscriptionsOf(8)).toEqual([]);
+  });
+
+  it("/digest now sends new items with buttons: full summary and ask about it", async () => {
+    const { tg, site, ai, store } = await start();
+    tg.sendText({ chatId: 9, text: `/subscribe ${site.url}/feeds/posts.xml`, languageCode: "en" });
+    await tg.waitFor(sent(9));
+    site.route("/feeds/posts.xml", {
+      body: rss(
+        "Harbour Blog",
+        [
+          { id: "p2", title: "New pier opens", link: `${site.url}/posts/2.html`, published: "2026-03-02T10:00:00Z" },
+          { id: "p1", title: "Ferries return", link: `${site.url}/posts/1.html`, published: "2026-03-01T10:00:00Z" },
+        ],
+        site.url,
+      ),
+      type: "application/rss+xml",
+      etag: '"p2"',
+    });
+    site.route("/posts/2.html", { body: articlePage("New pier opens") });
+    await feature.digests()?.poller.pollAll({ force: true });
+    expect(ai?.chatRequests()).toHaveLength(1);
+
+    let mark = tg.calls.length;
+    tg.sendText({ chatId: 9, text: "/digest now", languageCode: "en" });
+    const digest = await tg.waitFor(sent(9), { since: mark });
+    const text = String(digest.params.text);
+    expect(text).toContain("Your Jianbao digest");
+    expect(text).toContain("<b>Harbour Blog</b>");
+    expect(text).toContain("New pier opens");
+    expect(text).not.toContain("Ferries return");
+    const rows = (digest.params.reply_markup as { inline_keyboard: Array<Array<{ callback_data: string }>> })
+      .inline_keyboard;
+    const [summaryButton, askButton] = rows[0] ?? [];
+    expect(Buffer.byteLength(summaryButton?.callback_data ?? "")).toBeLessThanOrEqual(64);
+
+    mark = tg.calls.length;
+    tg.pressButton({
+      chatId: 9,
+      messageId: (digest.result as { message_id: number }).message_id,
+      data: summaryButton?.callback_data ?? "",
+    });
+    const full = await tg.waitFor(sent(9), { since: mark });
+    expect(String(full.params.text)).toContain("This article is about");
+    expect(ai?.chatRequests()).toHaveLength(1); // served from the digest's stored summary
+
+    mark = tg.calls.length;
+    tg.pressButton({
+      chatId: 9,
+      messageId: (digest.result as { message_id: number }).message_id,
+      data: askButton?.callback_data ?? "",
+    });
+    const ask = await tg.waitFor(sent(9), { since: mark });
+    expect(String(ask.params.text)).toContain("New pier opens");
+    const articleId = (askButton?.callback_data ?? "").slice("dg:q:".length);
+    expect((await records(store).chats.get("9"))?.articleId).toBe(articleId);
+  });
+});
