@@ -1,0 +1,180 @@
+/**
+ * `npm run bench:summarize` — what cleaning saves in model tokens, and what the offline summarizer costs,
+ * over the extraction gold sets in ../shared/bench/extraction/{en,zh}. A benchmark, not a test: it prints figures.
+ *
+ * Per page: bytes → decodeText → cleanHtml → the real summary prompt (system + user, rendered from prompts/),
+ * counted with gpt-tokenizer (o200k_base; approximate for non-OpenAI models). The anchor, measured in the same
+ * run on the same page: the whole-page text (cheerio `body` text without script/style, what a bot that skips
+ * cleaning would send), both bare and placed in the same prompt. Also: offline summarizer ms/article next to
+ * cleanHtml ms/article, how many articles would need chunking at LLM_MAX_INPUT_TOKENS, and peak memory.
+ *
+ * Options: --set=en|zh (one set only), --limit=N (first N pages per set), --max-input-tokens=N (default 6000).
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import * as cheerio from "cheerio";
+import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
+import type { ChatMessage } from "../src/llm/client.js";
+import { summarizeOffline } from "../src/llm/offline.js";
+import { decodeText } from "../src/pipeline/charset.js";
+import { makeArticle } from "../src/pipeline/clean/article.js";
+import { cleanHtml } from "../src/pipeline/clean/html.js";
+import { planChunks, resolveLang, summaryMessages } from "../src/pipeline/summarize.js";
+import type { Article } from "../src/types.js";
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const benchRoot = resolve(repoRoot, "..", "shared", "bench", "extraction");
+
+const { values } = parseArgs({
+  options: {
+    set: { type: "string" },
+    limit: { type: "string" },
+    "max-input-tokens": { type: "string", default: "6000" },
+  },
+});
+const sets = values.set ? [values.set] : ["en", "zh"];
+const limit = values.limit ? Number(values.limit) : Number.POSITIVE_INFINITY;
+const maxInputTokens = Number(values["max-input-tokens"]);
+
+/** OpenAI's chat format adds a few tokens per message around the content. */
+const TOKENS_PER_MESSAGE = 4;
+function promptTokens(messages: ChatMessage[]): number {
+  return messages.reduce((sum, message) => sum + TOKENS_PER_MESSAGE + countTokens(message.content), 3);
+}
+
+/** The whole page as text: what a bot that does not clean would send. */
+function wholePageText(html: string): string {
+  const $ = cheerio.load(html);
+  $("script, style, noscript, template").remove();
+  return $("body").text() || $.root().text();
+}
+
+let peakRss = 0;
+let peakHeap = 0;
+function sampleMemory(): void {
+  const { rss, heapUsed } = process.memoryUsage();
+  peakRss = Math.max(peakRss, rss);
+  peakHeap = Math.max(peakHeap, heapUsed);
+}
+
+function median(values: number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+const fmt = (value: number, digits = 0) =>
+  Number.isFinite(value)
+    ? value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : "–";
+const mb = (bytes: number) => `${fmt(bytes / 1024 / 1024, 1)} MB`;
+
+interface Row {
+  prompt: number;
+  rawText: number;
+  rawPrompt: number;
+  cleanMs: number;
+  offlineMs: number;
+  bullets: number;
+  chunks: number;
+}
+
+sampleMemory();
+const startRss = process.memoryUsage().rss;
+console.log(
+  `bench:summarize — prompt tokens (o200k_base) and offline summarizer cost; LLM_MAX_INPUT_TOKENS=${maxInputTokens}`,
+);
+
+const allRows: Row[] = [];
+for (const set of sets) {
+  const dir = join(benchRoot, set, "html");
+  const files = readdirSync(dir)
+    .filter((name) => name.endsWith(".html"))
+    .sort()
+    .slice(0, limit);
+  const rows: Row[] = [];
+  let notArticles = 0;
+  for (const file of files) {
+    const html = decodeText(readFileSync(join(dir, file)));
+    const raw = wholePageText(html);
+    let cleanMs = 0;
+    let article: Article;
+    try {
+      const started = performance.now();
+      article = cleanHtml({ html });
+      cleanMs = performance.now() - started;
+    } catch {
+      notArticles += 1;
+      continue;
+    }
+    sampleMemory();
+    const lang = resolveLang("auto", article);
+    const prompt = promptTokens(summaryMessages(article, lang));
+    const rawArticle = makeArticle({ title: article.title, paragraphs: raw.split(/\n\s*\n|\n/) });
+    const rawPrompt = promptTokens(summaryMessages(rawArticle, lang));
+    const started = performance.now();
+    const summary = summarizeOffline({ article, lang });
+    const offlineMs = performance.now() - started;
+    sampleMemory();
+    rows.push({
+      prompt,
+      rawText: countTokens(raw),
+      rawPrompt,
+      cleanMs,
+      offlineMs,
+      bullets: summary.bullets.length,
+      chunks: planChunks(article, maxInputTokens).length,
+    });
+  }
+  allRows.push(...rows);
+  report(`${set} (${rows.length} articles of ${files.length} pages; ${notArticles} refused as not an article)`, rows);
+}
+if (sets.length > 1) report("both sets", allRows);
+
+sampleMemory();
+console.log(
+  `\npeak memory: rss ${mb(peakRss)} (start ${mb(startRss)}), heapUsed ${mb(peakHeap)} — sampled after each clean and summary`,
+);
+
+function report(title: string, rows: Row[]): void {
+  const prompts = rows.map((row) => row.prompt);
+  const raws = rows.map((row) => row.rawText);
+  const rawPrompts = rows.map((row) => row.rawPrompt);
+  const ratios = rows.map((row) => row.prompt / Math.max(1, row.rawPrompt));
+  console.log(`\n── ${title}`);
+  console.log("                                   median      total");
+  console.log(
+    `  our summary prompt (cleaned)   ${fmt(median(prompts)).padStart(8)} ${fmt(sum(prompts)).padStart(10)}   tokens sent per article`,
+  );
+  console.log(
+    `  raw page text (anchor)         ${fmt(median(raws)).padStart(8)} ${fmt(sum(raws)).padStart(10)}   tokens`,
+  );
+  console.log(
+    `  same prompt with raw page text ${fmt(median(rawPrompts)).padStart(8)} ${fmt(sum(rawPrompts)).padStart(10)}   tokens`,
+  );
+  console.log(
+    `  saving from cleaning: ${fmt(100 * (1 - sum(prompts) / Math.max(1, sum(rawPrompts))), 1)}% of prompt tokens overall; ` +
+      `median article sends ${fmt(100 * median(ratios), 1)}% of the raw prompt`,
+  );
+  const chunked = rows.filter((row) => row.chunks > 1);
+  console.log(
+    `  articles over ${maxInputTokens} tokens (sent as parts + one merge; counted above as one prompt): ${chunked.length}` +
+      (chunked.length ? ` (max ${Math.max(...chunked.map((row) => row.chunks))} parts)` : ""),
+  );
+  const offline = rows.map((row) => row.offlineMs);
+  const cleaning = rows.map((row) => row.cleanMs);
+  console.log(
+    `  offline summarizer: median ${fmt(median(offline), 2)} ms/article, p95 ${fmt(percentile(offline, 95), 2)} ms, ` +
+      `max ${fmt(Math.max(...offline), 1)} ms; bullets median ${fmt(median(rows.map((row) => row.bullets)))}` +
+      `  |  anchor cleanHtml: median ${fmt(median(cleaning), 2)} ms/article`,
+  );
+}
