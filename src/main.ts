@@ -1,5 +1,94 @@
-// Composition root. Filled in by the bot issue; until then it runs the CLI help.
+/**
+ * Composition root: settings → logger → store → model client → bot with its features.
+ * With TELEGRAM_BOT_TOKEN: long polling. Without: the terminal chat over the same bot code.
+ * SIGINT/SIGTERM stop polling, drain the job queue (bounded) and close the store.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { defaultFeatures } from "./bot/features.js";
+import { createBot } from "./bot/index.js";
 import { loadConfig } from "./config.js";
+import { isJianbaoError } from "./errors.js";
+import { limitConcurrency } from "./llm/limit.js";
+import { createOpenAiClient } from "./llm/openai.js";
+import { createLogger } from "./log.js";
+import { openStore } from "./store/store.js";
+import { runTerminalChat, TERMINAL_API_ROOT, TERMINAL_BOT_INFO } from "./terminal.js";
 
-loadConfig(process.env);
-console.log("Jianbao: the bot is not wired yet. Try: npm run --silent cli -- clean <url|file>");
+// Jobs still running at shutdown get this long to finish their summaries.
+const SHUTDOWN_DEADLINE_MS = 10_000;
+// The Docker HEALTHCHECK reads this file's time; the bot rewrites it while polling runs.
+const HEALTH_FILE = "health";
+const HEALTH_EVERY_MS = 30_000;
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const terminal = !config.telegram.token;
+  // In the terminal chat, info logs would interleave with the conversation: warn unless asked.
+  const logger = createLogger(terminal && !process.env.LOG_LEVEL ? "warn" : config.logLevel);
+  const store = await openStore(config.store.url);
+  const llm = config.llm.enabled
+    ? limitConcurrency(
+        createOpenAiClient({
+          apiKey: config.llm.apiKey,
+          baseUrl: config.llm.baseUrl,
+          model: config.llm.model,
+          timeoutMs: config.llm.timeoutMs,
+          maxRetries: config.llm.maxRetries,
+        }),
+        config.llm.maxConcurrency,
+      )
+    : undefined;
+  const app = createBot(
+    { config, store, llm, logger },
+    {
+      features: defaultFeatures(),
+      ...(terminal ? { botInfo: TERMINAL_BOT_INFO, telegram: { apiRoot: TERMINAL_API_ROOT } } : {}),
+    },
+  );
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info("shutting down", { signal });
+    await app.stop(signal, SHUTDOWN_DEADLINE_MS);
+    await store.close().catch((error: unknown) => logger.warn("store close failed", { error }));
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void shutdown("SIGINT"));
+  process.once("SIGTERM", () => void shutdown("SIGTERM"));
+
+  if (terminal) {
+    await app.startFeatures();
+    await runTerminalChat({
+      app,
+      input: process.stdin,
+      output: process.stdout,
+      pasteJoinMs: config.bot.pasteJoinMs,
+      languageCode: (process.env.LC_ALL || process.env.LC_MESSAGES || process.env.LANG || "")
+        .split(".")[0]
+        ?.replace("_", "-"),
+      prompt: process.stdin.isTTY === true,
+      userName: process.env.USER,
+    });
+    await shutdown("end of input");
+    return;
+  }
+
+  await app.launch();
+  mkdirSync(config.store.dataDir, { recursive: true });
+  const healthPath = join(config.store.dataDir, HEALTH_FILE);
+  const beat = () => {
+    if (app.isPolling()) writeFileSync(healthPath, new Date().toISOString());
+  };
+  beat();
+  setInterval(beat, HEALTH_EVERY_MS).unref();
+}
+
+main().catch((error: unknown) => {
+  // Start-up failures (bad settings, unreachable store or Telegram) end here: say what, then exit 1.
+  const message = isJianbaoError(error) ? `${error.code}: ${error.message}` : String((error as Error)?.stack ?? error);
+  process.stderr.write(`jianbao: ${message}\n`);
+  process.exit(1);
+});

@@ -149,6 +149,10 @@ export interface BotApp {
   launch(): Promise<void>;
   /** Starts features' background work without polling (terminal chat). */
   startFeatures(): Promise<void>;
+  /** True while long polling runs (health checks). */
+  isPolling(): boolean;
+  /** Resolves once no pasted page is being collected and no job is queued or running (terminal chat, tests). */
+  settled(): Promise<void>;
   /** Stops polling and features, then drains the job queue within `deadlineMs`. */
   stop(reason?: string, deadlineMs?: number): Promise<void>;
 }
@@ -303,6 +307,14 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): BotApp
     features,
     commands: allCommands,
     startFeatures,
+    isPolling: () => polling,
+    async settled() {
+      for (;;) {
+        while (paste.pendingCount() > 0) await resolved.clock.sleep(Math.max(10, config.bot.pasteJoinMs / 4));
+        await resolved.jobs.idle();
+        if (paste.pendingCount() === 0 && resolved.jobs.load === 0) return;
+      }
+    },
     async launch() {
       bot.botInfo ??= await bot.telegram.getMe();
       for (const lang of ["en", "zh"] as const) {

@@ -33,6 +33,8 @@ export interface PasteCollector {
   ): void;
   /** Adds a piece to a collection in progress (and restarts its timer). */
   append(chatId: number, userId: number, piece: { messageId: number; text: string }): void;
+  /** Collections in progress. */
+  pendingCount(): number;
   /** Drops a collection without flushing it. */
   cancel(chatId: number, userId: number): void;
   /** Flushes everything now (shutdown). */
@@ -72,6 +74,7 @@ export function createPasteCollector(clock: Clock, joinMs: number): PasteCollect
       entry.pieces.push(piece);
       arm(key, entry);
     },
+    pendingCount: () => pending.size,
     cancel(chatId, userId) {
       const key = keyOf(chatId, userId);
       clock.clearTimeout(pending.get(key)?.timer);

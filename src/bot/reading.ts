@@ -1,5 +1,4 @@
 import { readFile, stat } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
 import type { Telegram } from "telegraf";
 import { ErrorCode, isJianbaoError, JianbaoError } from "../errors.js";
 import { cleanPage } from "../pipeline/clean/index.js";
@@ -96,7 +95,8 @@ async function downloadTelegramFile(
     });
   // A self-hosted Bot API server in --local mode (and the terminal chat) hands out paths on this disk.
   if (link.protocol === "file:") {
-    const path = fileURLToPath(link);
+    // telegraf puts the API host into these URLs (file://127.0.0.1/…), which fileURLToPath refuses.
+    const path = decodeURIComponent(link.pathname);
     const size = (await stat(path)).size;
     if (size > maxBytes) throw tooBig(size);
     return readFile(path);

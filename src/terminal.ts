@@ -1,0 +1,343 @@
+/**
+ * The terminal chat: with no TELEGRAM_BOT_TOKEN, `npm start` talks to the very same bot (handlers,
+ * commands, formatting) through stdin/stdout. The Telegraf instance gets a botInfo and a local
+ * transport in place of HTTP: sendMessage/editMessageText are printed as text (HTML made readable,
+ * buttons as numbered choices), and each input becomes a message update.
+ *
+ * Input, a line at a time (typed or piped):
+ *   - lines arriving within PASTE_JOIN_MS of each other form one message (a pasted page arrives as
+ *     many lines); a command, a lone link or a file path is always a message of its own;
+ *   - a path to an existing .html/.htm/.txt/.md file is sent as an uploaded document;
+ *   - `/1`, `/2`… press the numbered buttons; `> question` replies to the latest summary;
+ *   - `/quit` or end of input (Ctrl-D) leaves.
+ * Messages are handled one after another, each finished (summary edited in) before the next.
+ */
+import { existsSync, statSync } from "node:fs";
+import { basename, extname, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import type { Readable, Writable } from "node:stream";
+import { TelegramError } from "telegraf";
+import type { Update, UserFromGetMe } from "telegraf/types";
+import type { BotApp } from "./bot/index.js";
+import { htmlToText } from "./bot/render.js";
+
+export const TERMINAL_BOT_INFO: UserFromGetMe = {
+  id: 1_000_000,
+  is_bot: true,
+  first_name: "简报 Jianbao",
+  username: "jianbao_terminal_bot",
+  can_join_groups: false,
+  can_read_all_group_messages: false,
+  supports_inline_queries: false,
+};
+
+/** The local API root; getFile answers with absolute paths, which telegraf turns into file:// links. */
+export const TERMINAL_API_ROOT = "http://localhost";
+
+const FILE_EXTENSIONS = new Set([".html", ".htm", ".txt", ".md", ".markdown"]);
+const MIME: Record<string, string> = {
+  ".html": "text/html",
+  ".htm": "text/html",
+  ".txt": "text/plain",
+  ".md": "text/markdown",
+  ".markdown": "text/markdown",
+};
+
+export interface TerminalChatOptions {
+  app: BotApp;
+  input: Readable;
+  output: Writable;
+  /** Lines closer together than this are one message. */
+  pasteJoinMs: number;
+  /** Telegram-style language code of the person (from the LANG environment variable), e.g. "zh". */
+  languageCode?: string;
+  /** Show a prompt (interactive terminals). @default false */
+  prompt?: boolean;
+  /** The person's name in the chat. @default "you" */
+  userName?: string;
+}
+
+interface StoredMessage {
+  text: string;
+  buttons: Array<{ text: string; data?: string; url?: string }>;
+}
+
+type Params = Record<string, unknown>;
+
+/** Plain-text rendering of an outgoing message for the terminal. */
+function display(params: Params): string {
+  const raw = String(params.text ?? "");
+  return params.parse_mode === "HTML" ? htmlToText(raw) : raw;
+}
+
+function buttonsOf(params: Params): StoredMessage["buttons"] {
+  const markup = params.reply_markup as
+    | { inline_keyboard?: Array<Array<{ text: string; callback_data?: string; url?: string }>> }
+    | undefined;
+  return (markup?.inline_keyboard ?? []).flat().map((button) => ({
+    text: button.text,
+    data: button.callback_data,
+    url: button.url,
+  }));
+}
+
+/** Runs the chat until the input ends or the person types /quit. */
+export async function runTerminalChat(options: TerminalChatOptions): Promise<void> {
+  const { app, output } = options;
+  const chatId = 1;
+  const userId = 1;
+  const user = {
+    id: userId,
+    is_bot: false,
+    first_name: options.userName ?? "you",
+    ...(options.languageCode ? { language_code: options.languageCode } : {}),
+  };
+  const chat = { id: chatId, type: "private" as const, first_name: user.first_name };
+  const messages = new Map<number, StoredMessage>();
+  const choices = new Map<number, { messageId: number; data: string }>();
+  let nextMessageId = 1;
+  let nextUpdateId = 1;
+  let nextChoice = 1;
+  let lastSummaryId: number | undefined;
+  const write = (text: string) => output.write(`${text}\n`);
+  const now = () => Math.floor(Date.now() / 1000);
+
+  const printBotMessage = (messageId: number, stored: StoredMessage) => {
+    write(`\n简报 › ${stored.text.replace(/\n/g, "\n       ")}`);
+    const labels: string[] = [];
+    for (const button of stored.buttons) {
+      if (button.data) {
+        const number = nextChoice++;
+        choices.set(number, { messageId, data: button.data });
+        labels.push(`[/${number}] ${button.text}`);
+      } else if (button.url) {
+        labels.push(`${button.text}: ${button.url}`);
+      }
+    }
+    if (labels.length > 0) write(`       ${labels.join("   ")}`);
+    if (stored.buttons.some((button) => button.data?.startsWith("jb:sl:"))) lastSummaryId = messageId;
+  };
+
+  const botMessageObject = (messageId: number, text: string, edited = false) => ({
+    message_id: messageId,
+    date: now(),
+    ...(edited ? { edit_date: now() } : {}),
+    chat,
+    from: { id: TERMINAL_BOT_INFO.id, is_bot: true, first_name: TERMINAL_BOT_INFO.first_name },
+    text,
+  });
+
+  // The transport: every Bot API call the bot makes lands here instead of on api.telegram.org.
+  const callApi = async (method: string, payload: unknown): Promise<unknown> => {
+    const params = (payload ?? {}) as Params;
+    switch (method) {
+      case "getMe":
+        return TERMINAL_BOT_INFO;
+      case "sendMessage": {
+        const messageId = nextMessageId++;
+        const stored = { text: display(params), buttons: buttonsOf(params) };
+        messages.set(messageId, stored);
+        printBotMessage(messageId, stored);
+        return botMessageObject(messageId, stored.text);
+      }
+      case "editMessageText": {
+        const messageId = Number(params.message_id);
+        const previous = messages.get(messageId);
+        if (!previous) {
+          throw new TelegramError({ error_code: 400, description: "Bad Request: message to edit not found" });
+        }
+        const stored = { text: display(params), buttons: buttonsOf(params) };
+        messages.set(messageId, stored);
+        printBotMessage(messageId, stored);
+        return botMessageObject(messageId, stored.text, true);
+      }
+      case "editMessageReplyMarkup": {
+        const messageId = Number(params.message_id);
+        const previous = messages.get(messageId);
+        if (previous) {
+          previous.buttons = buttonsOf(params);
+          printBotMessage(messageId, previous);
+        }
+        return botMessageObject(messageId, previous?.text ?? "", true);
+      }
+      case "answerCallbackQuery":
+        if (params.text) write(`\nℹ️  ${String(params.text)}`);
+        return true;
+      case "getFile": {
+        const path = String(params.file_id);
+        return { file_id: path, file_unique_id: path, file_size: statSync(path).size, file_path: path };
+      }
+      default:
+        // sendChatAction, deleteMessage, setMyCommands…: nothing to show.
+        return true;
+    }
+  };
+  const telegram = app.bot.telegram as unknown as { callApi: typeof callApi };
+  telegram.callApi = callApi;
+  // telegraf builds a fresh Telegram client per update; handing ours to every context routes all calls here.
+  (app.bot.context as { telegram?: unknown }).telegram = app.bot.telegram;
+  app.bot.botInfo = TERMINAL_BOT_INFO;
+
+  const feed = async (update: Omit<Update, "update_id">) => {
+    await app.bot.handleUpdate({ ...update, update_id: nextUpdateId++ } as Update);
+    await app.settled();
+  };
+
+  const userMessage = (extra: Params) => ({
+    message: { message_id: nextMessageId++, date: now(), from: user, chat, ...extra },
+  });
+
+  const textMessage = (text: string, replyTo?: number) => {
+    const entities: Array<{ type: string; offset: number; length: number }> = [];
+    const command = /^\/[A-Za-z0-9_]+/.exec(text);
+    if (command) entities.push({ type: "bot_command", offset: 0, length: command[0].length });
+    for (const match of text.matchAll(/https?:\/\/[^\s<>"]+/g)) {
+      entities.push({ type: "url", offset: match.index ?? 0, length: match[0].length });
+    }
+    const replied = replyTo === undefined ? undefined : messages.get(replyTo);
+    return userMessage({
+      text,
+      ...(entities.length > 0 ? { entities } : {}),
+      ...(replied && replyTo !== undefined
+        ? {
+            reply_to_message: {
+              ...botMessageObject(replyTo, replied.text),
+              from: { id: TERMINAL_BOT_INFO.id, is_bot: true, first_name: TERMINAL_BOT_INFO.first_name },
+            },
+          }
+        : {}),
+    });
+  };
+
+  const asFilePath = (line: string): string | undefined => {
+    const candidate = resolve(line.trim().replace(/^['"]|['"]$/g, ""));
+    if (!FILE_EXTENSIONS.has(extname(candidate).toLowerCase())) return undefined;
+    try {
+      return existsSync(candidate) && statSync(candidate).isFile() ? candidate : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+
+  /** Handles one message-worth of input; false when the person wants to leave. */
+  const handleBlock = async (block: string): Promise<boolean> => {
+    const text = block.replace(/\s+$/, "");
+    if (!text.trim()) return true;
+    const single = text.trim();
+    if (/^\/(quit|exit)$/i.test(single)) return false;
+    const choice = /^\/(\d+)$/.exec(single);
+    if (choice) {
+      const picked = choices.get(Number(choice[1]));
+      if (!picked) {
+        write(`\n(no button /${choice[1]})`);
+        return true;
+      }
+      const shown = messages.get(picked.messageId);
+      await feed({
+        callback_query: {
+          id: `cb${nextUpdateId}`,
+          from: user,
+          chat_instance: "terminal",
+          data: picked.data,
+          message: botMessageObject(picked.messageId, shown?.text ?? ""),
+        },
+      } as unknown as Omit<Update, "update_id">);
+      return true;
+    }
+    const filePath = asFilePath(single);
+    if (filePath) {
+      const size = statSync(filePath).size;
+      await feed(
+        userMessage({
+          document: {
+            file_id: filePath,
+            file_unique_id: filePath,
+            file_name: basename(filePath),
+            mime_type: MIME[extname(filePath).toLowerCase()] ?? "text/plain",
+            file_size: size,
+          },
+        }) as unknown as Omit<Update, "update_id">,
+      );
+      return true;
+    }
+    if (single.startsWith(">")) {
+      await feed(textMessage(single.replace(/^>\s*/, ""), lastSummaryId) as unknown as Omit<Update, "update_id">);
+      return true;
+    }
+    await feed(textMessage(text) as unknown as Omit<Update, "update_id">);
+    return true;
+  };
+
+  write(
+    [
+      "简报 Jianbao — terminal chat (no TELEGRAM_BOT_TOKEN set).",
+      "Paste a page, type a link, or the path of an .html/.txt/.md file. /help lists commands;",
+      "/1, /2… press the buttons under a message; '> question' replies to the latest summary; Ctrl-D or /quit leaves.",
+      "To run on Telegram: get a token from @BotFather, then TELEGRAM_BOT_TOKEN=123456:ABC… npm start",
+    ].join("\n"),
+  );
+
+  // Lines become blocks: a command, a lone link or a file path stands alone; other lines are joined
+  // while they keep coming within pasteJoinMs (a paste arrives as a burst of lines).
+  const blocks: string[] = [];
+  let pending: string[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let wake: (() => void) | undefined;
+  let ended = false;
+  const flushPending = () => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    if (pending.length > 0) blocks.push(pending.join("\n"));
+    pending = [];
+    wake?.();
+  };
+  const standsAlone = (line: string) => {
+    const trimmed = line.trim();
+    return (
+      trimmed.startsWith("/") || trimmed.startsWith(">") || /^https?:\/\/\S+$/.test(trimmed) || !!asFilePath(trimmed)
+    );
+  };
+  const lines = createInterface({ input: options.input, terminal: false });
+  lines.on("line", (line) => {
+    if (pending.length === 0 && standsAlone(line)) {
+      blocks.push(line);
+      wake?.();
+      return;
+    }
+    if (pending.length > 0 && standsAlone(line) && line.trim().startsWith("/")) {
+      flushPending();
+      blocks.push(line);
+      wake?.();
+      return;
+    }
+    pending.push(line);
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(flushPending, options.pasteJoinMs);
+  });
+  lines.on("close", () => {
+    ended = true;
+    flushPending();
+    wake?.();
+  });
+
+  const showPrompt = () => {
+    if (options.prompt) output.write("\n你 › ");
+  };
+  showPrompt();
+  for (;;) {
+    const block = blocks.shift();
+    if (block === undefined) {
+      if (ended) break;
+      await new Promise<void>((resolveWake) => {
+        wake = resolveWake;
+      });
+      wake = undefined;
+      continue;
+    }
+    const keepGoing = await handleBlock(block);
+    if (!keepGoing) break;
+    showPrompt();
+  }
+  lines.close();
+  await app.settled();
+}
