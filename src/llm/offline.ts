@@ -16,6 +16,10 @@ const MMR_LAMBDA = 0.7;
 const REPEAT_SIMILARITY = 0.5;
 /** News puts the point first: the teleport vector favours early sentences by 1/√(position+1). */
 const LEAD_BIAS = 0.5;
+/** A sentence with fewer distinct content terms than this says less: its score shrinks in proportion. */
+const FULL_SENTENCE_TERMS = 10;
+/** Extra weight for the opening sentences (×1.5 for the first, ×1.25 for the fourth…): news states the point first. */
+const LEAD_BONUS = 0.5;
 /** Ranking is O(n²) in sentences; beyond this many candidates only the first ones compete. */
 const MAX_CANDIDATES = 400;
 /** Follow-up question templates (offline), by the reader's language; {term} is a key term of the article. */
@@ -63,10 +67,10 @@ interface Candidate extends Sentence {
 /** The chosen sentences, in article order. */
 export function pickSentences(article: Article, lang: Lang): Sentence[] {
   const title = article.title.trim();
-  const sentences = splitArticle(article.paragraphs).filter(
-    (sentence) => isSubstantial(sentence.text, lang) && sentence.text !== title,
-  );
-  const unique = dedupe(sentences).slice(0, MAX_CANDIDATES);
+  const all = splitArticle(article.paragraphs).filter((sentence) => sentence.text !== title);
+  const substantial = all.filter((sentence) => isSubstantial(sentence.text, lang));
+  // A text of nothing but short lines still deserves a summary: then every line competes.
+  const unique = dedupe(substantial.length > 0 ? substantial : all).slice(0, MAX_CANDIDATES);
   if (unique.length === 0) return [];
   const count = bulletCount(unique.length);
   if (unique.length <= count) return unique;
@@ -74,8 +78,15 @@ export function pickSentences(article: Article, lang: Lang): Sentence[] {
   const candidates = vectorize(unique);
   const similarity = candidates.map((a) => candidates.map((b) => (a === b ? 0 : cosine(a.vector, b.vector))));
   const rank = textRank(similarity, candidates);
-  const top = Math.max(...rank);
-  const relevance = rank.map((value) => (top > 0 ? value / top : 0));
+  // Centrality alone favours short stock phrases ("X declined to comment"); weigh in substance and the lead.
+  const weighted = rank.map(
+    (value, i) =>
+      value *
+      Math.min(1, (candidates[i]?.vector.size ?? 0) / FULL_SENTENCE_TERMS) *
+      (1 + LEAD_BONUS / Math.sqrt(i + 1)),
+  );
+  const top = Math.max(...weighted);
+  const relevance = weighted.map((value) => (top > 0 ? value / top : 0));
 
   const chosen: number[] = [];
   while (chosen.length < count) {
@@ -111,7 +122,7 @@ function isSubstantial(text: string, lang: Lang): boolean {
     lang === "zh" ? (text.match(/\p{Script=Han}/gu)?.length ?? 0) : (text.match(/[\p{L}\p{N}]+/gu)?.length ?? 0);
   if (size < MIN_SENTENCE[lang]) return false;
   // Headings and captions carry no closing punctuation; accept those only when they are long.
-  return /[.!?。！？；;…"”’」)）]$/u.test(text) || size >= MIN_SENTENCE[lang] * 2;
+  return /[.!?。！？；;…]["'”’」』)）\]]*$/u.test(text) || size >= MIN_SENTENCE[lang] * 2;
 }
 
 function dedupe(sentences: Sentence[]): Sentence[] {
@@ -187,6 +198,8 @@ function textRank(similarity: number[][], candidates: Candidate[]): number[] {
 
 /** Two follow-up questions about the article's most frequent content terms the bullets say least about. */
 function offlineQuestions(article: Article, picked: Sentence[], lang: Lang): string[] {
+  // Our stop words and stemming know Chinese and English only; key terms of other languages would be noise.
+  if (article.lang !== "zh" && article.lang !== "en") return [];
   const frequency = new Map<string, number>();
   for (const term of termsOf(article.text)) {
     if (/\d/.test(term) || [...term].length < 2 || (!/\p{Script=Han}/u.test(term) && term.length < 4)) continue;
@@ -199,17 +212,17 @@ function offlineQuestions(article: Article, picked: Sentence[], lang: Lang): str
   const terms: string[] = [];
   for (const [term] of ranked) {
     if (terms.some((kept) => kept.includes(term) || term.includes(kept))) continue;
-    // termsOf lower-cases and stems: show the term as the article writes it.
-    terms.push(surfaceForm(article.text, term));
+    // termsOf lower-cases and stems: show the term as the article writes it (skip parts of words like e-tron).
+    const shown = surfaceForm(article.text, term);
+    if (shown) terms.push(shown);
     if (terms.length === QUESTION_TEMPLATES[lang].length) break;
   }
   if (terms.length < 2) return [];
   return terms.map((term, index) => (QUESTION_TEMPLATES[lang][index] as string).replace("{term}", term));
 }
 
-function surfaceForm(text: string, term: string): string {
+function surfaceForm(text: string, term: string): string | undefined {
   if (/\p{Script=Han}/u.test(term)) return term;
   const escaped = term.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const match = new RegExp(`\\b${escaped}[\\p{Script=Latin}]*`, "iu").exec(text);
-  return match?.[0] ?? term;
+  return new RegExp(`(?<![\\p{L}\\p{N}'’-])${escaped}\\p{Script=Latin}*(?![\\p{N}'’-]\\p{L})`, "iu").exec(text)?.[0];
 }

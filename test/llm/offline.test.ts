@@ -109,6 +109,11 @@ describe("summarizeOffline", () => {
     expect(summary.bullets.length).toBeLessThan(3);
   });
 
+  it("still summarizes a text made only of short lines", () => {
+    const article = makeArticle({ title: "Notice", paragraphs: ["Office closed today.", "Back on Monday."] });
+    expect(summarizeOffline({ article, lang: "en" }).bullets).toEqual(["Office closed today.", "Back on Monday."]);
+  });
+
   it("says translation needs a model when another language is asked, and stays in the article's language", () => {
     const { article } = pasted("pasted-gmw-2020-03-26");
     const summary = summarizeOffline({ article, lang: "en" });
