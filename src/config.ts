@@ -25,7 +25,7 @@ export interface Config {
     enabled: boolean;
     /** LLM_MAX_INPUT_TOKENS: article tokens per request before chunking. @default 6000 */
     maxInputTokens: number;
-    /** LLM_TIMEOUT_MS: per request. @default 60000 */
+    /** LLM_TIMEOUT_MS: budget of one model call, retries and their waits included. @default 60000 */
     timeoutMs: number;
     /** LLM_MAX_RETRIES on 429/5xx/network errors. @default 2 */
     maxRetries: number;
