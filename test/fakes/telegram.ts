@@ -25,7 +25,8 @@
  *
  * Behaviour worth knowing:
  * - getUpdates holds the request until an update is queued (or its `timeout` seconds pass), honours `offset`
- *   (confirmed updates are dropped) and `limit`.
+ *   (confirmed updates are dropped) and `limit`. It is recorded when it arrives, so
+ *   `waitFor((c) => c.method === "getUpdates" && c.params.offset > update.update_id)` means "that update was handled".
  * - Builders add the entities real Telegram adds: `bot_command` at offset 0, `url` for plain links,
  *   `mention` for @names (UTF-16 offsets). Pass `entities` to override (e.g. `text_link`).
  * - `parse_mode: "HTML"` is validated like Telegram does: only Telegram's tags, balanced, entities
@@ -332,6 +333,7 @@ export async function startFakeTelegram(
     const full = { ...call, index: calls.length };
     calls.push(full);
     events.emit("call", full);
+    return full;
   };
 
   const takeFailure = (method: string, chatId: number | undefined) => {
@@ -458,9 +460,11 @@ export async function startFakeTelegram(
     const timeoutSeconds = Number(params.timeout ?? 0);
     // Confirmed updates (id < offset) are gone for good.
     while (queue.length > 0 && (queue[0]?.update_id ?? 0) < offset) queue.shift();
+    // Recorded on arrival (a held long poll shows that the previous batch was handled); result filled in on answer.
+    const call = record({ method: "getUpdates", params, ok: true });
     const answer = () => {
       const batch = queue.filter((update) => update.update_id >= offset).slice(0, limit);
-      record({ method: "getUpdates", params, ok: true, result: batch });
+      call.result = batch;
       reply(response, 200, { ok: true, result: batch });
     };
     if (queue.length > 0 || timeoutSeconds <= 0) return answer();
