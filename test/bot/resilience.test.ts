@@ -1,0 +1,173 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { ApiCall } from "../fakes/telegram.js";
+import { articleHtml, type Harness, manualClock, startHarness } from "./harness.js";
+
+const isEdit = (call: ApiCall) => call.method === "editMessageText" && call.ok;
+
+describe("failures and fairness", () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.stop();
+    h = undefined;
+  });
+
+  it("falls back to an offline summary with a notice when the model is down", async () => {
+    h = await startHarness({ llm: true, site: { "/river": { body: articleHtml() } } });
+    h.ai?.setFallback({ status: 503 });
+    h.tg.sendText({ chatId: 1, text: `${h.site.url}/river`, languageCode: "en" });
+    const edit = await h.tg.waitFor(isEdit);
+    expect(h.ai?.chatRequests().length).toBeGreaterThan(0);
+    expect(String(edit.params.text)).toContain("📴 the model was unavailable, so this is an offline summary");
+    expect(String(edit.params.text)).toMatch(/• Paragraph \d/);
+  });
+
+  it.each([
+    ["en", "/missing", "The site says this page doesn't exist (404). Please check the link is complete."],
+    ["zh-hans", "/missing", "网站说这个页面不存在（404）。请检查链接是否完整。"],
+    ["en", "/paper.pdf", "That isn't a web page (type: application/pdf)."],
+    ["zh-hans", "/paper.pdf", "这不是网页（类型：application/pdf）。"],
+    ["en", "/menu", "I couldn't find an article to summarize there"],
+  ])("explains a failed link in the person's language (%s, %s)", async (languageCode, path, expected) => {
+    h = await startHarness({
+      site: {
+        "/paper.pdf": { body: Buffer.from("%PDF-1.4 binary"), type: "application/pdf" },
+        "/menu": {
+          body: "<html><head><title>Menu</title></head><body><a href='/a'>A</a> <a href='/b'>B</a></body></html>",
+        },
+      },
+    });
+    h.tg.sendText({ chatId: 2, text: `${h.site.url}${path}`, languageCode });
+    const edit = await h.tg.waitFor(isEdit);
+    expect(String(edit.params.text)).toContain(expected);
+    expect(edit.params.parse_mode).toBeUndefined();
+  });
+
+  it("explains an unreachable site", async () => {
+    h = await startHarness();
+    const closed = h.site.url.replace(/:\d+$/, ":9");
+    h.tg.sendText({ chatId: 2, text: `${closed}/gone`, languageCode: "en" });
+    const edit = await h.tg.waitFor(isEdit);
+    expect(String(edit.params.text)).toMatch(/^I couldn't reach that site/);
+  });
+
+  it("resends as plain text when Telegram rejects the HTML", async () => {
+    h = await startHarness({ site: { "/river": { body: articleHtml() } } });
+    h.tg.fail({
+      method: "editMessageText",
+      code: 400,
+      description: "Bad Request: can't parse entities: Unsupported start tag",
+    });
+    h.tg.sendText({ chatId: 3, text: `${h.site.url}/river`, languageCode: "en" });
+    const edit = await h.tg.waitFor(isEdit);
+    const rejected = h.tg.callsTo("editMessageText")[0];
+    expect(rejected?.ok).toBe(false);
+    expect(rejected?.params.parse_mode).toBe("HTML");
+    expect(edit.params.parse_mode).toBeUndefined();
+    expect(String(edit.params.text)).toMatch(/^Rivers of the North <Report> & Notes\nhttp/);
+    expect(h.tg.chatTranscript(3).at(-1)?.text).toContain("• Paragraph");
+  });
+
+  it("waits out a 429 retry_after on sendMessage and then answers", async () => {
+    const clock = manualClock();
+    h = await startHarness({ clock, site: { "/river": { body: articleHtml() } } });
+    h.tg.fail({ method: "sendMessage", code: 429, retryAfter: 7 });
+    h.tg.sendText({ chatId: 4, text: `${h.site.url}/river`, languageCode: "en" });
+    await h.tg.waitFor(isEdit);
+    const sends = h.tg.callsTo("sendMessage");
+    expect(sends.map((call) => call.error_code ?? "ok")).toEqual([429, "ok"]);
+    expect(clock.sleeps).toContain(7000);
+  });
+
+  it("drops a chat that blocked the bot and keeps serving everyone else", async () => {
+    h = await startHarness({ site: { "/river": { body: articleHtml() } } });
+    h.tg.fail({ method: "sendMessage", chatId: 10, code: 403, times: Number.POSITIVE_INFINITY });
+    h.tg.sendText({ chatId: 10, text: `${h.site.url}/river`, languageCode: "en" });
+    h.tg.sendText({ chatId: 10, text: "/start", languageCode: "en" });
+    await h.tg.waitForCount((call) => call.method === "sendMessage" && call.error_code === 403, 2);
+    h.tg.sendText({ chatId: 11, text: `${h.site.url}/river`, languageCode: "en" });
+    const edit = await h.tg.waitFor(isEdit);
+    expect(edit.params.chat_id).toBe(11);
+    expect(h.tg.callsTo("sendMessage").filter((call) => call.params.chat_id === 10)).toHaveLength(2);
+  });
+
+  it("rate-limits one person politely and lets them in again after the window", async () => {
+    const clock = manualClock();
+    h = await startHarness({ clock, env: { RATE_LIMIT_PER_MINUTE: "2" }, site: { "/river": { body: articleHtml() } } });
+    for (let index = 0; index < 3; index += 1) {
+      h.tg.sendText({ chatId: 5, text: `${h.site.url}/river?n=${index}`, languageCode: "en" });
+    }
+    const note = await h.tg.waitFor(
+      (call) => call.method === "sendMessage" && String(call.params.text).startsWith("That's a lot at once"),
+    );
+    expect(note.params.text).toBe("That's a lot at once: please try again in 60 s.");
+    await h.tg.waitForCount(isEdit, 2);
+    // Someone else is not affected.
+    h.tg.sendText({ chatId: 6, text: `${h.site.url}/river`, languageCode: "en" });
+    await h.tg.waitForCount(isEdit, 3);
+    clock.advance(60_000);
+    h.tg.sendText({ chatId: 5, text: `${h.site.url}/river?n=again`, languageCode: "en" });
+    await h.tg.waitForCount(isEdit, 4);
+    expect(h.tg.callsTo("sendMessage").filter((call) => call.params.text === "Reading…")).toHaveLength(4);
+  });
+});
+
+describe("groups", () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.stop();
+    h = undefined;
+  });
+
+  it("stays quiet unless addressed: command, @mention or a reply to the bot", async () => {
+    h = await startHarness({ site: { "/river": { body: articleHtml() } } });
+    const group = -100;
+    const link = `${h.site.url}/river`;
+    const ignored = h.tg.sendText({ chatId: group, chatType: "group", userId: 501, text: link, languageCode: "en" });
+    h.tg.sendText({
+      chatId: group,
+      chatType: "group",
+      userId: 501,
+      text: "/help@someone_else_bot",
+      languageCode: "en",
+    });
+    const mentioned = h.tg.sendText({
+      chatId: group,
+      chatType: "group",
+      userId: 501,
+      text: `@jianbao_test_bot ${link}`,
+      languageCode: "en",
+    });
+    const edit = await h.tg.waitFor(isEdit);
+    expect(h.tg.callsTo("sendMessage").map((call) => call.params.reply_parameters)).toEqual([
+      {
+        message_id: (mentioned as { message?: { message_id: number } }).message?.message_id,
+        allow_sending_without_reply: true,
+      },
+    ]);
+    expect((ignored as { message?: { message_id: number } }).message?.message_id).toBeDefined();
+
+    // A reply to the bot is addressed to it.
+    const summaryId = Number(edit.params.message_id);
+    h.tg.sendText({
+      chatId: group,
+      chatType: "group",
+      userId: 502,
+      text: `${link}?again`,
+      replyTo: summaryId,
+      languageCode: "en",
+    });
+    await h.tg.waitForCount(isEdit, 2);
+    h.tg.sendText({
+      chatId: group,
+      chatType: "group",
+      userId: 502,
+      text: "/help@jianbao_test_bot",
+      languageCode: "en",
+    });
+    const help = await h.tg.waitFor(
+      (call) => call.method === "sendMessage" && String(call.params.text).startsWith("How to use me"),
+    );
+    expect(help.params.chat_id).toBe(group);
+    expect(h.tg.callsTo("sendMessage")).toHaveLength(3);
+  });
+});
