@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join, resolve as resolvePath } from "node:path";
 import iconv from "iconv-lite";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { FetchError } from "../../src/errors.js";
 import {
   classifyAddress,
@@ -208,9 +208,18 @@ describe("fetchPage", () => {
   it("honours the caller's abort signal with its reason", async () => {
     const controller = new AbortController();
     const reason = new Error("person cancelled");
+    const hitsBefore = site.hits("/hang");
     const pending = fetchPage(`${site.url}/hang`, { ...open, signal: controller.signal });
-    setTimeout(() => controller.abort(reason), 50);
+    // Abort once the request is in flight (the server has it), not after a guessed delay.
+    await vi.waitFor(() => expect(site.hits("/hang")).toBe(hitsBefore + 1));
+    controller.abort(reason);
     await expect(pending).rejects.toBe(reason);
+  });
+
+  it("rejects at once when the caller's signal is already aborted", async () => {
+    const controller = new AbortController();
+    controller.abort(new Error("too late"));
+    await expect(fetchPage(`${site.url}/`, { ...open, signal: controller.signal })).rejects.toThrow("too late");
   });
 
   it("caps the body while streaming", async () => {
