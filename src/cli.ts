@@ -266,6 +266,10 @@ export async function runCli(
     io.err(`jianbao: unknown command "${name}"\n\n${helpText()}`);
     return EXIT.usage;
   }
+  if (args.includes("--help") || args.includes("-h")) {
+    io.out(`Usage: jianbao ${command.usage}\n  ${command.summary}\n`);
+    return EXIT.ok;
+  }
   let config: Config;
   try {
     config = loadConfig(io.env);

@@ -192,5 +192,8 @@ describe("jianbao clean", () => {
     const help = await cli(["help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("clean [--json] <url|file|->...");
+    const commandHelp = await cli(["clean", "--help"]);
+    expect(commandHelp.code).toBe(0);
+    expect(commandHelp.stdout).toContain("Usage: jianbao clean [--json]");
   });
 });
