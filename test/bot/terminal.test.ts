@@ -1,0 +1,75 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { articleHtml } from "./harness.js";
+
+const ROOT = new URL("../..", import.meta.url).pathname;
+const PASTED = readFileSync(new URL("../fixtures/pages/pasted-gmw-2020-03-26/source.txt", import.meta.url), "utf8");
+
+/** Runs `npx tsx src/main.ts` with no token and no model, feeding `input` on stdin. */
+function runTerminal(
+  input: string,
+  env: Record<string, string>,
+): Promise<{ code: number | null; out: string; err: string }> {
+  const clean: Record<string, string | undefined> = { ...process.env };
+  for (const name of Object.keys(clean)) {
+    if (/^(TELEGRAM_|OPENAI_|STORE_URL|LOG_LEVEL|LC_|LANG)/.test(name)) delete clean[name];
+  }
+  const child = spawn("npx", ["tsx", "src/main.ts"], { cwd: ROOT, env: { ...clean, ...env }, stdio: "pipe" });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  child.stderr.on("data", (chunk: Buffer) => {
+    err += chunk.toString();
+  });
+  child.stdin.end(input);
+  return new Promise((resolve) => child.on("close", (code) => resolve({ code, out, err })));
+}
+
+describe("terminal chat (npm start without a token)", () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("summarizes the pasted page, answers /help and /lang through the same bot", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "jianbao-term-"));
+    dirs.push(dir);
+    const { code, out, err } = await runTerminal(`${PASTED}\n/help\n/lang en\n/help\n`, {
+      DATA_DIR: join(dir, "data"),
+      LANG: "zh_CN.UTF-8",
+      PASTE_JOIN_MS: "300",
+    });
+    expect(err).toBe("");
+    expect(code).toBe(0);
+    expect(out).toContain("To run on Telegram: get a token from @BotFather");
+    expect(out).toContain("简报 › 正在阅读你粘贴的文字…");
+    expect(out).toContain("中国已同100多个国家和国际组织举行视频会议 提供防疫“中国方案”");
+    expect(out).toMatch(/• 一是同100多个国家和国际组织举行新冠肺炎疫情防控专家视频会议/);
+    expect(out).toContain("📴 离线摘要");
+    expect(out).toMatch(/\[\/1\] English {3}\[\/2\] 💬 如何提问/);
+    expect(out).toContain("简报 › 用法：");
+    expect(out).toContain("Done: summaries will be in English from now on.");
+    expect(out).toContain("简报 › How to use me:");
+    // The summary came before /help's answer: each message is finished before the next.
+    expect(out.indexOf("📴 离线摘要")).toBeLessThan(out.indexOf("简报 › 用法："));
+    // SQLite in DATA_DIR.
+    expect(readFileSync(join(dir, "data", "jianbao.sqlite")).length).toBeGreaterThan(0);
+  });
+
+  it("reads a file path as an upload and presses a button by number", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "jianbao-term-"));
+    dirs.push(dir);
+    const file = join(dir, "river.html");
+    writeFileSync(file, articleHtml({ title: "River file in the terminal" }));
+    const { code, out } = await runTerminal(`${file}\n/2\n`, { DATA_DIR: join(dir, "data"), LANG: "en_US.UTF-8" });
+    expect(code).toBe(0);
+    expect(out).toContain("简报 › Reading the file river.html…");
+    expect(out).toContain("River file in the terminal");
+    expect(out).toContain("ℹ️  Reply to this message to ask about the article.");
+  });
+});
