@@ -43,14 +43,18 @@ export interface OfflineSummaryOptions {
  */
 export function summarizeOffline({ article, lang }: OfflineSummaryOptions): Summary {
   const articleLang: Lang = article.lang === "zh" || (article.lang !== "en" && isMostlyHan(article.text)) ? "zh" : "en";
-  const picked = pickSentences(article, articleLang);
+  const sentences = splitArticle(article.paragraphs).map((sentence) => ({
+    ...sentence,
+    terms: termsOf(sentence.text),
+  }));
+  const picked = pickSentences(sentences, article.title.trim(), articleLang);
   const headline =
     article.title.trim() || (picked[0] ? trimAtClause(picked[0].text, MAX_BULLET_CHARS[articleLang]) : "");
   return {
     headline,
     bullets: picked.map((sentence) => trimAtClause(sentence.text, MAX_BULLET_CHARS[articleLang])),
     sources: picked.map((sentence) => [sentence.paragraph]),
-    questions: offlineQuestions(article, picked, lang),
+    questions: offlineQuestions(article, sentences, picked, lang),
     lang: articleLang,
     mode: "offline",
     usage: { prompt_tokens: 0, completion_tokens: 0 },
@@ -59,15 +63,13 @@ export function summarizeOffline({ article, lang }: OfflineSummaryOptions): Summ
   };
 }
 
-interface Candidate extends Sentence {
-  readonly position: number;
-  readonly vector: Map<string, number>;
+interface TermedSentence extends Sentence {
+  readonly terms: readonly string[];
 }
 
 /** The chosen sentences, in article order. */
-export function pickSentences(article: Article, lang: Lang): Sentence[] {
-  const title = article.title.trim();
-  const all = splitArticle(article.paragraphs).filter((sentence) => sentence.text !== title);
+function pickSentences(sentences: readonly TermedSentence[], title: string, lang: Lang): TermedSentence[] {
+  const all = sentences.filter((sentence) => sentence.text !== title);
   const substantial = all.filter((sentence) => isSubstantial(sentence.text, lang));
   // A text of nothing but short lines still deserves a summary: then every line competes.
   const unique = dedupe(substantial.length > 0 ? substantial : all).slice(0, MAX_CANDIDATES);
@@ -75,15 +77,13 @@ export function pickSentences(article: Article, lang: Lang): Sentence[] {
   const count = bulletCount(unique.length);
   if (unique.length <= count) return unique;
 
-  const candidates = vectorize(unique);
-  const similarity = candidates.map((a) => candidates.map((b) => (a === b ? 0 : cosine(a.vector, b.vector))));
-  const rank = textRank(similarity, candidates);
+  const n = unique.length;
+  const similarity = similarityMatrix(unique.map((sentence) => sentence.terms));
+  const rank = textRank(similarity, n);
   // Centrality alone favours short stock phrases ("X declined to comment"); weigh in substance and the lead.
   const weighted = rank.map(
     (value, i) =>
-      value *
-      Math.min(1, (candidates[i]?.vector.size ?? 0) / FULL_SENTENCE_TERMS) *
-      (1 + LEAD_BONUS / Math.sqrt(i + 1)),
+      value * Math.min(1, new Set(unique[i]?.terms).size / FULL_SENTENCE_TERMS) * (1 + LEAD_BONUS / Math.sqrt(i + 1)),
   );
   const top = Math.max(...weighted);
   const relevance = weighted.map((value) => (top > 0 ? value / top : 0));
@@ -92,9 +92,10 @@ export function pickSentences(article: Article, lang: Lang): Sentence[] {
   while (chosen.length < count) {
     let best = -1;
     let bestScore = Number.NEGATIVE_INFINITY;
-    for (let i = 0; i < candidates.length; i += 1) {
+    for (let i = 0; i < n; i += 1) {
       if (chosen.includes(i)) continue;
-      const repeat = Math.max(0, ...chosen.map((j) => similarity[i]?.[j] ?? 0));
+      let repeat = 0;
+      for (const j of chosen) repeat = Math.max(repeat, similarity[i * n + j] ?? 0);
       if (repeat >= REPEAT_SIMILARITY) continue;
       const score = MMR_LAMBDA * (relevance[i] ?? 0) - (1 - MMR_LAMBDA) * repeat;
       if (score > bestScore) {
@@ -105,7 +106,7 @@ export function pickSentences(article: Article, lang: Lang): Sentence[] {
     if (best < 0) break;
     chosen.push(best);
   }
-  return chosen.sort((a, b) => a - b).map((index) => unique[index] as Sentence);
+  return chosen.sort((a, b) => a - b).map((index) => unique[index] as TermedSentence);
 }
 
 /** 1–2 sentences → all of them; a few → 2–3; longer articles → 4–5. Never padded. */
@@ -125,7 +126,7 @@ function isSubstantial(text: string, lang: Lang): boolean {
   return /[.!?。！？；;…]["'”’」』)）\]]*$/u.test(text) || size >= MIN_SENTENCE[lang] * 2;
 }
 
-function dedupe(sentences: Sentence[]): Sentence[] {
+function dedupe<T extends Sentence>(sentences: readonly T[]): T[] {
   const seen = new Set<string>();
   return sentences.filter((sentence) => {
     const key = sentence.text.replace(/\s+/g, "");
@@ -135,83 +136,106 @@ function dedupe(sentences: Sentence[]): Sentence[] {
   });
 }
 
-/** TF-IDF vectors (log-scaled term frequency), normalised to unit length. */
-function vectorize(sentences: Sentence[]): Candidate[] {
-  const termLists = sentences.map((sentence) => termsOf(sentence.text));
+/**
+ * Cosine similarity of every pair of sentences over TF-IDF vectors (log-scaled term frequency, unit length),
+ * as a flat n×n matrix with a zero diagonal. Built from postings, so only pairs that share a term cost work.
+ */
+function similarityMatrix(termLists: readonly (readonly string[])[]): Float64Array {
+  const n = termLists.length;
   const documentFrequency = new Map<string, number>();
   for (const terms of termLists) {
     for (const term of new Set(terms)) documentFrequency.set(term, (documentFrequency.get(term) ?? 0) + 1);
   }
-  const total = sentences.length;
-  return sentences.map((sentence, position) => {
+  const postings = new Map<string, Array<{ sentence: number; weight: number }>>();
+  termLists.forEach((terms, sentence) => {
     const counts = new Map<string, number>();
-    for (const term of termLists[position] ?? []) counts.set(term, (counts.get(term) ?? 0) + 1);
-    const vector = new Map<string, number>();
-    let norm = 0;
-    for (const [term, count] of counts) {
-      const weight = (1 + Math.log(count)) * Math.log(1 + total / (documentFrequency.get(term) ?? 1));
-      vector.set(term, weight);
-      norm += weight * weight;
+    for (const term of terms) counts.set(term, (counts.get(term) ?? 0) + 1);
+    const weights = [...counts].map(
+      ([term, count]) => [term, (1 + Math.log(count)) * Math.log(1 + n / (documentFrequency.get(term) ?? 1))] as const,
+    );
+    const norm = Math.sqrt(weights.reduce((sum, [, weight]) => sum + weight * weight, 0)) || 1;
+    for (const [term, weight] of weights) {
+      let list = postings.get(term);
+      if (!list) postings.set(term, (list = []));
+      list.push({ sentence, weight: weight / norm });
     }
-    norm = Math.sqrt(norm) || 1;
-    for (const [term, weight] of vector) vector.set(term, weight / norm);
-    return { ...sentence, position, vector };
   });
+  const matrix = new Float64Array(n * n);
+  for (const list of postings.values()) {
+    for (let a = 0; a < list.length; a += 1) {
+      const first = list[a] as { sentence: number; weight: number };
+      for (let b = a + 1; b < list.length; b += 1) {
+        const second = list[b] as { sentence: number; weight: number };
+        if (first.sentence === second.sentence) continue;
+        const product = first.weight * second.weight;
+        matrix[first.sentence * n + second.sentence] = (matrix[first.sentence * n + second.sentence] ?? 0) + product;
+        matrix[second.sentence * n + first.sentence] = (matrix[second.sentence * n + first.sentence] ?? 0) + product;
+      }
+    }
+  }
+  return matrix;
 }
 
-function cosine(a: Map<string, number>, b: Map<string, number>): number {
-  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
-  let dot = 0;
-  for (const [term, weight] of small) dot += weight * (large.get(term) ?? 0);
-  return dot;
-}
-
-/** Weighted PageRank with a lead-biased teleport vector. */
-function textRank(similarity: number[][], candidates: Candidate[]): number[] {
-  const n = candidates.length;
-  const teleportRaw = candidates.map((candidate) => 1 - LEAD_BIAS + LEAD_BIAS / Math.sqrt(candidate.position + 1));
-  const teleportSum = teleportRaw.reduce((sum, value) => sum + value, 0);
-  const teleport = teleportRaw.map((value) => value / teleportSum);
-  const outWeight = similarity.map((row) => row.reduce((sum, value) => sum + value, 0));
-  let rank = new Array<number>(n).fill(1 / n);
+/** Weighted PageRank over the similarity graph with a lead-biased teleport vector. */
+function textRank(similarity: Float64Array, n: number): number[] {
+  const teleport = new Float64Array(n);
+  let teleportSum = 0;
+  for (let i = 0; i < n; i += 1) {
+    teleport[i] = 1 - LEAD_BIAS + LEAD_BIAS / Math.sqrt(i + 1);
+    teleportSum += teleport[i] as number;
+  }
+  for (let i = 0; i < n; i += 1) teleport[i] = (teleport[i] as number) / teleportSum;
+  const outWeight = new Float64Array(n);
+  for (let j = 0; j < n; j += 1) {
+    let total = 0;
+    for (let i = 0; i < n; i += 1) total += similarity[j * n + i] as number;
+    outWeight[j] = total;
+  }
+  let rank = new Float64Array(n).fill(1 / n);
   for (let round = 0; round < ITERATIONS; round += 1) {
-    const next = teleport.map((value) => (1 - DAMPING) * value);
+    const next = new Float64Array(n);
     let dangling = 0;
     for (let j = 0; j < n; j += 1) {
-      const weight = outWeight[j] ?? 0;
-      const mass = rank[j] ?? 0;
+      const weight = outWeight[j] as number;
+      const mass = rank[j] as number;
       if (weight === 0) {
         dangling += mass;
         continue;
       }
-      const row = similarity[j] as number[];
-      for (let i = 0; i < n; i += 1) {
-        const edge = row[i] ?? 0;
-        if (edge > 0) next[i] = (next[i] ?? 0) + (DAMPING * mass * edge) / weight;
-      }
+      const share = (DAMPING * mass) / weight;
+      const row = j * n;
+      for (let i = 0; i < n; i += 1) next[i] = (next[i] as number) + share * (similarity[row + i] as number);
     }
     // A sentence sharing no word with the others hands its mass back through the teleport vector.
-    rank = next.map((value, i) => value + DAMPING * dangling * (teleport[i] ?? 0));
+    for (let i = 0; i < n; i += 1) {
+      next[i] = (next[i] as number) + (1 - DAMPING + DAMPING * dangling) * (teleport[i] as number);
+    }
+    rank = next;
   }
-  return rank;
+  return [...rank];
 }
 
 /** Two follow-up questions about the article's most frequent content terms the bullets say least about. */
-function offlineQuestions(article: Article, picked: Sentence[], lang: Lang): string[] {
+function offlineQuestions(
+  article: Article,
+  sentences: readonly TermedSentence[],
+  picked: readonly TermedSentence[],
+  lang: Lang,
+): string[] {
   // Our stop words and stemming know Chinese and English only; key terms of other languages would be noise.
   if (article.lang !== "zh" && article.lang !== "en") return [];
   const frequency = new Map<string, number>();
-  for (const term of termsOf(article.text)) {
+  for (const term of sentences.flatMap((sentence) => sentence.terms)) {
     if (/\d/.test(term) || [...term].length < 2 || (!/\p{Script=Han}/u.test(term) && term.length < 4)) continue;
     frequency.set(term, (frequency.get(term) ?? 0) + 1);
   }
-  const inBullets = new Set(picked.flatMap((sentence) => termsOf(sentence.text)));
+  const inBullets = new Set(picked.flatMap((sentence) => sentence.terms));
   const ranked = [...frequency]
     .filter(([, count]) => count >= 2)
     .sort((a, b) => b[1] - (inBullets.has(b[0]) ? 1 : 0) - (a[1] - (inBullets.has(a[0]) ? 1 : 0)));
   const terms: string[] = [];
   for (const [term] of ranked) {
-    if (terms.some((kept) => kept.includes(term) || term.includes(kept))) continue;
+    if (terms.some((kept) => kept.toLowerCase().includes(term) || term.includes(kept.toLowerCase()))) continue;
     // termsOf lower-cases and stems: show the term as the article writes it (skip parts of words like e-tron).
     const shown = surfaceForm(article.text, term);
     if (shown) terms.push(shown);
