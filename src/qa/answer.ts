@@ -257,7 +257,10 @@ function overlap(wanted: ReadonlySet<string>, text: string): number {
 /** The best-matching sentences, quoted verbatim; `notInArticle` when nothing matches well enough. */
 export function answerOffline(options: { article: Article; question: string; history?: readonly Turn[] }): Answer {
   const { article, question } = options;
-  const ranking = rankParagraphs({ article, question, history: options.history ?? [] });
+  // Only paragraphs that match the question itself can answer it; history just orders them.
+  const ranking = rankParagraphs({ article, question, history: options.history ?? [] }).filter(
+    (entry) => entry.score > 0 && entry.coverage >= OFFLINE_MIN_COVERAGE,
+  );
   const best = ranking[0];
   const empty: Answer = {
     text: "",
@@ -268,14 +271,12 @@ export function answerOffline(options: { article: Article; question: string; his
     usage: NO_USAGE,
     sent: [],
   };
-  if (!best || best.score <= 0 || best.coverage < OFFLINE_MIN_COVERAGE) return empty;
+  if (!best) return empty;
 
   const wanted = new Set(terms(question));
   const candidates: Array<{ index: number; order: number; text: string; score: number }> = [];
   // The best paragraph, and the runner-up when it also answers well (e.g. a list spread over two paragraphs).
-  const paragraphs = ranking.filter(
-    (entry, rank) => rank === 0 || (rank === 1 && entry.score > 0 && entry.coverage >= OFFLINE_MIN_COVERAGE),
-  );
+  const paragraphs = ranking.slice(0, 2);
   for (const [rank, entry] of paragraphs.entries()) {
     sentencesOf(article.paragraphs[entry.index] ?? "").forEach((sentence, order) => {
       // Paragraph rank breaks ties so the best paragraph's sentences come first.

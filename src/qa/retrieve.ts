@@ -20,8 +20,14 @@ const HISTORY_QUESTION_WEIGHT = 0.5;
 const HISTORY_ANSWER_WEIGHT = 0.25;
 /** Turns of history that feed the query: older turns rarely matter to the next question. */
 const HISTORY_TURNS_FOR_QUERY = 2;
+/**
+ * History may lift a paragraph by at most this share of the best question-only score, so an earlier
+ * topic never outranks the paragraph that answers the new question; when the question alone matches
+ * nothing ("and the second one?"), history decides.
+ */
+const HISTORY_MAX_SHARE = 0.5;
 /** A paragraph the previous answer quoted gets this share of the best score, so pronoun follow-ups keep their context. */
-const PREVIOUS_QUOTE_BONUS = 0.3;
+const PREVIOUS_QUOTE_BONUS = 0.2;
 /** The lead is the first paragraph with at least this many words (Han characters count one each): skips bylines and captions. */
 const LEAD_MIN_WORDS = 12;
 /** Tokens of a line's "[n] " prefix and newline, counted once per passage on top of its text. */
@@ -180,18 +186,31 @@ export function rankParagraphs(options: {
   let questionMass = 0;
   for (const term of query.questionTerms) questionMass += idf(term) * termWeight(term);
 
-  const ranked = docs.map((doc, index) => {
-    let score = 0;
+  const scored = docs.map((doc, index) => {
+    let questionScore = 0;
+    let historyScore = 0;
     let matchedMass = 0;
     for (const [term, queryWeight] of query.weights) {
       const tf = doc.counts.get(term) ?? 0;
       if (tf === 0) continue;
       const norm = tf + BM25_K1 * (1 - BM25_B + (BM25_B * doc.length) / Math.max(1, averageLength));
-      score += queryWeight * termWeight(term) * idf(term) * ((tf * (BM25_K1 + 1)) / norm);
-      if (query.questionTerms.has(term)) matchedMass += idf(term) * termWeight(term);
+      const termScore = queryWeight * termWeight(term) * idf(term) * ((tf * (BM25_K1 + 1)) / norm);
+      if (query.questionTerms.has(term)) {
+        questionScore += termScore;
+        matchedMass += idf(term) * termWeight(term);
+      } else historyScore += termScore;
     }
-    return { index, score, coverage: questionMass > 0 ? matchedMass / questionMass : 0 };
+    return { index, questionScore, historyScore, coverage: questionMass > 0 ? matchedMass / questionMass : 0 };
   });
+  const bestQuestion = Math.max(0, ...scored.map((entry) => entry.questionScore));
+  const bestHistory = Math.max(0, ...scored.map((entry) => entry.historyScore));
+  const historyScale =
+    bestQuestion > 0 && bestHistory > 0 ? Math.min(1, (HISTORY_MAX_SHARE * bestQuestion) / bestHistory) : 1;
+  const ranked = scored.map((entry) => ({
+    index: entry.index,
+    score: entry.questionScore + entry.historyScore * historyScale,
+    coverage: entry.coverage,
+  }));
 
   const previousQuotes = new Set(history.at(-1)?.quotes ?? []);
   if (previousQuotes.size > 0) {

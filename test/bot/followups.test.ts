@@ -210,14 +210,13 @@ describe("follow-up questions", () => {
     expect(first.text).toContain("2029");
 
     // Restart: stop the bot, close the store, open a new bot over the same SQLite file.
-    await h.app.stop("restart", 5000);
-    await h.store.close();
-    const store = await openStore(storeUrl);
-    const app = createBot({ config: h.config, store, logger: silentLogger }, { features: [followups()] });
-    await app.launch();
     const old = h;
-    // Cleanup closes the second bot and store instead of the first.
-    h = { ...old, app, store };
+    h = undefined; // this test cleans up itself: the harness would close the first bot and store
+    await old.app.stop("restart", 5000);
+    await old.store.close();
+    const store = await openStore(storeUrl);
+    const app = createBot({ config: old.config, store, logger: silentLogger }, { features: [followups()] });
+    await app.launch();
     try {
       const since = old.tg.calls.length;
       old.tg.sendText({ chatId: 14, text: "What did the opposition call unrealistic?", replyTo: summary.messageId });
@@ -225,17 +224,20 @@ describe("follow-up questions", () => {
         since,
       });
       expect(String(edit.params.text)).toContain("The opposition called the timetable unrealistic");
-      // The conversation from before the restart is still there.
+      // The conversation from before the restart is still there, and continues.
       await app.kit.deps.jobs.idle();
-      const turns = await conversationMemory(store, { ttlMs: 60_000 }).turns(
-        14,
-        (await store.collection<{ articleId: string }>("message").get(`14:${summary.messageId}`))!.articleId,
-      );
+      const articleId = (await app.kit.deps.records.messages.get(`14:${summary.messageId}`))?.articleId ?? "";
+      const turns = await conversationMemory(store, { ttlMs: 60_000 }).turns(14, articleId);
       expect(turns.map((turn) => turn.question)).toEqual([
         "When should the bridge open?",
         "What did the opposition call unrealistic?",
       ]);
     } finally {
+      await app.stop("test", 5000);
+      await store.close();
+      await old.tg.close();
+      await old.site.close();
+      rmSync(old.dataDir, { recursive: true, force: true });
       rmSync(dir, { recursive: true, force: true });
     }
   });
@@ -281,7 +283,7 @@ describe("follow-up questions", () => {
     expect(request?.user).toContain("<question>\nAnd what did the second one want?\n</question>");
   });
 
-  it("says plainly when the article does not answer, with the model and offline", async () => {
+  it("says plainly, in the person's language, when the model finds the article does not answer", async () => {
     h = await startHarness({
       llm: true,
       site: { "/bridge": { body: pageHtml(TITLE, PARAGRAPHS) } },
@@ -303,7 +305,7 @@ describe("follow-up questions", () => {
     expect(found.text).toContain("An extract from the article (offline mode");
     expect(found.text).toContain("<blockquote>Local schools will receive three electric buses");
     const missing = await ask(h, 18, "Who won the football match?", summary.messageId);
-    expect(missing.text).toContain("🤷 The article doesn&#39;t answer that.".replace("&#39;", "'"));
+    expect(missing.text).toContain("🤷 The article doesn't answer that.");
     expect(missing.text).toContain("Offline mode can only look for the article's own words");
   });
 

@@ -60,6 +60,12 @@ describe("rankParagraphs", () => {
     expect(ranking.every((entry) => entry.score === 0 && entry.coverage === 0)).toBe(true);
   });
 
+  it("does not let the previous topic outrank the paragraph that answers a new question", () => {
+    const history = [{ question: "What do cycling groups think?", answer: enArticle.paragraphs[5] ?? "", quotes: [5] }];
+    const ranking = rankParagraphs({ article: enArticle, question: "How much will the plan cost?", history });
+    expect(ranking[0]?.index).toBe(3);
+  });
+
   it("lets the previous turn steer a short follow-up", () => {
     const history = [
       { question: "Who worried about parking?", answer: "Shop owners on Main Street [4].", quotes: [4] },
