@@ -155,8 +155,8 @@ function similarityMatrix(termLists: readonly (readonly string[])[]): Float64Arr
     );
     const norm = Math.sqrt(weights.reduce((sum, [, weight]) => sum + weight * weight, 0)) || 1;
     for (const [term, weight] of weights) {
-      let list = postings.get(term);
-      if (!list) postings.set(term, (list = []));
+      const list = postings.get(term) ?? [];
+      if (list.length === 0) postings.set(term, list);
       list.push({ sentence, weight: weight / norm });
     }
   });
