@@ -39,6 +39,8 @@ export const TUNABLES = {
   /** …or are plain paragraphs longer than this with few links. */
   siblingParagraphChars: 80,
   siblingMaxLinkDensity: 0.25,
+  /** A best container with one child scoring at least this share of it is narrowed to that child. */
+  dominantChildShare: 0.9,
   /** If ≥ this many other candidates score ≥ 75% of the best and share an ancestor, take that ancestor. */
   alternativeShare: 0.75,
   alternativeCount: 3,
@@ -54,8 +56,18 @@ export const TUNABLES = {
    * there is no article we can stand behind.
    */
   minArticleWords: 50,
+  /**
+   * A list or index page has only short lines (headlines, teasers). Bench articles all have a paragraph
+   * of ≥ 120 weighted chars (en) or a long body of hard-wrapped lines (zh, ≥ 6000 weighted chars in
+   * total); a page whose longest paragraph is shorter than this and whose text is under
+   * `listPageMaxWeight` is refused.
+   */
+  minLongestParagraphWeight: 100,
+  listPageMaxWeight: 2000,
   /** A teaser shorter than this that mentions a paywall/login wall is not the article. */
   paywallTeaserWords: 220,
+  /** Chinese pages give local times without a zone; they are Beijing time. */
+  chinaTimeZone: "+08:00",
   /** Retry with unlikely-looking nodes kept when the first pass finds fewer words than this. */
   retryBelowWords: 250,
   /** Use JSON-LD `articleBody` when what we found is shorter than this share of it. */
@@ -258,7 +270,7 @@ export function cleanHtml({ html, url }: CleanHtmlOptions): Article {
 
   refuseNonArticles(paragraphs, body, $.text());
 
-  return makeArticle({
+  const article = makeArticle({
     title,
     siteName: meta.siteName,
     byline: meta.byline,
@@ -268,6 +280,14 @@ export function cleanHtml({ html, url }: CleanHtmlOptions): Article {
     lang: meta.lang,
     paragraphs,
   });
+  return withChinaTimeZone(article);
+}
+
+/** A Chinese page's date with a time but no zone is Beijing time (as the pasted-text cleaner assumes). */
+function withChinaTimeZone(article: Article): Article {
+  const published = article.published;
+  if (article.lang !== "zh" || !published || !/T\d{2}:\d{2}(?::\d{2})?$/.test(published)) return article;
+  return { ...article, published: `${published}${published.length === 16 ? ":00" : ""}${TUNABLES.chinaTimeZone}` };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -493,6 +513,18 @@ function pickTopCandidate(pass: Pass): Element | undefined {
   for (const r of ranked) pass.scores.set(r.el, r.score);
 
   let top = best.el;
+  // A container whose score comes almost all from one child (a layout cell beside a small info cell):
+  // the child is the article.
+  for (let guard = 0; guard < 5; guard++) {
+    const dominant = top.children.find(
+      (c): c is Element =>
+        isElement(c) &&
+        CONTAINER_TAGS.has(c.name) &&
+        (pass.scores.get(c) ?? 0) >= (pass.scores.get(top) ?? 0) * TUNABLES.dominantChildShare,
+    );
+    if (!dominant) break;
+    top = dominant;
+  }
   // Several strong candidates under one ancestor: the article is split into parts (readability's rule).
   const alternatives = ranked
     .slice(1, 6)
@@ -705,6 +737,15 @@ function refuseNonArticles(paragraphs: string[], _body: Element | ParentNode, pa
     throw new NotAnArticleError(`Found no article text on the page (${words} words of running text).`, {
       details: { words },
     });
+  }
+  const weights = paragraphs.map(weightedLength);
+  const longest = Math.max(0, ...weights);
+  const total = weights.reduce((a, b) => a + b, 0);
+  if (longest < TUNABLES.minLongestParagraphWeight && total < TUNABLES.listPageMaxWeight) {
+    throw new NotAnArticleError(
+      `The page has only short lines (headlines or links, the longest ${Math.round(longest)} chars): a list page, not an article.`,
+      { details: { words } },
+    );
   }
   if (words < TUNABLES.paywallTeaserWords && PAYWALL.test(pageText)) {
     throw new NotAnArticleError(`The page shows only a ${words}-word teaser behind a paywall or login.`, {

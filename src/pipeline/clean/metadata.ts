@@ -15,6 +15,8 @@ const TITLE_SEPARATOR =
 const MIN_HEADLINE_CHARS = 5;
 /** Site-name parts are short; a trailing part longer than this is probably part of the headline. */
 const MAX_SITE_PART_CHARS = 40;
+/** A site name guessed from the title is a short label. */
+const MAX_SITE_NAME_CHARS = 24;
 /** JSON-LD `@type`s whose headline/author/date describe the page's article. */
 const ARTICLE_TYPES =
   /^(?:Article|NewsArticle|BlogPosting|Report|ReportageNews|AnalysisNewsArticle|OpinionNewsArticle|ScholarlyArticle|TechArticle|LiveBlogPosting|SocialMediaPosting|WebPage|Posting|BackgroundNewsArticle|AdvertiserContentArticle|SatiricalArticle|MedicalScholarlyArticle|DiscussionForumPosting)$/i;
@@ -141,6 +143,14 @@ export function stripTitleSuffix(title: string, options: { siteName?: string; he
   return clean;
 }
 
+/** The site's name as the title tag shows it beside the headline (`标题_国内新闻_新浪网` → 新浪网). */
+export function siteFromTitle(titleTag: string, headline: string): string | undefined {
+  const parts = splitTitle(titleTag.replace(/\s+/g, " ").trim());
+  if (parts.length < 2 || !headline) return undefined;
+  const site = parts[0] === headline || !parts.includes(headline) ? parts[parts.length - 1]! : parts[0]!;
+  return site !== headline && [...site].length <= MAX_SITE_NAME_CHARS ? site : undefined;
+}
+
 function splitTitle(title: string): string[] {
   const parts: string[] = [];
   let rest = title;
@@ -173,6 +183,13 @@ export function toIsoDate(value: string | undefined): string | undefined {
   }
   const hasZone = /(?:Z|[+-]\d{2}:?\d{2}|\b(?:GMT|UTC|EST|EDT|CST|PST|PDT|BST))\s*$/i.test(raw);
   const isoLike = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?/.exec(raw);
+  // Full ISO 8601 with its own offset: keep the page's offset rather than converting to UTC.
+  const isoWithZone = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2})?(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})$/.exec(raw);
+  if (isoWithZone) {
+    const [, day, hm, sec, zone] = isoWithZone;
+    const offset = zone === "Z" ? "Z" : zone!.replace(/^([+-]\d{2})(\d{2})$/, "$1:$2");
+    return `${day}T${hm}${sec ?? ":00"}${offset}`;
+  }
   if (isoLike && !hasZone) return isoLike[0].replace(" ", "T");
   if (hasZone || /[a-z]{3}/i.test(raw)) {
     const ms = Date.parse(raw);
@@ -248,6 +265,7 @@ export function extractMetadata($: CheerioAPI, options: { url?: string; fallback
     options.fallbackTitle ??
     "";
   const title = stripTitleSuffix(rawTitle, { siteName, headings });
+  const titleTag = text($("title").first().text());
 
   const ldAuthors = names(articleLd?.author)
     .map((n) => n.trim())
@@ -274,7 +292,15 @@ export function extractMetadata($: CheerioAPI, options: { url?: string; fallback
 
   const jsonLdBody = ld.map((o) => o.articleBody).find((b): b is string => typeof b === "string" && b.trim() !== "");
 
-  return { title, siteName, byline: byline?.slice(0, 200), published, canonicalUrl, lang, jsonLdBody };
+  return {
+    title,
+    siteName: siteName ?? (titleTag ? siteFromTitle(titleTag, title) : undefined),
+    byline: byline?.slice(0, 200),
+    published,
+    canonicalUrl,
+    lang,
+    jsonLdBody,
+  };
 }
 
 function absoluteUrl(href: string, base: string | undefined): string | undefined {
