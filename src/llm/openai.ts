@@ -15,8 +15,8 @@ const BACKOFF_BASE_MS = 500;
 const BACKOFF_CAP_MS = 8_000;
 /** Statuses worth another try: timeout, lock, rate limit, server errors. */
 const RETRYABLE_STATUS = (status: number) => status === 408 || status === 409 || status === 429 || status >= 500;
-/** Statuses a server answers when it does not understand `response_format` (vLLM, llama.cpp, older Ollama). */
-const FORMAT_REJECTED_STATUS = new Set([400, 422]);
+/** Statuses a server answers to a parameter it does not take (`response_format`, `max_tokens`, `temperature`). */
+const PARAMETER_REJECTED_STATUS = new Set([400, 422]);
 
 export interface OpenAiClientOptions {
   /** OPENAI_API_KEY; may be omitted for a local server given by `baseUrl`. */
@@ -40,8 +40,9 @@ export interface OpenAiClientOptions {
  * An `LlmClient` over any OpenAI-compatible chat completions endpoint, using the official SDK.
  * Retries are ours, not the SDK's (its `retry-after` wait is unbounded and not abortable):
  * at most `maxRetries` more attempts on 429/5xx/network errors, honouring `retry-after` while it fits
- * in the remaining `timeoutMs`. Asks for `json_schema` output when the request has a schema and,
- * if the server rejects `response_format`, asks again without it (and stops sending it).
+ * in the remaining `timeoutMs`. Asks for `json_schema` output when the request has a schema. When the server
+ * rejects a parameter with a 400 (`response_format` on many compatible servers, `max_tokens` or `temperature`
+ * on reasoning models) it asks again without it, once per parameter, and remembers that for later calls.
  * Every failure surfaces as `LlmError` with code LLM_UNAVAILABLE; a cancelled `signal` rethrows its reason.
  */
 export function createOpenAiClient(options: OpenAiClientOptions): LlmClient {
@@ -54,18 +55,20 @@ export function createOpenAiClient(options: OpenAiClientOptions): LlmClient {
   });
   const sleep = options.sleep ?? defaultSleep;
   const where = options.baseUrl ?? "api.openai.com";
-  // Learned once per client: a server that rejected response_format will reject it again.
-  let sendResponseFormat = true;
+  // Learned once per client from a 400: what this server or model refuses, it will refuse again.
+  // Reasoning models (o-series, gpt-5) want max_completion_tokens and no temperature; many
+  // compatible servers don't know response_format.
+  const compat = { responseFormat: true, maxCompletionTokens: false, temperature: true };
 
   async function complete(request: CompletionRequest): Promise<CompletionResult> {
     const deadline = Date.now() + options.timeoutMs;
     let retriesLeft = options.maxRetries;
-    let formatRetryUsed = false;
     let attempt = 0;
 
     for (;;) {
       attempt += 1;
-      const withFormat = Boolean(request.jsonSchema) && sendResponseFormat;
+      const withFormat = Boolean(request.jsonSchema) && compat.responseFormat;
+      const tokenLimit = compat.maxCompletionTokens ? "max_completion_tokens" : "max_tokens";
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw timeoutError(where, options.timeoutMs, attempt - 1);
       try {
@@ -73,8 +76,8 @@ export function createOpenAiClient(options: OpenAiClientOptions): LlmClient {
           {
             model: options.model,
             messages: request.messages.map((message) => ({ role: message.role, content: message.content })),
-            ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
-            ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+            ...(request.maxTokens !== undefined ? { [tokenLimit]: request.maxTokens } : {}),
+            ...(request.temperature !== undefined && compat.temperature ? { temperature: request.temperature } : {}),
             ...(withFormat && request.jsonSchema
               ? {
                   response_format: {
@@ -103,9 +106,7 @@ export function createOpenAiClient(options: OpenAiClientOptions): LlmClient {
           throw timeoutError(where, options.timeoutMs, attempt, error);
         }
         const status = error.status;
-        if (status !== undefined && FORMAT_REJECTED_STATUS.has(status) && withFormat && !formatRetryUsed) {
-          formatRetryUsed = true;
-          sendResponseFormat = false;
+        if (status !== undefined && PARAMETER_REJECTED_STATUS.has(status) && adjustTo(error.message, withFormat)) {
           continue;
         }
         const retryable =
@@ -126,6 +127,23 @@ export function createOpenAiClient(options: OpenAiClientOptions): LlmClient {
         await sleep(wait, request.signal);
       }
     }
+  }
+
+  /** Drops or renames the parameter a 400 complains about; false when there is nothing left to adjust. */
+  function adjustTo(message: string, withFormat: boolean): boolean {
+    if (/max_tokens/.test(message) && !compat.maxCompletionTokens) {
+      compat.maxCompletionTokens = true;
+      return true;
+    }
+    if (/temperature/.test(message) && compat.temperature) {
+      compat.temperature = false;
+      return true;
+    }
+    if (withFormat) {
+      compat.responseFormat = false;
+      return true;
+    }
+    return false;
   }
 
   return { model: options.model, complete };

@@ -98,6 +98,48 @@ describe("createOpenAiClient against the fake OpenAI server", () => {
     expect(formats).toEqual(["json_schema", undefined, undefined]);
   });
 
+  it("switches to max_completion_tokens and drops temperature when a reasoning model refuses them", async () => {
+    ai.reply(
+      {
+        status: 400,
+        body: {
+          error: {
+            message:
+              "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+          },
+        },
+      },
+      {
+        status: 400,
+        body: { error: { message: "Unsupported value: 'temperature' does not support 0.2 with this model." } },
+      },
+      { content: "ok" },
+      { content: "again" },
+    );
+    const llm = client();
+    const ask = { ...ASK, maxTokens: 100, temperature: 0.2, jsonSchema: SCHEMA };
+    expect((await llm.complete(ask)).text).toBe("ok");
+    expect((await llm.complete(ask)).text).toBe("again");
+    const bodies = ai.chatRequests().map((request) => request.body);
+    expect(bodies.map((body) => [body.max_tokens, body.max_completion_tokens, body.temperature])).toEqual([
+      [100, undefined, 0.2],
+      [undefined, 100, 0.2],
+      [undefined, 100, undefined],
+      [undefined, 100, undefined],
+    ]);
+    // The schema was never the problem: still sent.
+    expect(bodies.every((body) => body.response_format?.type === "json_schema")).toBe(true);
+  });
+
+  it("gives up on a 400 once there is nothing left to drop", async () => {
+    ai.setFallback({ status: 400, body: { error: { message: "bad request" } } });
+    await expect(client({ maxRetries: 2 }).complete({ ...ASK, jsonSchema: SCHEMA })).rejects.toMatchObject({
+      code: "LLM_UNAVAILABLE",
+      details: { status: 400 },
+    });
+    expect(ai.chatRequests()).toHaveLength(2);
+  });
+
   it("retries a 429 after the time retry-after asks for", async () => {
     ai.reply({ status: 429, headers: { "retry-after": "2" } }, { content: "done" });
     const result = await client({ maxRetries: 2 }).complete(ASK);
