@@ -217,6 +217,31 @@ describe("createOpenAiClient against the fake OpenAI server", () => {
     await Promise.all(Array.from({ length: 6 }, () => limited.complete(ASK)));
     expect(peak).toBe(2);
   });
+
+  it("limitConcurrency drops a waiting call whose signal aborts, without running it", async () => {
+    let calls = 0;
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const blocking: LlmClient = {
+      model: "m",
+      complete: async () => {
+        calls += 1;
+        await gate;
+        return { text: "x", usage: { prompt_tokens: 1, completion_tokens: 1 }, model: "m" };
+      },
+    };
+    const limited = limitConcurrency(blocking, 1);
+    const first = limited.complete(ASK);
+    const controller = new AbortController();
+    const waiting = limited.complete({ ...ASK, signal: controller.signal });
+    controller.abort(new Error("gave up waiting"));
+    await expect(waiting).rejects.toThrow();
+    release();
+    await first;
+    expect(calls).toBe(1);
+  });
 });
 
 describe("retryAfterMs", () => {
