@@ -304,7 +304,8 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
       wake?.();
       return;
     }
-    if (pending.length > 0 && standsAlone(line) && line.trim().startsWith("/")) {
+    // A command or a "> reply" ends a burst even when it arrives with it (piped input arrives at once).
+    if (pending.length > 0 && /^[/>]/.test(line.trim())) {
       flushPending();
       blocks.push(line);
       wake?.();

@@ -49,7 +49,12 @@ export function commands(options: {
     sendRich({ ...kit.send, telegram: ctx.telegram }, ctx.jb.chatId, { text });
 
   composer.start(async (ctx) => {
-    await say(ctx, t(ctx.jb.lang, "start"));
+    const lang = ctx.jb.lang;
+    const rows = features.flatMap((feature) => feature.startButtons?.(lang) ?? []);
+    await sendRich({ ...kit.send, telegram: ctx.telegram }, ctx.jb.chatId, {
+      text: t(lang, "start"),
+      ...(rows.length > 0 ? { keyboard: { inline_keyboard: rows } } : {}),
+    });
   });
 
   composer.help(async (ctx) => {

@@ -120,6 +120,8 @@ export interface BotFeature {
   register(composer: Composer<BotContext>, kit: FeatureKit): void;
   /** Commands for /help and setMyCommands. */
   commands?: readonly CommandInfo[];
+  /** Button rows appended to the /start greeting (e.g. default feeds to subscribe to). */
+  startButtons?(lang: Lang): InlineKeyboardButton[][];
   /** Button rows appended under each summary (callback_data ≤ 64 bytes; prefix it with your feature name). */
   summaryButtons?(input: SummaryButtonInput): InlineKeyboardButton[][];
   /** /forget: delete everything this feature stores about the person (and their private chat, when chatId is given). */

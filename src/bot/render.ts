@@ -173,16 +173,18 @@ export function renderSummary(view: SummaryView, options: { maxChars?: number } 
  * other features add (e.g. suggested questions from the follow-up feature).
  */
 export function buildSummaryKeyboard(
-  summary: Pick<Summary, "lang">,
+  summary: Pick<Summary, "lang" | "notice">,
   articleId: string,
   options: { uiLang?: Lang; extraRows?: readonly (readonly InlineKeyboardButton[])[] } = {},
 ): InlineKeyboardMarkup {
   const other: Lang = summary.lang === "zh" ? "en" : "zh";
   const uiLang = options.uiLang ?? summary.lang;
-  const row: InlineKeyboardButton[] = [
-    { text: other === "zh" ? "中文" : "English", callback_data: CallbackData.switchLang(other, articleId) },
-    { text: t(uiLang, "askButton"), callback_data: CallbackData.askHint },
-  ];
+  const row: InlineKeyboardButton[] = [];
+  // An offline summary that could not translate would come back the same: no switch to offer.
+  if (summary.notice !== "offline-no-translation") {
+    row.push({ text: other === "zh" ? "中文" : "English", callback_data: CallbackData.switchLang(other, articleId) });
+  }
+  row.push({ text: t(uiLang, "askButton"), callback_data: CallbackData.askHint });
   return { inline_keyboard: [row, ...(options.extraRows ?? []).map((extra) => [...extra])] };
 }
 
