@@ -39,6 +39,10 @@ export const TUNABLES = {
   /** …or are plain paragraphs longer than this with few links. */
   siblingParagraphChars: 80,
   siblingMaxLinkDensity: 0.25,
+  /** Repeated post bodies (blog archives, forum threads) are elements with at least this much text. */
+  postMinWeight: 150,
+  /** …and make up at least this share of the best container that holds them. */
+  postsShareOfContainer: 0.6,
   /** A best container with one child scoring at least this share of it is narrowed to that child. */
   dominantChildShare: 0.9,
   /** If ≥ this many other candidates score ≥ 75% of the best and share an ancestor, take that ancestor. */
@@ -229,6 +233,8 @@ const CONDITIONAL_TAGS = new Set([
   "tr",
   "tbody",
 ]);
+/** A post's date line (between two posts of a blog archive or a forum thread). */
+const POST_DATE = /(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}|\b\d{1,2}[:：]\d{2}\b/;
 /** Marks that signal running prose: commas and Chinese punctuation. */
 const PROSE_MARKS = /[,，。、；：“”！？;]/g;
 const HAN = /\p{Script=Han}/gu;
@@ -592,6 +598,52 @@ function hasBlockChild(el: Element): boolean {
   return el.children.some((c) => isElement(c) && !INLINE_TAGS.has(c.name));
 }
 
+/**
+ * Blog front pages, monthly archives and forum threads show several full posts, each body in an element
+ * of the same class, each introduced by its own date line. The person sent the first (the newest post,
+ * or the thread's opening post): take it alone. Split articles (one story in several same-class chunks)
+ * are told apart by the dates: chunks of one story have no date between them.
+ */
+function firstOfRepeatedPosts(body: Element | ParentNode, best: Element, pass: Pass): Element | undefined {
+  const groups = new Map<string, Element[]>();
+  const offsets = new Map<Element, [number, number]>();
+  let text = "";
+  const walk = (node: ParentNode) => {
+    for (const child of node.children) {
+      if (child.type === "text") text += child.data;
+      else if (isElement(child) && !pass.skipped.has(child)) {
+        const start = text.length;
+        walk(child);
+        const cls = child.attribs.class?.trim();
+        if (cls && CONTAINER_TAGS.has(child.name) && (pass.stats.get(child)?.weight ?? 0) >= TUNABLES.postMinWeight) {
+          offsets.set(child, [start, text.length]);
+          const key = `${child.name}.${cls}`;
+          const group = groups.get(key);
+          if (group) group.push(child);
+          else groups.set(key, [child]);
+        }
+      }
+    }
+  };
+  walk(body);
+  for (const members of groups.values()) {
+    if (members.length < 2) continue;
+    const [first, second] = members as [Element, Element];
+    if (contains(first, second) || first.parent === second.parent) continue;
+    // Posts are prose, and when the best container holds them, they are most of it (not tables in an article).
+    if ((pass.stats.get(first)?.marks ?? 0) < TUNABLES.proseMarks) continue;
+    const inside = members.filter((m) => contains(best, m));
+    const holds =
+      inside.length > 0 &&
+      inside.reduce((sum, m) => sum + (pass.stats.get(m)?.weight ?? 0), 0) >=
+        (pass.stats.get(best)?.weight ?? 0) * TUNABLES.postsShareOfContainer;
+    if (!holds && !members.some((m) => m === best || contains(m, best))) continue;
+    const between = text.slice(offsets.get(first)![1], offsets.get(second)![0]);
+    if (POST_DATE.test(between)) return first;
+  }
+  return undefined;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Walking the article out.
 
@@ -699,9 +751,11 @@ function extractParagraphs(body: Element | ParentNode, options: { dropUnlikely: 
   markUnlikely(body, pass);
   computeStats(body, pass, false);
   scoreParagraphs(body, pass);
-  const top = pickTopCandidate(pass);
-  if (!top) return [];
-  const parts = gatherArticle(top, pass);
+  const best = pickTopCandidate(pass);
+  if (!best) return [];
+  const firstPost = firstOfRepeatedPosts(body, best, pass);
+  const top = firstPost ?? best;
+  const parts = firstPost ? [firstPost] : gatherArticle(top, pass);
   const out: Emitter = { paragraphs: [], current: "" };
   for (const part of parts) {
     flush(out);
