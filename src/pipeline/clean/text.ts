@@ -38,6 +38,8 @@ const TUNABLES = {
   /** The block right after the page's header is the article; blocks behind an end marker are lists of others. */
   headedBonus: 1.5,
   behindEndMarkerFactor: 0.3,
+  /** This many short lines between an end marker and a block close the marker's list (a sidebar's headlines). */
+  closedListItems: 3,
   /**
    * Honest failure. A block smaller than minArticleUnits (~40 Han characters, ~20 English words) is not an
    * article; below smallArticleUnits it must hold at least minSmallArticleSentences sentences, so "a couple of
@@ -54,6 +56,10 @@ const TUNABLES = {
   /** Hard-wrapped text: at least this many wrapped lines, wrapped at a width in this range (columns)… */
   minWrappedLines: 3,
   wrapWidth: { min: 40, max: 130 },
+  /** Fixed-width wrapping: this many lines (and this share of wrap-sized lines) within this many columns. */
+  minFixedWidthLines: 8,
+  minFixedWidthShare: 0.3,
+  fixedWidthBand: 3,
   /** …and a line shorter than this share of the usual wrapped width ends its paragraph. */
   wrapParagraphEndShare: 0.6,
   /** A title made from the lead's first sentence is cut here (characters): a long headline's length. */
@@ -89,11 +95,15 @@ const BOILERPLATE: readonly RegExp[] = [
   /^(skip to (main )?(content|navigation|search)|jump to|back to top|main menu|menu|search|navigation|close( menu)?|open menu)$/i,
   /^(share( this| the)?( article| story| page| post)?|share on \w+|facebook|twitter|x|linkedin|whatsapp|email|e-mail|copy link|link copied|print|save|save article|saved|reddit|pinterest|messenger|flipboard|gift( this)? article)$/i,
   /^(sign in|log in|login|log out|register|create (an |a free )?account|subscribe( now| today)?|already (a subscriber|have an account)\??|forgot( your)? password\??|remember me|password|username|email address|continue with (google|apple|facebook))$/i,
-  /(we use cookies|use of cookies|cookie (policy|settings|preferences|notice)|accept (all )?cookies|manage (cookies|preferences|consent)|reject all|accept all|privacy (policy|settings)|terms (of (use|service)|and conditions)|by (continuing|using) (to (use|browse) )?(this|our) (site|website))/i,
+  /(we use cookies|use of cookies|cookie (policy|settings|preferences|notice)|accept (all )?cookies|manage (cookies|preferences|consent)|reject all|accept all|privacy (policy|settings)|terms (of (use|service)|and conditions)|by (continuing|using) (to (use|browse) )?(this|our) (site|website)|(this|our) (web)?site uses cookies|cookies (that are )?categori[sz]ed as|opt[- ]out of (these )?cookies)/i,
+  /^(privacy overview|necessary cookies|non-necessary|functional cookies|analytics cookies|performance cookies|advertisement cookies|cookie consent)$/i,
   /^(listen to this article|\d+ min(ute)?s? read|this article is more than .* old|updated \d+ (seconds?|minutes?|hours?|days?) ago|\d+ (seconds?|minutes?|hours?|days?) ago)$/i,
   /^(you have reached (your|the) limit|subscribe to (continue|read)|to continue reading|this (content|article) is (for|available to) subscribers)/i,
   /^follow( us)?( on \w+)?$/i,
   /^(\d+\s+comments?|no comments( yet)?|like this:?|like loading\.*|loading\.*)$/i,
+  // Comment headers: "Alex on September 17, 2018 at 6:34 am said:", "评论人:…", "3楼", "回复".
+  /^.{1,80}\b(said|says|wrote|replied|commented)\s*:?$/i,
+  /^(reply|回复|举报|引用|支持|反对|\d+\s*楼|沙发|板凳|楼主)$/i,
 ];
 
 /** Lines that interrupt an article (ads, inserts, credits, newsletter boxes) but do not end it. */
@@ -298,7 +308,8 @@ function toLines(text: string): string[] {
     .replace(/[\u200b-\u200d\ufeff]/g, "")
     .split("\n")
     .map((line) => tidyParagraph(line));
-  return unwrapHardWrapped(lines).filter((line) => line.length > 0);
+  const unwrapped = unwrapHardWrapped(lines);
+  return (unwrapped.length === lines.length ? unwrapFixedWidth(lines) : unwrapped).filter((line) => line.length > 0);
 }
 
 /** Columns a line takes in a terminal or e-mail client: Han and full-width characters take two. */
@@ -306,6 +317,59 @@ function displayWidth(line: string): number {
   let width = 0;
   for (const char of line) width += /[\p{Script=Han}\u3000-\u303f\uff00-\uffef]/u.test(char) ? 2 : 1;
   return width;
+}
+
+/** Rejoins a wrapped line: Chinese runs and hyphenated words close up, other text gets a space. */
+function joinWrapped(current: string, next: string): string {
+  const tight =
+    (/[\p{Script=Han}\u3000-\u303f\uff00-\uffef]$/u.test(current) || /\p{L}-$/u.test(current)) &&
+    /^[\p{Script=Han}\u3000-\u303f\uff00-\uffef\p{Ll}]/u.test(next);
+  return current + (tight ? "" : " ") + next;
+}
+
+/**
+ * Fixed-width wrapping: Chinese text files and old pages wrap at an exact column count (often with a blank
+ * line after every line), so many lines share one width to within a couple of columns. A line at that width
+ * continues into the next non-blank line; a shorter one ends its paragraph.
+ */
+function unwrapFixedWidth(lines: readonly string[]): string[] {
+  const widths = lines.map(displayWidth);
+  const counts = new Map<number, number>();
+  let sized = 0;
+  for (const width of widths) {
+    if (width < TUNABLES.wrapWidth.min || width > TUNABLES.wrapWidth.max) continue;
+    counts.set(width, (counts.get(width) ?? 0) + 1);
+    sized++;
+  }
+  let wrapAt = 0;
+  let atWidth = 0;
+  for (const width of counts.keys()) {
+    let count = 0;
+    for (let d = 0; d <= TUNABLES.fixedWidthBand; d++) count += counts.get(width - d) ?? 0;
+    if (count > atWidth) [wrapAt, atWidth] = [width, count];
+  }
+  if (atWidth < TUNABLES.minFixedWidthLines || atWidth / sized < TUNABLES.minFixedWidthShare) return [...lines];
+  const out: string[] = [];
+  let current = "";
+  let continues = false;
+  lines.forEach((line, i) => {
+    if (line === "") {
+      if (continues) return;
+      if (current) out.push(current);
+      out.push("");
+      current = "";
+      return;
+    }
+    if (continues && current && !STARTS_OWN_LINE.test(line)) current = joinWrapped(current, line);
+    else {
+      if (current) out.push(current);
+      current = line;
+    }
+    const width = widths[i]!;
+    continues = width <= wrapAt && width >= wrapAt - TUNABLES.fixedWidthBand;
+  });
+  if (current) out.push(current);
+  return out;
 }
 
 /** Markdown headings, list items and quotes start a new paragraph even inside a wrapped block. */
@@ -337,8 +401,7 @@ function unwrapHardWrapped(lines: readonly string[]): string[] {
       if (line === "") out.push("");
       current = line;
     } else {
-      const joinTight = /[\p{Script=Han}\u3000-\u303f\uff00-\uffef]$/u.test(current) || /\p{L}-$/u.test(current);
-      current += (joinTight && /^[\p{Script=Han}\u3000-\u303f\uff00-\uffef\p{Ll}]/u.test(line) ? "" : " ") + line;
+      current = joinWrapped(current, line);
     }
     currentEnded = line === "" || displayWidth(line) < paragraphEnd || STARTS_OWN_LINE.test(line);
   }
@@ -467,11 +530,18 @@ function positiveRuns(scores: readonly number[], from: number, to: number, out: 
   positiveRuns(scores, best.end + 1, to, out);
 }
 
-/** How much a block's place on the page says it is the article. */
+/**
+ * How much a block's place on the page says it is the article: right under a header (title, byline, date) is
+ * best; straight behind an end marker ("Related", "Comments", 推荐阅读) is a list of other stories or comments.
+ * A marker followed by a run of short items (a sidebar's headlines) is a closed list: what follows it is not
+ * part of that list.
+ */
 function placeFactor(lines: readonly Line[], block: Block): number {
+  let shortItems = 0;
   for (let i = block.start - 1; i >= 0; i--) {
     const kind = lines[i]!.kind;
-    if (kind === Kind.EndMarker) return TUNABLES.behindEndMarkerFactor;
+    if (kind === Kind.EndMarker) return shortItems >= TUNABLES.closedListItems ? 1 : TUNABLES.behindEndMarkerFactor;
+    if (kind === Kind.Short || kind === Kind.Link) shortItems++;
     if (kind === Kind.Header || kind === Kind.Title) {
       return block.start - i <= TUNABLES.headerWindow ? TUNABLES.headedBonus : 1;
     }
