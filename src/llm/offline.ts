@@ -1,5 +1,5 @@
 import type { Article, Lang, Summary } from "../types.js";
-import { isMostlyHan, type Sentence, splitArticle, termsOf, trimAtClause } from "./text.js";
+import { isMostlyHan, type Sentence, splitArticle, stripDateline, termsOf, trimAtClause } from "./text.js";
 
 // ── Tunables ──────────────────────────────────────────────────────────────────────────────────────
 /** Bullets for an ordinary article; short ones get fewer (see bulletCount). */
@@ -52,7 +52,7 @@ export function summarizeOffline({ article, lang }: OfflineSummaryOptions): Summ
     article.title.trim() || (picked[0] ? trimAtClause(picked[0].text, MAX_BULLET_CHARS[articleLang]) : "");
   return {
     headline,
-    bullets: picked.map((sentence) => trimAtClause(sentence.text, MAX_BULLET_CHARS[articleLang])),
+    bullets: picked.map((sentence) => trimAtClause(stripDateline(sentence.text), MAX_BULLET_CHARS[articleLang])),
     sources: picked.map((sentence) => [sentence.paragraph]),
     questions: offlineQuestions(article, sentences, picked, lang),
     lang: articleLang,

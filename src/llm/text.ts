@@ -227,6 +227,24 @@ function stem(word: string): string {
   return word;
 }
 
+/** News-agency datelines that open a lead sentence: `LONDON (Reuters) -`, `WASHINGTON —`, `新华社北京3月26日电`. */
+const DATELINES = [
+  /^[\p{Lu}][\p{L} .,'’/-]{0,40}?\s*\((?:Reuters|AP|AFP|Bloomberg|CNN|BBC|UPI|dpa|Xinhua|CNBC)\)\s*[-—–:]+\s*/u,
+  /^\((?:Reuters|AP|AFP|Bloomberg|CNN|BBC|UPI|dpa|Xinhua|CNBC)\)\s*[-—–:]+\s*/u,
+  /^\p{Lu}[\p{Lu} .,'’-]{2,30}\s+[—–-]{1,2}\s+(?=\p{Lu})/u,
+  /^(?:新华社|中新社|中新网|人民网|光明网|央视网|[\p{Script=Han}]{2,6}(?:社|网|报))[\p{Script=Han}\d月日]{0,12}(?:电|讯)\s*(?:[(（]记者[^)）]{0,20}[)）])?\s*/u,
+];
+
+/** Drops a news-agency dateline from the start of a sentence; the rest is still a substring of the article. */
+export function stripDateline(sentence: string): string {
+  for (const pattern of DATELINES) {
+    const match = pattern.exec(sentence);
+    // Keep the sentence when the "dateline" would be most of it.
+    if (match && sentence.length - match[0].length >= 20) return sentence.slice(match[0].length);
+  }
+  return sentence;
+}
+
 /**
  * Shortens `text` to at most `maxChars` characters, cutting at the last clause boundary that keeps
  * at least half of it (else at a word boundary), and marks the cut with an ellipsis.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { splitArticle, splitSentences, termsOf, trimAtClause } from "../../src/llm/text.js";
+import { splitArticle, splitSentences, stripDateline, termsOf, trimAtClause } from "../../src/llm/text.js";
 
 describe("splitSentences", () => {
   it("splits English at . ! ? but not at abbreviations, initials, decimals or times", () => {
@@ -77,5 +77,35 @@ describe("trimAtClause", () => {
   it("falls back to a word boundary when there is no clause break", () => {
     const trimmed = trimAtClause("words without any commas at all that keep going well past the limit we set", 40);
     expect(trimmed).toBe("words without any commas at all that…");
+  });
+});
+
+describe("stripDateline", () => {
+  it("drops agency datelines in English and Chinese, keeping the sentence", () => {
+    expect(stripDateline("LONDON (Reuters) - Britain's economy grew faster than expected in the third quarter.")).toBe(
+      "Britain's economy grew faster than expected in the third quarter.",
+    );
+    expect(stripDateline("(Reuters) — The attorney general is investigating the company, people said.")).toBe(
+      "The attorney general is investigating the company, people said.",
+    );
+    expect(stripDateline("WASHINGTON — The Senate passed the bill late on Tuesday after a long debate.")).toBe(
+      "The Senate passed the bill late on Tuesday after a long debate.",
+    );
+    expect(
+      stripDateline("新华社北京3月26日电 记者从有关部门获悉，今年春耕备耕工作总体进展顺利，各地农资供应充足。"),
+    ).toBe("记者从有关部门获悉，今年春耕备耕工作总体进展顺利，各地农资供应充足。");
+    expect(stripDateline("光明网讯(记者 陶媛)3月26日,国新办就中国关于抗击疫情的国际合作情况举行发布会。")).toBe(
+      "3月26日,国新办就中国关于抗击疫情的国际合作情况举行发布会。",
+    );
+  });
+
+  it("leaves ordinary sentences alone", () => {
+    for (const sentence of [
+      "The UN — and its agencies — met on Monday.",
+      "US officials said the talks went well.",
+      "中国全力投入疫情防控。",
+    ]) {
+      expect(stripDateline(sentence)).toBe(sentence);
+    }
   });
 });
