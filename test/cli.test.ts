@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import iconv from "iconv-lite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../src/cli.js";
 import { type FakeSite, startSite } from "./fakes/site.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -182,18 +183,47 @@ describe("jianbao clean", () => {
     expect(jsonLines(run.stdout)[0]).toMatchObject({ input: `${site.url}/login`, error: { code: "NOT_AN_ARTICLE" } });
   });
 
-  it("exits 2 with usage for a bad command line, and shows help", async () => {
-    const empty = await cli(["clean"]);
-    expect(empty.code).toBe(2);
-    expect(empty.stderr).toContain("Usage: jianbao clean");
-    const unknown = await cli(["frobnicate"]);
-    expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('unknown command "frobnicate"');
+  it("shows help from the real entry point", async () => {
     const help = await cli(["help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("clean [--json] <url|file|->...");
-    const commandHelp = await cli(["clean", "--help"]);
+  });
+
+  it("exits 2 for a bad command line or settings, 1 for a failed input (in-process)", async () => {
+    const run = async (argv: string[]) => {
+      let out = "";
+      let err = "";
+      const code = await runCli(argv, {
+        env: {},
+        out: (text) => {
+          out += text;
+        },
+        err: (text) => {
+          err += text;
+        },
+      });
+      return { code, out, err };
+    };
+    const empty = await run(["clean"]);
+    expect(empty.code).toBe(2);
+    expect(empty.err).toContain("Usage: jianbao clean");
+    const badFlag = await run(["clean", "--bogus", "x.html"]);
+    expect(badFlag.code).toBe(2);
+    expect(badFlag.err).toContain("--bogus");
+    const unknown = await run(["frobnicate"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain('unknown command "frobnicate"');
+    const commandHelp = await run(["clean", "--help"]);
     expect(commandHelp.code).toBe(0);
-    expect(commandHelp.stdout).toContain("Usage: jianbao clean [--json]");
+    expect(commandHelp.out).toContain("Usage: jianbao clean [--json]");
+    const missing = await run(["clean", "--json", "no-such-file.html"]);
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.out)).toMatchObject({ error: { code: "FILE_NOT_FOUND" } });
+    const wrongEnv = await runCli(["clean", "x.html"], {
+      env: { FETCH_TIMEOUT_MS: "soon" },
+      out: () => {},
+      err: () => {},
+    });
+    expect(wrongEnv).toBe(2);
   });
 });

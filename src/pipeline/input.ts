@@ -53,7 +53,7 @@ export async function readInput(input: string, options: ReadInputOptions = {}): 
 
   const info = await stat(input).catch(() => undefined);
   if (info === undefined) {
-    if (SCHEMELESS_URL.test(input)) return fromUrl(`https://${input}`, input, options);
+    if (looksLikeSchemelessUrl(input)) return fromUrl(`https://${input}`, input, options);
     throw new JianbaoError(ErrorCode.FileNotFound, `${input}: no such file (and not a link)`, {
       details: { input },
     });
@@ -72,6 +72,14 @@ export async function readInput(input: string, options: ReadInputOptions = {}): 
   if (info.size > maxBytes) throw tooLarge(input, maxBytes);
   const bytes = await readFileCapped(input, maxBytes);
   return { ...pageFromBytes({ bytes, fileName: basename(input), maxBytes }), input };
+}
+
+/** `news.example.com/a/1` yes; a mistyped `page.html` or `notes.md` (a file name, not a host) no. */
+function looksLikeSchemelessUrl(input: string): boolean {
+  if (!SCHEMELESS_URL.test(input)) return false;
+  const host = input.split(/[/?#:]/)[0] ?? "";
+  const extension = extname(host).toLowerCase();
+  return !HTML_EXTENSIONS.has(extension) && !TEXT_EXTENSIONS.has(extension);
 }
 
 async function fromUrl(url: string, input: string, options: ReadInputOptions): Promise<PageInput> {

@@ -151,6 +151,9 @@ describe("readInput", () => {
 
   it("refuses missing files, other extensions, directories and big files", async () => {
     expect((await thrown(readInput(join(dir, "missing.html")))).code).toBe("FILE_NOT_FOUND");
+    // A bare file name is not mistaken for a host name.
+    expect((await thrown(readInput("missing-page.html"))).code).toBe("FILE_NOT_FOUND");
+    expect((await thrown(readInput("notes.md"))).code).toBe("FILE_NOT_FOUND");
     const pdfPath = join(dir, "paper.pdf");
     await writeFile(pdfPath, "%PDF-1.7");
     const pdf = await thrown(readInput(pdfPath));
