@@ -245,13 +245,27 @@ function sentencesOf(paragraph: string): string[] {
   return [...sentenceSegmenter.segment(paragraph)].map((part) => part.segment.trim()).filter(Boolean);
 }
 
-/** Share of `wanted` terms found in `text`'s terms (0–1). */
-function overlap(wanted: ReadonlySet<string>, text: string): number {
-  if (wanted.size === 0) return 0;
-  const have = new Set(terms(text));
+/** Term weights for scoring sentences: rarer in the article → worth more (IDF over sentences). */
+function sentenceWeights(article: Article, wanted: ReadonlySet<string>): Map<string, number> {
+  const sentences = article.paragraphs.flatMap(sentencesOf).map((sentence) => new Set(terms(sentence)));
+  const weights = new Map<string, number>();
+  for (const term of wanted) {
+    const n = sentences.filter((have) => have.has(term)).length;
+    weights.set(term, Math.log(1 + (sentences.length - n + 0.5) / (n + 0.5)));
+  }
+  return weights;
+}
+
+/** Weighted share of the wanted terms found in `text` (0–1). */
+function overlap(weights: ReadonlyMap<string, number>, text: string): number {
+  let total = 0;
   let hits = 0;
-  for (const term of wanted) if (have.has(term)) hits += 1;
-  return hits / wanted.size;
+  const have = new Set(terms(text));
+  for (const [term, weight] of weights) {
+    total += weight;
+    if (have.has(term)) hits += weight;
+  }
+  return total > 0 ? hits / total : 0;
 }
 
 /** The best-matching sentences, quoted verbatim; `notInArticle` when nothing matches well enough. */
@@ -273,31 +287,39 @@ export function answerOffline(options: { article: Article; question: string; his
   };
   if (!best) return empty;
 
-  const wanted = new Set(terms(question));
-  const candidates: Array<{ index: number; order: number; text: string; score: number }> = [];
+  const weights = sentenceWeights(article, new Set(terms(question)));
+  type Candidate = { index: number; order: number; text: string; terms: Set<string>; rank: number };
+  const candidates: Candidate[] = [];
   // The best paragraph, and the runner-up when it also answers well (e.g. a list spread over two paragraphs).
-  const paragraphs = ranking.slice(0, 2);
-  for (const [rank, entry] of paragraphs.entries()) {
-    sentencesOf(article.paragraphs[entry.index] ?? "").forEach((sentence, order) => {
-      // Paragraph rank breaks ties so the best paragraph's sentences come first.
-      candidates.push({ index: entry.index, order, text: sentence, score: overlap(wanted, sentence) - rank * 0.01 });
+  for (const [rank, entry] of ranking.slice(0, 2).entries()) {
+    sentencesOf(article.paragraphs[entry.index] ?? "").forEach((text, order) => {
+      candidates.push({ index: entry.index, order, text, terms: new Set(terms(text)), rank });
     });
   }
-  const picked: typeof candidates = [];
+  // Greedy coverage: each pick is the sentence adding the most question weight not yet covered, so a
+  // second sentence brings the part of the question the first left open (诊疗方案 … 上传到哪里), not a restatement.
+  const picked: Candidate[] = [];
+  const covered = new Set<string>();
   let chars = 0;
-  for (const candidate of [...candidates].sort((a, b) => b.score - a.score)) {
-    if (picked.length >= OFFLINE_MAX_SENTENCES) break;
-    if (picked.length > 0 && candidate.score <= 0) break;
-    const length = [...candidate.text].length;
-    if (picked.length > 0 && chars + length > OFFLINE_MAX_CHARS) continue;
-    picked.push(candidate);
-    chars += length;
+  while (picked.length < OFFLINE_MAX_SENTENCES) {
+    let best: { candidate: Candidate; gain: number } | undefined;
+    for (const candidate of candidates) {
+      if (picked.includes(candidate)) continue;
+      const length = [...candidate.text].length;
+      if (picked.length > 0 && chars + length > OFFLINE_MAX_CHARS) continue;
+      let gain = 0;
+      for (const [term, weight] of weights) if (candidate.terms.has(term) && !covered.has(term)) gain += weight;
+      // The better paragraph wins ties.
+      gain -= candidate.rank * 1e-6;
+      if (!best || gain > best.gain) best = { candidate, gain };
+    }
+    if (!best || (picked.length > 0 && best.gain <= 0)) break;
+    picked.push(best.candidate);
+    chars += [...best.candidate.text].length;
+    for (const term of best.candidate.terms) covered.add(term);
   }
   picked.sort((a, b) => a.index - b.index || a.order - b.order);
-  const excerpts = mergeExcerpts(
-    picked.map((entry) => ({ index: entry.index, text: entry.text })),
-    OFFLINE_MAX_CHARS,
-  );
+  const excerpts = mergeExcerpts(picked, OFFLINE_MAX_CHARS);
   return {
     ...empty,
     text: excerpts.map((excerpt) => excerpt.text).join("\n"),
@@ -307,22 +329,29 @@ export function answerOffline(options: { article: Article; question: string; his
   };
 }
 
-/** Joins sentences from the same paragraph into one excerpt; clips each to `maxChars`. */
-function mergeExcerpts(parts: readonly Excerpt[], maxChars: number): Excerpt[] {
-  const merged: Excerpt[] = [];
+/**
+ * Joins sentences from the same paragraph into one excerpt (with "…" where sentences were skipped);
+ * clips each to `maxChars`.
+ */
+function mergeExcerpts(
+  parts: ReadonlyArray<{ index: number; order: number; text: string }>,
+  maxChars: number,
+): Excerpt[] {
+  const merged: Array<{ index: number; order: number; text: string }> = [];
   for (const part of parts) {
     const last = merged.at(-1);
     if (last && last.index === part.index) {
-      const joiner = /[\p{Script=Han}。！？]$/u.test(last.text) ? "" : " ";
-      merged[merged.length - 1] = { index: last.index, text: `${last.text}${joiner}${part.text}` };
-    } else merged.push(part);
+      const han = /[\p{Script=Han}。！？]$/u.test(last.text);
+      const joiner = part.order === last.order + 1 ? (han ? "" : " ") : han ? "……" : " … ";
+      merged[merged.length - 1] = { index: last.index, order: part.order, text: `${last.text}${joiner}${part.text}` };
+    } else merged.push({ ...part });
   }
   return merged.map((excerpt) => ({ index: excerpt.index, text: clip(excerpt.text, maxChars) }));
 }
 
 /** For each quoted paragraph (first `MAX_EXCERPTS`), its sentence that best matches `about`, clipped. */
 export function excerptsFor(article: Article, quotes: readonly number[], about: string): Excerpt[] {
-  const wanted = new Set(terms(about));
+  const weights = sentenceWeights(article, new Set(terms(about)));
   return [...quotes]
     .sort((a, b) => a - b)
     .slice(0, MAX_EXCERPTS)
@@ -333,7 +362,7 @@ export function excerptsFor(article: Article, quotes: readonly number[], about: 
       let best = sentences[0] ?? paragraph;
       let bestScore = -1;
       for (const sentence of sentences) {
-        const score = overlap(wanted, sentence);
+        const score = overlap(weights, sentence);
         if (score > bestScore) {
           best = sentence;
           bestScore = score;

@@ -36,12 +36,16 @@ const PASSAGE_OVERHEAD_TOKENS = 4;
 const HAN = /\p{Script=Han}/u;
 const HAN_RUN = /\p{Script=Han}+/gu;
 
-/** Function words and question words that say nothing about which paragraph answers. */
+/**
+ * Particles, pronouns and question words that say nothing about which paragraph answers. They also
+ * break bigram runs. Not prepositions such as 上/中/对: the segmenter often emits them alone inside
+ * real words ("上|传|到" for 上传到), and dropping them would lose the bigram that matches.
+ */
 const ZH_STOP = new Set(
   (
-    "的 了 是 在 和 与 及 或 也 有 就 都 而 着 这 那 这个 那个 这些 那些 个 中 上 下 把 被 对 从 向 为 以 之 其 " +
-    "吗 呢 吧 啊 么 什么 哪 哪些 哪个 哪里 谁 多少 几 几个 怎么 怎样 怎么样 如何 为什么 为何 是否 有没有 是不是 " +
-    "请问 请 一下 告诉 我 你 他 她 它 我们 你们 他们 文章 文中 本文 提到 提及 说 讲 说了 讲了 一 二 三 第"
+    "的 了 是 和 与 及 或 也 就 都 而 着 这 那 这个 那个 这些 那些 个 " +
+    "吗 呢 吧 啊 么 什么 哪 哪些 哪个 哪里 哪儿 谁 多少 几 几个 怎么 怎样 怎么样 如何 为什么 为何 是否 有没有 是不是 " +
+    "请问 请 一下 告诉 我 你 他 她 它 我们 你们 他们 文章 文中 本文 提到 提及 说 讲 说了 讲了"
   ).split(" "),
 );
 const EN_STOP = new Set(

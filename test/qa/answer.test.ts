@@ -185,6 +185,13 @@ describe("answerQuestion offline", () => {
     expect([...answer.text].length).toBeLessThanOrEqual(420);
   });
 
+  it("adds a second sentence for the part of the question the first leaves open", async () => {
+    const answer = await answerQuestion({ article: zhArticle, question: "诊疗方案上传到哪里了？", lang: "zh" });
+    expect(answer.quotes).toEqual([3]);
+    expect(answer.text).toContain("上述方案已上传到外交部英文官方网站以及驻外使领馆网站");
+    expect(answer.text).toContain("……"); // sentences in between were skipped, and the extract says so
+  });
+
   it("answers English questions from English articles", async () => {
     const answer = await answerQuestion({
       article: enArticle,
