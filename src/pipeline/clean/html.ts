@@ -17,7 +17,7 @@ import { NotAnArticleError } from "../../errors.js";
 import type { Article } from "../../types.js";
 import { countWords, makeArticle } from "./article.js";
 import { dropBoilerplateLines } from "./lines.js";
-import { extractMetadata, type PageMetadata } from "./metadata.js";
+import { extractMetadata, findDateInText, type PageMetadata } from "./metadata.js";
 
 // ---------------------------------------------------------------------------------------------
 // Tunables and patterns (one place; each value says why it is what it is).
@@ -43,6 +43,8 @@ export const TUNABLES = {
   postMinWeight: 150,
   /** …and make up at least this share of the best container that holds them. */
   postsShareOfContainer: 0.6,
+  /** How far before the article to look for its date line (chars). */
+  dateSearchChars: 300,
   /** A best container with one child scoring at least this share of it is narrowed to that child. */
   dominantChildShare: 0.9,
   /** If ≥ this many other candidates score ≥ 75% of the best and share an ancestor, take that ancestor. */
@@ -266,21 +268,25 @@ export function cleanHtml({ html, url }: CleanHtmlOptions): Article {
   removeJunk(root);
   const body = findBody(root);
 
-  let paragraphs = extractParagraphs(body, { dropUnlikely: true, title });
-  if (countWords(paragraphs.join("\n")) < TUNABLES.retryBelowWords) {
+  let found = extractParagraphs(body, { dropUnlikely: true, title });
+  if (countWords(found.paragraphs.join("\n")) < TUNABLES.retryBelowWords) {
     const relaxed = extractParagraphs(body, { dropUnlikely: false, title });
-    if (countWords(relaxed.join("\n")) > countWords(paragraphs.join("\n")) * 1.5) paragraphs = relaxed;
+    if (countWords(relaxed.paragraphs.join("\n")) > countWords(found.paragraphs.join("\n")) * 1.5) found = relaxed;
   }
-  paragraphs = dropBoilerplateLines(paragraphs, { titles, byline: meta.byline });
+  if (found.postTitle) titles.push(found.postTitle);
+  let paragraphs = dropBoilerplateLines(found.paragraphs, { titles, byline: meta.byline });
   paragraphs = preferJsonLdBody(paragraphs, meta);
 
   refuseNonArticles(paragraphs, body, $.text());
 
   const article = makeArticle({
-    title,
+    title: found.postTitle ?? title,
     siteName: meta.siteName,
-    byline: meta.byline,
-    published: meta.published,
+    byline: meta.byline?.replace(/^(?:by|von|par|por)\s+/i, ""),
+    // No date in the metadata: the page's own date line just above the article or in its first lines.
+    published:
+      meta.published ??
+      (found.top ? findDateInText(`${found.textBefore}\n${found.paragraphs.slice(0, 3).join("\n")}`) : undefined),
     url: url ?? wrapper.url,
     canonicalUrl: meta.canonicalUrl,
     lang: meta.lang,
@@ -741,7 +747,16 @@ function emit(node: ParentNode, pass: Pass, top: Element, out: Emitter): void {
   }
 }
 
-function extractParagraphs(body: Element | ParentNode, options: { dropUnlikely: boolean; title: string }): string[] {
+interface Extraction {
+  paragraphs: string[];
+  top?: Element;
+  /** The post's own title when a blog archive or forum thread was narrowed to its first post. */
+  postTitle?: string;
+  /** The last stretch of page text before the article (where its date line usually is). */
+  textBefore: string;
+}
+
+function extractParagraphs(body: Element | ParentNode, options: { dropUnlikely: boolean; title: string }): Extraction {
   const pass: Pass = {
     ...options,
     skipped: new Set(),
@@ -752,7 +767,7 @@ function extractParagraphs(body: Element | ParentNode, options: { dropUnlikely: 
   computeStats(body, pass, false);
   scoreParagraphs(body, pass);
   const best = pickTopCandidate(pass);
-  if (!best) return [];
+  if (!best) return { paragraphs: [], textBefore: "" };
   const firstPost = firstOfRepeatedPosts(body, best, pass);
   const top = firstPost ?? best;
   const parts = firstPost ? [firstPost] : gatherArticle(top, pass);
@@ -763,7 +778,54 @@ function extractParagraphs(body: Element | ParentNode, options: { dropUnlikely: 
     else if (!isBoilerplateBlock(part, pass, top)) emit(part, pass, top, out);
     flush(out);
   }
-  return out.paragraphs;
+  const before = textBefore(body, top, pass);
+  return {
+    paragraphs: out.paragraphs,
+    top,
+    textBefore: before.slice(-TUNABLES.dateSearchChars),
+    postTitle: firstPost ? postTitleBefore(before) : undefined,
+  };
+}
+
+/** Page text (squashed, one line per block) that comes before `target` in reading order. */
+function textBefore(body: Element | ParentNode, target: Element, pass: Pass): string {
+  const lines: string[] = [];
+  let current = "";
+  let done = false;
+  const walk = (node: ParentNode) => {
+    for (const child of node.children) {
+      if (done) return;
+      if (child.type === "text") current += child.data;
+      else if (isElement(child) && !pass.skipped.has(child)) {
+        if (child === target) {
+          done = true;
+          return;
+        }
+        const block = !INLINE_TAGS.has(child.name) || child.name === "br";
+        if (block) {
+          lines.push(current);
+          current = "";
+        }
+        walk(child);
+        if (block) {
+          lines.push(current);
+          current = "";
+        }
+      }
+    }
+  };
+  walk(body);
+  lines.push(current);
+  return lines
+    .map((l) => squash(l).trim())
+    .filter(Boolean)
+    .join("\n");
+}
+
+/** The nearest short line above a post that is not its date: the post's title. */
+function postTitleBefore(before: string): string | undefined {
+  const lines = before.split("\n").slice(-4).reverse();
+  return lines.find((l) => !POST_DATE.test(l) && l.length >= 2 && weightedLength(l) <= 120);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -148,7 +148,9 @@ export function siteFromTitle(titleTag: string, headline: string): string | unde
   const parts = splitTitle(titleTag.replace(/\s+/g, " ").trim());
   if (parts.length < 2 || !headline) return undefined;
   const site = parts[0] === headline || !parts.includes(headline) ? parts[parts.length - 1]! : parts[0]!;
-  return site !== headline && [...site].length <= MAX_SITE_NAME_CHARS ? site : undefined;
+  if (site === headline || [...site].length > MAX_SITE_NAME_CHARS || LOOSE_DATE.test(site) || /\d{4}年/.test(site))
+    return undefined;
+  return site;
 }
 
 function splitTitle(title: string): string[] {
