@@ -340,6 +340,25 @@ describe("cleanPastedText on plain-text files and awkward layouts", () => {
     expect(article.text).not.toMatch(/评论|责任编辑|高温预警/);
   });
 
+  it("takes the article that follows a sidebar's headline list, and not the comments behind 'Comments'", () => {
+    const text = [
+      "Most Popular",
+      "Fire damages historic club downtown",
+      "Best pizza in the region, as voted by readers",
+      "Photos: the mall through the years",
+      "SAN FRANCISCO — The utility began shutting off power on Wednesday to some 375,000 people in 18 counties as the region faces extreme fire weather.",
+      "A virtually rainless autumn has left brush bone-dry, and forecasts called for low humidity and strong winds through Thursday.",
+      "Comments",
+      "Pat on November 20, 2019 at 4:47 pm said:",
+      "We lost power for two days last month and nobody told us when it would come back. The food in our freezer was ruined and we had to throw most of it away, and my mother, who needs oxygen at night, had to stay with my sister across town until the lights came back on. This keeps happening every autumn and the company never seems to learn anything from it.",
+      "Reply",
+    ].join("\n");
+    const article = cleanPastedText({ text });
+    expect(article.paragraphs).toHaveLength(2);
+    expect(article.paragraphs[0]).toMatch(/^SAN FRANCISCO/);
+    expect(article.text).not.toMatch(/freezer|Fire damages/);
+  });
+
   it("reads a US time zone and keeps the outlet out of the byline", () => {
     const text = [
       "Fed holds rates steady, signals two cuts later this year",

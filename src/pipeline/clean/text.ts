@@ -40,6 +40,8 @@ const TUNABLES = {
   behindEndMarkerFactor: 0.3,
   /** This many short lines between an end marker and a block close the marker's list (a sidebar's headlines). */
   closedListItems: 3,
+  /** Candidate blocks examined per page: the best few decide; the cap keeps degenerate pastes linear. */
+  maxCandidateBlocks: 200,
   /**
    * Honest failure. A block smaller than minArticleUnits (~40 Han characters, ~20 English words) is not an
    * article; below smallArticleUnits it must hold at least minSmallArticleSentences sentences, so "a couple of
@@ -510,9 +512,8 @@ function scoreOf(line: Line): number {
   }
 }
 
-/** Every disjoint positive-sum run (best first within a stretch), found by repeated maximum-subarray search. */
-function positiveRuns(scores: readonly number[], from: number, to: number, out: Block[]): void {
-  if (from > to) return;
+/** The best positive-sum run of `scores[from..to]` (maximum-subarray), if any. */
+function bestRun(scores: readonly number[], from: number, to: number): Block | undefined {
   let best: Block | undefined;
   let sum = 0;
   let start = from;
@@ -524,43 +525,69 @@ function positiveRuns(scores: readonly number[], from: number, to: number, out: 
     sum += scores[i]!;
     if (sum > 0 && (!best || sum > best.score)) best = { start, end: i, score: sum };
   }
-  if (!best) return;
-  out.push(best);
-  positiveRuns(scores, from, best.start - 1, out);
-  positiveRuns(scores, best.end + 1, to, out);
+  return best;
+}
+
+/**
+ * Disjoint positive-sum runs: each stretch's best, then the best of what is left on either side, and so on
+ * (breadth first, so every stretch's best is found before any second-best), up to maxCandidateBlocks.
+ */
+function candidateBlocks(scores: readonly number[], stretches: readonly [number, number][]): Block[] {
+  const queue = [...stretches];
+  const blocks: Block[] = [];
+  for (let next = 0; next < queue.length && blocks.length < TUNABLES.maxCandidateBlocks; next++) {
+    const [from, to] = queue[next]!;
+    const best = from <= to ? bestRun(scores, from, to) : undefined;
+    if (!best) continue;
+    blocks.push(best);
+    queue.push([from, best.start - 1], [best.end + 1, to]);
+  }
+  return blocks;
 }
 
 /**
  * How much a block's place on the page says it is the article: right under a header (title, byline, date) is
  * best; straight behind an end marker ("Related", "Comments", 推荐阅读) is a list of other stories or comments.
  * A marker followed by a run of short items (a sidebar's headlines) is a closed list: what follows it is not
- * part of that list.
+ * part of that list. Computed for every line in one pass: factors[i] applies to a block starting at line i.
  */
-function placeFactor(lines: readonly Line[], block: Block): number {
+function placeFactors(lines: readonly Line[]): number[] {
+  const factors: number[] = [];
+  let last: { kind: "none" | "end" | "header"; index: number } = { kind: "none", index: -1 };
   let shortItems = 0;
-  for (let i = block.start - 1; i >= 0; i--) {
-    const kind = lines[i]!.kind;
-    if (kind === Kind.EndMarker) return shortItems >= TUNABLES.closedListItems ? 1 : TUNABLES.behindEndMarkerFactor;
-    if (kind === Kind.Short || kind === Kind.Link) shortItems++;
-    if (kind === Kind.Header || kind === Kind.Title) {
-      return block.start - i <= TUNABLES.headerWindow ? TUNABLES.headedBonus : 1;
+  lines.forEach((line, i) => {
+    if (last.kind === "end") {
+      factors.push(shortItems >= TUNABLES.closedListItems ? 1 : TUNABLES.behindEndMarkerFactor);
+    } else if (last.kind === "header") {
+      factors.push(i - last.index <= TUNABLES.headerWindow ? TUNABLES.headedBonus : 1);
+    } else {
+      factors.push(1);
     }
-  }
-  return 1;
+    if (line.kind === Kind.EndMarker) {
+      last = { kind: "end", index: i };
+      shortItems = 0;
+    } else if (line.kind === Kind.Header || line.kind === Kind.Title) {
+      last = { kind: "header", index: i };
+    } else if (line.kind === Kind.Short || line.kind === Kind.Link) {
+      shortItems++;
+    }
+  });
+  return factors;
 }
 
 function chooseBlock(lines: readonly Line[]): Block | undefined {
   const scores = lines.map(scoreOf);
-  const blocks: Block[] = [];
-  let segmentStart = 0;
+  const stretches: [number, number][] = [];
+  let stretchStart = 0;
   for (let i = 0; i <= lines.length; i++) {
     if (i < lines.length && lines[i]!.kind !== Kind.EndMarker) continue;
-    positiveRuns(scores, segmentStart, i - 1, blocks);
-    segmentStart = i + 1;
+    stretches.push([stretchStart, i - 1]);
+    stretchStart = i + 1;
   }
+  const factors = placeFactors(lines);
   let best: { block: Block; weight: number } | undefined;
-  for (const block of blocks) {
-    const weight = block.score * placeFactor(lines, block);
+  for (const block of candidateBlocks(scores, stretches)) {
+    const weight = block.score * factors[block.start]!;
     if (!best || weight > best.weight) best = { block, weight };
   }
   if (!best) return undefined;
