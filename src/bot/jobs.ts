@@ -41,12 +41,14 @@ export interface JobQueueOptions {
 }
 
 export function createJobQueue(options: JobQueueOptions): JobQueue {
-  const queue = new PQueue({ concurrency: options.concurrency ?? 8 });
+  const concurrency = options.concurrency ?? 8;
+  const queue = new PQueue({ concurrency });
   const maxWaiting = options.maxWaiting ?? 200;
   let closed = false;
   return {
     add(name, job) {
-      if (closed || queue.size >= maxWaiting) return false;
+      // A job that can start now is always taken; beyond that, at most maxWaiting wait.
+      if (closed || (queue.pending >= concurrency && queue.size >= maxWaiting)) return false;
       void queue
         .add(async () => {
           try {

@@ -13,6 +13,8 @@ import { editRich, isForbidden, type SendKit, sendRich, typing } from "./send.js
 import { StatKind } from "./stats.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+// Telegram shows "typing…" for about 5 s; renew it while a summary is being made.
+const TYPING_EVERY_MS = 4500;
 
 /** What the person gave us to read. */
 export type ReadSource =
@@ -208,6 +210,15 @@ async function readIntoMessage(kit: FeatureKit, target: ReadTarget, placeholderI
   const { logger } = kit.deps;
   const send: SendKit = { ...kit.send, telegram: target.telegram };
   const startedAt = kit.deps.clock.now();
+  const { clock } = kit.deps;
+  let typingTimer: unknown;
+  const renewTyping = () => {
+    typingTimer = clock.setTimeout(() => {
+      void typing(send, target.chatId);
+      renewTyping();
+    }, TYPING_EVERY_MS);
+  };
+  renewTyping();
   try {
     const page = await loadPage(kit, target, source);
     const article = cleanPage(page);
@@ -246,5 +257,7 @@ async function readIntoMessage(kit: FeatureKit, target: ReadTarget, placeholderI
     await editRich(send, target.chatId, placeholderId, { text: describeError(target.lang, error) }).catch(
       (sendError: unknown) => logger.warn("could not report a failure", { chatId: target.chatId, error: sendError }),
     );
+  } finally {
+    clock.clearTimeout(typingTimer);
   }
 }

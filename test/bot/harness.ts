@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BotApp, type BotFeature, createBot } from "../../src/bot/index.js";
-import type { Clock } from "../../src/bot/jobs.js";
+import type { Clock, JobQueue } from "../../src/bot/jobs.js";
 import { type Config, loadConfig } from "../../src/config.js";
 import { limitConcurrency } from "../../src/llm/limit.js";
 import { createOpenAiClient } from "../../src/llm/openai.js";
@@ -43,6 +43,8 @@ export interface HarnessOptions {
   storeUrl?: string;
   clock?: Clock;
   features?: BotFeature[];
+  /** Replace the bot's job queue (e.g. a full one). */
+  jobs?: JobQueue;
   /** Log lines collected here when given. */
   logLines?: string[];
 }
@@ -114,7 +116,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         config.llm.maxConcurrency,
       )
     : undefined;
-  const app = createBot({ config, store, llm, logger, clock: options.clock }, { features: options.features ?? [] });
+  const app = createBot(
+    { config, store, llm, logger, clock: options.clock, jobs: options.jobs },
+    { features: options.features ?? [] },
+  );
   await app.launch();
   return {
     tg,
