@@ -307,8 +307,12 @@ export function answerOffline(options: { article: Article; question: string; his
       if (picked.includes(candidate)) continue;
       const length = [...candidate.text].length;
       if (picked.length > 0 && chars + length > OFFLINE_MAX_CHARS) continue;
+      // New weight counts fully; weight already covered a little, so when the question is fully
+      // covered the next pick is the sentence that matches it best (more on the same subject).
       let gain = 0;
-      for (const [term, weight] of weights) if (candidate.terms.has(term) && !covered.has(term)) gain += weight;
+      for (const [term, weight] of weights) {
+        if (candidate.terms.has(term)) gain += covered.has(term) ? weight * 0.01 : weight;
+      }
       // The better paragraph wins ties.
       gain -= candidate.rank * 1e-6;
       if (!best || gain > best.gain) best = { candidate, gain };

@@ -45,7 +45,9 @@ const ZH_STOP = new Set(
   (
     "的 了 是 和 与 及 或 也 就 都 而 着 这 那 这个 那个 这些 那些 个 " +
     "吗 呢 吧 啊 么 什么 哪 哪些 哪个 哪里 哪儿 谁 多少 几 几个 怎么 怎样 怎么样 如何 为什么 为何 是否 有没有 是不是 " +
-    "请问 请 一下 告诉 我 你 他 她 它 我们 你们 他们 文章 文中 本文 提到 提及 说 讲 说了 讲了"
+    "请问 请 一下 告诉 我 你 他 她 它 我们 你们 他们 文章 文中 本文 提到 提及 说 讲 说了 讲了 " +
+    // Words of questions about the article itself ("关于X，文章还说了什么？", "有哪些细节？").
+    "关于 有关 还 还有 还说 还讲 还提到 其他 其它 更多 细节 具体 详细 内容 情况 信息"
   ).split(" "),
 );
 const EN_STOP = new Set(
@@ -54,7 +56,9 @@ const EN_STOP = new Set(
     "is are was were be been being do does did done have has had having it its it's he she they them their his her " +
     "we you your our i me my what which who whom whose when where why how whether there here not no yes can could " +
     "would should will shall may might must also just more most some any all each other such only own same very " +
-    "article text author say says said tell mention mentioned mentions according please"
+    "article text author say says said tell mention mentioned mentions according please " +
+    // Words of questions about the article itself ("What else does it say about X?", "What details…").
+    "else detail details give gives given more information info regarding"
   ).split(" "),
 );
 

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { summarizeOffline } from "../../src/llm/offline.js";
 import { createOpenAiClient } from "../../src/llm/openai.js";
 import { makeArticle } from "../../src/pipeline/clean/article.js";
 import { answerQuestion, parseModelAnswer } from "../../src/qa/answer.js";
@@ -190,6 +191,17 @@ describe("answerQuestion offline", () => {
     expect(answer.quotes).toEqual([3]);
     expect(answer.text).toContain("上述方案已上传到外交部英文官方网站以及驻外使领馆网站");
     expect(answer.text).toContain("……"); // sentences in between were skipped, and the extract says so
+  });
+
+  it("answers the questions the offline summary suggests under it", async () => {
+    for (const article of [zhArticle, longArticle]) {
+      const { questions } = summarizeOffline({ article, lang: article.lang === "zh" ? "zh" : "en" });
+      expect(questions.length).toBeGreaterThan(0);
+      for (const question of questions) {
+        const answer = await answerQuestion({ article, question, lang: "zh" });
+        expect({ question, notInArticle: answer.notInArticle }).toEqual({ question, notInArticle: false });
+      }
+    }
   });
 
   it("answers English questions from English articles", async () => {
