@@ -322,7 +322,7 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
   });
 
   const showPrompt = () => {
-    if (options.prompt) output.write("\n你 › ");
+    if (options.prompt) output.write(options.languageCode?.toLowerCase().startsWith("zh") ? "\n你 › " : "\nyou › ");
   };
   showPrompt();
   for (;;) {
