@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { ApiCall } from "../fakes/telegram.js";
-import { articleHtml, type Harness, modelSummary, startHarness } from "./harness.js";
+import { articleHtml, type Harness, manualClock, modelSummary, startHarness } from "./harness.js";
 
 const isEdit = (call: ApiCall) => call.method === "editMessageText" && call.ok;
 
@@ -36,6 +36,33 @@ describe("links → summaries", () => {
     expect(summary?.text).toContain("Three gauging stations logged twelve weeks of readings");
     expect(summary?.edits).toBe(1);
     expect(h.ai?.chatRequests()).toHaveLength(1);
+  });
+
+  it("keeps the typing indicator alive while the model works, and stops once the summary is in", async () => {
+    const clock = manualClock();
+    h = await startHarness({ clock, llm: true, site: { "/river": { body: articleHtml() } } });
+    let modelCalled: () => void = () => {};
+    const called = new Promise<void>((resolve) => (modelCalled = resolve));
+    let answer: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (answer = resolve));
+    h.ai?.reply(async () => {
+      modelCalled();
+      await gate;
+      return { content: modelSummary("en") };
+    });
+    h.tg.sendText({ chatId: 43, text: `${h.site.url}/river`, languageCode: "en" });
+    await called;
+    expect(h.tg.callsTo("sendChatAction")).toHaveLength(1);
+    clock.advance(4500);
+    await h.tg.waitForCount((call) => call.method === "sendChatAction", 2);
+    answer();
+    await h.tg.waitFor(isEdit);
+    await h.app.kit.deps.jobs.idle();
+    clock.advance(20_000);
+    // A round trip through the bot, so a typing call the advance might have caused would be recorded by now.
+    h.tg.sendText({ chatId: 43, text: "/help", languageCode: "en" });
+    await h.tg.waitFor((call) => call.method === "sendMessage" && String(call.params.text).startsWith("How to use me"));
+    expect(h.tg.callsTo("sendChatAction")).toHaveLength(2);
   });
 
   it("stores the article, the summary message and the chat's last article", async () => {
