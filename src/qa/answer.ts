@@ -1,6 +1,7 @@
 import { ErrorCode, isJianbaoError, LlmError } from "../errors.js";
 import type { CompletionRequest, LlmClient } from "../llm/client.js";
 import { neutraliseDelimiters, renderPrompt } from "../llm/prompts.js";
+import { hanShare } from "../pipeline/clean/article.js";
 import type { Article, Lang, TokenUsage } from "../types.js";
 import { rankParagraphs, selectPassages, type Turn, terms } from "./retrieve.js";
 
@@ -31,6 +32,14 @@ const OFFLINE_MIN_COVERAGE = 0.34;
 /** Offline extracts: at most this many sentences, this many characters in all. */
 const OFFLINE_MAX_SENTENCES = 2;
 const OFFLINE_MAX_CHARS = 420;
+/**
+ * Language check of a model answer (share of Han characters among letters): a Chinese answer is
+ * mostly Han even with Latin names in it; an English one has almost none. Outside these → one re-ask.
+ * Answers shorter than `LANGUAGE_CHECK_MIN_LETTERS` letters (a name, a number) are not checked.
+ */
+const ZH_MIN_HAN_SHARE = 0.3;
+const EN_MAX_HAN_SHARE = 0.2;
+const LANGUAGE_CHECK_MIN_LETTERS = 12;
 /** Quoted passages shown under an answer: how many, and how long each. */
 const MAX_EXCERPTS = 2;
 const EXCERPT_MAX_CHARS = 160;
@@ -172,8 +181,28 @@ async function answerWithModel(options: AnswerOptions & { llm: LlmClient; histor
     lang: options.lang,
     maxInputTokens: options.maxInputTokens,
   });
-  const result = await options.llm.complete({ ...request, ...(options.signal ? { signal: options.signal } : {}) });
-  const parsed = parseModelAnswer(result.text);
+  const signal = options.signal ? { signal: options.signal } : {};
+  let result = await options.llm.complete({ ...request, ...signal });
+  let parsed = parseModelAnswer(result.text);
+  let usage = result.usage;
+  if (parsed && !inLanguage(parsed.text, options.lang)) {
+    // One re-ask in the same conversation; if the second answer is no better, keep whichever parsed.
+    const retry = await options.llm.complete({
+      ...request,
+      ...signal,
+      messages: [
+        ...request.messages,
+        { role: "assistant", content: result.text },
+        { role: "user", content: renderPrompt("answer-fix-language.md", { language: LANGUAGE_NAME[options.lang] }) },
+      ],
+    });
+    usage = addUsage(usage, retry.usage);
+    const reparsed = parseModelAnswer(retry.text);
+    if (reparsed) {
+      result = retry;
+      parsed = reparsed;
+    }
+  }
   if (!parsed) {
     throw new LlmError(ErrorCode.LlmBadOutput, `The model ${result.model} sent an empty or unreadable answer`);
   }
@@ -185,9 +214,24 @@ async function answerWithModel(options: AnswerOptions & { llm: LlmClient; histor
     excerpts: excerptsFor(options.article, quotes, `${options.question}\n${parsed.text}`),
     mode: "llm",
     notInArticle: parsed.notInArticle,
-    usage: result.usage,
+    usage,
     model: result.model,
     sent,
+  };
+}
+
+/** True when `text` reads as `lang` (see the thresholds), or is too short to tell. */
+export function inLanguage(text: string, lang: Lang): boolean {
+  const letters = text.match(/\p{L}/gu)?.length ?? 0;
+  if (letters < LANGUAGE_CHECK_MIN_LETTERS) return true;
+  const share = hanShare(text);
+  return lang === "zh" ? share >= ZH_MIN_HAN_SHARE : share <= EN_MAX_HAN_SHARE;
+}
+
+function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
+  return {
+    prompt_tokens: a.prompt_tokens + b.prompt_tokens,
+    completion_tokens: a.completion_tokens + b.completion_tokens,
   };
 }
 

@@ -90,6 +90,33 @@ describe("answerQuestion with a model", () => {
     expect(answer.quotes).toEqual([2]);
   });
 
+  it("asks once more when the answer comes back in the wrong language", async () => {
+    ai.reply(
+      { content: json("中国向伊朗、伊拉克、意大利、塞尔维亚和柬埔寨派出了医疗专家组。", [2]) },
+      { content: json("China sent medical teams to Iran, Iraq, Italy, Serbia and Cambodia.", [2]) },
+    );
+    const answer = await answerQuestion({
+      article: zhArticle,
+      question: "Where did the medical teams go?",
+      lang: "en",
+      llm: llm(),
+    });
+    const [first, second] = ai.chatRequests();
+    expect(ai.chatRequests()).toHaveLength(2);
+    expect(second?.body.messages.map((message) => message.role)).toEqual(["system", "user", "assistant", "user"]);
+    expect(second?.user).toContain("not in English");
+    expect(second?.system).toBe(first?.system);
+    expect(answer.text).toBe("China sent medical teams to Iran, Iraq, Italy, Serbia and Cambodia.");
+    expect(answer.usage.prompt_tokens).toBeGreaterThan(0);
+  });
+
+  it("does not re-ask for a short answer such as a name or a number", async () => {
+    ai.reply({ content: json("Luo Zhaohui", [0]) });
+    const answer = await answerQuestion({ article: zhArticle, question: "罗照辉的英文名？", lang: "zh", llm: llm() });
+    expect(ai.chatRequests()).toHaveLength(1);
+    expect(answer.text).toBe("Luo Zhaohui");
+  });
+
   it("sends the last turns of the conversation with the question", async () => {
     ai.reply({ content: json("塞尔维亚总统武契奇亲自接机。", [2]) });
     await answerQuestion({
