@@ -349,6 +349,17 @@ describe("follow-up questions", () => {
       "<question>\nWhat do the fishermen fear?\n</question>",
     );
     expect(h.tg.callsTo("answerCallbackQuery").length).toBeGreaterThan(0);
+
+    // With the stored questions gone, the button's own label is the question.
+    const articleId = (await h.app.kit.deps.records.messages.get(`20:${summary.messageId}`))?.articleId ?? "";
+    expect(await h.store.collection("suggest").delete(`${articleId}:en`)).toBe(true);
+    const sinceLabel = h.tg.calls.length;
+    h.tg.pressButton({ chatId: 20, messageId: summary.messageId, data: suggested[0]?.callback_data ?? "" });
+    const fromLabel = await awaitAnswer(h, sinceLabel);
+    expect(fromLabel.text).toContain("❓ <b>How much will the bridge cost?</b>");
+    expect(h.ai?.chatRequests().filter(isAnswerRequest).at(-1)?.user).toContain(
+      "<question>\nHow much will the bridge cost?\n</question>",
+    );
   });
 
   it("says the article is gone when its retention expired", async () => {
@@ -401,7 +412,20 @@ describe("follow-up questions", () => {
     });
     const answer = await awaitAnswer(h, since);
     expect(answer.text).toContain("2029");
+    expect(answer.text).not.toContain("About:");
     // Only one answer: the unaddressed question got nothing.
     expect(h.tg.callsTo("sendMessage").filter((call) => call.index >= before)).toHaveLength(1);
+
+    // A question that mentions the bot is about the group's latest article, and says which.
+    const sinceMention = h.tg.calls.length;
+    h.tg.sendText({
+      chatId: -500,
+      chatType: "group",
+      userId: 4,
+      text: `@${h.tg.botInfo.username} what did the fishermen warn about?`,
+    });
+    const mentioned = await awaitAnswer(h, sinceMention);
+    expect(mentioned.text).toContain(`About: ${TITLE}`);
+    expect(mentioned.text).toContain("Fishermen warned that the building work could block the harbour channel");
   });
 });
