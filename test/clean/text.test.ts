@@ -359,6 +359,27 @@ describe("cleanPastedText on plain-text files and awkward layouts", () => {
     expect(article.text).not.toMatch(/freezer|Fire damages/);
   });
 
+  it("leaves out truncated teasers of other stories, and comment threads dated '2 days ago at 07:52 am'", () => {
+    const text = [
+      "Council approves new cycle lanes",
+      "By Sam Lee",
+      "The council approved plans for three new protected cycle lanes on Tuesday, after a year of consultation with residents and businesses.",
+      "Work on the first lane, along the river, will begin in March and is expected to take four months to complete.",
+      "Bus operators welcome the change, the new timetable will bring more frequent services to the northern estates and...",
+      "Parking charges to rise in April as the council tries to close a budget gap of more than two million pounds…",
+      "Top Comments",
+      "Woyzeck",
+      "2 days ago at 07:52 am",
+      "Good to see the council finally doing something about the traffic on the river road, which has been dangerous for years now.",
+      "Nick A",
+      "2 days ago at 07:47 am",
+      "I cycle along the river every day and I will believe it when I see it. They promised the same thing five years ago and nothing happened at all.",
+    ].join("\n");
+    const article = cleanPastedText({ text });
+    expect(article.paragraphs).toHaveLength(2);
+    expect(article.text).not.toMatch(/Bus operators|Parking charges|Woyzeck|believe it/);
+  });
+
   it("reads a US time zone and keeps the outlet out of the byline", () => {
     const text = [
       "Fed holds rates steady, signals two cuts later this year",

@@ -31,6 +31,8 @@ const TUNABLES = {
   headerLinePenalty: 10,
   /** Lines with URLs, e-mail addresses or menu-like word runs. */
   linkPenalty: 20,
+  /** Truncated teasers ("…") mark a list only when the page shows at least this many. */
+  minTeasers: 2,
   /** Timestamps this many lines apart or closer form a list of stories (blurb, time, blurb, time…). */
   listTimestampSpacing: 3,
   /** A block whose nearest header line (title/date/byline) is within this many lines before it gets the bonus. */
@@ -78,7 +80,7 @@ const END_MARKERS: readonly RegExp[] = [
   /^(您此时的心情|新闻表情排行|阅读剩余全文|加载更多|点击加载更多|查看更多|返回顶部|返回首页|版权所有|版权声明|免责声明)/,
   /^已有\s*\d+\s*人(参与|评论)/,
   /^-*\s*(END|完)\s*-*$/,
-  /^(related( (articles?|stories|content|topics|coverage|reading|links|news|posts))?|most (read|popular|viewed|shared|commented)|more (from|on|stories|in|like this|to explore|news)\b.{0,40}|read next|what to read next|recommended( for you| stories| reading)?|you (may|might) (also )?(like|enjoy)|also read|top stories|trending( now| stories)?|popular( now| stories)?|latest( news| stories)?|more stories|(from )?around the (web|site)|editor'?s picks|comments?|view comments|show comments|leave a (reply|comment)|join the (conversation|discussion)|topics|tags|about the author|more about (this|these) topics?|explore more|in other news)\s*:?$/i,
+  /^(related( (articles?|stories|content|topics|coverage|reading|links|news|posts))?|most (read|popular|viewed|shared|commented)|more (from|on|stories|in|like this|to explore|news)\b.{0,40}|read next|what to read next|recommended( for you| stories| reading)?|you (may|might) (also )?(like|enjoy)|also read|top stories|trending( now| stories)?|popular( now| stories)?|latest( news| stories)?|more stories|(from )?around the (web|site)|editor'?s picks|comments?|view comments|show comments|leave a (reply|comment)|post a comment|add a comment|write a comment|(top|top rated|reader|readers'?|all|latest|newest|most (liked|recent)) comments|\d+ (responses|replies|thoughts) (to|on) .{1,80}|join the (conversation|discussion)|topics|tags|about the author|more about (this|these) topics?|explore more|in other news)\s*:?$/i,
   /^(copyright|©)/i,
 ];
 
@@ -295,7 +297,7 @@ function isHeaderMeta(text: string): boolean {
 
 /** "3 hours ago", "2天前", "昨天 10:21": how story lists date their items. */
 const RELATIVE_TIME =
-  /^(?:\d+\s*(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?)\s+ago|\d+\s*(?:秒|分钟|小时|天|周)前|刚刚|(?:今天|昨天|前天)\s*\d{1,2}:\d{2}|yesterday|just now)$/i;
+  /^(?:\d+\s*(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?)\s+ago|\d+\s*(?:秒|分钟|小时|天|周)前|刚刚|(?:今天|昨天|前天)\s*\d{1,2}:\d{2}|yesterday|just now)(?:\s+at\s+\d{1,2}:\d{2}\s*(?:am|pm)?)?$/i;
 
 function isTimestampOnly(text: string): boolean {
   return (TIMESTAMP_ONLY.test(text) && /\d/.test(text)) || RELATIVE_TIME.test(text);
@@ -434,6 +436,16 @@ function markStoryLists(lines: Line[]): void {
       line.kind = isTimestampOnly(line.text) ? Kind.ListTimestamp : Kind.Blurb;
     }
   }
+}
+
+/** A teaser cut short by the site: "… the new rules will…", "Read more ...". Chinese prose's own "……" is not one. */
+const TRUNCATED = /(?:[^.…]\.\.\.|[^…]…)\s*(?:read more|more|»|›|>)?$/i;
+
+/** Teasers of other stories: a page showing several truncated blurbs is showing a list, so each is a blurb. */
+function markTeasers(lines: Line[]): void {
+  const teasers = lines.filter((line) => line.kind === Kind.Prose && TRUNCATED.test(line.text));
+  if (teasers.length < TUNABLES.minTeasers) return;
+  for (const line of teasers) line.kind = Kind.Blurb;
 }
 
 /** Marks a newsletter box (its header and the few lines that belong to it) as an interruption. */
@@ -765,6 +777,7 @@ export function cleanPastedText({ text }: { text: string }): Article {
   });
   markStoryLists(lines);
   markBoxes(lines);
+  markTeasers(lines);
 
   const statedTitle = findStatedTitle(lines, rawLines);
   if (statedTitle) {
