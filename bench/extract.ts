@@ -15,7 +15,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { Readability } from "@mozilla/readability";
 import iconv from "iconv-lite";
 import { JSDOM, VirtualConsole } from "jsdom";
@@ -265,4 +265,4 @@ function main(argv: string[]): void {
   for (const set of sets) benchSet(set, { readability, dump: arg("dump"), worst });
 }
 
-main(process.argv.slice(2));
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main(process.argv.slice(2));

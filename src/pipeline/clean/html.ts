@@ -45,6 +45,12 @@ export const TUNABLES = {
   postsShareOfContainer: 0.6,
   /** How far before the article to look for its date line (chars). */
   dateSearchChars: 300,
+  /** Same-class chunks of one story (split around ads) are joined when they carry few links… */
+  chunkMaxLinkDensity: 0.3,
+  /** …sit within this many levels below their common ancestor… */
+  chunkMaxLevels: 5,
+  /** …and make up at least this share of their common ancestor's text. */
+  chunksShareOfAncestor: 0.6,
   /** A best container with one child scoring at least this share of it is narrowed to that child. */
   dominantChildShare: 0.9,
   /** If ≥ this many other candidates score ≥ 75% of the best and share an ancestor, take that ancestor. */
@@ -94,7 +100,7 @@ const NEGATIVE =
   /-ad-|hidden|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|footer|gdpr|masthead|media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags|widget|recommend|newsletter|subscribe|byline|author|dateline|caption|credit|breadcrumb|nav|menu|copyright|hot|rank|login|xgwz|xgxw|tuijian|fenxiang|pinglun|editor|zebian/i;
 /** Inside the chosen article these are dropped whatever their link density (when not prose). */
 const BOILERPLATE_BLOCK =
-  /share|social|related|recommend|newsletter|subscribe|signup|sign-up|promo|advert|\bads?\b|ad-?(?:slot|unit|container|wrapper)|sponsor|outbrain|taboola|comment|byline|author-?(?:info|bio|box)|dateline|timestamp|caption|credit|breadcrumb|tags|toolbar|print|read-?more|more-?stories|newsletter|disclaimer|copyright|editor|zebian|xgwz|xgxw|tuijian|fenxiang|pinglun|bdshare|jiathis/i;
+  /share|social|related|recommend|newsletter|subscribe|signup|sign-up|promo|advert|\bads?\b|ad-?(?:slot|unit|container|wrapper)|sponsor|outbrain|taboola|comment|byline|author-?(?:info|bio|box)|dateline|timestamp|caption|credit|breadcrumb|tags|toolbar|print|read-?more|more-?stories|newsletter|disclaimer|copyright|editor|zebian|xgwz|xgxw|tuijian|fenxiang|pinglun|bdshare|jiathis|\bcta\b|-cta\b|cta-/i;
 /** ARIA roles of chrome, never content. */
 const CHROME_ROLES = /^(?:menu|menubar|complementary|navigation|alert|alertdialog|dialog|banner|contentinfo|search)$/i;
 /** Pages that say this and show only a little text are paywall or login teasers. */
@@ -562,6 +568,12 @@ function pickTopCandidate(pass: Pass): Element | undefined {
   return top;
 }
 
+function closest(el: Element, test: (a: Element) => boolean): Element | undefined {
+  for (let node = el.parent; node; node = node.parent)
+    if (isElement(node as AnyNode) && test(node as Element)) return node as Element;
+  return undefined;
+}
+
 function contains(ancestor: Element, node: Element): boolean {
   for (let p = node.parent; p; p = p.parent) if (p === ancestor) return true;
   return false;
@@ -648,6 +660,50 @@ function firstOfRepeatedPosts(body: Element | ParentNode, best: Element, pass: P
     if (POST_DATE.test(between)) return first;
   }
   return undefined;
+}
+
+/**
+ * One story split into chunks of the same class, each in its own wrapper between ad rails or
+ * promos (`div.article__chunks > div.grid > div.article__body`): the chunks' nearest common
+ * ancestor is the article, provided the chunks are most of its text.
+ */
+function joinSplitChunks(body: Element | ParentNode, best: Element, pass: Pass): Element | undefined {
+  const cls = best.attribs.class?.trim();
+  if (!cls) return undefined;
+  const chunks: Element[] = [];
+  const walk = (node: ParentNode) => {
+    for (const child of node.children) {
+      if (!isElement(child) || pass.skipped.has(child)) continue;
+      if (child.name === best.name && child.attribs.class?.trim() === cls) {
+        const stats = pass.stats.get(child);
+        if (
+          stats &&
+          stats.weight >= TUNABLES.minParagraphWeight &&
+          linkDensity(pass, child) < TUNABLES.chunkMaxLinkDensity
+        )
+          chunks.push(child);
+        continue;
+      }
+      walk(child);
+    }
+  };
+  walk(body);
+  if (chunks.length < 2 || !chunks.includes(best)) return undefined;
+  // Chunks of one story stay inside its <article>; a same-class block in another <article> is another story.
+  const story = closest(best, (a) => a.name === "article");
+  if (story && !chunks.every((c) => contains(story, c))) return undefined;
+  let ancestor = best.parent;
+  let levels = 1;
+  while (ancestor && isElement(ancestor as AnyNode) && !chunks.every((c) => contains(ancestor as Element, c))) {
+    ancestor = ancestor.parent;
+    levels++;
+  }
+  if (levels > TUNABLES.chunkMaxLevels) return undefined;
+  if (!ancestor || !isElement(ancestor as AnyNode)) return undefined;
+  const common = ancestor as Element;
+  if (common.name === "body" || common.name === "html") return undefined;
+  const chunkWeight = chunks.reduce((sum, c) => sum + (pass.stats.get(c)?.weight ?? 0), 0);
+  return chunkWeight >= (pass.stats.get(common)?.weight ?? 0) * TUNABLES.chunksShareOfAncestor ? common : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -769,8 +825,9 @@ function extractParagraphs(body: Element | ParentNode, options: { dropUnlikely: 
   const best = pickTopCandidate(pass);
   if (!best) return { paragraphs: [], textBefore: "" };
   const firstPost = firstOfRepeatedPosts(body, best, pass);
-  const top = firstPost ?? best;
-  const parts = firstPost ? [firstPost] : gatherArticle(top, pass);
+  const chunks = firstPost ? undefined : joinSplitChunks(body, best, pass);
+  const top = firstPost ?? chunks ?? best;
+  const parts = firstPost || chunks ? [top] : gatherArticle(top, pass);
   const out: Emitter = { paragraphs: [], current: "" };
   for (const part of parts) {
     flush(out);
