@@ -283,6 +283,8 @@ export function followups(options: FollowupOptions = {}): BotFeature {
         if (!raw || "document" in message || raw.startsWith("/") || commandOf(message, ctx.botInfo.username)) {
           return next();
         }
+        // A forwarded post is something to read, not a question from this person.
+        if ("forward_origin" in message && message.forward_origin) return next();
         const chatId = ctx.chat.id;
         const replied = repliesTo(message);
         const question = ctx.jb.isPrivate ? raw : raw.replaceAll(`@${ctx.botInfo.username}`, "").trim();

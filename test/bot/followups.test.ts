@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { followups } from "../../src/bot/followups.js";
+import { followups, renderAnswer } from "../../src/bot/followups.js";
 import { createBot } from "../../src/bot/index.js";
 import { silentLogger } from "../../src/log.js";
 import { conversationMemory } from "../../src/qa/memory.js";
 import { openStore } from "../../src/store/store.js";
 import type { FakeOpenAiRequest, FakeReply } from "../fakes/openai.js";
-import type { ApiCall } from "../fakes/telegram.js";
+import { type ApiCall, parseTelegramHtml } from "../fakes/telegram.js";
 import { type Harness, manualClock, startHarness } from "./harness.js";
 
 const TITLE = "Kellby harbour gets a new bridge";
@@ -427,5 +427,41 @@ describe("follow-up questions", () => {
     const mentioned = await awaitAnswer(h, sinceMention);
     expect(mentioned.text).toContain(`About: ${TITLE}`);
     expect(mentioned.text).toContain("Fishermen warned that the building work could block the harbour channel");
+  });
+});
+
+describe("renderAnswer", () => {
+  const base = {
+    quotes: [1],
+    mode: "llm" as const,
+    notInArticle: false,
+    usage: { prompt_tokens: 1, completion_tokens: 1 },
+    sent: [1],
+  };
+
+  it("escapes the model's text and quotes, and drops citation marks", () => {
+    const rendered = renderAnswer({
+      lang: "en",
+      aboutTitle: "Tom & Jerry <live>",
+      answer: { ...base, text: "It's <b>big</b> & costly [1][2].", excerpts: [{ index: 1, text: "a < b & c" }] },
+    });
+    expect(rendered.html).toBe(
+      "<i>About: Tom &amp; Jerry &lt;live&gt;</i>\n\nIt's &lt;b&gt;big&lt;/b&gt; &amp; costly.\n\n<i>From the article:</i>\n<blockquote>a &lt; b &amp; c</blockquote>",
+    );
+    expect(rendered.text).toBe(
+      "About: Tom & Jerry <live>\n\nIt's <b>big</b> & costly.\n\nFrom the article:\n> a < b & c",
+    );
+    expect(parseTelegramHtml(rendered.html)).toContain("It's <b>big</b> & costly.");
+  });
+
+  it("stays within Telegram's 4096 characters for a rambling model", () => {
+    const rendered = renderAnswer({
+      lang: "zh",
+      question: "问".repeat(1000),
+      aboutTitle: "题".repeat(1000),
+      answer: { ...base, text: "<&>".repeat(3000), excerpts: [{ index: 1, text: "x".repeat(160) }] },
+    });
+    expect(parseTelegramHtml(rendered.html).length).toBeLessThanOrEqual(4096);
+    expect(rendered.text.length).toBeLessThanOrEqual(4096);
   });
 });
