@@ -11,8 +11,12 @@ import type { CheerioAPI } from "cheerio/slim";
 /** Separators between a headline and the site's name: `标题 - 光明网`, `Title | BBC News`, `标题_新浪网`. */
 const TITLE_SEPARATOR =
   /\s+[|\-–—:·»\\/]\s+|\s*[|_｜—–]\s*|\s*[-－]\s*(?=\p{Script=Han})|(?<=\p{Script=Han}|[）)》」])\s*[-－]\s*/u;
-/** A headline part shorter than this (code points) is not trusted as the headline on its own. */
-const MIN_HEADLINE_CHARS = 5;
+/** A headline part lighter than this (Han characters weigh 2.5, others 1) is not trusted on its own. */
+const MIN_HEADLINE_WEIGHT = 8;
+const headlineWeight = (s: string): number => {
+  const han = s.match(/\p{Script=Han}/gu)?.length ?? 0;
+  return [...s].length - han + han * 2.5;
+};
 /** Site-name parts are short; a trailing part longer than this is probably part of the headline. */
 const MAX_SITE_PART_CHARS = 40;
 /** A site name guessed from the title is a short label. */
@@ -112,7 +116,7 @@ export function stripTitleSuffix(title: string, options: { siteName?: string; he
   // A heading on the page that the title starts or ends with is the best evidence of the headline.
   for (const heading of options.headings ?? []) {
     const h = heading.replace(/\s+/g, " ").trim();
-    if (h.length >= MIN_HEADLINE_CHARS && h !== clean && (clean.startsWith(h) || clean.endsWith(h))) {
+    if (headlineWeight(h) >= MIN_HEADLINE_WEIGHT && h !== clean && (clean.startsWith(h) || clean.endsWith(h))) {
       const rest = clean.startsWith(h) ? clean.slice(h.length) : clean.slice(0, clean.length - h.length);
       if (TITLE_SEPARATOR.test(rest) || /^\s*[|\-–—_:·»｜]/.test(rest) || /[|\-–—_:·»｜]\s*$/.test(rest)) return h;
     }
@@ -133,7 +137,7 @@ export function stripTitleSuffix(title: string, options: { siteName?: string; he
   // site/section names (short parts), as `标题_国内新闻_新闻中心_新浪网` or `Title | Section | Site`.
   const first = parts[0]!;
   const rest = parts.slice(1);
-  if ([...first].length >= MIN_HEADLINE_CHARS && rest.every((p) => [...p].length <= MAX_SITE_PART_CHARS)) {
+  if (headlineWeight(first) >= MIN_HEADLINE_WEIGHT && rest.every((p) => [...p].length <= MAX_SITE_PART_CHARS)) {
     // `Site | Headline` is rarer but real: prefer the longest part when the first is much shorter.
     const chars = (s: string): number => [...s].length;
     const longest = parts.reduce((a, b) => (chars(b) > chars(a) ? b : a));
