@@ -8,6 +8,7 @@
  * "not before" time (1 message/s per chat), a chat's messages go out in order one at a time,
  * and chats that are ready take turns first-come first-served.
  */
+import PQueue from "p-queue";
 import type { Logger } from "../log.js";
 import { silentLogger } from "../log.js";
 import type { DigestPart, DigestStore, LedgerEntry } from "./store.js";
@@ -18,8 +19,11 @@ const DEFAULTS = {
   ratePerSecond: 30,
   /** Telegram allows about one message per second per chat; a little slack avoids 429 from clock jitter. */
   perChatIntervalMs: 1050,
-  /** The global bucket's depth: small, so a late timer can catch up without a burst Telegram would notice. */
-  burst: 3,
+  /**
+   * The global bucket's depth: lets the queue catch up after a late timer or a busy event loop (at 1 ms timer
+   * granularity a depth of 1 loses throughput), while staying a third of Telegram's one-second allowance.
+   */
+  burst: 10,
   /** Sends in flight at once (HTTP requests awaiting an answer). */
   maxInFlight: 64,
   /** Retries of a transient failure (5xx, network) before the part is given up for this attempt. */
@@ -72,7 +76,7 @@ export interface DeliveryQueueOptions {
   ratePerSecond?: number;
   /** @default 1050 */
   perChatIntervalMs?: number;
-  /** @default 3 */
+  /** @default 10 */
   burst?: number;
   /** @default 64 */
   maxInFlight?: number;
@@ -378,11 +382,22 @@ export interface DigestDeliveryOptions {
   leaseMs?: number;
   /** A digest not finished this long after it was first claimed is given up. @default 6 h */
   graceMs?: number;
+  /** Digests being claimed and composed at once. @default 32 */
+  prepareConcurrency?: number;
   logger?: Logger;
 }
 
 /** Ledger entries outlive the grace window by far; after a week they only cost scan time. */
 const LEDGER_TTL_MS = 7 * 86_400_000;
+
+export interface DeliverOptions {
+  userId: number;
+  chatId: number;
+  localDate: string;
+  compose: () => Promise<DigestPart[]>;
+  /** Runs once the composed digest is in the ledger (e.g. to move the person's "last digest" mark). */
+  afterCompose?: () => Promise<void>;
+}
 
 export type DigestRunResult = "sent" | "already-sent" | "busy" | "empty" | "blocked" | "failed" | "expired";
 
@@ -399,12 +414,14 @@ export class DigestDelivery {
   private readonly graceMs: number;
   private readonly logger: Logger;
   private readonly active = new Set<string>();
+  private readonly preparing: PQueue;
 
   constructor(private readonly options: DigestDeliveryOptions) {
     this.clock = options.clock ?? systemClock;
     this.leaseMs = options.leaseMs ?? 10 * 60_000;
     this.graceMs = options.graceMs ?? 6 * 3_600_000;
     this.logger = options.logger ?? silentLogger;
+    this.preparing = new PQueue({ concurrency: options.prepareConcurrency ?? 32 });
   }
 
   /** Ledger ids being delivered by this instance. */
@@ -416,16 +433,63 @@ export class DigestDelivery {
    * Delivers the digest `userId`/`localDate` to `chatId`. `compose` runs only when no ledger entry exists yet
    * (an empty result records the day as sent without a message). Resolves when the digest is finished or given up.
    */
-  async deliver(options: {
-    userId: number;
-    chatId: number;
-    localDate: string;
-    compose: () => Promise<DigestPart[]>;
-    /** Runs once the composed digest is in the ledger (e.g. to move the person's "last digest" mark). */
-    afterCompose?: () => Promise<void>;
-  }): Promise<DigestRunResult> {
+  async deliver(options: DeliverOptions): Promise<DigestRunResult> {
+    const ledgerId = `${options.userId}:${options.localDate}`;
+    if (this.active.has(ledgerId)) return "busy";
+    // Preparing (ledger read, claim, compose, ledger write) is bounded so that 10,000 people due at once
+    // start sending after the first few are ready instead of after all are composed.
+    const prepared = await this.preparing.add(() => this.prepare(ledgerId, options));
+    if (typeof prepared === "string") return prepared;
+    const { ledger } = this.options.digests;
+    let entry = prepared;
+    try {
+      const outcome = await this.options.queue.enqueue(
+        entry.chatId,
+        entry.parts,
+        {
+          onPart: async (index, messageId) => {
+            const messageIds = [...entry.messageIds.slice(0, index), messageId];
+            const done = messageIds.length >= entry.parts.length;
+            entry = {
+              ...entry,
+              messageIds,
+              ...(done ? { state: "sent" as const } : {}),
+              at: new Date(this.clock.now()).toISOString(),
+            };
+            await ledger.set(ledgerId, entry, LEDGER_TTL_MS);
+          },
+        },
+        entry.messageIds.length,
+      );
+      if (outcome === "sent") {
+        if (entry.state !== "sent") {
+          await ledger.set(
+            ledgerId,
+            { ...entry, state: "sent", at: new Date(this.clock.now()).toISOString() },
+            LEDGER_TTL_MS,
+          );
+        }
+        return "sent";
+      }
+      if (outcome === "blocked") {
+        await ledger.set(
+          ledgerId,
+          { ...entry, state: "dropped", at: new Date(this.clock.now()).toISOString() },
+          LEDGER_TTL_MS,
+        );
+        await this.deactivate(options.userId);
+        return "blocked";
+      }
+      // Failed for now: the entry stays `sending`; after the lease the scheduler resumes the rest.
+      return "failed";
+    } finally {
+      this.active.delete(ledgerId);
+    }
+  }
+
+  /** Claims the digest and writes the `sending` entry; a string when there is nothing to send. */
+  private async prepare(ledgerId: string, options: DeliverOptions): Promise<LedgerEntry | DigestRunResult> {
     const { userId, chatId, localDate } = options;
-    const ledgerId = `${userId}:${localDate}`;
     if (this.active.has(ledgerId)) return "busy";
     const { ledger } = this.options.digests;
     const existing = await ledger.get(ledgerId);
@@ -454,47 +518,16 @@ export class DigestDelivery {
         if (parts.length === 0) {
           await ledger.set(ledgerId, { ...entry, state: "sent" }, LEDGER_TTL_MS);
           await options.afterCompose?.();
+          this.active.delete(ledgerId);
           return "empty";
         }
       }
       await ledger.set(ledgerId, entry, LEDGER_TTL_MS);
       if (!existing) await options.afterCompose?.();
-      const outcome = await this.options.queue.enqueue(
-        entry.chatId,
-        entry.parts,
-        {
-          onPart: async (index, messageId) => {
-            entry = {
-              ...entry,
-              messageIds: [...entry.messageIds.slice(0, index), messageId],
-              at: new Date(this.clock.now()).toISOString(),
-            };
-            await ledger.set(ledgerId, entry, LEDGER_TTL_MS);
-          },
-        },
-        entry.messageIds.length,
-      );
-      if (outcome === "sent") {
-        await ledger.set(
-          ledgerId,
-          { ...entry, state: "sent", at: new Date(this.clock.now()).toISOString() },
-          LEDGER_TTL_MS,
-        );
-        return "sent";
-      }
-      if (outcome === "blocked") {
-        await ledger.set(
-          ledgerId,
-          { ...entry, state: "dropped", at: new Date(this.clock.now()).toISOString() },
-          LEDGER_TTL_MS,
-        );
-        await this.deactivate(userId);
-        return "blocked";
-      }
-      // Failed for now: the entry stays `sending`; after the lease the scheduler resumes the rest.
-      return "failed";
-    } finally {
+      return entry;
+    } catch (error) {
       this.active.delete(ledgerId);
+      throw error;
     }
   }
 

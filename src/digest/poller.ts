@@ -153,12 +153,19 @@ export function createPoller(deps: PollerDeps): Poller {
     const feedQueue = new PQueue({ concurrency: deps.feedConcurrency ?? DEFAULTS.feedConcurrency });
     const itemQueue = new PQueue({ concurrency: deps.itemConcurrency ?? DEFAULTS.itemConcurrency });
     const itemJobs: Promise<void>[] = [];
+    // Everyone's subscriptions in one scan, grouped by feed (a prefix scan per feed is a table scan each on SQLite).
+    const readersByFeed = new Map<string, number[]>();
+    for (const { value: sub } of await digests.subs.list()) {
+      const readers = readersByFeed.get(sub.feedId) ?? [];
+      readers.push(sub.userId);
+      readersByFeed.set(sub.feedId, readers);
+    }
     for (const { id: feedId, value: feed } of await digests.feeds.list()) {
       const due =
         options.force || !feed.lastPolledAt || now - Date.parse(feed.lastPolledAt) >= deps.pollMinutes * 60_000;
       if (!due) continue;
       void feedQueue.add(async () => {
-        const subscribers = await digests.subscribersOf(feedId);
+        const subscribers = readersByFeed.get(feedId) ?? [];
         if (subscribers.length === 0) return;
         // One replica polls a feed at a time; the claim is released after, lastPolledAt spaces the polls.
         if (!(await deps.store.claim(`poll:${feedId}`, 5 * 60_000))) return;

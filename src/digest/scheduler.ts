@@ -4,6 +4,7 @@
  * through the ledger (delivery.ts). It also resumes digests left half-sent by a crash.
  */
 import cron, { type ScheduledTask } from "node-cron";
+import PQueue from "p-queue";
 import { type Logger, silentLogger } from "../log.js";
 import { records as openRecords, type Records, type UserRecord } from "../store/records.js";
 import type { LangChoice, Summary } from "../types.js";
@@ -17,9 +18,26 @@ import {
 } from "./delivery.js";
 import { interfaceLangFor, summaryLangFor } from "./poller.js";
 import { digestDue, localDate, parseTimeOfDay } from "./schedule.js";
-import type { DigestPart, DigestSettings, DigestStore, FeedRecord, ItemRecord } from "./store.js";
+import type {
+  DigestPart,
+  DigestSettings,
+  DigestStore,
+  FeedRecord,
+  ItemRecord,
+  LastDigest,
+  SubscriptionRecord,
+} from "./store.js";
+
+/**
+ * Digests between "due" and "finished" at once. Enough to keep Telegram's 30/s busy even when every digest
+ * has several parts (a chat sends one part a second), few enough that 100,000 people due at the same minute
+ * do not all sit in memory composed at once.
+ */
+const DEFAULT_DIGESTS_IN_FLIGHT = 500;
 
 export interface SchedulerDeps {
+  /** @default 500 */
+  maxDigestsInFlight?: number;
   digests: DigestStore;
   delivery: DigestDelivery;
   /** @default records(digests.store) */
@@ -45,6 +63,8 @@ export interface TickReport {
 
 /** Per-tick memo: a feed's items and a summary are read once per tick, not once per person. */
 interface TickCache {
+  /** Everyone's subscriptions by person, loaded with one scan (a prefix scan per person is a table scan each on SQLite). */
+  subscriptions?: Map<number, SubscriptionRecord[]>;
   feeds: Map<string, Promise<FeedRecord | undefined>>;
   items: Map<string, Promise<Array<{ id: string; value: ItemRecord }>>>;
   summaries: Map<string, Promise<Summary | undefined>>;
@@ -91,7 +111,10 @@ export function createDigestScheduler(deps: SchedulerDeps): DigestScheduler {
     cache: TickCache,
   ) {
     const entries: DigestEntry[] = [];
-    for (const sub of await digests.subscriptionsOf(userId)) {
+    const subscriptions = cache.subscriptions
+      ? (cache.subscriptions.get(userId) ?? [])
+      : await digests.subscriptionsOf(userId);
+    for (const sub of subscriptions) {
       const feed = await memo(cache.feeds, sub.feedId, () => digests.feeds.get(sub.feedId));
       if (!feed) continue;
       const from = Math.max(since, Date.parse(sub.since));
@@ -120,11 +143,11 @@ export function createDigestScheduler(deps: SchedulerDeps): DigestScheduler {
   async function composeFor(
     userId: number,
     settings: DigestSettings,
-    options: { localDate: string; sendEmpty: boolean; until: number },
+    options: { localDate: string; sendEmpty: boolean; until: number; last?: LastDigest },
     cache: TickCache,
   ): Promise<DigestPart[]> {
     const user = await records.users.get(String(userId));
-    const last = await digests.last.get(String(userId));
+    const last = options.last ?? (await digests.last.get(String(userId)));
     const since = last ? Date.parse(last.at) : 0;
     const entries = await entriesFor(userId, user, since, options.until, cache);
     return composeDigest({
@@ -155,12 +178,23 @@ export function createDigestScheduler(deps: SchedulerDeps): DigestScheduler {
       );
     }
 
-    for (const { id, value: settings } of await digests.settings.list()) {
+    const lastById = new Map((await digests.last.list()).map(({ id, value }) => [id, value]));
+    const settingsList = await digests.settings.list();
+    if (settingsList.length > 0) {
+      cache.subscriptions = new Map();
+      for (const { value: sub } of await digests.subsOf.list()) {
+        const list = cache.subscriptions.get(sub.userId) ?? [];
+        list.push(sub);
+        cache.subscriptions.set(sub.userId, list);
+      }
+    }
+    const window = new PQueue({ concurrency: deps.maxDigestsInFlight ?? DEFAULT_DIGESTS_IN_FLIGHT });
+    for (const { id, value: settings } of settingsList) {
       if (!settings.enabled) continue;
       const minutes = parseTimeOfDay(settings.time);
       if (minutes === undefined) continue;
       const userId = Number(id);
-      const last = await digests.last.get(id);
+      const last = lastById.get(id);
       const verdict = digestDue({
         now,
         timeZone: settings.timezone,
@@ -171,20 +205,23 @@ export function createDigestScheduler(deps: SchedulerDeps): DigestScheduler {
       if (verdict.status !== "due") continue;
       due += 1;
       runs.push(
-        delivery
-          .deliver({
-            userId,
-            chatId: settings.chatId,
-            localDate: verdict.localDate,
-            compose: () =>
-              composeFor(
-                userId,
-                settings,
-                { localDate: verdict.localDate, sendEmpty: settings.sendEmpty, until: now },
-                cache,
-              ),
-            afterCompose: () => digests.last.set(id, { at: new Date(now).toISOString(), localDate: verdict.localDate }),
-          })
+        window
+          .add(() =>
+            delivery.deliver({
+              userId,
+              chatId: settings.chatId,
+              localDate: verdict.localDate,
+              compose: () =>
+                composeFor(
+                  userId,
+                  settings,
+                  { localDate: verdict.localDate, sendEmpty: settings.sendEmpty, until: now, last },
+                  cache,
+                ),
+              afterCompose: () =>
+                digests.last.set(id, { at: new Date(now).toISOString(), localDate: verdict.localDate }),
+            }),
+          )
           .catch((error: unknown) => {
             logger.error("digest delivery failed", { userId, error });
             return "failed" as const;

@@ -67,8 +67,13 @@ export function articlePage(title: string, lang: "en" | "zh" = "en"): string {
 export function summaryReply(request: FakeOpenAiRequest): FakeReply {
   const zh = request.system.includes("简体中文");
   const title = /<title>([\s\S]*?)<\/title>/.exec(request.user)?.[1]?.trim() ?? request.user.slice(0, 40);
+  // Enough Chinese text that a Latin title quoted in one bullet keeps the answer clearly Chinese.
   const bullets = zh
-    ? [`这篇文章讲的是「${title}」。`, "新线路全长二十公里，设十二座车站。", "项目预计三年完成。"]
+    ? [
+        `这篇文章讲的是「${title}」。`,
+        "新线路全长约二十公里，共设十二座车站，连接多个居民区和商业中心。",
+        "项目总投资约一百五十亿元，预计三年内完成主要工程建设，缓解高峰拥堵。",
+      ]
     : [
         `This article is about “${title}”.`,
         "The line is twenty kilometres long with twelve stations.",
@@ -76,7 +81,7 @@ export function summaryReply(request: FakeOpenAiRequest): FakeReply {
       ];
   return {
     content: JSON.stringify({
-      headline: zh ? `摘要：${title}` : `Summary: ${title}`,
+      headline: zh ? "城市交通计划获批" : `Summary: ${title}`,
       bullets: bullets.map((text, index) => ({ text, sources: [index] })),
       questions: zh ? ["花费多少？", "何时完工？"] : ["How much does it cost?", "When is it done?"],
     }),
