@@ -30,6 +30,10 @@ const HISTORY_MAX_SHARE = 0.5;
 const PREVIOUS_QUOTE_BONUS = 0.2;
 /** The lead is the first paragraph with at least this many words (Han characters count one each): skips bylines and captions. */
 const LEAD_MIN_WORDS = 12;
+/** A top-ranked paragraph too big for the budget is cut to a window around its best match when at least this much room is left. */
+const MIN_WINDOW_TOKENS = 80;
+/** Only the best few paragraphs are worth cutting down; the rest are skipped when they do not fit. */
+const WINDOW_FOR_TOP_N = 3;
 /** Tokens of a line's "[n] " prefix and newline, counted once per passage on top of its text. */
 const PASSAGE_OVERHEAD_TOKENS = 4;
 
@@ -290,6 +294,45 @@ function truncateToTokens(text: string, maxTokens: number): string {
   return `${chars.slice(0, low).join("")}…`;
 }
 
+const sentenceSegmenter = new Intl.Segmenter("zh", { granularity: "sentence" });
+
+/**
+ * The sentences of `text` around the one matching most of `wanted`, grown on both sides while they fit
+ * in `maxTokens`; "…" marks what was cut. Undefined when not even the best sentence fits.
+ */
+export function windowAroundMatch(text: string, wanted: ReadonlySet<string>, maxTokens: number): string | undefined {
+  const sentences = [...sentenceSegmenter.segment(text)].map((part) => part.segment);
+  let best = 0;
+  let bestHits = -1;
+  sentences.forEach((sentence, index) => {
+    const hits = new Set(terms(sentence).filter((term) => wanted.has(term))).size;
+    if (hits > bestHits) {
+      best = index;
+      bestHits = hits;
+    }
+  });
+  const render = (from: number, to: number) =>
+    `${from > 0 ? "…" : ""}${sentences
+      .slice(from, to + 1)
+      .join("")
+      .trim()}${to < sentences.length - 1 ? "…" : ""}`;
+  let from = best;
+  let to = best;
+  if (countTokens(render(from, to)) > maxTokens) return undefined;
+  for (let grew = true; grew; ) {
+    grew = false;
+    if (to + 1 < sentences.length && countTokens(render(from, to + 1)) <= maxTokens) {
+      to += 1;
+      grew = true;
+    }
+    if (from > 0 && countTokens(render(from - 1, to)) <= maxTokens) {
+      from -= 1;
+      grew = true;
+    }
+  }
+  return render(from, to);
+}
+
 /**
  * The paragraphs to put in front of the model for `question`, within `maxTokens`:
  * the title and the lead always; then the whole article if it fits, otherwise the paragraphs
@@ -334,19 +377,27 @@ export function selectPassages(options: {
     chosen.set(lead, { index: lead, text, reason: "lead", score: scoreOf.get(lead) ?? 0 });
     used += passageTokens(lead, text);
   }
-  for (const entry of ranking) {
+  let wanted: ReadonlySet<string> | undefined;
+  for (const [rank, entry] of ranking.entries()) {
     if (entry.score <= 0) break;
     if (chosen.has(entry.index)) continue;
+    const text = article.paragraphs[entry.index] ?? "";
     const cost = costs[entry.index] ?? 0;
-    // Skip what does not fit and keep looking: a shorter relevant paragraph may still fit.
-    if (used + cost > maxTokens) continue;
-    chosen.set(entry.index, {
-      index: entry.index,
-      text: article.paragraphs[entry.index] ?? "",
-      reason: "relevant",
-      score: entry.score,
-    });
-    used += cost;
+    if (used + cost <= maxTokens) {
+      chosen.set(entry.index, { index: entry.index, text, reason: "relevant", score: entry.score });
+      used += cost;
+      continue;
+    }
+    // Too big for what is left. One of the best few still goes in, cut to the sentences around its
+    // best match (badly cleaned pages have paragraphs of thousands of tokens); others are skipped,
+    // and the loop keeps looking for shorter relevant paragraphs that fit.
+    const room = maxTokens - used - String(entry.index).length - PASSAGE_OVERHEAD_TOKENS;
+    if (rank >= WINDOW_FOR_TOP_N || room < MIN_WINDOW_TOKENS) continue;
+    wanted ??= new Set(terms(options.question));
+    const window = windowAroundMatch(text, wanted, room);
+    if (!window) continue;
+    chosen.set(entry.index, { index: entry.index, text: window, reason: "relevant", score: entry.score });
+    used += passageTokens(entry.index, window);
   }
   // Nothing matched (often a question in another language than the article's): a model can still
   // answer across languages, so give it the article's opening as far as the budget goes.

@@ -135,6 +135,28 @@ describe("selectPassages", () => {
     expect(indexes).not.toContain(2);
   });
 
+  it("cuts a relevant paragraph too big for the budget to the sentences around its match", () => {
+    const filler = Array.from({ length: 120 }, (_, i) => `Sentence ${i} is about nothing in particular at all.`);
+    filler.splice(80, 0, "The harbour bridge will cost 48 million euros.");
+    const giant = {
+      title: "T",
+      paragraphs: ["A short lead paragraph that sets the scene for the report here.", filler.join(" ")],
+    };
+    const selection = selectPassages({
+      article: giant,
+      question: "How much will the harbour bridge cost?",
+      maxTokens: 300,
+    });
+    const window = selection.passages.find((passage) => passage.index === 1);
+    expect(window?.text).toContain("The harbour bridge will cost 48 million euros.");
+    expect(window?.text.startsWith("…")).toBe(true);
+    expect(window?.text.endsWith("…")).toBe(true);
+    expect(selection.tokens).toBeLessThanOrEqual(300);
+    expect(
+      countTokens(giant.title) + selection.passages.reduce((sum, p) => sum + countTokens(p.text), 0),
+    ).toBeLessThanOrEqual(300);
+  });
+
   it("cuts a lead larger than the whole budget instead of dropping it", () => {
     const huge = { title: "T", paragraphs: [`${"word ".repeat(3000)}end`, "short tail paragraph about cats"] };
     const selection = selectPassages({ article: huge, question: "cats", maxTokens: 200 });
