@@ -151,3 +151,16 @@ describe("cleanHtml: honest failure", () => {
     expectNotAnArticle("");
   });
 });
+
+describe("cleanHtml: hostile markup", () => {
+  it("refuses, without crashing, a page nested tens of thousands of levels deep", () => {
+    const html = `<html><body>${"<div>".repeat(50_000)}<p>${prose(2).join(" ")}</p>${"</div>".repeat(50_000)}</body></html>`;
+    expect(() => cleanHtml({ html })).toThrow(NotAnArticleError);
+  });
+
+  it("still reads an article nested a few hundred levels deep", () => {
+    const body = prose(3);
+    const html = `<html><body>${"<div>".repeat(500)}${body.map((p) => `<p>${p}</p>`).join("")}${"</div>".repeat(500)}</body></html>`;
+    expect(cleanHtml({ html }).paragraphs).toEqual(body);
+  });
+});

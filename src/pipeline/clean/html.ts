@@ -257,7 +257,19 @@ export interface CleanHtmlOptions {
 }
 
 /** Cleans an HTML page to its article; throws NotAnArticleError when the page holds none. */
-export function cleanHtml({ html, url }: CleanHtmlOptions): Article {
+export function cleanHtml(options: CleanHtmlOptions): Article {
+  try {
+    return cleanParsedHtml(options);
+  } catch (error) {
+    // Pathological nesting (tens of thousands of unclosed tags) exhausts the stack of the tree walks.
+    if (error instanceof RangeError) {
+      throw new NotAnArticleError("The page is nested too deeply to read.", { cause: error });
+    }
+    throw error;
+  }
+}
+
+function cleanParsedHtml({ html, url }: CleanHtmlOptions): Article {
   const wrapper = unwrapTextLine(html);
   const $ = load(wrapper.html);
   const meta = extractMetadata($, { url: url ?? wrapper.url, fallbackTitle: wrapper.title });
