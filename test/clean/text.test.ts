@@ -380,6 +380,24 @@ describe("cleanPastedText on plain-text files and awkward layouts", () => {
     expect(article.text).not.toMatch(/Bus operators|Parking charges|Woyzeck|believe it/);
   });
 
+  it("follows the article around an inline 'Related articles' box, leaving the box out", () => {
+    const text = [
+      "Harbour wall to be rebuilt",
+      "By Sam Lee",
+      "The harbour wall that collapsed in last winter's storms will be rebuilt in stone, the port authority said on Monday.",
+      "Engineers had considered a concrete replacement but decided that stone would last longer in the exposed position.",
+      "Related articles",
+      "Storm damage bill passes ten million",
+      "Fishing fleet moves to temporary moorings",
+      "Work will start in April and is expected to take two summers, with the harbour staying open throughout.",
+      "The fishing fleet, which moved to temporary moorings after the collapse, will return once the first section is complete.",
+    ].join("\n");
+    const article = cleanPastedText({ text });
+    expect(article.paragraphs).toHaveLength(4);
+    expect(article.paragraphs[3]).toMatch(/^The fishing fleet/);
+    expect(article.text).not.toMatch(/Related articles|Storm damage bill/);
+  });
+
   it("reads a US time zone and keeps the outlet out of the byline", () => {
     const text = [
       "Fed holds rates steady, signals two cuts later this year",

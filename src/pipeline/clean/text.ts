@@ -42,6 +42,8 @@ const TUNABLES = {
   behindEndMarkerFactor: 0.3,
   /** This many short lines between an end marker and a block close the marker's list (a sidebar's headlines). */
   closedListItems: 3,
+  /** An inline box the article runs around ("Related articles" + a few headlines) spans at most this many lines. */
+  maxInsertLines: 8,
   /** Candidate blocks examined per page: the best few decide; the cap keeps degenerate pastes linear. */
   maxCandidateBlocks: 200,
   /**
@@ -215,6 +217,8 @@ interface Block {
   /** Inclusive. */
   readonly end: number;
   readonly score: number;
+  /** Inclusive line ranges inside the block that are not article (a "Related" box the article runs around). */
+  readonly skipped?: readonly (readonly [number, number])[];
 }
 
 const HAN = /\p{Script=Han}/gu;
@@ -597,17 +601,51 @@ function chooseBlock(lines: readonly Line[]): Block | undefined {
     stretchStart = i + 1;
   }
   const factors = placeFactors(lines);
+  const candidates = candidateBlocks(scores, stretches);
   let best: { block: Block; weight: number } | undefined;
-  for (const block of candidateBlocks(scores, stretches)) {
+  for (const block of candidates) {
     const weight = block.score * factors[block.start]!;
     if (!best || weight > best.weight) best = { block, weight };
   }
   if (!best) return undefined;
+  const chosen = continueAcrossInserts(lines, best.block, candidates);
   // A block starts and ends on prose: leading captions and trailing credits go.
-  let { start, end } = best.block;
+  let { start, end } = chosen;
   while (start < end && lines[start]!.kind !== Kind.Prose) start++;
   while (end > start && lines[end]!.kind !== Kind.Prose) end--;
-  return { start, end, score: best.block.score };
+  return { ...chosen, start, end };
+}
+
+/** Lines after which the article never resumes: comment sections, the editor's sign-off, copyright. */
+const ARTICLE_OVER = /comment|评论|留言|回复|repl(y|ies)|responses|discussion|conversation|责编|编辑|copyright|©|版权/i;
+
+/**
+ * Articles run around inline boxes ("Related articles" plus two headlines, then the story goes on). The next
+ * block joins when only a short box with an end marker separates them and it reads as running text (two
+ * prose lines in a row); a list of other stories alternates headline and blurb and never has two in a row.
+ */
+function continueAcrossInserts(lines: readonly Line[], block: Block, candidates: readonly Block[]): Block {
+  let merged = block;
+  const skipped: [number, number][] = [];
+  for (;;) {
+    const next = candidates
+      .filter((candidate) => candidate.start > merged.end)
+      .reduce<Block | undefined>(
+        (nearest, candidate) => (!nearest || candidate.start < nearest.start ? candidate : nearest),
+        undefined,
+      );
+    if (!next) break;
+    const gap = lines.slice(merged.end + 1, next.start);
+    if (gap.length > TUNABLES.maxInsertLines || !gap.some((line) => line.kind === Kind.EndMarker)) break;
+    if (gap.some((line) => line.kind === Kind.Header || line.kind === Kind.Title || ARTICLE_OVER.test(line.text)))
+      break;
+    const range = lines.slice(next.start, next.end + 1);
+    const runningText = range.some((line, i) => line.kind === Kind.Prose && range[i + 1]?.kind === Kind.Prose);
+    if (!runningText) break;
+    skipped.push([merged.end + 1, next.start - 1]);
+    merged = { start: merged.start, end: next.end, score: merged.score + next.score };
+  }
+  return skipped.length > 0 ? { ...merged, skipped } : merged;
 }
 
 /** Title from the header when the page did not state it: the heading above the byline/date, else above the lead. */
@@ -790,6 +828,10 @@ export function cleanPastedText({ text }: { text: string }): Article {
   const body = block
     ? lines
         .slice(block.start, block.end + 1)
+        .filter(
+          (_, offset) =>
+            !block.skipped?.some(([from, to]) => block.start + offset >= from && block.start + offset <= to),
+        )
         .filter((line) => (line.kind === Kind.Prose || line.kind === Kind.Short) && line.text !== repeatedTitle)
         .map((line) => line.text)
     : [];
