@@ -182,6 +182,19 @@ describe("cleanPastedText titles and metadata", () => {
     expect(article.byline).toBe("王小明");
   });
 
+  it.each([
+    ["Published 2020-03-26T11:05:00Z", "2020-03-26T11:05:00Z"],
+    ["Posted 2020-03-26 11:05 UTC+8", "2020-03-26T11:05:00+08:00"],
+    ["March 26, 2020 11:05 GMT+0530", "2020-03-26T11:05:00+05:30"],
+    ["2020-03-26 11:05 +0100", "2020-03-26T11:05:00+01:00"],
+    ["Mar 26, 2020 9:15 pm", "2020-03-26T21:15:00"],
+    ["26 March 2020 11:05", "2020-03-26T11:05:00"],
+  ])("reads the date line %j as %s", (dateLine, iso) => {
+    const body =
+      "The council approved plans for three new protected cycle lanes on Tuesday, after a year of consultation.\nWork on the first lane, along the river, will begin in March and take four months.";
+    expect(cleanPastedText({ text: `Cycle lanes approved\n${dateLine}\n${body}` }).published).toBe(iso);
+  });
+
   it("takes a date-only header as a plain ISO date", () => {
     const text = ["全市今年新增学位2.5万个", "2020-03-26", lead, second].join("\n");
     expect(cleanPastedText({ text }).published).toBe("2020-03-26");

@@ -164,7 +164,7 @@ const DAY_MONTH_YEAR = new RegExp(`\\b(\\d{1,2})(?:st|nd|rd|th)?\\s+${MONTH_NAME
 const MONTH_DAY_YEAR = new RegExp(`\\b${MONTH_NAME}\\.?\\s+(\\d{1,2})(?:st|nd|rd|th)?,?\\s+(\\d{4})\\b`, "i");
 /** 11:05, 11时05分, 2:15 PM; "06.00" only when a meridiem or zone follows (else it is a number). */
 const TIME =
-  /(\d{1,2})\s*(?:[:：时]|\.(?=\d{2}\s*(?:[ap]\.?m|GMT|UTC|BST|CES?T|E[SD]T|P[SD]T|JST|HKT|SGT)))\s*(\d{2})(?:\s*[:：分]\s*(\d{2}))?\s*(a\.?m\.?|p\.?m\.?)?\s*(GMT|UTC|BST|CEST|CET|EST|EDT|PST|PDT|JST|HKT|SGT)?/i;
+  /(\d{1,2})\s*(?:[:：时]|\.(?=\d{2}\s*(?:[ap]\.?m|GMT|UTC|BST|CES?T|E[SD]T|P[SD]T|JST|HKT|SGT)))\s*(\d{2})(?:\s*[:：分]\s*(\d{2}))?\s*(a\.?m\.?|p\.?m\.?)?\s*((?:GMT|UTC)\s*[+-]\d{1,2}(?::?\d{2})?|GMT|UTC|BST|CEST|CET|EST|EDT|PST|PDT|JST|HKT|SGT|Z(?![a-z])|[+-]\d{2}:?\d{2}|北京时间)?/i;
 const ZONE_OFFSETS: Record<string, string> = {
   GMT: "Z",
   UTC: "Z",
@@ -731,12 +731,26 @@ function parseDate(text: string, chinese: boolean): ParsedDate | undefined {
   if (meridiem === "pm" && hour < 12) hour += 12;
   if (meridiem === "am" && hour === 12) hour = 0;
   if (hour > 23 || minute > 59 || second > 59) return { iso: date };
-  const zone = time[5] ? ZONE_OFFSETS[time[5].toUpperCase()] : chinese ? "+08:00" : "";
+  const zone = time[5] ? zoneOffset(time[5]) : chinese || /北京时间|beijing time/i.test(text) ? "+08:00" : "";
   return { iso: `${date}T${pad(hour)}:${pad(minute)}:${pad(second)}${zone ?? ""}` };
 }
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** "GMT" → "Z", "EDT" → "-04:00", "+0800"/"UTC+8" → "+08:00", "北京时间" → "+08:00"; unknown → "" (local time). */
+function zoneOffset(zone: string): string {
+  const named = ZONE_OFFSETS[zone.toUpperCase()];
+  if (named) return named;
+  if (zone === "北京时间") return "+08:00";
+  if (/^z$/i.test(zone)) return "Z";
+  const numeric = /([+-])(\d{1,2}):?(\d{2})?$/.exec(zone);
+  if (!numeric) return "";
+  const [, sign, hours, minutes] = numeric as unknown as [string, string, string, string | undefined];
+  return Number(hours) === 0 && Number(minutes ?? 0) === 0
+    ? "Z"
+    : `${sign}${hours.padStart(2, "0")}:${minutes ?? "00"}`;
 }
 
 function pad(value: number): string {
