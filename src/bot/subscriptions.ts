@@ -140,6 +140,9 @@ export function subscriptionsFeature(
     name: "subscriptions",
     commands: COMMANDS,
     digests: () => digests,
+    startButtons(lang) {
+      return this.defaultFeedButtons(lang);
+    },
     defaultFeedButtons(lang) {
       if (defaultFeeds.length === 0) return [];
       return [

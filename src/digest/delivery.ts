@@ -134,6 +134,7 @@ export class DeliveryQueue {
   private pumpTimer?: NodeJS.Timeout;
   private idleWaiters: Array<() => void> = [];
   private stopped = false;
+  private lastRateLimit?: { chatId: number; at: number };
   private readonly options: Required<Omit<DeliveryQueueOptions, "logger">> & { logger: Logger };
 
   constructor(options: DeliveryQueueOptions) {
@@ -313,20 +314,23 @@ export class DeliveryQueue {
         job.rateLimitRetries += 1;
         if (job.rateLimitRetries > DEFAULTS.maxRateLimitRetries) return "failed";
         const until = now + this.scaled(failure.retryAfterMs);
-        // Telegram does not say which limit was hit. Our own pacing keeps a chat at ≤1/s, so a chat that has
-        // not sent within the last second cannot have hit its own limit: the flood is global — pause everything.
-        const chatWasIdle =
-          lane.lastSentAt === undefined || now - lane.lastSentAt >= this.scaled(this.options.perChatIntervalMs);
-        if (chatWasIdle) {
+        // Telegram does not say which limit was hit. A chat we are in the middle of sending to (a multi-part
+        // digest) most likely hit its own per-chat limit: wait there only. A chat we had not sent to lately
+        // cannot have, so the flood is global — as it is when a second chat is told to wait within a second.
+        const chatBusy =
+          lane.lastSentAt !== undefined && now - lane.lastSentAt < 2 * this.scaled(this.options.perChatIntervalMs);
+        const secondChat =
+          this.lastRateLimit !== undefined &&
+          this.lastRateLimit.chatId !== chatId &&
+          now - this.lastRateLimit.at < this.scaled(1000);
+        this.lastRateLimit = { chatId, at: now };
+        const global = !chatBusy || secondChat;
+        if (global) {
           this.stats.globalPauses += 1;
           this.pausedUntil = Math.max(this.pausedUntil, until);
         }
         lane.nextAt = Math.max(lane.nextAt, until);
-        this.options.logger.warn("telegram rate limit", {
-          chatId,
-          retryAfterMs: failure.retryAfterMs,
-          global: chatWasIdle,
-        });
+        this.options.logger.warn("telegram rate limit", { chatId, retryAfterMs: failure.retryAfterMs, global });
         return undefined;
       }
       case "blocked":

@@ -69,7 +69,7 @@ export function parseFeedText(text: string, feedUrl: string): ParsedFeed {
         return makeItem({
           guid: item.guid?.value,
           link,
-          title: item.title,
+          title: plainText(item.title ?? ""),
           published: item.pubDate ?? item.dc?.dates?.[0],
           contentHtml: item.content?.encoded,
           summary: item.description,
@@ -101,7 +101,7 @@ export function parseFeedText(text: string, feedUrl: string): ParsedFeed {
         makeItem({
           guid: item.rdf?.about,
           link: abs(item.link) ?? "",
-          title: item.title,
+          title: plainText(item.title ?? ""),
           published: item.dc?.dates?.[0],
           contentHtml: item.content?.encoded,
           summary: item.description,
@@ -117,7 +117,7 @@ export function parseFeedText(text: string, feedUrl: string): ParsedFeed {
         makeItem({
           guid: item.id,
           link: abs(item.url ?? item.external_url) ?? "",
-          title: item.title,
+          title: plainText(item.title ?? ""),
           published: item.date_published ?? item.date_modified,
           contentHtml: item.content_html ?? (item.content_text ? `<p>${escapeText(item.content_text)}</p>` : undefined),
           summary: item.summary,
@@ -257,7 +257,7 @@ function makeItem(fields: {
   summary?: string;
 }): FeedItem {
   const published = isoDate(fields.published);
-  const title = plainText(fields.title ?? "") || fields.link;
+  const title = (fields.title ?? "").trim() || fields.link;
   return {
     guid: (fields.guid ?? "").trim() || fields.link,
     link: fields.link,

@@ -286,6 +286,25 @@ describe("daily digests end to end (fake site, fake model, fake Bot API, manual 
     }
   });
 
+  it("two replicas ticking at the same minute send one digest, not two", async () => {
+    const a = start();
+    const b = start();
+    publish("/feed.xml", "City News", [], "v1");
+    clock.set("2026-03-10T00:00:00Z");
+    await subscribe(a, 71, "/feed.xml");
+    clock.set("2026-03-10T03:00:00Z");
+    publish("/feed.xml", "City News", items("r", 3, "2026-03-10T02:00:00Z"), "v2");
+    // Both poll: the second finds the items already seen (and the summaries made) and adds nothing.
+    const [pollA, pollB] = await Promise.all([a.poller.pollAll({ force: true }), b.poller.pollAll({ force: true })]);
+    expect(pollA.newItems + pollB.newItems).toBe(3);
+    expect(ai.chatRequests()).toHaveLength(3);
+    clock.set("2026-03-10T08:00:00Z");
+    const [tickA, tickB] = await Promise.all([a.scheduler.tick(), b.scheduler.tick()]);
+    const results = [...(await tickA.done), ...(await tickB.done)];
+    expect(results.filter((result) => result === "sent")).toHaveLength(1);
+    expect(digestTexts(71)).toHaveLength(1);
+  });
+
   it("/digest now sends what is new since the last digest, then the next one starts from there", async () => {
     const digests = start();
     publish("/feed.xml", "City News", [], "v1");

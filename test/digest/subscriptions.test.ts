@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type SubscriptionsFeature, subscriptionsFeature } from "../../src/bot/subscriptions.js";
 import { records } from "../../src/store/records.js";
 import { type Harness, startHarness } from "../bot/harness.js";
+import { startSite } from "../fakes/site.js";
 import type { ApiCall } from "../fakes/telegram.js";
 import { articlePage, rss, summaryReply } from "./helpers.js";
 
@@ -68,6 +69,37 @@ describe("subscriptions in the bot (fake Bot API, fake site, fake model)", () =>
     const edited = await tg.waitFor((call) => call.method === "editMessageText", { since: beforePress });
     expect(String(edited.params.text)).toContain("no subscriptions");
     expect(await feature.digests()?.digests.subscriptionsOf(7)).toEqual([]);
+  });
+
+  it("offers DEFAULT_FEEDS under /start and subscribes with one tap", async () => {
+    const feeds = await startSite({
+      "/world.xml": {
+        body: rss("World Desk", [{ id: "w1", title: "Summit ends", link: "https://world.example/1" }]),
+        type: "application/rss+xml",
+      },
+    });
+    try {
+      feature = subscriptionsFeature({ queue: { timeScale: 0.01 } });
+      h = await startHarness({ features: [feature], env: { DEFAULT_FEEDS: `${feeds.url}/world.xml` } });
+      h.tg.sendText({ chatId: 5, text: "/start", languageCode: "en" });
+      const greeting = await h.tg.waitFor(sent(5));
+      const rows = (
+        greeting.params.reply_markup as { inline_keyboard: Array<Array<{ text: string; callback_data: string }>> }
+      ).inline_keyboard;
+      const add = rows.flat().find((button) => button.callback_data.startsWith("sub:add:"));
+      expect(add?.text).toContain("127.0.0.1");
+      const mark = h.tg.calls.length;
+      h.tg.pressButton({
+        chatId: 5,
+        messageId: (greeting.result as { message_id: number }).message_id,
+        data: add?.callback_data ?? "",
+      });
+      const confirm = await h.tg.waitFor(sent(5), { since: mark });
+      expect(String(confirm.params.text)).toContain("Subscribed to <b>World Desk</b>");
+      expect(await feature.digests()?.digests.subscriptionsOf(5)).toHaveLength(1);
+    } finally {
+      await feeds.close();
+    }
   });
 
   it("/unsubscribe by address, /timezone validates, /digest sets the time", async () => {
