@@ -368,13 +368,13 @@ function unwrapFixedWidth(lines: readonly string[]): string[] {
       current = "";
       return;
     }
-    if (continues && current && !STARTS_OWN_LINE.test(line)) current = joinWrapped(current, line);
+    if (continues && current && !standsAlone(line)) current = joinWrapped(current, line);
     else {
       if (current) out.push(current);
       current = line;
     }
     const width = widths[i]!;
-    continues = width <= wrapAt && width >= wrapAt - TUNABLES.fixedWidthBand;
+    continues = !standsAlone(line) && width <= wrapAt && width >= wrapAt - TUNABLES.fixedWidthBand;
   });
   if (current) out.push(current);
   return out;
@@ -382,6 +382,18 @@ function unwrapFixedWidth(lines: readonly string[]): string[] {
 
 /** Markdown headings, list items and quotes start a new paragraph even inside a wrapped block. */
 const STARTS_OWN_LINE = /^(#{1,6}\s|[-*•]\s|\d+[.)]\s|>)/;
+/** Kinds of line that are never part of a wrapped paragraph (menus, credits, bylines, end markers). */
+const NEVER_WRAPPED: ReadonlySet<Kind> = new Set([
+  Kind.EndMarker,
+  Kind.Boilerplate,
+  Kind.Link,
+  Kind.Header,
+  Kind.Interruption,
+]);
+
+function standsAlone(line: string): boolean {
+  return STARTS_OWN_LINE.test(line) || NEVER_WRAPPED.has(classify(line));
+}
 
 /**
  * Plain-text files and e-mails wrap paragraphs at a fixed width (72–80 columns), which would make every line
@@ -404,14 +416,14 @@ function unwrapHardWrapped(lines: readonly string[]): string[] {
   let current = "";
   let currentEnded = true;
   for (const line of lines) {
-    if (line === "" || STARTS_OWN_LINE.test(line) || currentEnded) {
+    if (line === "" || standsAlone(line) || currentEnded) {
       if (current) out.push(current);
       if (line === "") out.push("");
       current = line;
     } else {
       current = joinWrapped(current, line);
     }
-    currentEnded = line === "" || displayWidth(line) < paragraphEnd || STARTS_OWN_LINE.test(line);
+    currentEnded = line === "" || displayWidth(line) < paragraphEnd || standsAlone(line);
   }
   if (current) out.push(current);
   return out;
