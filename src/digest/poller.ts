@@ -131,8 +131,18 @@ export function createPoller(deps: PollerDeps): Poller {
 
   async function addFeed(resolved: ResolvedFeed): Promise<string> {
     const feedId = feedIdOf(resolved.url);
-    if (await digests.feeds.get(feedId)) return feedId;
     const at = nowIso();
+    if (await digests.feeds.get(feedId)) {
+      // Nobody read it since its last poll: what it lists now is not news to the person subscribing.
+      if ((await digests.subscribersOf(feedId)).length === 0) {
+        for (const item of resolved.feed.items) {
+          const key = `${feedId}:${itemHashOf(item)}`;
+          if (!(await digests.items.get(key)))
+            await digests.items.set(key, { ...itemRecord(item, at), baseline: true });
+        }
+      }
+      return feedId;
+    }
     for (const item of resolved.feed.items) {
       await digests.items.set(`${feedId}:${itemHashOf(item)}`, { ...itemRecord(item, at), baseline: true });
     }

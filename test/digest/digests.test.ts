@@ -286,6 +286,33 @@ describe("daily digests end to end (fake site, fake model, fake Bot API, manual 
     }
   });
 
+  it("uses the feed's own content when an item's page fails, and /forget removes everything digest-related", async () => {
+    const digests = start();
+    clock.set("2026-03-10T00:00:00Z");
+    site.route("/feed.xml", { body: rss("City News", []), type: "application/rss+xml" });
+    await subscribe(digests, 81, "/feed.xml", {}, "en");
+    clock.set("2026-03-10T03:00:00Z");
+    const body = articlePage("Bridge reopens").replace(/^[\s\S]*<article>|<\/article>[\s\S]*$/g, "");
+    site.route("/feed.xml", {
+      type: "application/rss+xml",
+      body: `<?xml version="1.0"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>City News</title><link>${site.url}</link><description>d</description>
+<item><title>Bridge reopens</title><link>${site.url}/gone.html</link><guid>g1</guid><description>Short teaser.</description><content:encoded><![CDATA[${body}]]></content:encoded></item></channel></rss>`,
+    });
+    site.route("/gone.html", { status: 404, body: "not here" });
+    await digests.poller.pollAll({ force: true });
+    expect(site.hits("/gone.html")).toBe(1);
+    expect(ai.chatRequests()).toHaveLength(1);
+    expect(ai.chatRequests()[0]?.user).toContain("twenty-kilometre line");
+    await digests.scheduler.sendNow(81);
+    expect(digestTexts(81)[0]).toContain("This article is about “Bridge reopens”.");
+
+    await digests.digests.forget(81);
+    expect(await digests.digests.subscriptionsOf(81)).toEqual([]);
+    expect(await digests.digests.subs.list()).toEqual([]);
+    expect(await digests.digests.settings.get("81")).toBeUndefined();
+    expect(await digests.digests.last.get("81")).toBeUndefined();
+  });
+
   it("two replicas ticking at the same minute send one digest, not two", async () => {
     const a = start();
     const b = start();
