@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { dropBoilerplateLines, isBylineLine, isDateLine, isPromptLine } from "../../src/pipeline/clean/lines.js";
+import {
+  dropBoilerplateLines,
+  isBylineLine,
+  isDateLine,
+  isPromptLine,
+  reflowFixedWidth,
+} from "../../src/pipeline/clean/lines.js";
 
 const body = [
   "The council voted on Tuesday to rebuild the sea wall, after two breaches last winter flooded more than forty homes.",
@@ -62,5 +68,36 @@ describe("dropBoilerplateLines", () => {
     const dates = ["2019年6月1日", "2019年6月9日", "2019年6月22日", "2019年7月6日"];
     const lines = [...body, ...body, ...dates, ...body, ...body];
     expect(dropBoilerplateLines(lines)).toEqual(lines);
+  });
+});
+
+describe("Chinese header lines", () => {
+  it("drops the author and subtitle lines above the first paragraph, keeps a numbered section heading", () => {
+    const prose =
+      "我们知道，还在奥尔森的理论提出之前，不少西方学者已经对相关的问题进行过不同的研究，提出过不同的理论解释了。";
+    expect(dropBoilerplateLines(["胡平", "——论争取自由的方式", "四、规范理论与结构理论", prose, prose, prose])).toEqual(
+      ["四、规范理论与结构理论", prose, prose, prose],
+    );
+  });
+});
+
+describe("reflowFixedWidth", () => {
+  // 30 Han characters per line (60 columns), as 2005-era pages wrapped their text with <br>.
+  const text =
+    "一九八九年四月，我在湖南张家界开一个全省教学研究会议。按照惯例，会议安排了一天时间，让与会者去风景点游玩观赏。那一天正好是四月十五日，后来我们才知道，这是在中国历史上刻下深深痕迹的一天。张家界的春天，美得让人眩目。长期过著从家门到校门的机械生活，一下子置身于翠绿欲滴的森林，看不完的奇山异峰，山涧涓流，名花异草。";
+  const wrapped = [...text.matchAll(/.{1,30}/gu)].map((m) => m[0]);
+
+  it("rejoins lines wrapped at a fixed width into one paragraph without spaces", () => {
+    expect(wrapped.length).toBeGreaterThanOrEqual(6);
+    expect(reflowFixedWidth([...wrapped, "下一段很短。"])).toEqual([text, "下一段很短。"]);
+  });
+
+  it("leaves ordinary paragraphs of varied length alone", () => {
+    const paragraphs = [
+      "The council voted on Tuesday to rebuild the sea wall.",
+      "Engineers warned in 2022 that the mortar had largely washed out, leaving the structure vulnerable to storms.",
+      "Work could begin in September.",
+    ];
+    expect(reflowFixedWidth(paragraphs)).toEqual(paragraphs);
   });
 });

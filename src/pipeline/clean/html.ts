@@ -16,7 +16,7 @@ import type { AnyNode, Element, ParentNode } from "domhandler";
 import { NotAnArticleError } from "../../errors.js";
 import type { Article } from "../../types.js";
 import { countWords, makeArticle } from "./article.js";
-import { dropBoilerplateLines } from "./lines.js";
+import { dropBoilerplateLines, reflowFixedWidth } from "./lines.js";
 import { extractMetadata, findDateInText, type PageMetadata } from "./metadata.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -292,7 +292,7 @@ function cleanParsedHtml({ html, url }: CleanHtmlOptions): Article {
     if (countWords(relaxed.paragraphs.join("\n")) > countWords(found.paragraphs.join("\n")) * 1.5) found = relaxed;
   }
   if (found.postTitle) titles.push(found.postTitle);
-  let paragraphs = dropBoilerplateLines(found.paragraphs, { titles, byline: meta.byline });
+  let paragraphs = reflowFixedWidth(dropBoilerplateLines(found.paragraphs, { titles, byline: meta.byline }));
   paragraphs = preferJsonLdBody(paragraphs, meta);
 
   refuseNonArticles(paragraphs, body, $.text());

@@ -19,6 +19,20 @@ export const LINE_TUNABLES = {
   endMarkerAfterShare: 0.5,
   /** Date and byline lines are dropped only among this many lines at the top and at the bottom. */
   edgeLines: 5,
+  /** Hard-wrapped text (old Chinese pages wrap at a fixed column) is rejoined when this many lines… */
+  minWrappedLines: 6,
+  /** …of one width (display columns, Han = 2, within `wrapBand`) make up this share of the lines… */
+  minWrappedShare: 0.4,
+  wrapBand: 2,
+  /** A line at least this share of the wrap width that stops mid-sentence also continues (first-line indent). */
+  indentedLineShare: 0.7,
+  /** …and that width lies in this range. */
+  wrapWidth: { min: 30, max: 110 },
+  /** Header lines (title, author, subtitle) come before the first line of prose: one this heavy with a comma… */
+  proseLineWeight: 60,
+  /** …looked for among this many leading lines; Chinese header lines are lighter than `headerLineWeight`. */
+  headerLines: 6,
+  headerLineWeight: 50,
   /** What is left of a date line once dates, times and labels are removed (weighted chars). */
   dateLineResidue: 12,
 } as const;
@@ -112,6 +126,8 @@ export function dropBoilerplateLines(
   const total = paragraphs.reduce((sum, p) => sum + weighted(p), 0);
   const out: string[] = [];
   let seen = 0;
+  const proseIndex = paragraphs.findIndex((p) => weighted(p) >= LINE_TUNABLES.proseLineWeight && /[，。,.]/.test(p));
+  const firstProse = proseIndex < 0 ? 0 : Math.min(proseIndex, LINE_TUNABLES.headerLines);
   for (const [index, line] of paragraphs.entries()) {
     const share = total > 0 ? seen / total : 0;
     seen += weighted(line);
@@ -125,8 +141,8 @@ export function dropBoilerplateLines(
       break;
     }
     if (index < LINE_TUNABLES.titleLookahead && isTitleEcho(norm, titles)) continue;
-    // A short heading-like line repeated verbatim (title printed twice, "Advert" every few paragraphs).
     if (byline && norm === byline) continue;
+    if (index < firstProse && isChineseHeaderLine(line)) continue;
     // Dates and bylines are metadata in the header or the footer of an article; in its middle they are
     // schedules, discographies and tables.
     const atEdge = index < LINE_TUNABLES.edgeLines || index >= paragraphs.length - LINE_TUNABLES.edgeLines;
@@ -134,6 +150,79 @@ export function dropBoilerplateLines(
     out.push(line);
   }
   return out;
+}
+
+/** Columns a line takes in a fixed-width layout: Han and full-width characters take two. */
+function displayWidth(line: string): number {
+  let width = 0;
+  for (const char of line) width += /[\p{Script=Han}\u3000-\u303f\uff00-\uffef]/u.test(char) ? 2 : 1;
+  return width;
+}
+
+/** A list item or numbered heading starts its own paragraph even inside wrapped text. */
+const OWN_LINE = /^(?:[-*•·]\s|\d+[.)、]\s?|[一二三四五六七八九十]+、|（[一二三四五六七八九十\d]+）)/u;
+
+/**
+ * Rejoins text hard-wrapped at a fixed width (2005-era Chinese pages put `<br>` after every ~38 Han
+ * characters): a line at the wrap width continues into the next; a shorter line ends its paragraph.
+ */
+export function reflowFixedWidth(paragraphs: readonly string[]): string[] {
+  const widths = paragraphs.map(displayWidth);
+  const counts = new Map<number, number>();
+  for (const width of widths) {
+    if (width >= LINE_TUNABLES.wrapWidth.min && width <= LINE_TUNABLES.wrapWidth.max)
+      counts.set(width, (counts.get(width) ?? 0) + 1);
+  }
+  let wrapAt = 0;
+  let atWidth = 0;
+  for (const width of counts.keys()) {
+    let count = 0;
+    for (let d = 0; d <= LINE_TUNABLES.wrapBand; d++) count += counts.get(width - d) ?? 0;
+    if (count > atWidth || (count === atWidth && width > wrapAt)) [wrapAt, atWidth] = [width, count];
+  }
+  if (atWidth < LINE_TUNABLES.minWrappedLines || atWidth / paragraphs.length < LINE_TUNABLES.minWrappedShare)
+    return [...paragraphs];
+  const out: string[] = [];
+  let current = "";
+  let continues = false;
+  paragraphs.forEach((line, i) => {
+    if (continues && current && !OWN_LINE.test(line)) current = joinWrapped(current, line);
+    else {
+      if (current) out.push(current);
+      current = line;
+    }
+    const width = widths[i]!;
+    // An indented first line is shorter than the wrap width; one that stops mid-sentence still continues.
+    continues =
+      (width <= wrapAt && width >= wrapAt - LINE_TUNABLES.wrapBand) ||
+      (width >= wrapAt * LINE_TUNABLES.indentedLineShare && width <= wrapAt && !/[。！？!?.…:：”」』)）]$/u.test(line));
+  });
+  if (current) out.push(current);
+  return out;
+}
+
+/** Chinese closes up across a wrap; other text gets a space (a hyphen at the break closes up). */
+function joinWrapped(current: string, next: string): string {
+  const tight =
+    (/[\p{Script=Han}\u3000-\u303f\uff00-\uffef]$/u.test(current) || /\p{L}-$/u.test(current)) &&
+    /^[\p{Script=Han}\u3000-\u303f\uff00-\uffef\p{Ll}]/u.test(next);
+  return current + (tight ? "" : " ") + next;
+}
+
+/**
+ * Above the first paragraph of prose, Chinese articles print their title, subtitle (`——论…`), author
+ * name and source on short lines of their own; numbered section headings (`四、…`) stay.
+ */
+function isChineseHeaderLine(line: string): boolean {
+  const han = line.match(HAN)?.length ?? 0;
+  return (
+    han >= 2 &&
+    han / [...line].length >= 0.5 &&
+    weighted(line) < LINE_TUNABLES.headerLineWeight &&
+    !/[。！？]$/.test(line) &&
+    !OWN_LINE.test(line) &&
+    !/^[\d一二三四五六七八九十]+[、.．]/.test(line)
+  );
 }
 
 function isTitleEcho(norm: string, titles: string[]): boolean {
