@@ -85,11 +85,12 @@ describe("reflowFixedWidth", () => {
   // 30 Han characters per line (60 columns), as 2005-era pages wrapped their text with <br>.
   const text =
     "一九八九年四月，我在湖南张家界开一个全省教学研究会议。按照惯例，会议安排了一天时间，让与会者去风景点游玩观赏。那一天正好是四月十五日，后来我们才知道，这是在中国历史上刻下深深痕迹的一天。张家界的春天，美得让人眩目。长期过著从家门到校门的机械生活，一下子置身于翠绿欲滴的森林，看不完的奇山异峰，山涧涓流，名花异草。";
-  const wrapped = [...text.matchAll(/.{1,30}/gu)].map((m) => m[0]);
+  const long = text + text;
+  const wrapped = [...long.matchAll(/.{1,30}/gu)].map((m) => m[0]);
 
   it("rejoins lines wrapped at a fixed width into one paragraph without spaces", () => {
     expect(wrapped.length).toBeGreaterThanOrEqual(6);
-    expect(reflowFixedWidth([...wrapped, "下一段很短。"])).toEqual([text, "下一段很短。"]);
+    expect(reflowFixedWidth([...wrapped, "下一段很短。"])).toEqual([long, "下一段很短。"]);
   });
 
   it("leaves ordinary paragraphs of varied length alone", () => {
