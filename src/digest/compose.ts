@@ -106,7 +106,7 @@ export function composeDigest(options: ComposeOptions): DigestPart[] {
     for (const entry of entries) {
       number += 1;
       const block = articleBlock(entry, number, limit - heading.length - text.continued.length - 2);
-      const prefix = headingShown ? "\n\n" : heading + "\n";
+      const prefix = headingShown ? "\n\n" : `${heading}\n`;
       if (current.text.length + prefix.length + block.length > limit) {
         parts.push(current);
         current = { text: `<b>${escapeHtml(source)}</b> ${escapeHtml(text.continued)}\n${block}`, buttons: [] };

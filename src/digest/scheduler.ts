@@ -92,6 +92,9 @@ export function createDigestScheduler(deps: SchedulerDeps): DigestScheduler {
   const logger = deps.logger ?? silentLogger;
   let task: ScheduledTask | undefined;
   let ticking = false;
+  // One window across ticks: a digest still waiting from an earlier tick is not queued again by the next.
+  const window = new PQueue({ concurrency: deps.maxDigestsInFlight ?? DEFAULT_DIGESTS_IN_FLIGHT });
+  const queued = new Set<string>();
 
   const newCache = (): TickCache => ({ feeds: new Map(), items: new Map(), summaries: new Map() });
   const memo = <T>(map: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> => {
@@ -188,7 +191,6 @@ export function createDigestScheduler(deps: SchedulerDeps): DigestScheduler {
         cache.subscriptions.set(sub.userId, list);
       }
     }
-    const window = new PQueue({ concurrency: deps.maxDigestsInFlight ?? DEFAULT_DIGESTS_IN_FLIGHT });
     for (const { id, value: settings } of settingsList) {
       if (!settings.enabled) continue;
       const minutes = parseTimeOfDay(settings.time);
@@ -203,6 +205,9 @@ export function createDigestScheduler(deps: SchedulerDeps): DigestScheduler {
         graceMs: deps.graceMs,
       });
       if (verdict.status !== "due") continue;
+      const ledgerId = `${userId}:${verdict.localDate}`;
+      if (queued.has(ledgerId)) continue;
+      queued.add(ledgerId);
       due += 1;
       runs.push(
         window
@@ -225,7 +230,8 @@ export function createDigestScheduler(deps: SchedulerDeps): DigestScheduler {
           .catch((error: unknown) => {
             logger.error("digest delivery failed", { userId, error });
             return "failed" as const;
-          }),
+          })
+          .finally(() => queued.delete(ledgerId)),
       );
     }
     return { due, resumed, done: Promise.all(runs) };
@@ -267,6 +273,8 @@ export function createDigestScheduler(deps: SchedulerDeps): DigestScheduler {
     stop() {
       void task?.stop();
       task = undefined;
+      // Digests not started yet stay unclaimed: the next start (or another replica) sends them within the grace window.
+      window.clear();
     },
   };
 }
