@@ -1,6 +1,13 @@
 import { load } from "cheerio/slim";
 import { describe, expect, it } from "vitest";
-import { extractMetadata, siteFromTitle, stripTitleSuffix, toIsoDate } from "../../src/pipeline/clean/metadata.js";
+import {
+  extractMetadata,
+  findDateInText,
+  findLastDateInText,
+  siteFromTitle,
+  stripTitleSuffix,
+  toIsoDate,
+} from "../../src/pipeline/clean/metadata.js";
 
 describe("stripTitleSuffix", () => {
   it.each([
@@ -102,5 +109,14 @@ describe("extractMetadata", () => {
     const meta = extractMetadata($);
     expect(meta.byline).toBeUndefined();
     expect(meta.title).toBe("A title that is long enough");
+  });
+});
+
+describe("dates written in the page", () => {
+  it("finds the first and the last date in a stretch of text", () => {
+    const text = "首页 2006-08-10 公告\n周末去爬山 2005-06-14 09:20:31";
+    expect(findDateInText(text)).toBe("2006-08-10");
+    expect(findLastDateInText(text)).toBe("2005-06-14T09:20:31");
+    expect(findLastDateInText("no dates here")).toBeUndefined();
   });
 });

@@ -102,6 +102,16 @@ describe("cleanHtml: the article body", () => {
     expect(article.paragraphs).toEqual(body);
   });
 
+  it("takes the date line below a forum post when the page has no date metadata", () => {
+    const body = prose(3, "zh");
+    const article = cleanHtml({
+      html: page(
+        `<div class="post">${body.map((p) => `<p>${p}</p>`).join("")}</div><div class="foot">发表于 2004年12月27日 12:40 | 阅读(3727)</div>`,
+      ),
+    });
+    expect(article.published).toBe("2004-12-27T12:40:00+08:00");
+  });
+
   it("keeps the URL it was given and resolves the canonical link against it", () => {
     const article = cleanHtml({
       html: page(

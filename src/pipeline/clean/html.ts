@@ -17,7 +17,7 @@ import { NotAnArticleError } from "../../errors.js";
 import type { Article } from "../../types.js";
 import { countWords, makeArticle } from "./article.js";
 import { dropBoilerplateLines, reflowFixedWidth } from "./lines.js";
-import { extractMetadata, findDateInText, type PageMetadata } from "./metadata.js";
+import { extractMetadata, findDateInText, findLastDateInText, type PageMetadata } from "./metadata.js";
 
 // ---------------------------------------------------------------------------------------------
 // Tunables and patterns (one place; each value says why it is what it is).
@@ -301,10 +301,13 @@ function cleanParsedHtml({ html, url }: CleanHtmlOptions): Article {
     title: found.postTitle ?? title,
     siteName: meta.siteName,
     byline: meta.byline?.replace(/^(?:by|von|par|por)\s+/i, ""),
-    // No date in the metadata: the page's own date line just above the article or in its first lines.
+    // No date in the metadata: the page's own date line nearest above the article, in its first lines,
+    // or just below it (blogs and forums: `发表于 2004年12月27日 12:40`).
     published:
       meta.published ??
-      (found.top ? findDateInText(`${found.textBefore}\n${found.paragraphs.slice(0, 3).join("\n")}`) : undefined),
+      findLastDateInText(found.textBefore) ??
+      findDateInText(found.paragraphs.slice(0, 3).join("\n")) ??
+      findDateInText(found.textAfter),
     url: url ?? wrapper.url,
     canonicalUrl: meta.canonicalUrl,
     lang: meta.lang,
@@ -822,6 +825,8 @@ interface Extraction {
   postTitle?: string;
   /** The last stretch of page text before the article (where its date line usually is). */
   textBefore: string;
+  /** The first stretch of page text after it (blogs and forums date a post below it). */
+  textAfter: string;
 }
 
 function extractParagraphs(body: Element | ParentNode, options: { dropUnlikely: boolean; title: string }): Extraction {
@@ -835,7 +840,7 @@ function extractParagraphs(body: Element | ParentNode, options: { dropUnlikely: 
   computeStats(body, pass, false);
   scoreParagraphs(body, pass);
   const best = pickTopCandidate(pass);
-  if (!best) return { paragraphs: [], textBefore: "" };
+  if (!best) return { paragraphs: [], textBefore: "", textAfter: "" };
   const firstPost = firstOfRepeatedPosts(body, best, pass);
   const chunks = firstPost ? undefined : joinSplitChunks(body, best, pass);
   const top = firstPost ?? chunks ?? best;
@@ -847,48 +852,62 @@ function extractParagraphs(body: Element | ParentNode, options: { dropUnlikely: 
     else if (!isBoilerplateBlock(part, pass, top)) emit(part, pass, top, out);
     flush(out);
   }
-  const before = textBefore(body, top, pass);
+  const { before, after } = textAround(body, top, pass, TUNABLES.dateSearchChars);
   return {
     paragraphs: out.paragraphs,
     top,
     textBefore: before.slice(-TUNABLES.dateSearchChars),
+    textAfter: after.slice(0, TUNABLES.dateSearchChars),
     postTitle: firstPost ? postTitleBefore(before) : undefined,
   };
 }
 
-/** Page text (squashed, one line per block) that comes before `target` in reading order. */
-function textBefore(body: Element | ParentNode, target: Element, pass: Pass): string {
-  const lines: string[] = [];
+/** Page text (squashed, one line per block) before `target` and, up to `afterChars`, after it. */
+function textAround(
+  body: Element | ParentNode,
+  target: Element,
+  pass: Pass,
+  afterChars: number,
+): { before: string; after: string } {
+  const before: string[] = [];
+  const after: string[] = [];
+  let lines = before;
+  let afterLength = 0;
   let current = "";
-  let done = false;
+  let state: "before" | "inside" | "after" | "done" = "before";
+  const push = () => {
+    const line = squash(current).trim();
+    current = "";
+    if (!line || state === "inside" || state === "done") return;
+    lines.push(line);
+    if (state === "after") {
+      afterLength += line.length;
+      if (afterLength >= afterChars) state = "done";
+    }
+  };
   const walk = (node: ParentNode) => {
     for (const child of node.children) {
-      if (done) return;
-      if (child.type === "text") current += child.data;
-      else if (isElement(child) && !pass.skipped.has(child)) {
-        if (child === target) {
-          done = true;
-          return;
-        }
+      if (state === "done") return;
+      if (child.type === "text") {
+        if (state !== "inside") current += child.data;
+      } else if (isElement(child) && !pass.skipped.has(child)) {
         const block = !INLINE_TAGS.has(child.name) || child.name === "br";
-        if (block) {
-          lines.push(current);
-          current = "";
+        if (block) push();
+        if (child === target) {
+          state = "inside";
+          walk(child);
+          state = "after";
+          lines = after;
+          continue;
         }
         walk(child);
-        if (block) {
-          lines.push(current);
-          current = "";
-        }
+        if (block) push();
       }
     }
   };
   walk(body);
-  lines.push(current);
-  return lines
-    .map((l) => squash(l).trim())
-    .filter(Boolean)
-    .join("\n");
+  push();
+  return { before: before.join("\n"), after: after.join("\n") };
 }
 
 /** The nearest short line above a post that is not its date: the post's title. */

@@ -212,6 +212,14 @@ export function findDateInText(value: string): string | undefined {
   return loose ? looseToIso(loose) : undefined;
 }
 
+/** The last date written in text (the one nearest to what follows it). */
+export function findLastDateInText(value: string): string | undefined {
+  let last: string | undefined;
+  for (const match of value.matchAll(new RegExp(LOOSE_DATE.source, "gu")))
+    last = looseToIso(match as RegExpExecArray) ?? last;
+  return last;
+}
+
 function looseToIso(match: RegExpExecArray): string | undefined {
   const [, y, mo, d, h, mi, s] = match;
   const month = Number(mo);
