@@ -372,6 +372,24 @@ describe("cleanPastedText on plain-text files and awkward layouts", () => {
     expect(article.text).not.toMatch(/freezer|Fire damages/);
   });
 
+  it("keeps every article paragraph when a list of headline, author, weekday date and blurb follows it", () => {
+    const article = [
+      "The harbour wall that collapsed in last winter's storms will be rebuilt in stone, the port authority said on Monday.",
+      "Engineers had considered a concrete replacement but decided that stone would last longer in the exposed position.",
+      "Work will start in April and is expected to take two summers, with the harbour staying open throughout.",
+    ];
+    const list = [1, 2, 3].flatMap((n) => [
+      `Other story number ${n} from the same newsroom`,
+      "Jane Writer",
+      `Wednesday November ${n + 10}, 2019`,
+      `This is the blurb of other story number ${n}, long enough to read like a paragraph of prose on its own page.`,
+    ]);
+    const cleaned = cleanPastedText({
+      text: ["Harbour wall to be rebuilt", "By Sam Lee", ...article, ...list].join("\n"),
+    });
+    expect(cleaned.paragraphs).toEqual(article);
+  });
+
   it("leaves out truncated teasers of other stories, and comment threads dated '2 days ago at 07:52 am'", () => {
     const text = [
       "Council approves new cycle lanes",

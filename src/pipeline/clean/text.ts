@@ -33,8 +33,8 @@ const TUNABLES = {
   linkPenalty: 20,
   /** Truncated teasers ("…") mark a list only when the page shows at least this many. */
   minTeasers: 2,
-  /** Timestamps this many lines apart or closer form a list of stories (blurb, time, blurb, time…). */
-  listTimestampSpacing: 3,
+  /** Timestamps this many lines apart or closer form a list of stories (blurb, time…; headline, author, time, blurb…). */
+  listTimestampSpacing: 4,
   /** A block whose nearest header line (title/date/byline) is within this many lines before it gets the bonus. */
   headerWindow: 10,
   /** The block right after the page's header is the article; blocks behind an end marker are lists of others. */
@@ -180,8 +180,10 @@ const ZONE_OFFSETS: Record<string, string> = {
   SGT: "+08:00",
 };
 /** A line that is only a date and/or time (list timestamps, or a bare date under a title). */
+const WEEKDAY =
+  "(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\\.?,?\\s+|(?:星期|周)[一二三四五六日天]\\s*)?";
 const TIMESTAMP_ONLY = new RegExp(
-  `^(?:\\d{4}\\s*[-/.年]\\s*\\d{1,2}\\s*[-/.月]\\s*\\d{1,2}\\s*日?|\\d{1,2}[-/]\\d{1,2}|\\d{1,2}\\s+${MONTH_NAME}\\.?,?(?:\\s+\\d{4})?|${MONTH_NAME}\\.?\\s+\\d{1,2}(?:,?\\s+\\d{4})?)?\\s*(?:\\d{1,2}:\\d{2}(?::\\d{2})?\\s*(?:am|pm)?)?$`,
+  `^${WEEKDAY}(?:\\d{4}\\s*[-/.年]\\s*\\d{1,2}\\s*[-/.月]\\s*\\d{1,2}\\s*日?|\\d{1,2}[-/]\\d{1,2}|\\d{1,2}\\s+${MONTH_NAME}\\.?,?(?:\\s+\\d{4})?|${MONTH_NAME}\\.?\\s+\\d{1,2}(?:,?\\s+\\d{4})?)?\\s*(?:\\d{1,2}:\\d{2}(?::\\d{2})?\\s*(?:am|pm)?)?$`,
   "i",
 );
 /** Function words: an English line of capitalised words without any of these is a menu, not a headline. */
@@ -444,8 +446,18 @@ function markStoryLists(lines: Line[]): void {
     const run = stamps.slice(runStart, i);
     runStart = i;
     if (run.length < 2) continue;
-    const spacing = Math.max(1, (run[run.length - 1]! - run[0]!) / (run.length - 1) - 1);
-    const from = Math.max(0, run[0]! - Math.round(spacing));
+    // The first item starts up to one item's length before the first timestamp: each line there belongs to
+    // it if it looks like its counterpart before the second timestamp (prose or not), but beyond the line
+    // next to the timestamp never inside running text (two prose lines in a row: the article the list follows).
+    const spacing = Math.round(Math.max(1, (run[run.length - 1]! - run[0]!) / (run.length - 1) - 1));
+    let from = run[0]!;
+    for (let k = 1; k <= spacing && from > 0; k++) {
+      const line = lines[run[0]! - k]!;
+      const counterpart = lines[run[1]! - k]!;
+      if (isTimestampOnly(counterpart.text) || (line.kind === Kind.Prose) !== (counterpart.kind === Kind.Prose)) break;
+      if (k > 1 && line.kind === Kind.Prose && lines[run[0]! - k - 1]?.kind === Kind.Prose) break;
+      from = run[0]! - k;
+    }
     for (let index = from; index <= run[run.length - 1]!; index++) {
       const line = lines[index]!;
       if (line.kind === Kind.EndMarker) continue;
