@@ -429,6 +429,21 @@ describe("cleanPastedText on plain-text files and awkward layouts", () => {
     expect(article.text).not.toMatch(/Related articles|Storm damage bill/);
   });
 
+  it("drops photo captions that end in their credit from inside the body", () => {
+    const text = [
+      "The harbour wall that collapsed in last winter's storms will be rebuilt in stone, the port authority said on Monday.",
+      "The old wall after the storm in January (Image: Getty)",
+      "Engineers had considered a concrete replacement but decided that stone would last longer in the exposed position.",
+      "Fishing boats moored in the outer harbour. Photograph: Jane Doe/Reuters",
+      "Work will start in April and is expected to take two summers, with the harbour staying open throughout.",
+      "5月1日,游客在港口参观。 新华社记者 张三 摄",
+      "The fishing fleet will return once the first section is complete, the authority said.",
+    ].join("\n");
+    const cleaned = cleanPastedText({ text });
+    expect(cleaned.paragraphs).toHaveLength(4);
+    expect(cleaned.text).not.toMatch(/Getty|Photograph|摄/);
+  });
+
   it("reads a US time zone and keeps the outlet out of the byline", () => {
     const text = [
       "Fed holds rates steady, signals two cuts later this year",

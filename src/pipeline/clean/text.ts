@@ -123,6 +123,11 @@ const INTERRUPTIONS: readonly RegExp[] = [
   /^[(（]?(getty images|reuters|ap photo|afp|epa|shutterstock|alamy)[^.。]{0,40}[)）]?$/i,
   /^[▲△▼↑]|^(图片来源|图源|来源：网络|图\s*[|｜/])/,
   /^(视频|图片|配图)[:：]/,
+  // Captions that end in their credit: "… (Image: Getty)", "… Photograph: Jane Doe/Reuters", "新华社记者 张三 摄".
+  /[(（](image|photo|picture|pic|credit|source|图|图片|摄影)\s*[:：][^)）]{1,60}[)）]$/i,
+  /\b(photograph|photo|picture|illustration)\s*:\s*[^.]{1,60}$/i,
+  /[(（]?(getty images|shutterstock|alamy|afp via getty images|reuters|ap photo)[)）]?$/i,
+  /\s摄[)）]?$|^[(（]?(图片来源|资料图|摄影)[:：]/,
 ];
 
 /** Newsletter and sign-up boxes: the header line, then up to a few lines of the box. */
