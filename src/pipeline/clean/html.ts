@@ -6,10 +6,13 @@
  *  2. drop what is never content (scripts, styles, forms' controls, hidden nodes, comments);
  *  3. score every block that holds running text — text length, commas and Chinese punctuation,
  *     link density, class/id hints — and let the scores flow to its ancestors;
- *  4. take the best container (plus siblings that score alike) and walk it in reading order,
- *     dropping link lists, share bars, "related" blocks, captions and other boilerplate;
- *  5. if that is too little text, retry with the unlikely-looking nodes kept; fall back to
- *     JSON-LD `articleBody`; below the threshold, refuse honestly.
+ *  4. take the best container (plus siblings that score alike; all chunks of a story split around
+ *     ads; only the first of several dated posts) and walk it in reading order, dropping link
+ *     lists, share bars, "related" blocks, captions and other boilerplate;
+ *  5. drop boilerplate lines (lines.ts: bylines, date lines, prompts, trailing notices), rejoin
+ *     fixed-width wrapped text;
+ *  6. if that is too little text, retry with the unlikely-looking nodes kept; fall back to
+ *     JSON-LD `articleBody`; below the thresholds, refuse honestly.
  */
 import { load } from "cheerio/slim";
 import type { AnyNode, Element, ParentNode } from "domhandler";
@@ -286,16 +289,16 @@ function cleanParsedHtml({ html, url }: CleanHtmlOptions): Article {
   removeJunk(root);
   const body = findBody(root);
 
-  let found = extractParagraphs(body, { dropUnlikely: true, title });
+  let found = extractParagraphs(body, { dropUnlikely: true });
   if (countWords(found.paragraphs.join("\n")) < TUNABLES.retryBelowWords) {
-    const relaxed = extractParagraphs(body, { dropUnlikely: false, title });
+    const relaxed = extractParagraphs(body, { dropUnlikely: false });
     if (countWords(relaxed.paragraphs.join("\n")) > countWords(found.paragraphs.join("\n")) * 1.5) found = relaxed;
   }
   if (found.postTitle) titles.push(found.postTitle);
   let paragraphs = reflowFixedWidth(dropBoilerplateLines(found.paragraphs, { titles, byline: meta.byline }));
   paragraphs = preferJsonLdBody(paragraphs, meta);
 
-  refuseNonArticles(paragraphs, body, $.text());
+  refuseNonArticles(paragraphs, $.text());
 
   const article = makeArticle({
     title: found.postTitle ?? title,
@@ -446,7 +449,6 @@ interface NodeStats {
 
 interface Pass {
   dropUnlikely: boolean;
-  title: string;
   skipped: Set<Element>;
   stats: Map<Element, NodeStats>;
   scores: Map<Element, number>;
@@ -777,8 +779,6 @@ interface Emitter {
   current: string;
 }
 
-const BLOCK_BREAK_TAGS = new Set(["br"]);
-
 function flush(out: Emitter): void {
   const text = squash(out.current).trim();
   if (text) out.paragraphs.push(text);
@@ -793,7 +793,7 @@ function emit(node: ParentNode, pass: Pass, top: Element, out: Emitter): void {
     }
     if (!isElement(child) || pass.skipped.has(child)) continue;
     const name = child.name;
-    if (BLOCK_BREAK_TAGS.has(name)) {
+    if (name === "br") {
       // `<br>` separates lines; in old pages it separates paragraphs. Keep each line as its own paragraph.
       flush(out);
       continue;
@@ -829,7 +829,7 @@ interface Extraction {
   textAfter: string;
 }
 
-function extractParagraphs(body: Element | ParentNode, options: { dropUnlikely: boolean; title: string }): Extraction {
+function extractParagraphs(body: Element | ParentNode, options: { dropUnlikely: boolean }): Extraction {
   const pass: Pass = {
     ...options,
     skipped: new Set(),
@@ -935,7 +935,7 @@ function preferJsonLdBody(paragraphs: string[], meta: PageMetadata): string[] {
   return paragraphs;
 }
 
-function refuseNonArticles(paragraphs: string[], _body: Element | ParentNode, pageText: string): void {
+function refuseNonArticles(paragraphs: string[], pageText: string): void {
   const words = countWords(paragraphs.join("\n"));
   if (words < TUNABLES.minArticleWords) {
     throw new NotAnArticleError(`Found no article text on the page (${words} words of running text).`, {
