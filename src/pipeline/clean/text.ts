@@ -19,6 +19,11 @@ import { hanShare, makeArticle, tidyParagraph } from "./article.js";
 const TUNABLES = {
   /** A line shorter than this is never prose: ~a Chinese clause, ~10 English words (headlines, captions, nav). */
   minProseUnits: 20,
+  /**
+   * A long line without a final stop is still prose with this many clause marks per unit (about one comma per
+   * 15 English words or 30 Han characters); headlines and menus have none.
+   */
+  minPunctuationShare: 0.03,
   /** Short non-prose lines inside a body (subheadings, list items) cost a little, so a run of them breaks a block. */
   shortLinePenalty: 8,
   /** Share prompts, cookie banners, nav, editor lines: far outside any article. */
@@ -59,9 +64,15 @@ const TUNABLES = {
   maxTitleUnits: 100,
   /** Choosing among heading-sized lines above the byline/date: each line further up weighs like this many units. */
   titleDistanceUnits: 4,
-  /** Hard-wrapped text: at least this many wrapped lines, wrapped at a width in this range (columns)… */
+  /**
+   * Hard-wrapped text: at least minWrappedLines lines followed by another, wrapSizedShare of them at a width in
+   * wrapWidth (columns; mail and text files wrap at 72–80) and wrapOpenShare not ending a sentence (a browser
+   * paste has one paragraph per line, nearly all ending in a stop)…
+   */
   minWrappedLines: 3,
   wrapWidth: { min: 40, max: 130 },
+  wrapSizedShare: 0.8,
+  wrapOpenShare: 0.5,
   /** Fixed-width wrapping: this many lines (and this share of wrap-sized lines) within this many columns. */
   minFixedWidthLines: 8,
   minFixedWidthShare: 0.3,
@@ -184,9 +195,9 @@ const ZONE_OFFSETS: Record<string, string> = {
   HKT: "+08:00",
   SGT: "+08:00",
 };
-/** A line that is only a date and/or time (list timestamps, or a bare date under a title). */
 const WEEKDAY =
   "(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\\.?,?\\s+|(?:星期|周)[一二三四五六日天]\\s*)?";
+/** A line that is only a date and/or time (list timestamps, or a bare date under a title). */
 const TIMESTAMP_ONLY = new RegExp(
   `^${WEEKDAY}(?:\\d{4}\\s*[-/.年]\\s*\\d{1,2}\\s*[-/.月]\\s*\\d{1,2}\\s*日?|\\d{1,2}[-/]\\d{1,2}|\\d{1,2}\\s+${MONTH_NAME}\\.?,?(?:\\s+\\d{4})?|${MONTH_NAME}\\.?\\s+\\d{1,2}(?:,?\\s+\\d{4})?)?\\s*(?:\\d{1,2}:\\d{2}(?::\\d{2})?\\s*(?:am|pm)?)?$`,
   "i",
@@ -259,7 +270,7 @@ function isProse(text: string, size: number): boolean {
   if (ENDS_LIKE_SENTENCE.test(text) || countSentences(text) >= 2) return true;
   // Long lines that read like prose but lost their final stop (truncated pastes).
   const punctuation = text.match(CLAUSE_PUNCTUATION)?.length ?? 0;
-  return size >= 2 * TUNABLES.minProseUnits && punctuation / size >= 0.03;
+  return size >= 2 * TUNABLES.minProseUnits && punctuation / size >= TUNABLES.minPunctuationShare;
 }
 
 /** Menus: "Home | News | Sport", "首页 新闻 经济 科技", "Home News Sport Business Culture". */
@@ -278,10 +289,6 @@ function isNavigation(text: string): boolean {
 
 function isLinkLike(text: string): boolean {
   return /https?:\/\/|www\.|\S+@\S+\.\w+/.test(text);
-}
-
-function findDate(text: string): string | undefined {
-  return parseDate(text, false) ? text : undefined;
 }
 
 function classify(text: string): Kind {
@@ -303,7 +310,7 @@ function isHeaderMeta(text: string): boolean {
   if (BYLINE_ZH.test(text) && units(text) <= 30) return true;
   if (/^(published|updated|last updated|posted|发布时间|发布于|时间|日期|更新时间)\b/i.test(text)) return true;
   // A short line with a date and no sentence in it: "2020-03-26 11:05 来源:…", "March 26, 2020 | 3 min read".
-  return findDate(text) !== undefined && countSentences(text) === 0 && units(text) <= 30;
+  return parseDate(text, false) !== undefined && countSentences(text) === 0 && units(text) <= 30;
 }
 
 /** "3 hours ago", "2天前", "昨天 10:21": how story lists date their items. */
@@ -416,7 +423,12 @@ function unwrapHardWrapped(lines: readonly string[]): string[] {
     return width >= TUNABLES.wrapWidth.min && width <= TUNABLES.wrapWidth.max;
   });
   const open = inner.filter((line) => !ENDS_LIKE_SENTENCE.test(line));
-  if (wrapSized.length / inner.length < 0.8 || open.length / inner.length < 0.5) return [...lines];
+  if (
+    wrapSized.length / inner.length < TUNABLES.wrapSizedShare ||
+    open.length / inner.length < TUNABLES.wrapOpenShare
+  ) {
+    return [...lines];
+  }
   const widths = wrapSized.map(displayWidth).sort((a, b) => a - b);
   const paragraphEnd = TUNABLES.wrapParagraphEndShare * widths[Math.floor(widths.length / 2)]!;
   const out: string[] = [];
@@ -724,12 +736,8 @@ function stripSiteSuffix(title: string, siteName: string | undefined): string {
   return looksLikeSite && units(head) >= TUNABLES.minTitleUnits ? head : title;
 }
 
-interface ParsedDate {
-  readonly iso: string;
-}
-
 /** Reads the first date (and time) in a line; Chinese pages without a zone are Beijing time (+08:00). */
-function parseDate(text: string, chinese: boolean): ParsedDate | undefined {
+function parseDate(text: string, chinese: boolean): string | undefined {
   let year: number;
   let month: number;
   let day: number;
@@ -752,16 +760,16 @@ function parseDate(text: string, chinese: boolean): ParsedDate | undefined {
   if (year < 1990 || year > 2100 || month < 1 || month > 12 || day < 1 || day > 31) return undefined;
   const date = `${year}-${pad(month)}-${pad(day)}`;
   const time = TIME.exec(rest);
-  if (!time) return { iso: date };
+  if (!time) return date;
   let hour = Number(time[1]);
   const minute = Number(time[2]);
   const second = Number(time[3] ?? 0);
   const meridiem = time[4]?.toLowerCase().replace(/\./g, "");
   if (meridiem === "pm" && hour < 12) hour += 12;
   if (meridiem === "am" && hour === 12) hour = 0;
-  if (hour > 23 || minute > 59 || second > 59) return { iso: date };
+  if (hour > 23 || minute > 59 || second > 59) return date;
   const zone = time[5] ? zoneOffset(time[5]) : chinese || /北京时间|beijing time/i.test(text) ? "+08:00" : "";
-  return { iso: `${date}T${pad(hour)}:${pad(minute)}:${pad(second)}${zone ?? ""}` };
+  return `${date}T${pad(hour)}:${pad(minute)}:${pad(second)}${zone}`;
 }
 
 function escapeRegExp(text: string): string {
@@ -832,7 +840,7 @@ function readHeader(lines: readonly Line[], block: Block, chinese: boolean): Hea
   const dated = [...above, ...below];
   const preferred = dated.find((text) => /(来源|发布|published|posted|^\d{4})/i.test(text) && parseDate(text, chinese));
   const any = preferred ?? dated.find((text) => parseDate(text, chinese));
-  if (any) fields.published = parseDate(any, chinese)?.iso;
+  if (any) fields.published = parseDate(any, chinese);
   if (!fields.siteName) {
     const copyright = lines
       .map((line) => /^(?:copyright\s*)?©\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?\s*)?([^.|,，。]{2,40})/i.exec(line.text)?.[1])
