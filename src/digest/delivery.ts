@@ -444,7 +444,7 @@ export class DigestDelivery {
     // start sending after the first few are ready instead of after all are composed.
     const prepared = await this.preparing.add(() => this.prepare(ledgerId, options));
     if (typeof prepared === "string") return prepared;
-    const { ledger } = this.options.digests;
+    const { ledger, open } = this.options.digests;
     let entry = prepared;
     try {
       const outcome = await this.options.queue.enqueue(
@@ -461,12 +461,14 @@ export class DigestDelivery {
               at: new Date(this.clock.now()).toISOString(),
             };
             await ledger.set(ledgerId, entry, LEDGER_TTL_MS);
+            if (done) await open.delete(ledgerId);
           },
         },
         entry.messageIds.length,
       );
       if (outcome === "sent") {
         if (entry.state !== "sent") {
+          await open.delete(ledgerId);
           await ledger.set(
             ledgerId,
             { ...entry, state: "sent", at: new Date(this.clock.now()).toISOString() },
@@ -481,6 +483,7 @@ export class DigestDelivery {
           { ...entry, state: "dropped", at: new Date(this.clock.now()).toISOString() },
           LEDGER_TTL_MS,
         );
+        await open.delete(ledgerId);
         await this.deactivate(options.userId);
         return "blocked";
       }
@@ -502,6 +505,7 @@ export class DigestDelivery {
     if (existing && now - Date.parse(existing.at) < this.leaseMs) return "busy";
     if (existing && now - Date.parse(existing.createdAt) > this.graceMs) {
       await ledger.set(ledgerId, { ...existing, state: "failed", at: new Date(now).toISOString() }, LEDGER_TTL_MS);
+      await this.options.digests.open.delete(ledgerId);
       return "expired";
     }
     const attempt = (existing?.attempt ?? 0) + 1;
@@ -527,7 +531,10 @@ export class DigestDelivery {
         }
       }
       await ledger.set(ledgerId, entry, LEDGER_TTL_MS);
-      if (!existing) await options.afterCompose?.();
+      if (!existing) {
+        await this.options.digests.open.set(ledgerId, { at: entry.createdAt }, LEDGER_TTL_MS);
+        await options.afterCompose?.();
+      }
       return entry;
     } catch (error) {
       this.active.delete(ledgerId);
@@ -543,15 +550,20 @@ export class DigestDelivery {
   /** Ledger entries left `sending` (by a crash or a failed attempt) and silent past the lease. */
   async staleEntries(): Promise<Array<{ userId: number; localDate: string; entry: LedgerEntry }>> {
     const now = this.clock.now();
-    return (await this.options.digests.ledger.list())
-      .filter(
-        ({ id, value }) =>
-          value.state === "sending" && now - Date.parse(value.at) >= this.leaseMs && !this.active.has(id),
-      )
-      .map(({ id, value }) => {
-        const [userId, localDate] = id.split(":");
-        return { userId: Number(userId), localDate: localDate ?? "", entry: value };
-      });
+    const { ledger, open } = this.options.digests;
+    const stale: Array<{ userId: number; localDate: string; entry: LedgerEntry }> = [];
+    for (const { id } of await open.list()) {
+      if (this.active.has(id)) continue;
+      const entry = await ledger.get(id);
+      if (entry?.state !== "sending") {
+        await open.delete(id);
+        continue;
+      }
+      if (now - Date.parse(entry.at) < this.leaseMs) continue;
+      const [userId, localDate] = id.split(":");
+      stale.push({ userId: Number(userId), localDate: localDate ?? "", entry });
+    }
+    return stale;
   }
 
   /** Stops digests for a person Telegram says blocked the bot (403). */

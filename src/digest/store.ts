@@ -8,6 +8,8 @@
  * - `digestcfg:<userId>`            a person's digest settings (written only by the person's commands)
  * - `digestlast:<userId>`           when the last digest was composed (written only by the scheduler)
  * - `ledger:<userId>:<localDate>`   one day's digest: parts, progress, state
+ * - `dopen:<userId>:<localDate>`    present while that digest is `sending`: crash recovery scans these few keys,
+ *                                   not every day's ledger
  */
 import type { Collection, Store } from "../store/store.js";
 import type { Lang, Summary } from "../types.js";
@@ -99,6 +101,8 @@ export interface DigestStore {
   settings: Collection<DigestSettings>;
   last: Collection<LastDigest>;
   ledger: Collection<LedgerEntry>;
+  /** Ledger ids of digests being sent (value: when sending began). */
+  open: Collection<{ at: string }>;
   store: Store;
 
   /** Subscribes a person (both directions; idempotent). */
@@ -123,6 +127,7 @@ export function digestStore(store: Store): DigestStore {
   const settings = c<DigestSettings>("digestcfg");
   const last = c<LastDigest>("digestlast");
   const ledger = c<LedgerEntry>("ledger");
+  const open = c<{ at: string }>("dopen");
   return {
     feeds: c<FeedRecord>("feed"),
     subs,
@@ -132,6 +137,7 @@ export function digestStore(store: Store): DigestStore {
     settings,
     last,
     ledger,
+    open,
     store,
     async subscribe(feedId, userId, at) {
       const existing = await subsOf.get(`${userId}:${feedId}`);
@@ -157,6 +163,7 @@ export function digestStore(store: Store): DigestStore {
         await subsOf.delete(sub.id);
       }
       for (const entry of await ledger.list(`${userId}:`)) await ledger.delete(entry.id);
+      for (const entry of await open.list(`${userId}:`)) await open.delete(entry.id);
       await settings.delete(String(userId));
       await last.delete(String(userId));
     },

@@ -262,6 +262,7 @@ describe("daily digests end to end (fake site, fake model, fake Bot API, manual 
     expect(entry?.state).toBe("sending");
     expect(entry?.parts.length).toBeGreaterThanOrEqual(3);
     expect(entry?.messageIds).toHaveLength(1);
+    expect((await first.digests.open.list()).map((open) => open.id)).toEqual(["51:2026-03-10"]);
     first.stop();
 
     // A new instance within the lease leaves it alone; after the lease it sends the remaining parts only.
@@ -278,6 +279,7 @@ describe("daily digests end to end (fake site, fake model, fake Bot API, manual 
     expect(sent).toEqual(parts.map((part) => part.text));
     expect(new Set(sent).size).toBe(parts.length);
     expect(await second.digests.ledger.get("51:2026-03-10")).toMatchObject({ state: "sent" });
+    expect(await second.digests.open.list()).toEqual([]);
     for (const text of sent) expect(text.length).toBeLessThanOrEqual(4096);
     // All 36 articles arrived, each once.
     const joined = sent.join("\n");
