@@ -11,7 +11,7 @@
 
 import { NotAnArticleError } from "../../errors.js";
 import type { Article } from "../../types.js";
-import { hanShare, makeArticle, tidyParagraph } from "./article.js";
+import { detectLang, makeArticle, tidyParagraph } from "./article.js";
 
 // ───────────────────────────── Tunables ─────────────────────────────
 // Sizes are in "units": a Han character counts 1, any other word counts 2 (an English word carries roughly
@@ -36,6 +36,9 @@ const TUNABLES = {
   headerLinePenalty: 10,
   /** Lines with URLs, e-mail addresses or menu-like word runs. */
   linkPenalty: 20,
+  /** A newsletter box: a short header ("Sign up for …") and what belongs to it within the next few lines. */
+  maxBoxHeaderUnits: 40,
+  maxBoxLines: 5,
   /** Truncated teasers ("…") mark a list only when the page shows at least this many. */
   minTeasers: 2,
   /** Timestamps this many lines apart or closer form a list of stories (blurb, time…; headline, author, time, blurb…). */
@@ -496,9 +499,11 @@ function markTeasers(lines: Line[]): void {
 /** Marks a newsletter box (its header and the few lines that belong to it) as an interruption. */
 function markBoxes(lines: Line[]): void {
   for (let i = 0; i < lines.length; i++) {
-    if (!BOX_START.test(lines[i]!.text) || lines[i]!.units > 40) continue;
+    if (!BOX_START.test(lines[i]!.text) || lines[i]!.units > TUNABLES.maxBoxHeaderUnits) continue;
     let last = i;
-    for (let j = i + 1; j < Math.min(lines.length, i + 6); j++) if (BOX_PART.test(lines[j]!.text)) last = j;
+    for (let j = i + 1; j <= Math.min(lines.length - 1, i + TUNABLES.maxBoxLines); j++) {
+      if (BOX_PART.test(lines[j]!.text)) last = j;
+    }
     for (let j = i; j <= last; j++) {
       const line = lines[j]!;
       if (line.kind !== Kind.EndMarker) line.kind = Kind.Interruption;
@@ -855,6 +860,17 @@ function readHeader(lines: readonly Line[], block: Block, chinese: boolean): Hea
   return fields;
 }
 
+/** The block's paragraphs: prose and short lines (subheadings, list items), without inserts or the title. */
+function bodyOf(lines: readonly Line[], block: Block, title: string | undefined): string[] {
+  const body: string[] = [];
+  for (let i = block.start; i <= block.end; i++) {
+    if (block.skipped?.some(([from, to]) => i >= from && i <= to)) continue;
+    const line = lines[i]!;
+    if ((line.kind === Kind.Prose || line.kind === Kind.Short) && line.text !== title) body.push(line.text);
+  }
+  return body;
+}
+
 // ───────────────────────────── Entry point ─────────────────────────────
 
 /** Finds the article in text pasted from a web page (or a plain-text file); throws NotAnArticleError when none. */
@@ -876,16 +892,7 @@ export function cleanPastedText({ text }: { text: string }): Article {
 
   const block = chooseBlock(lines);
   const repeatedTitle = block ? findRepeatedTitle(lines, block.start) : undefined;
-  const body = block
-    ? lines
-        .slice(block.start, block.end + 1)
-        .filter(
-          (_, offset) =>
-            !block.skipped?.some(([from, to]) => block.start + offset >= from && block.start + offset <= to),
-        )
-        .filter((line) => (line.kind === Kind.Prose || line.kind === Kind.Short) && line.text !== repeatedTitle)
-        .map((line) => line.text)
-    : [];
+  const body = block ? bodyOf(lines, block, repeatedTitle) : [];
   const bodyUnits = body.reduce((sum, paragraph) => sum + units(paragraph), 0);
   const sentences = body.reduce((sum, paragraph) => sum + countSentences(paragraph), 0);
   if (
@@ -901,7 +908,7 @@ export function cleanPastedText({ text }: { text: string }): Article {
     );
   }
 
-  const chinese = hanShare(body.join("")) > 0.3;
+  const chinese = detectLang(body.join("\n")) === "zh";
   const header = readHeader(lines, block, chinese);
   const title = stripSiteSuffix(
     statedTitle ?? repeatedTitle ?? findHeaderTitle(lines, block.start) ?? titleFromLead(body[0]!),
