@@ -57,7 +57,10 @@ const TUNABLES = {
   /**
    * Honest failure. A block smaller than minArticleUnits (~40 Han characters, ~20 English words) is not an
    * article; below smallArticleUnits it must hold at least minSmallArticleSentences sentences, so "a couple of
-   * sentences" pass and a few words, a headline list or a login form do not.
+   * sentences" pass and a few words, a headline list or a login form do not. Data: the smallest gold body in
+   * the extraction bench is 138 units (en) / 144 (zh), median 1090 / 2176, so real articles clear this by far;
+   * it is kept low on purpose because a person may paste just a paragraph. Non-articles are refused mainly
+   * because their lines never score as prose, not by this size.
    */
   minArticleUnits: 40,
   smallArticleUnits: 80,
