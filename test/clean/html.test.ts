@@ -68,6 +68,17 @@ describe("cleanHtml: the article body", () => {
     expect(article.paragraphs).toEqual(body);
   });
 
+  it("keeps a tweet the story quotes, embedded in a 'social' wrapper", () => {
+    const [a, b, c] = prose(3);
+    const tweet = "The state spent half a million dollars on this campaign and nobody asked why";
+    const article = cleanHtml({
+      html: page(
+        `<div class="entry-content"><p>${a}</p><div class="social-media-embed"><blockquote class="twitter-tweet"><p>${tweet} <a href="https://t.co/x">pic.twitter.com/x</a></p>— Someone (@someone) <a href="https://twitter.com/s/1">November 18, 2019</a></blockquote></div><p>${b}</p><p>${c}</p></div>`,
+      ),
+    });
+    expect(article.text).toContain(tweet);
+  });
+
   it("drops Chinese portal furniture: 责编, 相关阅读, 分享到", () => {
     const body = prose(3, "zh");
     const article = cleanHtml({

@@ -104,6 +104,9 @@ const NEGATIVE =
 /** Inside the chosen article these are dropped whatever their link density (when not prose). */
 const BOILERPLATE_BLOCK =
   /share|social|related|recommend|newsletter|subscribe|signup|sign-up|promo|advert|\bads?\b|ad-?(?:slot|unit|container|wrapper)|sponsor|outbrain|taboola|comment|byline|author-?(?:info|bio|box)|dateline|timestamp|caption|credit|breadcrumb|tags|toolbar|print|read-?more|more-?stories|newsletter|disclaimer|copyright|editor|zebian|xgwz|xgxw|tuijian|fenxiang|pinglun|bdshare|jiathis|\bcta\b|-cta\b|cta-/i;
+/** A post quoted in the article (an embedded tweet): the story quotes it, so it is content. */
+const EMBEDDED_POST =
+  /twitter-tweet|instagram-media|tiktok-embed|social-(?:media-)?embed|embed-(?:twitter|tweet)|tweet-embed/i;
 /** ARIA roles of chrome, never content. */
 const CHROME_ROLES = /^(?:menu|menubar|complementary|navigation|alert|alertdialog|dialog|banner|contentinfo|search)$/i;
 /** Pages that say this and show only a little text are paywall or login teasers. */
@@ -407,6 +410,7 @@ function isUnlikely(el: Element): boolean {
   if (el.attribs.role && CHROME_ROLES.test(el.attribs.role)) return true;
   if (name === "footer" || name === "header" || name === "menu") return true;
   const hint = hintOf(el);
+  if (EMBEDDED_POST.test(hint)) return false;
   return (
     UNLIKELY.test(hint) &&
     !MAYBE_CANDIDATE.test(hint) &&
@@ -748,6 +752,7 @@ function isBoilerplateBlock(el: Element, pass: Pass, top: Element): boolean {
   const stats = pass.stats.get(el);
   if (!stats || stats.weight === 0) return name !== "img";
   const hint = hintOf(el);
+  if (EMBEDDED_POST.test(hint)) return false;
   const density = linkDensity(pass, el);
   const prose = stats.marks >= TUNABLES.proseMarks;
   const topWeight = pass.stats.get(top)?.weight ?? stats.weight;
