@@ -47,7 +47,7 @@ const STRINGS = {
     brand: "Your Jianbao digest",
     count: (items: number, sources: number) =>
       `${items} new article${items === 1 ? "" : "s"} from ${sources} source${sources === 1 ? "" : "s"}`,
-    more: (count: number) => `…and ${count} more. Send /digest now later for the rest, or raise the limit.`,
+    more: (count: number) => `…and ${count} more not shown. /digest 20 raises the limit for the next digests.`,
     empty: "Nothing new in your feeds since the last digest.",
     summary: "Summary",
     ask: "Ask",
@@ -56,7 +56,7 @@ const STRINGS = {
   zh: {
     brand: "简报",
     count: (items: number, sources: number) => `${sources} 个来源的 ${items} 篇新文章`,
-    more: (count: number) => `……另有 ${count} 篇未列出，可稍后发送 /digest now 查看，或调高条数上限。`,
+    more: (count: number) => `……另有 ${count} 篇未列出。发送 /digest 20 可调高以后每期的条数上限。`,
     empty: "自上次简报以来，你订阅的来源没有新文章。",
     summary: "全文摘要",
     ask: "提问",

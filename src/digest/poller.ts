@@ -41,6 +41,11 @@ const DEFAULTS = {
   snippetChars: 240,
   /** New items taken from one poll of one feed: a feed that suddenly lists 500 "new" entries is re-published, not news. */
   maxNewItemsPerPoll: 50,
+  /**
+   * How long a seen item is remembered for dedupe. Feeds drop entries within weeks; an entry still listed
+   * after half a year would come back as news once, which beats keeping every item of every feed forever.
+   */
+  itemTtlMs: 180 * 86_400_000,
 } as const;
 
 export type SummarizeFn = (options: {
@@ -137,14 +142,18 @@ export function createPoller(deps: PollerDeps): Poller {
       if ((await digests.subscribersOf(feedId)).length === 0) {
         for (const item of resolved.feed.items) {
           const key = `${feedId}:${itemHashOf(item)}`;
-          if (!(await digests.items.get(key)))
-            await digests.items.set(key, { ...itemRecord(item, at), baseline: true });
+          if (await digests.items.get(key)) continue;
+          await digests.items.set(key, { ...itemRecord(item, at), baseline: true }, DEFAULTS.itemTtlMs);
         }
       }
       return feedId;
     }
     for (const item of resolved.feed.items) {
-      await digests.items.set(`${feedId}:${itemHashOf(item)}`, { ...itemRecord(item, at), baseline: true });
+      await digests.items.set(
+        `${feedId}:${itemHashOf(item)}`,
+        { ...itemRecord(item, at), baseline: true },
+        DEFAULTS.itemTtlMs,
+      );
     }
     await digests.feeds.set(feedId, {
       url: resolved.url,
@@ -250,10 +259,11 @@ export function createPoller(deps: PollerDeps): Poller {
     }
     const taken = fresh.slice(0, DEFAULTS.maxNewItemsPerPoll);
     for (const item of fresh) {
-      await digests.items.set(`${feedId}:${itemHashOf(item)}`, {
-        ...itemRecord(item, at),
-        ...(taken.includes(item) ? {} : { baseline: true }),
-      });
+      await digests.items.set(
+        `${feedId}:${itemHashOf(item)}`,
+        { ...itemRecord(item, at), ...(taken.includes(item) ? {} : { baseline: true }) },
+        DEFAULTS.itemTtlMs,
+      );
     }
     await digests.feeds.set(feedId, {
       ...feed,
@@ -275,7 +285,11 @@ export function createPoller(deps: PollerDeps): Poller {
     await records.articles.set(id, { id, article, savedAt: nowIso() }, deps.articleRetentionMs);
     const itemKey = `${feedId}:${itemHashOf(item)}`;
     const current = await digests.items.get(itemKey);
-    await digests.items.set(itemKey, { ...(current ?? itemRecord(item, nowIso())), articleId: id, lang: article.lang });
+    await digests.items.set(
+      itemKey,
+      { ...(current ?? itemRecord(item, nowIso())), articleId: id, lang: article.lang },
+      DEFAULTS.itemTtlMs,
+    );
 
     const langs = new Set(users.map((user) => summaryLangFor(user, article.lang, deps.defaultLang)));
     let made = 0;
