@@ -126,6 +126,16 @@ describe("subscriptions in the bot (fake Bot API, fake site, fake model)", () =>
     tg.sendText({ chatId: 8, text: `/unsubscribe ${site.url}/feeds/posts.xml/`, languageCode: "zh" });
     expect(String((await tg.waitFor(sent(8), { since: mark })).params.text)).toContain("已退订");
     expect(await feature.digests()?.digests.subscriptionsOf(8)).toEqual([]);
+
+    // /forget removes the digest settings too (and any subscription left).
+    mark = tg.calls.length;
+    tg.sendText({ chatId: 8, text: `/subscribe ${site.url}/feeds/posts.xml`, languageCode: "zh" });
+    await tg.waitFor(sent(8), { since: mark });
+    mark = tg.calls.length;
+    tg.sendText({ chatId: 8, text: "/forget", languageCode: "zh" });
+    await tg.waitFor(sent(8), { since: mark });
+    expect(await feature.digests()?.digests.subscriptionsOf(8)).toEqual([]);
+    expect(await feature.digests()?.digests.settings.get("8")).toBeUndefined();
   });
 
   it("/digest now sends new items with buttons: full summary and ask about it", async () => {
