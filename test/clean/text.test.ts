@@ -246,6 +246,29 @@ describe("cleanPastedText honest failure", () => {
     expectNotAnArticle("The library reopens on Monday.");
   });
 
+  it("refuses a paywall teaser, in English and in Chinese", () => {
+    expectNotAnArticle(readFixture("pasted-not-an-article-paywall-teaser", "source.txt"));
+    expectNotAnArticle(
+      [
+        "央行释放流动性信号 债市迎来新一轮上涨",
+        "2023-11-14 09:30 来源:东海财经",
+        "　　多家机构认为,随着央行近期通过多种工具释放流动性,市场利率有望进一步下行,债券市场或将迎来新一轮上涨行情。",
+        "开通会员后阅读全文",
+      ].join("\n"),
+    );
+  });
+
+  it("keeps a full article that merely ends with a subscription prompt", () => {
+    const paragraph =
+      "Bond investors are preparing for a long period of high interest rates after central banks in Europe and the US signalled that they were in no hurry to cut, despite signs that inflation is easing.";
+    const text = [
+      "Bond investors brace for a long winter",
+      ...Array(6).fill(paragraph),
+      "Subscribe to continue reading",
+    ];
+    expect(cleanPastedText({ text: text.join("\n") }).paragraphs).toHaveLength(6);
+  });
+
   it("says what it found in the error", () => {
     try {
       cleanPastedText({ text: "Home\nNews\nSport" });

@@ -63,6 +63,12 @@ const TUNABLES = {
    * because their lines never score as prose, not by this size.
    */
   minArticleUnits: 40,
+  /**
+   * A body this small (~150 English words, ~300 Han characters) followed within paywallWindow lines by a
+   * subscription/login prompt is a teaser; a longer one is an article with a prompt at its foot.
+   */
+  maxPaywallTeaserUnits: 300,
+  paywallWindow: 4,
   smallArticleUnits: 80,
   minSmallArticleSentences: 2,
   /** Titles are heading-sized: at least a few words, at most a long headline. */
@@ -121,13 +127,16 @@ const BOILERPLATE: readonly RegExp[] = [
   /(we use cookies|use of cookies|cookie (policy|settings|preferences|notice)|accept (all )?cookies|manage (cookies|preferences|consent)|reject all|accept all|privacy (policy|settings)|terms (of (use|service)|and conditions)|by (continuing|using) (to (use|browse) )?(this|our) (site|website)|(this|our) (web)?site uses cookies|cookies (that are )?categori[sz]ed as|opt[- ]out of (these )?cookies)/i,
   /^(privacy overview|necessary cookies|non-necessary|functional cookies|analytics cookies|performance cookies|advertisement cookies|cookie consent)$/i,
   /^(listen to this article|\d+ min(ute)?s? read|this article is more than .* old|updated \d+ (seconds?|minutes?|hours?|days?) ago|\d+ (seconds?|minutes?|hours?|days?) ago)$/i,
-  /^(you have reached (your|the) limit|subscribe to (continue|read)|to continue reading|this (content|article) is (for|available to) subscribers)/i,
   /^follow( us)?( on \w+)?$/i,
   /^(\d+\s+comments?|no comments( yet)?|like this:?|like loading\.*|loading\.*)$/i,
   // Comment headers: "Alex on September 17, 2018 at 6:34 am said:", "评论人:…", "3楼", "回复".
   /^.{1,80}\b(said|says|wrote|replied|commented)\s*:?$/i,
   /^(reply|回复|举报|引用|支持|反对|\d+\s*楼|沙发|板凳|楼主)$/i,
 ];
+
+/** A paywall: the page shows a teaser and asks for a subscription or login for the rest. */
+const PAYWALL =
+  /^(you have reached (your|the) (limit|free article)|subscribe (now )?to (continue|read|unlock)|(to|sign in to|log in to) continue reading|this (content|article|story) is (only )?(for|available to|reserved for) (subscribers|members)|already a subscriber\?? (sign|log) in|become a (member|subscriber) to (read|continue)|订阅后(阅读|查看)|付费(阅读|内容)|(登录|开通会员|购买)后(阅读|查看)(全文|更多)?|本文为付费内容|剩余\d+%?内容(需|请))/i;
 
 /** Lines that interrupt an article (ads, inserts, credits, newsletter boxes) but do not end it. */
 const INTERRUPTIONS: readonly RegExp[] = [
@@ -300,7 +309,7 @@ function isLinkLike(text: string): boolean {
 function classify(text: string): Kind {
   const size = units(text);
   if (matchesAny(text, END_MARKERS) && size <= 40) return Kind.EndMarker;
-  if (matchesAny(text, BOILERPLATE)) return Kind.Boilerplate;
+  if (matchesAny(text, BOILERPLATE) || PAYWALL.test(text)) return Kind.Boilerplate;
   if (matchesAny(text, INTERRUPTIONS) && size <= 60) return Kind.Interruption;
   if (TIMESTAMP_ONLY.test(text) && /\d/.test(text)) return Kind.Header;
   if (text.length <= TUNABLES.maxMetaChars && isHeaderMeta(text)) return Kind.Header;
@@ -908,6 +917,19 @@ export function cleanPastedText({ text }: { text: string }): Article {
         ? "The pasted text has no article in it: no paragraph of prose, only short lines, lists or page furniture."
         : `The pasted text has too little article in it (${bodyUnits} units, ${sentences} sentences).`,
       { details: { units: bodyUnits, sentences } },
+    );
+  }
+
+  // A teaser above a paywall is the start of an article we cannot read: refuse rather than summarize a fragment.
+  const paywalled = lines
+    .slice(block.end + 1, block.end + 1 + TUNABLES.paywallWindow)
+    .some((line) => PAYWALL.test(line.text));
+  if (paywalled && bodyUnits < TUNABLES.maxPaywallTeaserUnits) {
+    throw new NotAnArticleError(
+      "The pasted text is a paywall teaser: the article stops at a subscription or login prompt.",
+      {
+        details: { units: bodyUnits, reason: "paywall" },
+      },
     );
   }
 
