@@ -13,6 +13,8 @@ export const LINE_TUNABLES = {
   maxBoilerplateWeight: 160,
   /** Bylines and date lines are short; longer lines with these words are prose. */
   maxMetaLineWeight: 110,
+  /** Credit sentences (`Reporting by …; Editing by …`) name many people; they stay under this weight. */
+  maxCreditLineWeight: 300,
   /** The title is repeated near the top: look at this many leading paragraphs. */
   titleLookahead: 4,
   /** A trailing-section marker only ends the article once this share of its text has been seen. */
@@ -63,8 +65,8 @@ const CREDIT_LINE =
   /^[(（]?(?:reporting by|additional reporting by|editing by|writing by)|contributed (?:reporting|to this report)|^[(（]\s*[\p{Script=Han}\s]{2,12}\s*[)）]$|^[(（]?\s*(?:责任编辑|责编|编辑|来源)\s*[:：]/iu;
 /** Prompts around the article: share, follow, subscribe, ads, comments, read more. */
 const PROMPT_LINE = [
-  /^(?:advert(?:isement|ising)?|sponsored(?: content)?|ad|iklan|publicidade|anzeige|story continues below(?: advertisement)?|continue reading(?: below)?|read more|read next|see also|more:|more\b.{0,30}:$|related(?: articles| stories| coverage| content| posts?| reading| roundup.*)?:?|recommended(?: for you)?|you (?:may|might) (?:also )?like.*|most (?:read|popular).*|popular (?:on|this|now).*|recent (?:articles|posts)|don'?t miss|trending(?: now)?|share(?: this)?(?: article| story| post| page)?:?|share (?:on|via) \w+|tweet|email|print|comments?|\d+ comments?|leave a (?:comment|reply)|image(?: copyright| caption| source)?:?.*|photo(?:graph)?:.*|getty images|\(?photo credit.*|click here.*|this slideshow requires javascript\.?|tell us what you think.*|filed under:.*|tags?:.*|categories?:.*|chevron_\w+.*)\W*$/iu,
-  /^(?:sign up (?:for|to) (?:our|the|free)|subscribe (?:to|now|today)|get the latest|download (?:our|the) app|like us on facebook|join our .{0,30} (?:forum|community)|follow (?:us|\p{Lu}\S* \p{Lu}\S*) on)|newsletters?\b.{0,60}$|(?:twitter|facebook|instagram)\.?$/iu,
+  /^(?:©.*|\d+ of \d+|advert(?:isement|ising)?|sponsored(?: content)?|ad|iklan|publicidade|anzeige|story continues below(?: advertisement)?|continue reading(?: below)?|read more|read next|see also|more:|more\b.{0,30}:$|related(?: articles| stories| coverage| content| posts?| reading| roundup.*)?:?|recommended(?: for you)?|you (?:may|might) (?:also )?like.*|most (?:read|popular).*|popular (?:on|this|now).*|recent (?:articles|posts)|don'?t miss|trending(?: now)?|share(?: this)?(?: article| story| post| page)?:?|share (?:on|via) \w+|tweet|email|print|comments?|\d+ comments?|leave a (?:comment|reply)|image(?: copyright| caption| source)?:?.*|photo(?:graph)?:.*|getty images|\(?photo credit.*|click here.*|this slideshow requires javascript\.?|tell us what you think.*|filed under:.*|tags?:.*|categories?:.*|chevron_\w+.*)\W*$/iu,
+  /^(?:sign up (?:for|to) (?:our|the|free)|subscribe (?:to|now|today)|get the latest|download (?:our|the) app|like us on facebook|join our .{0,30} (?:forum|community)|follow (?:us|me|\p{Lu}\S* \p{Lu}\S*) on)|newsletters?\b.{0,60}$|(?:twitter|facebook|instagram)\.?$/iu,
   /^(?:分享(?:到|至)?\s*[:：]?.*|打印(?:本页|此文)?|关闭(?:窗口|本页)?|返回(?:顶部|首页|列表|上一页)?|收藏(?:本文)?|扫一扫.*|扫描二维码.*|点击(?:进入|查看|阅读|这里).*|(?:网友|我要|发表)评论.*|正在阅读.*|字号[:：].*|【?字体[:：].*|[[【]\s*[大中小]\s*[\]】].*|原标题[:：].*|本文来源.*|\(?完\)?|【\s*纠错\s*】.*|当前位置[:：].*|您的位置[:：].*|位置[:：].*首页.*|首页\s*[>»/-].*|.*[>»]\s*正文$|下载.*客户端.*|发送.{0,20}到\d+.*|关注.{0,20}(?:微信|微博|公众号).*|.*(?:trackback|引用通告|本文引用).*|.*已被(?:阅读|浏览)\s*\d+\s*次.*|[（(]?\s*(?:阅读|浏览|评论|点击)\s*[:：(（]?\s*\d+.*)$/iu,
   /第\s*\d+\s*页.*(?:上一页|下一页)|^(?:<<\s*)?(?:上一页|下一页|上一篇|下一篇)|^(?:previous|next)(?: post| article| page)?\s*[:»›]?$/iu,
 ];
@@ -102,6 +104,8 @@ export function isDateLine(line: string): boolean {
 
 /** A short byline or credit line. */
 export function isBylineLine(line: string): boolean {
+  // Credit sentences list several names (`Associated Press writers A, B, C … contributed to this report.`).
+  if (CREDIT_LINE.test(line) && weighted(line) <= LINE_TUNABLES.maxCreditLineWeight) return true;
   if (weighted(line) > LINE_TUNABLES.maxMetaLineWeight) return false;
   if (/[。！？]$/.test(line) && !CREDIT_LINE.test(line)) return false;
   return BYLINE.test(line) || CREDIT_LINE.test(line);
