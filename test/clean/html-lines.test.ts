@@ -42,6 +42,22 @@ describe("line classifiers", () => {
     expect(isBylineLine("本报讯（记者 张明）13岁，正是花季的年龄，她却已经辍学两年了。")).toBe(false);
   });
 
+  it("a long credit sentence at the foot of a story is a credit line", () => {
+    expect(
+      isBylineLine(
+        "Associated Press writers Alan Fram, Zeke Miller, Laurie Kellman, Colleen Long, Eric Tucker and Jill Colvin contributed to this report.",
+      ),
+    ).toBe(true);
+  });
+
+  it.each([
+    "© Lucy Nicholson Detainees at a detention center in San Diego.",
+    "1 of 6",
+    "Follow me on Twitter or LinkedIn.",
+  ])("caption, gallery counter or promo: %s", (line) => {
+    expect(isPromptLine(line)).toBe(true);
+  });
+
   it.each([
     "Advertisement",
     "分享到：微信 微博",
