@@ -63,7 +63,9 @@ describe("toIsoDate", () => {
     expect(toIsoDate(raw)).toBe(iso);
   });
 
-  it("returns undefined for text that is no date", () => {
+  it("returns undefined for text that is no date, or an impossible one", () => {
+    expect(toIsoDate("2020-13-45")).toBeUndefined();
+    expect(toIsoDate("2020-00-10T10:00:00Z")).toBeUndefined();
     expect(toIsoDate("yesterday-ish")).toBeUndefined();
     expect(toIsoDate("")).toBeUndefined();
   });

@@ -191,12 +191,12 @@ export function toIsoDate(value: string | undefined): string | undefined {
   const isoLike = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?/.exec(raw);
   // Full ISO 8601 with its own offset: keep the page's offset rather than converting to UTC.
   const isoWithZone = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2})?(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})$/.exec(raw);
-  if (isoWithZone) {
+  if (isoWithZone && validDay(raw)) {
     const [, day, hm, sec, zone] = isoWithZone;
     const offset = zone === "Z" ? "Z" : zone!.replace(/^([+-]\d{2})(\d{2})$/, "$1:$2");
     return `${day}T${hm}${sec ?? ":00"}${offset}`;
   }
-  if (isoLike && !hasZone) return isoLike[0].replace(" ", "T");
+  if (isoLike && !hasZone) return validDay(isoLike[0]) ? isoLike[0].replace(" ", "T") : undefined;
   if (hasZone || /[a-z]{3}/i.test(raw)) {
     const ms = Date.parse(raw);
     if (!Number.isNaN(ms)) return hasZone ? new Date(ms).toISOString() : localIso(new Date(ms));
@@ -204,6 +204,13 @@ export function toIsoDate(value: string | undefined): string | undefined {
   const loose = LOOSE_DATE.exec(raw);
   if (loose) return looseToIso(loose);
   return undefined;
+}
+
+/** Month 1–12 and day 1–31 in a `YYYY-MM-DD…` string. */
+function validDay(iso: string): boolean {
+  const month = Number(iso.slice(5, 7));
+  const day = Number(iso.slice(8, 10));
+  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
 }
 
 /** Finds a date written in text (`来源:光明网2020-03-26 11:05`). */
