@@ -1,6 +1,7 @@
 import { load } from "cheerio/slim";
 import { describe, expect, it } from "vitest";
 import {
+  cleanByline,
   extractMetadata,
   findDateInText,
   findLastDateInText,
@@ -120,5 +121,13 @@ describe("dates written in the page", () => {
     expect(findDateInText(text)).toBe("2006-08-10");
     expect(findLastDateInText(text)).toBe("2005-06-14T09:20:31");
     expect(findLastDateInText("no dates here")).toBeUndefined();
+  });
+});
+
+describe("cleanByline", () => {
+  it("keeps the names and cuts what the page prints beside them", () => {
+    expect(cleanByline("Madeline Fry | November 18, 2019 12:01 PM Print this article")).toBe("Madeline Fry");
+    expect(cleanByline("Jane Holloway, Tom Reed")).toBe("Jane Holloway, Tom Reed");
+    expect(cleanByline("  ")).toBeUndefined();
   });
 });

@@ -19,6 +19,8 @@ const headlineWeight = (s: string): number => {
 };
 /** Site-name parts are short; a trailing part longer than this is probably part of the headline. */
 const MAX_SITE_PART_CHARS = 40;
+/** Longer bylines are page text that was taken for one. */
+const MAX_BYLINE_CHARS = 120;
 /** A site name guessed from the title is a short label. */
 const MAX_SITE_NAME_CHARS = 24;
 /** JSON-LD `@type`s whose headline/author/date describe the page's article. */
@@ -206,6 +208,22 @@ export function toIsoDate(value: string | undefined): string | undefined {
   return undefined;
 }
 
+/** Drops separators left at either end (`China-Pub blog-`, `-雅虎新闻`). */
+function trimSeparators(value: string): string {
+  return value.replace(/^[\s|\-–—_:·»｜]+|[\s|\-–—_:·»｜]+$/gu, "");
+}
+
+/** A byline is names: cut what pages print beside them (`Jane Doe | November 18, 2019 Print this article`). */
+export function cleanByline(value: string | undefined): string | undefined {
+  const names = value
+    ?.split(/\s+[|｜]\s+/)[0]
+    ?.replace(LOOSE_DATE, " ")
+    .replace(/\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4}.*$/i, "")
+    .replace(/\s+/g, " ")
+    .trim();
+  return names ? names.slice(0, MAX_BYLINE_CHARS) : undefined;
+}
+
 /** Month 1–12 and day 1–31 in a `YYYY-MM-DD…` string. */
 function validDay(iso: string): boolean {
   const month = Number(iso.slice(5, 7));
@@ -285,7 +303,7 @@ export function extractMetadata($: CheerioAPI, options: { url?: string; fallback
     headings[0] ??
     options.fallbackTitle ??
     "";
-  const title = stripTitleSuffix(rawTitle, { siteName, headings });
+  const title = trimSeparators(stripTitleSuffix(rawTitle, { siteName, headings }));
   const titleTag = text($("title").first().text());
 
   const ldAuthors = names(articleLd?.author)
@@ -315,8 +333,8 @@ export function extractMetadata($: CheerioAPI, options: { url?: string; fallback
 
   return {
     title,
-    siteName: siteName ?? (titleTag ? siteFromTitle(titleTag, title) : undefined),
-    byline: byline?.slice(0, 200),
+    siteName: trimSeparators(siteName ?? (titleTag ? siteFromTitle(titleTag, title) : undefined) ?? "") || undefined,
+    byline: cleanByline(byline),
     published,
     canonicalUrl,
     lang,
