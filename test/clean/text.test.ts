@@ -519,3 +519,66 @@ describe("cleanPastedText headline choice", () => {
     expect(cleanPastedText({ text }).title).toBe("Prices climb again as energy bills rise");
   });
 });
+
+describe("cleanPastedText on odd input", () => {
+  /** Deterministic pseudo-random numbers (mulberry32), so a failure reproduces. */
+  function random(seed: number): () => number {
+    return () => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+  const pieces = [
+    "。",
+    "，",
+    ".",
+    " ",
+    "\n",
+    "\n\n",
+    "\r\n",
+    "\u3000\u3000",
+    "\u200b",
+    "2025-10-24 10:21",
+    "来源:",
+    "By ",
+    "Related",
+    "相关阅读",
+    "# ",
+    "- ",
+    "…",
+    "...",
+    "<p>",
+    "😀",
+    "中国",
+    "words",
+    "https://example.com/x",
+    "\ud800",
+    "Subscribe to continue reading",
+  ];
+
+  it("returns an article or throws NotAnArticleError for any mix of page fragments, never anything else", () => {
+    const next = random(42);
+    for (let round = 0; round < 300; round++) {
+      const text = Array.from(
+        { length: Math.floor(next() * 400) },
+        () => pieces[Math.floor(next() * pieces.length)],
+      ).join("");
+      try {
+        const article = cleanPastedText({ text });
+        expect(article.paragraphs.length).toBeGreaterThan(0);
+        expect(article.title.length).toBeGreaterThan(0);
+      } catch (error) {
+        expect(error).toBeInstanceOf(NotAnArticleError);
+      }
+    }
+  });
+
+  it("handles a single enormous line without line breaks", () => {
+    const sentence = "The council met on Tuesday to discuss the budget, and agreed to raise spending on roads. ";
+    const article = cleanPastedText({ text: sentence.repeat(20_000) });
+    expect(article.paragraphs).toHaveLength(1);
+    expect(article.title).toBe("The council met on Tuesday to discuss the budget, and…");
+  });
+});

@@ -256,6 +256,7 @@ interface Block {
 
 const HAN = /\p{Script=Han}/gu;
 const WORD = /[\p{L}\p{N}]+/gu;
+const HAS_WORD = /[\p{L}\p{N}]/u;
 
 /** Size of a text in units: Han characters one each, other words two each. */
 function units(text: string): number {
@@ -527,9 +528,9 @@ function markBoxes(lines: Line[]): void {
 function findStatedTitle(lines: readonly Line[], rawLines: readonly string[]): string | undefined {
   for (const line of lines) {
     const title = NOW_READING.exec(line.text)?.[1]?.trim();
-    if (title) return title;
+    if (title && HAS_WORD.test(title)) return title;
   }
-  const markdown = rawLines.find((line) => /^#\s+\S/.test(line));
+  const markdown = rawLines.find((line) => /^#\s+\S/.test(line) && HAS_WORD.test(stripMarkup(line)));
   return markdown ? stripMarkup(markdown) : undefined;
 }
 
@@ -735,7 +736,8 @@ function findHeaderTitle(lines: readonly Line[], bodyStart: number): string | un
 
 /** First sentence of the lead, without its stop and cut to headline length (at a word break): better than no title. */
 function titleFromLead(lead: string): string {
-  const first = (lead.split(/(?<=[。！？!?])|(?<=\.)\s+/)[0] ?? lead).replace(/[。.]$/, "");
+  const sentences = lead.split(/(?<=[。！？!?])|(?<=\.)\s+/).map((sentence) => sentence.replace(/[。.]$/, "").trim());
+  const first = sentences.find((sentence) => HAS_WORD.test(sentence)) ?? lead;
   const chars = [...first];
   if (chars.length <= TUNABLES.maxLeadTitleChars) return first;
   const cut = chars.slice(0, TUNABLES.maxLeadTitleChars).join("");
@@ -935,10 +937,8 @@ export function cleanPastedText({ text }: { text: string }): Article {
 
   const chinese = detectLang(body.join("\n")) === "zh";
   const header = readHeader(lines, block, chinese);
-  const title = stripSiteSuffix(
-    statedTitle ?? repeatedTitle ?? findHeaderTitle(lines, block.start) ?? titleFromLead(body[0]!),
-    header.siteName,
-  );
+  const shownTitle = statedTitle ?? repeatedTitle ?? findHeaderTitle(lines, block.start);
+  const title = shownTitle ? stripSiteSuffix(shownTitle, header.siteName) : titleFromLead(body[0]!);
   return makeArticle({
     title,
     ...(header.siteName ? { siteName: header.siteName } : {}),
