@@ -1,5 +1,6 @@
 import type { Composer } from "telegraf";
 import type { InlineKeyboardButton, Message } from "telegraf/types";
+import { clip } from "../llm/text.js";
 import { hanShare } from "../pipeline/clean/article.js";
 import { type Answer, answerQuestion } from "../qa/answer.js";
 import { type ConversationMemory, conversationMemory } from "../qa/memory.js";
@@ -83,16 +84,6 @@ export interface AnswerView {
   aboutTitle?: string;
   /** Shown above the answer when set (suggested-question buttons). */
   question?: string;
-}
-
-function clip(text: string, maxChars: number): string {
-  const chars = [...text];
-  return chars.length <= maxChars
-    ? text
-    : `${chars
-        .slice(0, maxChars - 1)
-        .join("")
-        .trimEnd()}…`;
 }
 
 /** Lines in both renderings, built together so they never drift apart. */

@@ -3,6 +3,7 @@
  * split only between articles), with a row of buttons per article.
  */
 import { escapeHtml, safeHref } from "../bot/render.js";
+import { clip } from "../llm/text.js";
 import type { Lang } from "../types.js";
 import type { DigestPart } from "./store.js";
 
@@ -140,23 +141,13 @@ function articleBlock(entry: DigestEntry, number: number, room: number): string 
     : `${number}. ${escapeHtml(entry.title)}`;
   const bullets = entry.bullets
     .slice(0, BULLETS_PER_ITEM)
-    .map((bullet) => `• ${escapeHtml(shorten(bullet.trim(), MAX_BULLET_CHARS))}`);
+    .map((bullet) => `• ${escapeHtml(clip(bullet.trim(), MAX_BULLET_CHARS))}`);
   let block = [title, ...bullets].join("\n");
   // Only a pathological title could overflow; cut whole bullets first, then the title text.
   while (block.length > room && bullets.length > 0) {
     bullets.pop();
     block = [title, ...bullets].join("\n");
   }
-  if (block.length > room) block = `${number}. ${escapeHtml(shorten(entry.title, Math.floor(room / 6)))}`;
+  if (block.length > room) block = `${number}. ${escapeHtml(clip(entry.title, Math.floor(room / 6)))}`;
   return block;
-}
-
-function shorten(text: string, max: number): string {
-  const chars = [...text];
-  return chars.length <= max
-    ? text
-    : `${chars
-        .slice(0, max - 1)
-        .join("")
-        .trimEnd()}…`;
 }

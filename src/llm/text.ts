@@ -245,6 +245,17 @@ export function stripDateline(sentence: string): string {
   return sentence;
 }
 
+/** Shortens `text` to at most `maxChars` characters (code points), marking a cut with an ellipsis. */
+export function clip(text: string, maxChars: number): string {
+  const chars = [...text];
+  return chars.length <= maxChars
+    ? text
+    : `${chars
+        .slice(0, maxChars - 1)
+        .join("")
+        .trimEnd()}…`;
+}
+
 /**
  * Shortens `text` to at most `maxChars` characters, cutting at the last clause boundary that keeps
  * at least half of it (else at a word boundary), and marks the cut with an ellipsis.

@@ -1,6 +1,7 @@
 import { ErrorCode, isJianbaoError, LlmError } from "../errors.js";
 import type { CompletionRequest, LlmClient } from "../llm/client.js";
 import { neutraliseDelimiters, renderPrompt } from "../llm/prompts.js";
+import { clip } from "../llm/text.js";
 import { hanShare } from "../pipeline/clean/article.js";
 import type { Article, Lang, TokenUsage } from "../types.js";
 import { rankParagraphs, selectPassages, type Turn, terms } from "./retrieve.js";
@@ -424,14 +425,4 @@ export function excerptsFor(article: Article, quotes: readonly number[], about: 
 /** Removes control and bidi-override characters; keeps newlines and tabs. */
 export function cleanText(text: string): string {
   return text.replace(/\r\n?/g, "\n").replace(CONTROL_CHARS, "");
-}
-
-function clip(text: string, maxChars: number): string {
-  const chars = [...text];
-  return chars.length <= maxChars
-    ? text
-    : `${chars
-        .slice(0, maxChars - 1)
-        .join("")
-        .trimEnd()}…`;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { splitArticle, splitSentences, stripDateline, termsOf, trimAtClause } from "../../src/llm/text.js";
+import { clip, splitArticle, splitSentences, stripDateline, termsOf, trimAtClause } from "../../src/llm/text.js";
 
 describe("splitSentences", () => {
   it("splits English at . ! ? but not at abbreviations, initials, decimals or times", () => {
@@ -77,6 +77,15 @@ describe("trimAtClause", () => {
   it("falls back to a word boundary when there is no clause break", () => {
     const trimmed = trimAtClause("words without any commas at all that keep going well past the limit we set", 40);
     expect(trimmed).toBe("words without any commas at all that…");
+  });
+});
+
+describe("clip", () => {
+  it("keeps text within the limit and cuts longer text to the limit with an ellipsis, by code point", () => {
+    expect(clip("short", 5)).toBe("short");
+    expect(clip("a longer line ", 10)).toBe("a longer…");
+    expect(clip("😀😀😀😀", 3)).toBe("😀😀…");
+    expect([...clip("中国人民银行今日宣布", 6)]).toHaveLength(6);
   });
 });
 
