@@ -13,7 +13,7 @@ import { makeArticle } from "../pipeline/clean/article.js";
 import { cleanPage as realCleanPage } from "../pipeline/clean/index.js";
 import { type FetchOptions, fetchPage as realFetchPage } from "../pipeline/fetch.js";
 import type { PageInput } from "../pipeline/input.js";
-import { summarize as realSummarize } from "../pipeline/summarize.js";
+import { summarize as realSummarize, type SummarizeOptions } from "../pipeline/summarize.js";
 import { articleId as articleIdOf, records as openRecords, type Records, type UserRecord } from "../store/records.js";
 import type { Collection, Store } from "../store/store.js";
 import type { Article, Lang, LangChoice, Summary } from "../types.js";
@@ -35,6 +35,8 @@ const DEFAULTS = {
   feedConcurrency: 8,
   /** New items processed at once (page fetch + clean + summaries); the model has its own limit (LLM_MAX_CONCURRENCY). */
   itemConcurrency: 8,
+  /** How long a replica holds `poll:<feedId>` (released after the poll): longer than one feed fetch can take. */
+  pollClaimMs: 5 * 60_000,
   /** How long a replica holds `summarize:<articleId>:<lang>` before another may try. */
   summarizeClaimMs: 10 * 60_000,
   /** Characters of the feed's description kept as the digest's fallback line. */
@@ -48,14 +50,7 @@ const DEFAULTS = {
   itemTtlMs: 180 * 86_400_000,
 } as const;
 
-export type SummarizeFn = (options: {
-  article: Article;
-  lang: LangChoice;
-  readerLang?: Lang;
-  llm?: LlmClient;
-  cache?: Collection<Summary>;
-  maxInputTokens?: number;
-}) => Promise<Summary>;
+export type SummarizeFn = (options: SummarizeOptions) => Promise<Summary>;
 
 export interface PollerDeps {
   store: Store;
@@ -129,7 +124,7 @@ export function createPoller(deps: PollerDeps): Poller {
   const logger = deps.logger ?? silentLogger;
   const fetchPage = deps.fetchPage ?? realFetchPage;
   const cleanPage = deps.cleanPage ?? realCleanPage;
-  const summarize = deps.summarize ?? (realSummarize as SummarizeFn);
+  const summarize = deps.summarize ?? realSummarize;
   const nowIso = () => new Date(clock.now()).toISOString();
   let task: ScheduledTask | undefined;
   let running: Promise<PollReport> | undefined;
@@ -137,24 +132,16 @@ export function createPoller(deps: PollerDeps): Poller {
   async function addFeed(resolved: ResolvedFeed): Promise<string> {
     const feedId = feedIdOf(resolved.url);
     const at = nowIso();
-    if (await digests.feeds.get(feedId)) {
-      // Nobody read it since its last poll: what it lists now is not news to the person subscribing.
-      if ((await digests.subscribersOf(feedId)).length === 0) {
-        for (const item of resolved.feed.items) {
-          const key = `${feedId}:${itemHashOf(item)}`;
-          if (await digests.items.get(key)) continue;
-          await digests.items.set(key, { ...itemRecord(item, at), baseline: true }, DEFAULTS.itemTtlMs);
-        }
+    const known = (await digests.feeds.get(feedId)) !== undefined;
+    // A new feed, or a known one nobody read since its last poll: what it lists now is not news to the person subscribing.
+    if (!known || (await digests.subscribersOf(feedId)).length === 0) {
+      for (const item of resolved.feed.items) {
+        const key = `${feedId}:${itemHashOf(item)}`;
+        if (known && (await digests.items.get(key))) continue;
+        await digests.items.set(key, { ...itemRecord(item, at), baseline: true }, DEFAULTS.itemTtlMs);
       }
-      return feedId;
     }
-    for (const item of resolved.feed.items) {
-      await digests.items.set(
-        `${feedId}:${itemHashOf(item)}`,
-        { ...itemRecord(item, at), baseline: true },
-        DEFAULTS.itemTtlMs,
-      );
-    }
+    if (known) return feedId;
     await digests.feeds.set(feedId, {
       url: resolved.url,
       title: resolved.feed.title,
@@ -187,7 +174,7 @@ export function createPoller(deps: PollerDeps): Poller {
         const subscribers = readersByFeed.get(feedId) ?? [];
         if (subscribers.length === 0) return;
         // One replica polls a feed at a time; the claim is released after, lastPolledAt spaces the polls.
-        if (!(await deps.store.claim(`poll:${feedId}`, 5 * 60_000))) return;
+        if (!(await deps.store.claim(`poll:${feedId}`, DEFAULTS.pollClaimMs))) return;
         try {
           const fresh = await pollFeed(feedId, feed, report);
           if (fresh.length === 0) return;
