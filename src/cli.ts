@@ -13,7 +13,6 @@ import type { LlmClient } from "./llm/client.js";
 import { limitConcurrency } from "./llm/limit.js";
 import { createOpenAiClient } from "./llm/openai.js";
 import { cleanPage } from "./pipeline/clean/index.js";
-import type { FetchOptions } from "./pipeline/fetch.js";
 import { type PageInput, readInput } from "./pipeline/input.js";
 import { summarize } from "./pipeline/summarize.js";
 import { openStore, type Store } from "./store/store.js";
@@ -95,23 +94,39 @@ const clean: Command = {
   async run(args, context) {
     const { values, positionals } = parseCommandArgs(args, { json: { type: "boolean" } });
     if (positionals.length === 0) throw new UsageError("clean needs at least one URL, file or -");
-    let failed = 0;
-    for (const [index, input] of positionals.entries()) {
-      try {
-        const page = await context.read(input);
-        const record = articleRecord(input, page, cleanPage(page));
-        if (values.json) context.out(`${JSON.stringify(record)}\n`);
-        else context.out(`${index > 0 ? "\n" : ""}${formatArticle(record)}`);
-      } catch (error) {
-        failed += 1;
-        const failure = describeFailure(error);
-        if (values.json) context.out(`${JSON.stringify({ input, error: failure })}\n`);
-        else context.err(`jianbao: ${input}: ${failure.message} (${failure.code})\n`);
-      }
-    }
-    return failed > 0 ? EXIT.failed : EXIT.ok;
+    return eachInput(positionals, Boolean(values.json), context, formatArticle, async (input) => {
+      const page = await context.read(input);
+      return articleRecord(input, page, cleanPage(page));
+    });
   },
 };
+
+/**
+ * Turns each input into a record and prints it (one JSON object per line with `json`, else `format`);
+ * a failing input is reported and never stops the next. Exit code 1 when any input failed.
+ */
+async function eachInput<R>(
+  inputs: readonly string[],
+  json: boolean,
+  context: CliContext,
+  format: (record: R) => string,
+  produce: (input: string) => Promise<R>,
+): Promise<number> {
+  let failed = 0;
+  for (const [index, input] of inputs.entries()) {
+    try {
+      const record = await produce(input);
+      if (json) context.out(`${JSON.stringify(record)}\n`);
+      else context.out(`${index > 0 ? "\n" : ""}${format(record)}`);
+    } catch (error) {
+      failed += 1;
+      const failure = describeFailure(error);
+      if (json) context.out(`${JSON.stringify({ input, error: failure })}\n`);
+      else context.err(`jianbao: ${input}: ${failure.message} (${failure.code})\n`);
+    }
+  }
+  return failed > 0 ? EXIT.failed : EXIT.ok;
+}
 
 /** The fields `summarize --json` prints per input. */
 export function summaryRecord(input: string, article: Article, summary: Summary) {
@@ -187,32 +202,21 @@ const summarizeCommand: Command = {
       }
     }
     const cache = store?.collection<Summary>("summary");
-    let failed = 0;
     try {
-      for (const [index, input] of positionals.entries()) {
-        try {
-          const article = cleanPage(await context.read(input));
-          const summary = await summarize({
-            article,
-            lang,
-            maxInputTokens: settings.maxInputTokens,
-            ...(llm ? { llm } : {}),
-            ...(cache ? { cache } : {}),
-          });
-          const record = summaryRecord(input, article, summary);
-          if (values.json) context.out(`${JSON.stringify(record)}\n`);
-          else context.out(`${index > 0 ? "\n" : ""}${formatSummary(record)}`);
-        } catch (error) {
-          failed += 1;
-          const failure = describeFailure(error);
-          if (values.json) context.out(`${JSON.stringify({ input, error: failure })}\n`);
-          else context.err(`jianbao: ${input}: ${failure.message} (${failure.code})\n`);
-        }
-      }
+      return await eachInput(positionals, Boolean(values.json), context, formatSummary, async (input) => {
+        const article = cleanPage(await context.read(input));
+        const summary = await summarize({
+          article,
+          lang,
+          maxInputTokens: settings.maxInputTokens,
+          ...(llm ? { llm } : {}),
+          ...(cache ? { cache } : {}),
+        });
+        return summaryRecord(input, article, summary);
+      });
     } finally {
       await store?.close();
     }
-    return failed > 0 ? EXIT.failed : EXIT.ok;
   },
 };
 
@@ -244,12 +248,6 @@ function helpText(): string {
   ].join("\n");
 }
 
-/** The fetch limits every command uses, from the config. */
-export function fetchOptionsFrom(config: Config): FetchOptions {
-  const { allowPrivate, timeoutMs, maxBytes, maxRedirects } = config.fetch;
-  return { allowPrivate, timeoutMs, maxBytes, maxRedirects };
-}
-
 /** Runs one command line; returns the exit code. I/O comes in as parameters so tests can run it in-process. */
 export async function runCli(
   argv: string[],
@@ -277,7 +275,8 @@ export async function runCli(
     io.err(`jianbao: ${describeFailure(error).message}\n`);
     return EXIT.usage;
   }
-  const fetchOptions = fetchOptionsFrom(config);
+  // config.fetch holds exactly the fetcher's limits (FETCH_*).
+  const fetchOptions = config.fetch;
   const context: CliContext = {
     config,
     out: io.out,

@@ -92,12 +92,8 @@ export function createDigests(deps: DigestsDeps): Digests {
     pollMinutes: config.digest.pollMinutes,
     articleRetentionMs: config.store.articleRetentionDays * 86_400_000,
     maxInputTokens: config.llm.maxInputTokens,
-    fetchOptions: deps.fetchOptions ?? {
-      allowPrivate: config.fetch.allowPrivate,
-      timeoutMs: config.fetch.timeoutMs,
-      maxBytes: config.fetch.maxBytes,
-      maxRedirects: config.fetch.maxRedirects,
-    },
+    // config.fetch holds exactly the fetcher's limits (FETCH_*): feed and item URLs are as hostile as any link.
+    fetchOptions: deps.fetchOptions ?? config.fetch,
     fetchPage: deps.fetchPage,
     clock,
     logger,
