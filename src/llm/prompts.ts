@@ -1,11 +1,15 @@
 import { readFileSync } from "node:fs";
 import { ErrorCode, JianbaoError } from "../errors.js";
+import type { Lang } from "../types.js";
 
 /** Where the plain-text prompt templates live (repo root `prompts/`). */
 export const PROMPTS_DIR = new URL("../../prompts/", import.meta.url);
 
 /** `{{name}}` with optional inner spaces; names are letters, digits and underscores. */
 const VARIABLE = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
+
+/** How every prompt names the language to write in (`{{lang_name}}`, `{{language}}`). */
+export const LANGUAGE_NAMES: Readonly<Record<Lang, string>> = { zh: "Simplified Chinese (简体中文)", en: "English" };
 
 export type PromptVariables = Readonly<Record<string, string | number>>;
 

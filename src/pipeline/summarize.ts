@@ -4,7 +4,7 @@ import { ErrorCode, LlmError } from "../errors.js";
 import type { ChatMessage, LlmClient } from "../llm/client.js";
 import { summarizeOffline } from "../llm/offline.js";
 import { type ParsedSummary, parseSummaryAnswer, SUMMARY_JSON_SCHEMA } from "../llm/parse-summary.js";
-import { neutraliseDelimiters, renderPrompt } from "../llm/prompts.js";
+import { LANGUAGE_NAMES, neutraliseDelimiters, renderPrompt } from "../llm/prompts.js";
 import { splitArticle, splitSentences } from "../llm/text.js";
 import type { Collection } from "../store/store.js";
 import type { Article, Lang, LangChoice, Summary, TokenUsage } from "../types.js";
@@ -29,7 +29,6 @@ const MAX_CHUNKS = 20;
 /** A malformed answer echoed back for the re-ask is cut to this many characters. */
 const MAX_ECHOED_ANSWER = 4000;
 const MAX_QUESTIONS = 3;
-const LANG_NAMES: Record<Lang, string> = { zh: "Simplified Chinese (简体中文)", en: "English" };
 
 export interface SummarizeOptions {
   article: Article;
@@ -240,7 +239,7 @@ async function askForSummary(llm: LlmClient, run: Run, ask: Ask): Promise<Parsed
     run.model = result.model;
     const checked = validateSummary(parseSummaryAnswer(result.text), ask.paragraphCount, ask.range);
     const reply: ChatMessage = { role: "assistant", content: result.text.slice(0, MAX_ECHOED_ANSWER) };
-    const vars = { lang_name: LANG_NAMES[ask.lang], bullet_range: ask.range.text };
+    const vars = { lang_name: LANGUAGE_NAMES[ask.lang], bullet_range: ask.range.text };
 
     if ("problem" in checked) {
       if (askedFormat) {
@@ -309,12 +308,12 @@ export function bulletRange(article: Article): BulletRange {
 }
 
 function systemPrompt(lang: Lang, range: BulletRange): string {
-  return renderPrompt("summarize.system.md", { lang_name: LANG_NAMES[lang], bullet_range: range.text });
+  return renderPrompt("summarize.system.md", { lang_name: LANGUAGE_NAMES[lang], bullet_range: range.text });
 }
 
 function common(article: Article, lang: Lang, range: BulletRange) {
   return {
-    lang_name: LANG_NAMES[lang],
+    lang_name: LANGUAGE_NAMES[lang],
     bullet_range: range.text,
     title: neutraliseDelimiters(article.title),
     last_index: Math.max(0, article.paragraphs.length - 1),

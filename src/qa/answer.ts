@@ -1,6 +1,6 @@
 import { ErrorCode, isJianbaoError, LlmError } from "../errors.js";
 import type { CompletionRequest, LlmClient } from "../llm/client.js";
-import { neutraliseDelimiters, renderPrompt } from "../llm/prompts.js";
+import { LANGUAGE_NAMES, neutraliseDelimiters, renderPrompt } from "../llm/prompts.js";
 import { clip } from "../llm/text.js";
 import { hanShare } from "../pipeline/clean/article.js";
 import type { Article, Lang, TokenUsage } from "../types.js";
@@ -48,11 +48,6 @@ const EXCERPT_MAX_CHARS = 160;
 // Control characters other than tab and newline: never useful in a chat message, sometimes used to confuse.
 const CONTROL_CHARS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g;
 const NOT_IN_ARTICLE_MARK = /^\s*NOT_IN_ARTICLE\b[\s:：,，.。-]*/i;
-
-const LANGUAGE_NAME: Record<Lang, string> = {
-  zh: "Simplified Chinese (简体中文)",
-  en: "English",
-};
 
 export interface Excerpt {
   /** Index into `article.paragraphs`. */
@@ -140,7 +135,7 @@ export function buildAnswerRequest(options: {
     history: options.history,
     maxTokens: options.maxInputTokens ?? DEFAULT_MAX_INPUT_TOKENS,
   });
-  const language = LANGUAGE_NAME[options.lang];
+  const language = LANGUAGE_NAMES[options.lang];
   const passages = selection.passages
     .map((passage) => `[${passage.index}] ${neutraliseDelimiters(passage.text)}`)
     .join("\n\n");
@@ -194,7 +189,7 @@ async function answerWithModel(options: AnswerOptions & { llm: LlmClient; histor
       messages: [
         ...request.messages,
         { role: "assistant", content: result.text },
-        { role: "user", content: renderPrompt("answer-fix-language.md", { language: LANGUAGE_NAME[options.lang] }) },
+        { role: "user", content: renderPrompt("answer-fix-language.md", { language: LANGUAGE_NAMES[options.lang] }) },
       ],
     });
     usage = addUsage(usage, retry.usage);
