@@ -110,7 +110,9 @@ export function composeDigest(options: ComposeOptions): DigestPart[] {
       const prefix = headingShown ? "\n\n" : `${heading}\n`;
       if (current.text.length + prefix.length + block.length > limit) {
         parts.push(current);
-        current = { text: `<b>${escapeHtml(source)}</b> ${escapeHtml(text.continued)}\n${block}`, buttons: [] };
+        // "(continued)" only when this source's heading already went out in an earlier part.
+        const continued = headingShown ? ` ${escapeHtml(text.continued)}` : "";
+        current = { text: `<b>${escapeHtml(source)}</b>${continued}\n${block}`, buttons: [] };
       } else {
         current.text += prefix + block;
       }

@@ -70,6 +70,30 @@ describe("composeDigest", () => {
     for (let index = 0; index < 40; index += 1) expect(all).toContain(`https://news.example/${index}"`);
   });
 
+  it("marks a part '(continued)' only when its source's heading was in an earlier part", () => {
+    const entries = Array.from({ length: 12 }, (_, index) => entry(index, { feedTitle: `Source ${index % 4}` }));
+    const parts = composeDigest({
+      lang: "en",
+      localDate: "2026-03-10",
+      entries,
+      maxItems: 12,
+      sendEmpty: false,
+      maxChars: 420,
+    });
+    expect(parts.length).toBeGreaterThan(3);
+    let seen = parts[0]?.text ?? "";
+    let fresh = 0;
+    for (const part of parts.slice(1)) {
+      const [, source, continued] = /^<b>(Source \d)<\/b>( \(continued\))?\n/.exec(part.text) ?? [];
+      expect(source).toBeDefined();
+      const shownBefore = seen.includes(`<b>${source}</b>`);
+      expect(continued !== undefined).toBe(shownBefore);
+      if (!shownBefore) fresh += 1;
+      seen += part.text;
+    }
+    expect(fresh).toBeGreaterThan(0);
+  });
+
   it("nothing new: a short line for loud people, nothing for quiet ones", () => {
     expect(composeDigest({ lang: "en", localDate: "2026-03-10", entries: [], maxItems: 10, sendEmpty: false })).toEqual(
       [],
