@@ -5,6 +5,8 @@
  * references out of bullet text into `sources`. Validation against the article happens in validateSummary.
  */
 
+import { stripInvisible, stripThinking } from "./text.js";
+
 export interface ParsedBullet {
   text: string;
   sources: number[];
@@ -40,8 +42,6 @@ export const SUMMARY_JSON_SCHEMA = {
 } as const;
 
 // ── Patterns ──────────────────────────────────────────────────────────────────────────────────────
-/** Reasoning models (DeepSeek-R1, Qwen3 via Ollama) put their thinking inside the content. */
-const THINKING = /<think>[\s\S]*?(<\/think>|$)/gi;
 const FENCE = /```[a-zA-Z]*\s*\n?([\s\S]*?)```/;
 const LIST_ITEM = /^\s*(?:[-*•·‣▪●◦–—]|\d{1,2}[.)、]|[（(]\d{1,2}[）)]|[①-⑩])\s+|^\s*(?:\d{1,2}[.)、]|[①-⑩])(?=\S)/u;
 /** `[3]`, `[1, 4]`, `[1][2]`, `【2】`, `(¶3)`, `(paragraphs 2, 5)`, `（段落 2）` */
@@ -50,11 +50,10 @@ const SOURCE_REFERENCE =
 const HAS_SOURCE_REFERENCE = new RegExp(SOURCE_REFERENCE.source, "iu");
 const QUESTIONS_HEADING = /question|问题|追问|延伸/i;
 const HEADLINE_LABEL = /^(?:headline|title|标题|题目)\s*[:：]\s*/i;
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
 
 /** Parses an answer; undefined when nothing usable is in it. */
 export function parseSummaryAnswer(answer: string): ParsedSummary | undefined {
-  const text = answer.replace(THINKING, "").trim();
+  const text = stripThinking(answer).trim();
   if (!text) return undefined;
   return parseJson(text) ?? parseList(text);
 }
@@ -152,8 +151,7 @@ function bulletFrom(text: string, sources: number[]): ParsedBullet {
 
 /** Strips control characters, markdown emphasis and code marks, a leading list marker; collapses spaces. */
 export function cleanText(text: string): string {
-  return text
-    .replace(CONTROL, "")
+  return stripInvisible(text)
     .replace(/\*\*(.+?)\*\*/g, "$1")
     .replace(/__(.+?)__/g, "$1")
     .replace(/(^|[\s(（])[*_]([^*_\s][^*_]*?)[*_](?=[\s.,;:!?，。；：！？)）]|$)/gu, "$1$2")

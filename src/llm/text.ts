@@ -94,6 +94,11 @@ const STOPWORDS = new Set(
   ).split(/\s+/),
 );
 
+/** Control, zero-width, bidi-override characters and BOMs (tab and newline kept): never wanted in a chat message, sometimes used to confuse. */
+const INVISIBLE_CHARS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
+/** Reasoning models (DeepSeek-R1, Qwen3 via Ollama) put their thinking inside the content; unclosed when cut off. */
+const THINKING = /<think>[\s\S]*?(<\/think>|$)/gi;
+
 export interface Sentence {
   readonly text: string;
   /** Index of the paragraph it came from. */
@@ -243,6 +248,16 @@ export function stripDateline(sentence: string): string {
     if (match && sentence.length - match[0].length >= 20) return sentence.slice(match[0].length);
   }
   return sentence;
+}
+
+/** Removes control, zero-width and bidi-override characters; keeps newlines and tabs. */
+export function stripInvisible(text: string): string {
+  return text.replace(INVISIBLE_CHARS, "");
+}
+
+/** A model's answer without the `<think>…</think>` block a reasoning model may put before it. */
+export function stripThinking(answer: string): string {
+  return answer.replace(THINKING, "");
 }
 
 /** Shortens `text` to at most `maxChars` characters (code points), marking a cut with an ellipsis. */

@@ -1,7 +1,7 @@
 import { ErrorCode, isJianbaoError, LlmError } from "../errors.js";
 import type { CompletionRequest, LlmClient } from "../llm/client.js";
 import { LANGUAGE_NAMES, neutraliseDelimiters, renderPrompt } from "../llm/prompts.js";
-import { clip } from "../llm/text.js";
+import { clip, stripInvisible, stripThinking } from "../llm/text.js";
 import { hanShare } from "../pipeline/clean/article.js";
 import type { Article, Lang, TokenUsage } from "../types.js";
 import { rankParagraphs, selectPassages, type Turn, terms } from "./retrieve.js";
@@ -45,8 +45,6 @@ const LANGUAGE_CHECK_MIN_LETTERS = 12;
 const MAX_EXCERPTS = 2;
 const EXCERPT_MAX_CHARS = 160;
 
-// Control characters other than tab and newline: never useful in a chat message, sometimes used to confuse.
-const CONTROL_CHARS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g;
 const NOT_IN_ARTICLE_MARK = /^\s*NOT_IN_ARTICLE\b[\s:：,，.。-]*/i;
 
 export interface Excerpt {
@@ -243,7 +241,7 @@ interface ParsedAnswer {
  * Undefined when there is no usable answer text.
  */
 export function parseModelAnswer(raw: string): ParsedAnswer | undefined {
-  const text = cleanText(raw).trim();
+  const text = cleanText(stripThinking(raw)).trim();
   if (!text) return undefined;
   const json = parseJsonObject(text);
   if (json && typeof json.answer === "string") {
@@ -417,7 +415,7 @@ export function excerptsFor(article: Article, quotes: readonly number[], about: 
 }
 
 // --- Text hygiene ----------------------------------------------------------------------------
-/** Removes control and bidi-override characters; keeps newlines and tabs. */
-export function cleanText(text: string): string {
-  return text.replace(/\r\n?/g, "\n").replace(CONTROL_CHARS, "");
+/** Unix newlines; no control, zero-width or bidi-override characters. */
+function cleanText(text: string): string {
+  return stripInvisible(text.replace(/\r\n?/g, "\n"));
 }

@@ -256,6 +256,20 @@ describe("parseModelAnswer", () => {
     });
   });
 
+  it("drops a reasoning model's <think> block before reading the answer (JSON or plain text)", () => {
+    expect(
+      parseModelAnswer(
+        '<think>The user asks about [2]; maybe {"x": 1}.</think>\n{"answer": "Ten.", "quotes": [1], "not_in_article": false}',
+      ),
+    ).toEqual({ text: "Ten.", quotes: [1], notInArticle: false });
+    expect(parseModelAnswer("<think>Let me look at [4].</think>\nIt rose by ten per cent [1].")).toEqual({
+      text: "It rose by ten per cent [1].",
+      quotes: [1],
+      notInArticle: false,
+    });
+    expect(parseModelAnswer("<think>still thinking when the tokens ran out")).toBeUndefined();
+  });
+
   it("rejects empty output and JSON of the wrong shape", () => {
     expect(parseModelAnswer("  ")).toBeUndefined();
     expect(parseModelAnswer('{"headline": "x"}')).toBeUndefined();
