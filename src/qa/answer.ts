@@ -181,18 +181,24 @@ async function answerWithModel(options: AnswerOptions & { llm: LlmClient; histor
   let usage = result.usage;
   if (parsed && !inLanguage(parsed.text, options.lang)) {
     // One re-ask in the same conversation; if the second answer is no better, keep whichever parsed.
-    const retry = await options.llm.complete({
-      ...request,
-      ...signal,
-      messages: [
-        ...request.messages,
-        { role: "assistant", content: result.text },
-        { role: "user", content: renderPrompt("answer-fix-language.md", { language: LANGUAGE_NAMES[options.lang] }) },
-      ],
-    });
-    usage = addUsage(usage, retry.usage);
-    const reparsed = parseModelAnswer(retry.text);
-    if (reparsed) {
+    const retry = await options.llm
+      .complete({
+        ...request,
+        ...signal,
+        messages: [
+          ...request.messages,
+          { role: "assistant", content: result.text },
+          { role: "user", content: renderPrompt("answer-fix-language.md", { language: LANGUAGE_NAMES[options.lang] }) },
+        ],
+      })
+      .catch((error: unknown) => {
+        // The model already answered from the article: a failed re-ask must not throw that answer away.
+        if (options.signal?.aborted || !(error instanceof LlmError)) throw error;
+        return undefined;
+      });
+    const reparsed = retry && parseModelAnswer(retry.text);
+    if (retry) usage = addUsage(usage, retry.usage);
+    if (retry && reparsed) {
       result = retry;
       parsed = reparsed;
     }

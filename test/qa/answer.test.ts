@@ -110,6 +110,23 @@ describe("answerQuestion with a model", () => {
     expect(answer.usage.prompt_tokens).toBeGreaterThan(0);
   });
 
+  it("keeps the model's first answer when the language re-ask fails", async () => {
+    ai.reply({ content: json("中国向伊朗、伊拉克、意大利、塞尔维亚和柬埔寨派出了医疗专家组。", [2]) }, { status: 503 });
+    const answer = await answerQuestion({
+      article: zhArticle,
+      question: "Where did the medical teams go?",
+      lang: "en",
+      llm: llm(),
+    });
+    expect(ai.chatRequests()).toHaveLength(2);
+    expect(answer).toMatchObject({
+      mode: "llm",
+      text: "中国向伊朗、伊拉克、意大利、塞尔维亚和柬埔寨派出了医疗专家组。",
+      quotes: [2],
+    });
+    expect(answer.notice).toBeUndefined();
+  });
+
   it("does not re-ask for a short answer such as a name or a number", async () => {
     ai.reply({ content: json("Luo Zhaohui", [0]) });
     const answer = await answerQuestion({ article: zhArticle, question: "罗照辉的英文名？", lang: "zh", llm: llm() });
