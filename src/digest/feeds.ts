@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import * as cheerio from "cheerio";
 import { type AnyFeed, parseFeed } from "feedsmith";
+import { escapeHtml } from "../bot/render.js";
 import { ErrorCode, JianbaoError } from "../errors.js";
 import { type FetchedPage, type FetchOptions, fetchPage as realFetchPage } from "../pipeline/fetch.js";
 
@@ -119,7 +120,7 @@ export function parseFeedText(text: string, feedUrl: string): ParsedFeed {
           link: abs(item.url ?? item.external_url) ?? "",
           title: plainText(item.title ?? ""),
           published: item.date_published ?? item.date_modified,
-          contentHtml: item.content_html ?? (item.content_text ? `<p>${escapeText(item.content_text)}</p>` : undefined),
+          contentHtml: item.content_html ?? (item.content_text ? `<p>${escapeHtml(item.content_text)}</p>` : undefined),
           summary: item.summary,
         }),
       );
@@ -297,8 +298,4 @@ function isoDate(raw: string | undefined): string | undefined {
   if (!raw) return undefined;
   const time = Date.parse(raw);
   return Number.isNaN(time) ? undefined : new Date(time).toISOString();
-}
-
-function escapeText(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }

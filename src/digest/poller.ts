@@ -322,11 +322,12 @@ export function createPoller(deps: PollerDeps): Poller {
         // Too short to pass as an article: fall through to the plain text.
       }
     }
+    // plainText collapses whitespace, so the feed's line is one paragraph.
     const text = plainText(item.contentHtml ?? item.summary ?? "");
     if (!text) return undefined;
     return makeArticle({
       title: item.title,
-      paragraphs: text.split(/\n{2,}/),
+      paragraphs: [text],
       ...(item.link ? { url: item.link } : {}),
     });
   }
