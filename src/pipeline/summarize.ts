@@ -29,6 +29,14 @@ const MAX_CHUNKS = 20;
 /** A malformed answer echoed back for the re-ask is cut to this many characters. */
 const MAX_ECHOED_ANSWER = 4000;
 const MAX_QUESTIONS = 3;
+/** Bullets asked of each part of a chunked article; one usable bullet from a thin part is still accepted. */
+const PART_BULLET_RANGE = { min: 1, max: 5, text: "2 to 5" } as const;
+/** Share of the token budget one piece of an oversized paragraph may take: the rest is for the title and index marks. */
+const PIECE_SHARE_OF_BUDGET = 0.9;
+/** …but never fewer tokens than this, however small the budget. */
+const MIN_PIECE_TOKENS = 50;
+/** Characters per token vary across a text; cutting unpunctuated text this much finer keeps every piece within budget. */
+const CUT_SAFETY_FACTOR = 1.2;
 
 export interface SummarizeOptions {
   article: Article;
@@ -148,7 +156,7 @@ async function summarizeWithModel(
       paragraphCount,
     });
   } else {
-    const partRange: BulletRange = { min: 1, max: 5, text: "2 to 5" };
+    const partRange: BulletRange = PART_BULLET_RANGE;
     const parts = await Promise.all(
       chunks.map((lines, part) =>
         askForSummary(llm, run, {
@@ -354,7 +362,7 @@ function lineTokens(line: Line): number {
 
 function splitOversized(line: Line, budget: number): Line[] {
   // Leave room for the title and the index mark in the part that holds this piece.
-  const room = Math.max(50, Math.floor(budget * 0.9));
+  const room = Math.max(MIN_PIECE_TOKENS, Math.floor(budget * PIECE_SHARE_OF_BUDGET));
   if (lineTokens(line) <= room) return [line];
   const pieces: Line[] = [];
   let current = "";
@@ -377,7 +385,7 @@ function splitByLength(sentence: string, room: number): string[] {
   const tokens = countTokens(sentence);
   if (tokens <= room) return [sentence];
   const chars = [...sentence];
-  const size = Math.max(1, Math.floor((chars.length * room) / tokens / 1.2));
+  const size = Math.max(1, Math.floor((chars.length * room) / tokens / CUT_SAFETY_FACTOR));
   const pieces: string[] = [];
   for (let start = 0; start < chars.length; start += size) pieces.push(chars.slice(start, start + size).join(""));
   return pieces;
