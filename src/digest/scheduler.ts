@@ -169,15 +169,25 @@ export function createDigestScheduler(deps: SchedulerDeps): DigestScheduler {
     let due = 0;
     let resumed = 0;
 
+    // A digest that fails (store down mid-delivery) is logged and reported, never left to reject unhandled.
+    const guarded = (userId: number, run: Promise<DigestRunResult>) =>
+      run.catch((error: unknown) => {
+        logger.error("digest delivery failed", { userId, error });
+        return "failed" as const;
+      });
+
     for (const stale of await delivery.staleEntries()) {
       resumed += 1;
       runs.push(
-        delivery.deliver({
-          userId: stale.userId,
-          chatId: stale.entry.chatId,
-          localDate: stale.localDate,
-          compose: async () => stale.entry.parts,
-        }),
+        guarded(
+          stale.userId,
+          delivery.deliver({
+            userId: stale.userId,
+            chatId: stale.entry.chatId,
+            localDate: stale.localDate,
+            compose: async () => stale.entry.parts,
+          }),
+        ),
       );
     }
 
@@ -210,8 +220,9 @@ export function createDigestScheduler(deps: SchedulerDeps): DigestScheduler {
       queued.add(ledgerId);
       due += 1;
       runs.push(
-        window
-          .add(() =>
+        guarded(
+          userId,
+          window.add(() =>
             delivery.deliver({
               userId,
               chatId: settings.chatId,
@@ -226,12 +237,8 @@ export function createDigestScheduler(deps: SchedulerDeps): DigestScheduler {
               afterCompose: () =>
                 digests.last.set(id, { at: new Date(now).toISOString(), localDate: verdict.localDate }),
             }),
-          )
-          .catch((error: unknown) => {
-            logger.error("digest delivery failed", { userId, error });
-            return "failed" as const;
-          })
-          .finally(() => queued.delete(ledgerId)),
+          ),
+        ).finally(() => queued.delete(ledgerId)),
       );
     }
     return { due, resumed, done: Promise.all(runs) };
@@ -261,8 +268,7 @@ export function createDigestScheduler(deps: SchedulerDeps): DigestScheduler {
         try {
           const report = await tick();
           if (report.due + report.resumed > 0) logger.info("digests due", { due: report.due, resumed: report.resumed });
-          // Deliveries finish in the background; the next tick skips digests still in progress.
-          void report.done.finally(() => undefined);
+          // Deliveries finish in the background (report.done never rejects); the next tick skips digests still in progress.
         } catch (error) {
           logger.error("digest tick failed", { error });
         } finally {

@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import { DeliveryQueue, DigestDelivery } from "../../src/digest/delivery.js";
+import { createDigestScheduler } from "../../src/digest/scheduler.js";
+import { type DigestStore, digestStore, type LedgerEntry } from "../../src/digest/store.js";
+import { silentLogger } from "../../src/log.js";
+import { openStore } from "../../src/store/store.js";
+import { manualClock } from "./helpers.js";
+
+describe("createDigestScheduler", () => {
+  it("a half-sent digest whose resume fails is logged and reported failed, never an unhandled rejection", async () => {
+    const store = await openStore("sqlite://:memory:");
+    const digests = digestStore(store);
+    const clock = manualClock("2026-03-10T08:00:00Z");
+    const entry: LedgerEntry = {
+      state: "sending",
+      parts: [{ text: "Part one", buttons: [] }],
+      messageIds: [],
+      at: "2026-03-10T07:30:00Z",
+      createdAt: "2026-03-10T07:30:00Z",
+      attempt: 1,
+      chatId: 42,
+    };
+    await digests.ledger.set("7:2026-03-10", entry);
+    await digests.open.set("7:2026-03-10", { at: entry.createdAt });
+    // The store fails as the resumed digest is written back (Redis gone, disk full).
+    const failingLedger: DigestStore = {
+      ...digests,
+      ledger: {
+        ...digests.ledger,
+        set: async () => {
+          throw new Error("disk full");
+        },
+      },
+    };
+    const sent: number[] = [];
+    const queue = new DeliveryQueue({
+      send: async (chatId) => {
+        sent.push(chatId);
+        return 1;
+      },
+    });
+    const graceMs = 6 * 3_600_000;
+    const delivery = new DigestDelivery({ digests: failingLedger, queue, clock, graceMs, leaseMs: 10 * 60_000 });
+    const errors: string[] = [];
+    const scheduler = createDigestScheduler({
+      digests: failingLedger,
+      delivery,
+      clock,
+      logger: { ...silentLogger, error: (message) => errors.push(message) },
+      maxItems: 10,
+      graceMs,
+      defaultLang: "auto",
+    });
+    try {
+      const report = await scheduler.tick();
+      expect(report.resumed).toBe(1);
+      await expect(report.done).resolves.toEqual(["failed"]);
+      expect(errors).toContain("digest delivery failed");
+      expect(sent).toEqual([]);
+    } finally {
+      queue.stop();
+      await store.close();
+    }
+  });
+});
