@@ -170,7 +170,11 @@ export function createPoller(deps: PollerDeps): Poller {
       const due =
         options.force || !feed.lastPolledAt || now - Date.parse(feed.lastPolledAt) >= deps.pollMinutes * 60_000;
       if (!due) continue;
-      void feedQueue.add(async () => {
+      const failed = (error: unknown) => {
+        report.failures += 1;
+        logger.warn("feed poll failed", { feedId, error });
+      };
+      const job = feedQueue.add(async () => {
         const subscribers = readersByFeed.get(feedId) ?? [];
         if (subscribers.length === 0) return;
         // One replica polls a feed at a time; the claim is released after, lastPolledAt spaces the polls.
@@ -195,8 +199,7 @@ export function createPoller(deps: PollerDeps): Poller {
             );
           }
         } catch (error) {
-          report.failures += 1;
-          logger.warn("feed poll failed", { feedId, error });
+          failed(error);
           await digests.feeds.set(feedId, {
             ...feed,
             lastPolledAt: nowIso(),
@@ -206,6 +209,8 @@ export function createPoller(deps: PollerDeps): Poller {
           await deps.store.release(`poll:${feedId}`);
         }
       });
+      // The store itself failing (claim, release, recording the error) is a failed poll too, not an unhandled rejection.
+      void job.catch(failed);
     }
     await feedQueue.onIdle();
     await Promise.all(itemJobs);
