@@ -13,7 +13,7 @@ import { makeArticle } from "../pipeline/clean/article.js";
 import { cleanPage as realCleanPage } from "../pipeline/clean/index.js";
 import { type FetchOptions, fetchPage as realFetchPage } from "../pipeline/fetch.js";
 import type { PageInput } from "../pipeline/input.js";
-import { summarize as realSummarize, type SummarizeOptions } from "../pipeline/summarize.js";
+import { summarize as realSummarize, resolveLang, type SummarizeOptions } from "../pipeline/summarize.js";
 import { articleId as articleIdOf, records as openRecords, type Records, type UserRecord } from "../store/records.js";
 import type { Collection, Store } from "../store/store.js";
 import type { Article, Lang, LangChoice, Summary } from "../types.js";
@@ -93,9 +93,7 @@ export interface PollReport {
 /** The summary language for a person and an article: /lang, else DEFAULT_LANG, else the article's own language. */
 export function summaryLangFor(user: UserRecord | undefined, articleLang: string, defaultLang: LangChoice): Lang {
   const choice = user?.lang && user.lang !== "auto" ? user.lang : defaultLang;
-  if (choice === "zh" || choice === "en") return choice;
-  if (articleLang === "zh" || articleLang === "en") return articleLang;
-  return langFromTelegram(user?.telegramLang) ?? "en";
+  return resolveLang(choice, { lang: articleLang }, langFromTelegram(user?.telegramLang));
 }
 
 /** The interface language for a person (digest header, buttons): as the bot decides it. */

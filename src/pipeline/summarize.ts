@@ -82,7 +82,7 @@ export async function summarize(options: SummarizeOptions): Promise<Summary> {
 }
 
 /** The summary language for a choice: auto → the article's zh/en, else the reader's, else English. */
-export function resolveLang(choice: LangChoice, article: Article, readerLang?: Lang): Lang {
+export function resolveLang(choice: LangChoice, article: Pick<Article, "lang">, readerLang?: Lang): Lang {
   if (choice !== "auto") return choice;
   if (article.lang === "zh" || article.lang === "en") return article.lang;
   return readerLang ?? "en";
