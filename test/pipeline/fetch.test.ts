@@ -101,6 +101,23 @@ describe("fetchPage", () => {
     expect(page.text).toBe(PAGE);
   });
 
+  it("keeps credentials on same-origin redirects and drops them on a redirect to another origin", async () => {
+    const port = new URL(site.url).port;
+    site.route("/to-same", { redirect: "/echo" });
+    site.route("/to-other", { redirect: `http://other.example:${port}/echo` });
+    const options: FetchOptions = {
+      ...open,
+      headers: { Authorization: "Bearer secret", Cookie: "session=1", "X-Test": "yes" },
+      resolve: async () => [{ address: "127.0.0.1", family: 4 }],
+    };
+    const same = JSON.parse((await fetchPage(`${site.url}/to-same`, options)).text) as Record<string, string>;
+    expect(same).toMatchObject({ authorization: "Bearer secret", cookie: "session=1", "x-test": "yes" });
+    const other = JSON.parse((await fetchPage(`${site.url}/to-other`, options)).text) as Record<string, string>;
+    expect(other.authorization).toBeUndefined();
+    expect(other.cookie).toBeUndefined();
+    expect(other["x-test"]).toBe("yes");
+  });
+
   it("stops after maxRedirects", async () => {
     const error = await fetchError(`${site.url}/loop`, { ...open, maxRedirects: 3 });
     expect(error.code).toBe("FETCH_TOO_MANY_REDIRECTS");
