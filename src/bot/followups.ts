@@ -37,9 +37,11 @@ const MAX_SUGGESTED = 3;
 const MAX_ANSWER_CHARS = 3000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** Replies that acknowledge rather than ask: passed on, not answered from the article. */
+/** Replies that acknowledge rather than ask ("ok thanks", "好的，谢谢"): passed on, not answered from the article. */
 const ACKNOWLEDGEMENT =
-  /^(ok(ay)?|k|thanks?( you)?|thx|ty|cool|nice|great|got it|yes|no|hi|hello|好的?|嗯+|谢谢|多谢|感谢|收到|明白了?|知道了|哈+|你好|👍|🙏|👌)[\s!！.。~～]*$/iu;
+  /^((ok(ay)?|k|thanks?( you)?|thx|ty|cool|nice|great|got it|yes|no|hi|hello|好的?|嗯|谢谢|多谢|感谢|收到|明白了?|知道了|哈|你好|👍|🙏|👌)[\s,，!！.。~～]*)+$/iu;
+/** A question has at least a letter or a digit: emoji, stickers' alt text and punctuation are not questions. */
+const HAS_WORDS = /[\p{L}\p{N}]/u;
 
 /** `fu:q:<lang>:<n>:<articleId>` — ask suggested question n of this article's summary in lang (≤ 64 bytes). */
 const SUGGESTED_PATTERN = /^fu:q:(zh|en):(\d):([0-9a-f]{8,64})$/;
@@ -279,7 +281,7 @@ export function followups(options: FollowupOptions = {}): BotFeature {
         const chatId = ctx.chat.id;
         const replied = repliesTo(message);
         const question = ctx.jb.isPrivate ? raw : raw.replaceAll(`@${ctx.botInfo.username}`, "").trim();
-        if (!question || ACKNOWLEDGEMENT.test(question)) return next();
+        if (!question || !HAS_WORDS.test(question) || ACKNOWLEDGEMENT.test(question)) return next();
         const base = {
           telegram: ctx.telegram,
           chatId,

@@ -197,6 +197,21 @@ describe("follow-up questions", () => {
     expect(fallback.params.text).toContain("Send me a link");
   });
 
+  it("takes emoji and thanks after a summary as no question: the usual hint, no answer", async () => {
+    h = await startHarness({ site: { "/bridge": { body: pageHtml(TITLE, PARAGRAPHS) } }, features: [followups()] });
+    await summarize(h, 16, "/bridge");
+    for (const text of ["😀😀🎉", "ok thanks", "好的，谢谢！", "?!"]) {
+      const since = h.tg.calls.length;
+      h.tg.sendText({ chatId: 16, text, languageCode: "en" });
+      const reply = await h.tg.waitFor((call) => call.method === "sendMessage", { since });
+      expect(reply.params.text, text).toContain("Send me a link");
+      await h.app.settled();
+      expect(h.tg.calls.slice(since).some((call) => String(call.params.text).includes("Looking in the article"))).toBe(
+        false,
+      );
+    }
+  });
+
   it("answers about an article summarized before a restart", async () => {
     const dir = mkdtempSync(join(tmpdir(), "jianbao-restart-"));
     const storeUrl = `sqlite://${join(dir, "store.sqlite")}`;
