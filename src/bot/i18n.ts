@@ -1,5 +1,6 @@
 import { ErrorCode, isJianbaoError } from "../errors.js";
-import type { Lang } from "../types.js";
+import type { UserRecord } from "../store/records.js";
+import type { Lang, LangChoice } from "../types.js";
 
 /**
  * Every sentence the bot says, in Chinese and English. Keys are shared; `{name}` placeholders are
@@ -164,6 +165,36 @@ export function t(lang: Lang, key: MessageKey, vars: Record<string, string | num
 export function langFromTelegram(code: string | undefined): Lang | undefined {
   if (!code) return undefined;
   return code.toLowerCase().startsWith("zh") ? "zh" : "en";
+}
+
+/**
+ * The interface language: the person's /lang zh|en, else Telegram's language_code, else the
+ * language they write in (when Telegram gave none), else DEFAULT_LANG, else English.
+ */
+export function interfaceLang(
+  user: Pick<UserRecord, "lang" | "telegramLang" | "textLang"> | undefined,
+  defaultLang: LangChoice,
+): Lang {
+  const chosen = user?.lang && user.lang !== "auto" ? user.lang : undefined;
+  return (
+    chosen ?? langFromTelegram(user?.telegramLang) ?? user?.textLang ?? (defaultLang === "auto" ? "en" : defaultLang)
+  );
+}
+
+/**
+ * The language a message is clearly written in, or undefined (commands, links, numbers, emoji,
+ * a word or two of Latin script): mostly Han characters → zh; only Latin words, at least three → en.
+ */
+export function langOfText(text: string): Lang | undefined {
+  const words = text
+    .replace(/https?:\/\/\S+/g, " ")
+    .replace(/^\/\S+/, " ")
+    .trim();
+  const han = words.match(/\p{Script=Han}/gu)?.length ?? 0;
+  const letters = words.match(/\p{L}/gu)?.length ?? 0;
+  if (han >= 2 && han / letters > 0.5) return "zh";
+  if (han === 0 && (words.match(/\p{Script=Latin}{2,}/gu)?.length ?? 0) >= 3) return "en";
+  return undefined;
 }
 
 /** "1.5 MB", "320 KB". */

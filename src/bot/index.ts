@@ -26,10 +26,10 @@ import type { FetchOptions } from "../pipeline/fetch.js";
 import { records as openRecords, type Records, type UserRecord } from "../store/records.js";
 import type { Collection, Store } from "../store/store.js";
 import type { Lang, LangChoice, Summary } from "../types.js";
-import { accessControl } from "./access.js";
+import { accessControl, textOf } from "./access.js";
 import { commands } from "./commands.js";
 import { fileUploads } from "./files.js";
-import { describeError, langFromTelegram, t } from "./i18n.js";
+import { describeError, interfaceLang, langFromTelegram, langOfText, t } from "./i18n.js";
 import { type Clock, createJobQueue, type JobQueue, systemClock } from "./jobs.js";
 import { languageButtons } from "./language.js";
 import { links } from "./links.js";
@@ -70,7 +70,7 @@ export interface Person {
   userId: number;
   chatId: number;
   isPrivate: boolean;
-  /** The interface language: /lang zh|en, else Telegram's language_code, else DEFAULT_LANG, else en. */
+  /** The interface language: /lang zh|en, else Telegram's language_code, else the language they write in, else DEFAULT_LANG, else en. */
   lang: Lang;
   /** The summary language choice: /lang, else DEFAULT_LANG. */
   summaryLang: LangChoice;
@@ -196,13 +196,19 @@ function personMiddleware(deps: ResolvedDeps, spend: (ctx: BotContext, cost: num
     const userKey = String(from.id);
     let user = await deps.records.users.get(userKey);
     const telegramLang = from.language_code;
-    if (!user || (telegramLang && user.telegramLang !== telegramLang)) {
-      user = { ...(user ?? { firstSeen: new Date(deps.clock.now()).toISOString() }), telegramLang };
+    // Without a language_code (the terminal chat under a C locale), follow the language they write in.
+    const message = ctx.message;
+    const textLang = telegramLang || !message ? undefined : langOfText(textOf(message).text);
+    if (!user || (telegramLang && user.telegramLang !== telegramLang) || (textLang && user.textLang !== textLang)) {
+      user = {
+        ...(user ?? { firstSeen: new Date(deps.clock.now()).toISOString() }),
+        telegramLang,
+        ...(textLang ? { textLang } : {}),
+      };
       await deps.records.users.set(userKey, user);
     }
     const defaultLang = deps.config.bot.defaultLang;
-    const chosen = user.lang && user.lang !== "auto" ? user.lang : undefined;
-    const lang: Lang = chosen ?? langFromTelegram(telegramLang) ?? (defaultLang === "auto" ? "en" : defaultLang);
+    const lang: Lang = interfaceLang(user, defaultLang);
     ctx.jb = {
       userId: from.id,
       chatId: chat?.id ?? from.id,

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Article, LangChoice } from "../types.js";
+import type { Article, Lang, LangChoice } from "../types.js";
 import type { Collection, Store } from "./store.js";
 
 /**
@@ -13,6 +13,11 @@ export interface UserRecord {
   lang?: LangChoice;
   /** Telegram's language_code at last contact, for the interface language. */
   telegramLang?: string;
+  /**
+   * The language the person last wrote in clearly (zh/en): the interface language when there is
+   * neither a /lang choice nor a language_code (the terminal chat under a C locale).
+   */
+  textLang?: Lang;
   firstSeen: string;
 }
 

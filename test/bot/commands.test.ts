@@ -54,6 +54,27 @@ describe("commands", () => {
     expect(sentTexts(h, 6)[3]).toContain("当前摘要语言：中文");
   });
 
+  it("with no language_code (the terminal chat), follows the language the person writes in", async () => {
+    h = await startHarness();
+    h.tg.sendText({ chatId: 3, text: "/start" });
+    await h.tg.waitForCount((call) => call.method === "sendMessage", 1);
+    expect(sentTexts(h, 3)[0]).toMatch(/^Hi! I'm Jianbao/);
+    h.tg.sendText({ chatId: 3, text: "你好，这个机器人能做什么" });
+    await h.tg.waitForCount((call) => call.method === "sendMessage", 2);
+    expect(sentTexts(h, 3)[1]).toMatch(/^发给我一个链接/);
+    // Commands, links and emoji say nothing about a language: the last clear one stays.
+    h.tg.sendText({ chatId: 3, text: "/help" });
+    await h.tg.waitForCount((call) => call.method === "sendMessage", 3);
+    expect(sentTexts(h, 3)[2]).toMatch(/^用法：/);
+    h.tg.sendText({ chatId: 3, text: "what can you do for me" });
+    await h.tg.waitForCount((call) => call.method === "sendMessage", 4);
+    expect(sentTexts(h, 3)[3]).toMatch(/^Send me a link/);
+    // Telegram's language_code, when there is one, wins over the text.
+    h.tg.sendText({ chatId: 4, text: "你好，这个机器人能做什么", languageCode: "en" });
+    await h.tg.waitFor((call) => call.method === "sendMessage" && call.params.chat_id === 4);
+    expect(sentTexts(h, 4)[0]).toMatch(/^Send me a link/);
+  });
+
   it("forgets the person on /forget: user record, the chat's messages and articles, and other features' data", async () => {
     const forgotten: Array<{ userId: number; chatId?: number }> = [];
     const feature: BotFeature = {
