@@ -1,11 +1,106 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resolveFeed } from "../../src/digest/feeds.js";
 import { createPoller } from "../../src/digest/poller.js";
 import { digestStore } from "../../src/digest/store.js";
+import { createOpenAiClient } from "../../src/llm/openai.js";
 import { silentLogger } from "../../src/log.js";
+import { records } from "../../src/store/records.js";
 import { openStore, type Store } from "../../src/store/store.js";
-import { manualClock } from "./helpers.js";
+import type { Summary } from "../../src/types.js";
+import { type FakeOpenAi, startFakeOpenAi } from "../fakes/openai.js";
+import { type FakeSite, startSite } from "../fakes/site.js";
+import { articlePage, manualClock, rss, summaryReply } from "./helpers.js";
+
+let site: FakeSite;
+let ai: FakeOpenAi;
+beforeAll(async () => {
+  site = await startSite();
+  ai = await startFakeOpenAi({
+    fallback: async (request) => {
+      // A slow model: two items of the same article are both in flight before either is cached.
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      return summaryReply(request);
+    },
+  });
+});
+afterAll(async () => {
+  await Promise.all([site.close(), ai.close()]);
+});
+
+/** A poller on a fresh in-memory store, with one English reader subscribed to each of `feedPaths`. */
+async function pollerFor(feedPaths: readonly string[], options: { llm?: boolean } = {}) {
+  const store = await openStore("sqlite://:memory:");
+  const digests = digestStore(store);
+  const clock = manualClock("2026-03-10T00:00:00Z");
+  const poller = createPoller({
+    store,
+    digests,
+    defaultLang: "auto",
+    pollMinutes: 30,
+    articleRetentionMs: 86_400_000,
+    clock,
+    fetchOptions: { allowPrivate: true },
+    ...(options.llm
+      ? {
+          llm: createOpenAiClient({ baseUrl: ai.baseUrl, model: "fake-model", timeoutMs: 5000, maxRetries: 0 }),
+          summaryCache: store.collection<Summary>("summary"),
+        }
+      : {}),
+  });
+  await records(store).users.set("7", { lang: "en", firstSeen: "2026-03-10T00:00:00Z" });
+  const feedIds: string[] = [];
+  for (const path of feedPaths) {
+    const feedId = await poller.addFeed(
+      await resolveFeed(`${site.url}${path}`, { fetchOptions: { allowPrivate: true } }),
+    );
+    await digests.subscribe(feedId, 7, new Date(clock.now()).toISOString());
+    feedIds.push(feedId);
+  }
+  clock.advance(3_600_000);
+  return { store, digests, poller, feedIds };
+}
 
 describe("createPoller", () => {
+  it("summarizes an article two feeds list at once only once per language", async () => {
+    site.route("/a.xml", { body: rss("Feed A", []), type: "application/rss+xml" });
+    site.route("/b.xml", { body: rss("Feed B", []), type: "application/rss+xml" });
+    const { store, poller } = await pollerFor(["/a.xml", "/b.xml"], { llm: true });
+    const story = { title: "Shared story", link: `${site.url}/shared.html` };
+    site.route("/shared.html", { body: articlePage(story.title) });
+    site.route("/a.xml", { body: rss("Feed A", [{ id: "a-1", ...story }]), type: "application/rss+xml" });
+    site.route("/b.xml", { body: rss("Feed B", [{ id: "b-1", ...story }]), type: "application/rss+xml" });
+    const before = ai.chatRequests().length;
+    try {
+      const report = await poller.pollAll();
+      expect(report).toMatchObject({ polled: 2, newItems: 2, failures: 0 });
+      expect(ai.chatRequests().length - before).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("takes at most 50 new items from one poll; the rest of a re-published feed are not news", async () => {
+    site.route("/big.xml", { body: rss("Big", []), type: "application/rss+xml" });
+    const { store, digests, poller, feedIds } = await pollerFor(["/big.xml"]);
+    const items = Array.from({ length: 60 }, (_, n) => ({
+      id: `big-${n}`,
+      title: `Story ${n}`,
+      link: `${site.url}/missing/${n}.html`,
+      description: `Story ${n} happened on a weekday in the city centre, witnesses said.`,
+    }));
+    site.route("/big.xml", { body: rss("Big", items), type: "application/rss+xml" });
+    try {
+      const report = await poller.pollAll();
+      expect(report.newItems).toBe(50);
+      const stored = await digests.items.list(`${feedIds[0]}:`);
+      expect(stored).toHaveLength(60);
+      expect(stored.filter(({ value }) => value.baseline)).toHaveLength(10);
+      expect(stored.filter(({ value }) => value.articleId)).toHaveLength(50);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("counts a feed whose poll meets a store failure as failed, never an unhandled rejection", async () => {
     const store = await openStore("sqlite://:memory:");
     const digests = digestStore(store);
