@@ -13,7 +13,7 @@ import { limitConcurrency } from "./llm/limit.js";
 import { createOpenAiClient } from "./llm/openai.js";
 import { createLogger } from "./log.js";
 import { openStore } from "./store/store.js";
-import { runTerminalChat, TERMINAL_API_ROOT, TERMINAL_BOT_INFO } from "./terminal.js";
+import { languageFromLocale, runTerminalChat, TERMINAL_API_ROOT, TERMINAL_BOT_INFO } from "./terminal.js";
 
 // Jobs still running at shutdown get this long to finish their summaries.
 const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -66,10 +66,8 @@ async function main(): Promise<void> {
       input: process.stdin,
       output: process.stdout,
       pasteJoinMs: config.bot.pasteJoinMs,
-      languageCode: (process.env.LC_ALL || process.env.LC_MESSAGES || process.env.LANG || "")
-        .split(".")[0]
-        ?.replace("_", "-"),
-      prompt: process.stdin.isTTY === true,
+      languageCode: languageFromLocale(process.env.LC_ALL || process.env.LC_MESSAGES || process.env.LANG),
+      interactive: process.stdin.isTTY === true,
       userName: process.env.USER,
     });
     await shutdown("end of input");

@@ -5,21 +5,29 @@
  * buttons as numbered choices), and each input becomes a message update.
  *
  * Input, a line at a time (typed or piped):
- *   - lines arriving within PASTE_JOIN_MS of each other form one message (a pasted page arrives as
- *     many lines); a command, a lone link or a file path is always a message of its own;
- *   - a path to an existing .html/.htm/.txt/.md file is sent as an uploaded document;
+ *   - typed (a terminal): lines arriving within PASTE_JOIN_MS of each other form one message (a
+ *     pasted page arrives as a burst of lines);
+ *   - piped (`npm start < page.txt`): timing means nothing (everything is there at once), so lines
+ *     form one message until a line with a single ".", a command, or the end of input;
+ *   - in both, a line with a single "." ends the message now; a command, a lone link or a file path
+ *     is always a message of its own; control characters (a stray Ctrl-L) are dropped;
+ *   - the path of an existing file is sent as an uploaded document (the bot says which types it reads);
+ *     a path to nothing gets a short note;
  *   - `/1`, `/2`… press the numbered buttons; `> question` replies to the latest summary;
  *   - `/quit` or end of input (Ctrl-D) leaves.
  * Messages are handled one after another, each finished (summary edited in) before the next.
  */
-import { existsSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
+import { homedir } from "node:os";
 import { basename, extname, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { TelegramError } from "telegraf";
 import type { Update, UserFromGetMe } from "telegraf/types";
+import { interfaceLang, langFromTelegram } from "./bot/i18n.js";
 import type { BotApp } from "./bot/index.js";
 import { htmlToText } from "./bot/render.js";
+import type { Lang } from "./types.js";
 
 export const TERMINAL_BOT_INFO: UserFromGetMe = {
   id: 1_000_000,
@@ -34,6 +42,8 @@ export const TERMINAL_BOT_INFO: UserFromGetMe = {
 /** The local API root; getFile answers with absolute paths, which telegraf turns into file:// links. */
 export const TERMINAL_API_ROOT = "http://localhost";
 
+/** A line with just this ends the message being typed or piped (as in mail and ed). */
+export const END_OF_MESSAGE = ".";
 const FILE_EXTENSIONS = new Set([".html", ".htm", ".txt", ".md", ".markdown"]);
 const MIME: Record<string, string> = {
   ".html": "text/html",
@@ -41,7 +51,68 @@ const MIME: Record<string, string> = {
   ".txt": "text/plain",
   ".md": "text/markdown",
   ".markdown": "text/markdown",
+  ".pdf": "application/pdf",
 };
+/** A command line: `/word`, optionally `@bot`, then nothing or a space and arguments. */
+const COMMAND_LINE = /^\/[A-Za-z0-9_]+(@\w+)?(\s|$)/;
+/** Control characters other than tab (a stray Ctrl-L or escape sequence would hide a command). */
+const CONTROL_CHARACTERS = /(?!\t)\p{Cc}/gu;
+
+/** Texts only the terminal says (the bot's own texts live in src/bot/i18n.ts). */
+const TERMINAL_TEXT = {
+  banner: {
+    en: [
+      "简报 Jianbao — terminal chat (no TELEGRAM_BOT_TOKEN set).",
+      "Paste a page, type a link, or the path of an .html/.txt/.md file. /help lists commands;",
+      "/1, /2… press the buttons under a message; '> question' replies to the latest summary; Ctrl-D or /quit leaves.",
+      "To run on Telegram: get a token from @BotFather, then TELEGRAM_BOT_TOKEN=123456:ABC… npm start",
+    ].join("\n"),
+    zh: [
+      "简报 Jianbao — 终端聊天（没有设置 TELEGRAM_BOT_TOKEN）。",
+      "粘贴网页文字、输入链接，或输入 .html/.txt/.md 文件的路径。/help 查看命令；",
+      "/1、/2… 按下消息下面的按钮；“> 问题”回复最新的摘要；Ctrl-D 或 /quit 退出。",
+      "To run on Telegram: get a token from @BotFather, then TELEGRAM_BOT_TOKEN=123456:ABC… npm start",
+    ].join("\n"),
+  },
+  help: {
+    en: [
+      "In this terminal:",
+      "• /1, /2… press the numbered buttons; '> question' replies to the latest summary",
+      "• a file path (.html/.htm/.txt/.md) is sent as an upload",
+      "• a line with a single '.' ends a pasted page at once; when input is piped (npm start < page.txt),",
+      "  a page runs until a '.' line, a command or the end of input: end the page with a newline and '.'",
+      "  before a question, e.g. (cat page.txt; printf '\\n.\\nwho said it?\\n') | npm start",
+      "• /quit or Ctrl-D leaves",
+    ].join("\n"),
+    zh: [
+      "终端里：",
+      "• /1、/2… 按下带编号的按钮；“> 问题”回复最新的摘要",
+      "• 输入文件路径（.html/.htm/.txt/.md）就当作上传文件",
+      "• 单独一行“.”立即结束正在粘贴的网页；用管道输入时（npm start < page.txt），网页一直持续到",
+      "  “.”行、命令或输入结束：提问前先换行再加一行“.”，例如 (cat page.txt; printf '\\n.\\n谁说的？\\n') | npm start",
+      "• /quit 或 Ctrl-D 退出",
+    ].join("\n"),
+  },
+  noFile: { en: "(no file at {path})", zh: "（没有这个文件：{path}）" },
+  notAFile: { en: "({path} is a folder, not a file)", zh: "（{path} 是文件夹，不是文件）" },
+  noButton: { en: "(no button /{number})", zh: "（没有按钮 /{number}）" },
+  prompt: { en: "\nyou › ", zh: "\n你 › " },
+} as const satisfies Record<string, Record<Lang, string>>;
+
+function say(lang: Lang, key: keyof typeof TERMINAL_TEXT, vars: Record<string, string> = {}): string {
+  return TERMINAL_TEXT[key][lang].replace(/\{(\w+)\}/g, (whole, name: string) => vars[name] ?? whole);
+}
+
+/**
+ * The person's language from a POSIX locale (LC_ALL / LC_MESSAGES / LANG), Telegram-style ("zh-CN"),
+ * or undefined when the locale says nothing about it ("C", "POSIX", unset): then the bot follows
+ * the language the person writes in.
+ */
+export function languageFromLocale(locale: string | undefined): string | undefined {
+  const name = locale?.split(/[.@]/)[0]?.trim() ?? "";
+  if (!name || /^(c|posix)$/i.test(name)) return undefined;
+  return name.replace("_", "-");
+}
 
 export interface TerminalChatOptions {
   app: BotApp;
@@ -51,8 +122,11 @@ export interface TerminalChatOptions {
   pasteJoinMs: number;
   /** Telegram-style language code of the person (from the LANG environment variable), e.g. "zh". */
   languageCode?: string;
-  /** Show a prompt (interactive terminals). @default false */
-  prompt?: boolean;
+  /**
+   * A person typing at a terminal: show a prompt and join lines by timing (PASTE_JOIN_MS).
+   * False for piped input: lines are joined until a "." line, a command or the end. @default false
+   */
+  interactive?: boolean;
   /** The person's name in the chat. @default "you" */
   userName?: string;
 }
@@ -101,6 +175,14 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
   let lastSummaryId: number | undefined;
   const write = (text: string) => output.write(`${text}\n`);
   const now = () => Math.floor(Date.now() / 1000);
+  const interactive = options.interactive === true;
+  /** The person's interface language, as the bot sees it now (it may follow what they write). */
+  const currentLang = async (): Promise<Lang> => {
+    const record = await app.kit.deps.records.users.get(String(userId)).catch(() => undefined);
+    return record
+      ? interfaceLang(record, app.kit.deps.config.bot.defaultLang)
+      : (langFromTelegram(options.languageCode) ?? interfaceLang(undefined, app.kit.deps.config.bot.defaultLang));
+  };
 
   const printBotMessage = (messageId: number, stored: StoredMessage) => {
     write(`\n简报 › ${stored.text.replace(/\n/g, "\n       ")}`);
@@ -209,14 +291,27 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
     });
   };
 
-  const asFilePath = (line: string): string | undefined => {
-    const candidate = resolve(line.trim().replace(/^['"]|['"]$/g, ""));
-    if (!FILE_EXTENSIONS.has(extname(candidate).toLowerCase())) return undefined;
+  /** The line as a path on this disk when it looks like one: `/a/b.html`, `./x.txt`, `~/x`, `page.md`. */
+  const pathOf = (line: string): string | undefined => {
+    const trimmed = line.trim().replace(/^['"]|['"]$/g, "");
+    if (!trimmed || /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) return undefined;
+    const looksLikePath =
+      /^(~|\.{1,2})?\/\S*\/\S*$/.test(trimmed) ||
+      /^(~|\.{1,2})\/\S+$/.test(trimmed) ||
+      (FILE_EXTENSIONS.has(extname(trimmed).toLowerCase()) && !/\s/.test(trimmed));
+    if (!looksLikePath) return undefined;
+    return resolve(trimmed.replace(/^~(?=\/)/, homedir()));
+  };
+  const isFile = (path: string) => {
     try {
-      return existsSync(candidate) && statSync(candidate).isFile() ? candidate : undefined;
+      return statSync(path).isFile();
     } catch {
-      return undefined;
+      return false;
     }
+  };
+  const asFilePath = (line: string): string | undefined => {
+    const path = pathOf(line);
+    return path && isFile(path) ? path : undefined;
   };
 
   /** Handles one message-worth of input; false when the person wants to leave. */
@@ -229,7 +324,7 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
     if (choice) {
       const picked = choices.get(Number(choice[1]));
       if (!picked) {
-        write(`\n(no button /${choice[1]})`);
+        write(`\n${say(await currentLang(), "noButton", { number: choice[1] ?? "" })}`);
         return true;
       }
       const shown = messages.get(picked.messageId);
@@ -260,25 +355,32 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
       );
       return true;
     }
+    const missingPath = COMMAND_LINE.test(single) ? undefined : pathOf(single);
+    if (missingPath) {
+      let folder = false;
+      try {
+        folder = statSync(missingPath).isDirectory();
+      } catch {
+        // nothing there
+      }
+      write(`\n${say(await currentLang(), folder ? "notAFile" : "noFile", { path: missingPath })}`);
+      return true;
+    }
     if (single.startsWith(">")) {
       await feed(textMessage(single.replace(/^>\s*/, ""), lastSummaryId) as unknown as Omit<Update, "update_id">);
       return true;
     }
     await feed(textMessage(text) as unknown as Omit<Update, "update_id">);
+    // The bot's /help knows nothing of buttons by number or piped input: add the terminal's part.
+    if (/^\/help(@\w+)?$/i.test(single)) write(`\n${say(await currentLang(), "help")}`);
     return true;
   };
 
-  write(
-    [
-      "简报 Jianbao — terminal chat (no TELEGRAM_BOT_TOKEN set).",
-      "Paste a page, type a link, or the path of an .html/.txt/.md file. /help lists commands;",
-      "/1, /2… press the buttons under a message; '> question' replies to the latest summary; Ctrl-D or /quit leaves.",
-      "To run on Telegram: get a token from @BotFather, then TELEGRAM_BOT_TOKEN=123456:ABC… npm start",
-    ].join("\n"),
-  );
+  write(say(langFromTelegram(options.languageCode) ?? "en", "banner"));
 
-  // Lines become blocks: a command, a lone link or a file path stands alone; other lines are joined
-  // while they keep coming within pasteJoinMs (a paste arrives as a burst of lines).
+  // Lines become blocks: a command, a lone link or a file path stands alone; a "." line ends a block;
+  // other lines are joined — typed: while they keep coming within pasteJoinMs (a paste arrives as a
+  // burst of lines); piped: until a "." line, a command or the end of input.
   const blocks: string[] = [];
   let pending: string[] = [];
   let timer: NodeJS.Timeout | undefined;
@@ -293,25 +395,29 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
   };
   const standsAlone = (line: string) => {
     const trimmed = line.trim();
-    return (
-      trimmed.startsWith("/") || trimmed.startsWith(">") || /^https?:\/\/\S+$/.test(trimmed) || !!asFilePath(trimmed)
-    );
+    return trimmed.startsWith("/") || trimmed.startsWith(">") || /^https?:\/\/\S+$/.test(trimmed) || !!pathOf(trimmed);
   };
   const lines = createInterface({ input: options.input, terminal: false });
-  lines.on("line", (line) => {
+  lines.on("line", (raw) => {
+    const line = raw.replace(CONTROL_CHARACTERS, "");
+    if (line.trim() === END_OF_MESSAGE) {
+      flushPending();
+      return;
+    }
     if (pending.length === 0 && standsAlone(line)) {
       blocks.push(line);
       wake?.();
       return;
     }
-    // A command or a "> reply" ends a burst even when it arrives with it (piped input arrives at once).
-    if (pending.length > 0 && /^[/>]/.test(line.trim())) {
+    // A command or a "> reply" ends a page even when it arrives with it (piped input arrives at once).
+    if (pending.length > 0 && (COMMAND_LINE.test(line.trim()) || line.trim().startsWith(">"))) {
       flushPending();
       blocks.push(line);
       wake?.();
       return;
     }
     pending.push(line);
+    if (!interactive) return;
     if (timer) clearTimeout(timer);
     timer = setTimeout(flushPending, options.pasteJoinMs);
   });
@@ -321,10 +427,10 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
     wake?.();
   });
 
-  const showPrompt = () => {
-    if (options.prompt) output.write(options.languageCode?.toLowerCase().startsWith("zh") ? "\n你 › " : "\nyou › ");
+  const showPrompt = async () => {
+    if (interactive) output.write(say(await currentLang(), "prompt"));
   };
-  showPrompt();
+  await showPrompt();
   for (;;) {
     const block = blocks.shift();
     if (block === undefined) {
@@ -337,7 +443,7 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
     }
     const keepGoing = await handleBlock(block);
     if (!keepGoing) break;
-    showPrompt();
+    await showPrompt();
   }
   lines.close();
   await app.settled();

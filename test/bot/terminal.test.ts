@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { languageFromLocale } from "../../src/terminal.js";
 import { articleHtml } from "./harness.js";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -59,6 +60,35 @@ describe("terminal chat (npm start without a token)", () => {
     expect(out.indexOf("📴 离线摘要")).toBeLessThan(out.indexOf("简报 › 用法："));
     // SQLite in DATA_DIR.
     expect(readFileSync(join(dir, "data", "jianbao.sqlite")).length).toBeGreaterThan(0);
+  });
+
+  it("piped: a '.' line ends the page, so the next line is a question of its own; Chinese page → Chinese replies", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "jianbao-term-"));
+    dirs.push(dir);
+    // The fixture has no final newline; the page ends at the "." line, not at the first pause.
+    const input = `${PASTED}\n.\n罗照辉说了什么？\n.\n${join(dir, "missing.html")}\n\x0c/help\n`;
+    const { code, out, err } = await runTerminal(input, { DATA_DIR: join(dir, "data"), LANG: "C.UTF-8" });
+    expect(err).toBe("");
+    expect(code).toBe(0);
+    // No language in the locale: the bot follows the Chinese the person pasted.
+    expect(out).toContain("简报 › 正在阅读你粘贴的文字…");
+    expect(out).toContain("2 分钟读完");
+    expect(out.match(/正在阅读你粘贴的文字/g)).toHaveLength(1);
+    expect(out).toContain("简报 › 正在文章里找答案…");
+    expect(out).toContain("原文摘录");
+    expect(out).toContain("罗照辉在会上表示");
+    expect(out).toContain(`（没有这个文件：${join(dir, "missing.html")}）`);
+    // A stray Ctrl-L before a command does not hide it; /help adds the terminal's own tips.
+    expect(out).toContain("简报 › 用法：");
+    expect(out).toContain("单独一行“.”立即结束正在粘贴的网页");
+  });
+
+  it("takes a C or POSIX locale as no language, and LANG=zh_CN.UTF-8 as zh-CN", () => {
+    expect(languageFromLocale("C.UTF-8")).toBeUndefined();
+    expect(languageFromLocale("POSIX")).toBeUndefined();
+    expect(languageFromLocale(undefined)).toBeUndefined();
+    expect(languageFromLocale("zh_CN.UTF-8")).toBe("zh-CN");
+    expect(languageFromLocale("en_GB.UTF-8@euro")).toBe("en-GB");
   });
 
   it("reads a file path as an upload and presses a button by number", async () => {
