@@ -151,6 +151,21 @@ describe("answerQuestion with a model", () => {
     expect(ai.chatRequests()[0]?.system).toContain("Simplified Chinese");
   });
 
+  it("cuts an overlong question so it cannot crowd out the article", async () => {
+    ai.reply({ content: json("Forty beds.", [41]) });
+    await answerQuestion({
+      article: longArticle,
+      question: `How many beds will the new cancer ward have? ${"Please be thorough. ".repeat(300)}`,
+      lang: "en",
+      llm: llm(),
+    });
+    const user = ai.chatRequests()[0]?.user ?? "";
+    const question = user.slice(user.indexOf("<question>") + "<question>".length, user.indexOf("</question>")).trim();
+    expect(question.startsWith("How many beds")).toBe(true);
+    expect(question.length).toBeLessThanOrEqual(1000);
+    expect(user).toContain("[41] The hospital will open a new cancer ward");
+  });
+
   it("reports plainly when the article does not answer", async () => {
     ai.reply({ content: json("The article does not say what the mayor thinks.", [1], true) });
     const answer = await answerQuestion({
