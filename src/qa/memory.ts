@@ -1,4 +1,4 @@
-import type { Store } from "../store/store.js";
+import { type Store, serialisePerKey } from "../store/store.js";
 import type { Turn } from "./retrieve.js";
 
 /**
@@ -52,17 +52,8 @@ export function conversationMemory(store: Store, options: ConversationMemoryOpti
   const records = store.collection<ConversationRecord>("qa");
   const maxTurns = options.maxTurns ?? DEFAULT_MAX_TURNS;
   const key = (chatId: number, articleId: string) => `${chatId}:${articleId}`;
-  // Read-modify-write of one record, chained per key so concurrent appends in this process never clobber.
-  const chains = new Map<string, Promise<unknown>>();
-  const serialised = <T>(id: string, work: () => Promise<T>): Promise<T> => {
-    const run = (chains.get(id) ?? Promise.resolve()).then(work);
-    const tail = run.catch(() => undefined);
-    chains.set(id, tail);
-    void tail.then(() => {
-      if (chains.get(id) === tail) chains.delete(id);
-    });
-    return run;
-  };
+  // Read-modify-write of one record, one at a time per key, so concurrent appends in this process never clobber.
+  const serialised = serialisePerKey();
 
   return {
     async turns(chatId, articleId) {

@@ -41,6 +41,23 @@ export async function openStore(url: string): Promise<Store> {
 
 const CLAIM_PREFIX = "claim:";
 
+/**
+ * Runs the work given for one key strictly one after another within this process, so a read-modify-write
+ * of one record never clobbers another (a failed run does not stop the next). Keys with nothing pending cost nothing.
+ */
+export function serialisePerKey(): <T>(key: string, work: () => Promise<T>) => Promise<T> {
+  const chains = new Map<string, Promise<unknown>>();
+  return <T>(key: string, work: () => Promise<T>): Promise<T> => {
+    const run = (chains.get(key) ?? Promise.resolve()).then(work);
+    const tail = run.catch(() => undefined);
+    chains.set(key, tail);
+    void tail.then(() => {
+      if (chains.get(key) === tail) chains.delete(key);
+    });
+    return run;
+  };
+}
+
 class KeyvStore implements Store {
   constructor(
     protected readonly keyv: Keyv,
@@ -101,22 +118,14 @@ async function openSqliteStore(url: string): Promise<Store> {
   keyv.on("error", () => {}); // errors surface as rejected promises; keep the emitter from throwing
   const query = adapter.query as (sql: string, params?: unknown) => Promise<Array<Record<string, string>>>;
   await query("PRAGMA journal_mode=WAL");
-  // Claims on SQLite: a chain of promises per key makes check-then-set atomic within this process.
-  const locks = new Map<string, Promise<unknown>>();
-  const claimKey = async (key: string, ttlMs: number): Promise<boolean> => {
-    const previous = locks.get(key) ?? Promise.resolve();
-    const attempt = previous.then(async () => {
+  // Claims on SQLite: one check-then-set at a time per key makes them atomic within this process.
+  const serialised = serialisePerKey();
+  const claimKey = (key: string, ttlMs: number): Promise<boolean> =>
+    serialised(key, async () => {
       if ((await keyv.get(key)) !== undefined) return false;
       await keyv.set(key, Date.now(), ttlMs);
       return true;
     });
-    const tail = attempt.catch(() => undefined);
-    locks.set(key, tail);
-    void tail.then(() => {
-      if (locks.get(key) === tail) locks.delete(key);
-    });
-    return attempt;
-  };
   const scanKeys = async (prefix: string) => {
     const rows = await query("SELECT key FROM keyv WHERE key LIKE ? ESCAPE '\\'", [`${escapeLike(prefix)}%`]);
     return rows.map((row) => String(row.key));
