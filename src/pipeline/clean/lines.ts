@@ -157,7 +157,7 @@ export function dropBoilerplateLines(
 }
 
 /** Columns a line takes in a fixed-width layout: Han and full-width characters take two. */
-function displayWidth(line: string): number {
+export function displayWidth(line: string): number {
   let width = 0;
   for (const char of line) width += /[\p{Script=Han}\u3000-\u303f\uff00-\uffef]/u.test(char) ? 2 : 1;
   return width;
@@ -206,7 +206,7 @@ export function reflowFixedWidth(paragraphs: readonly string[]): string[] {
 }
 
 /** Chinese closes up across a wrap; other text gets a space (a hyphen at the break closes up). */
-function joinWrapped(current: string, next: string): string {
+export function joinWrapped(current: string, next: string): string {
   const tight =
     (/[\p{Script=Han}\u3000-\u303f\uff00-\uffef]$/u.test(current) || /\p{L}-$/u.test(current)) &&
     /^[\p{Script=Han}\u3000-\u303f\uff00-\uffef\p{Ll}]/u.test(next);

@@ -12,6 +12,7 @@
 import { NotAnArticleError } from "../../errors.js";
 import type { Article } from "../../types.js";
 import { detectLang, makeArticle, tidyParagraph } from "./article.js";
+import { displayWidth, joinWrapped } from "./lines.js";
 
 // ───────────────────────────── Tunables ─────────────────────────────
 // Sizes are in "units": a Han character counts 1, any other word counts 2 (an English word carries roughly
@@ -348,21 +349,6 @@ function toLines(text: string): string[] {
     .map((line) => tidyParagraph(line));
   const unwrapped = unwrapHardWrapped(lines);
   return (unwrapped.length === lines.length ? unwrapFixedWidth(lines) : unwrapped).filter((line) => line.length > 0);
-}
-
-/** Columns a line takes in a terminal or e-mail client: Han and full-width characters take two. */
-function displayWidth(line: string): number {
-  let width = 0;
-  for (const char of line) width += /[\p{Script=Han}\u3000-\u303f\uff00-\uffef]/u.test(char) ? 2 : 1;
-  return width;
-}
-
-/** Rejoins a wrapped line: Chinese runs and hyphenated words close up, other text gets a space. */
-function joinWrapped(current: string, next: string): string {
-  const tight =
-    (/[\p{Script=Han}\u3000-\u303f\uff00-\uffef]$/u.test(current) || /\p{L}-$/u.test(current)) &&
-    /^[\p{Script=Han}\u3000-\u303f\uff00-\uffef\p{Ll}]/u.test(next);
-  return current + (tight ? "" : " ") + next;
 }
 
 /**
