@@ -28,7 +28,6 @@ export const ErrorCode = {
   PromptVariable: "PROMPT_VARIABLE",
   // bot
   RateLimited: "RATE_LIMITED",
-  Forbidden: "FORBIDDEN",
   // feeds and digests
   FeedNotFound: "FEED_NOT_FOUND",
   // question answering
