@@ -1,10 +1,42 @@
 import { Composer } from "telegraf";
-import type { LangChoice } from "../types.js";
+import { cacheKey } from "../pipeline/summarize.js";
+import type { Article, LangChoice } from "../types.js";
 import { formatBytes, t } from "./i18n.js";
 import type { BotContext, BotFeature, CommandInfo, FeatureKit } from "./index.js";
+import { articleSourceKey } from "./reading.js";
 import { sendRich } from "./send.js";
 
 const LANG_CHOICES: readonly LangChoice[] = ["zh", "en", "auto"];
+
+/**
+ * Deletes an article of the person's private chat when it is theirs alone: text they pasted or a
+ * file they uploaded there that no other chat sent and no link brought in. Pages from links and
+ * feeds are public, not personal data, and stay for everyone else's follow-ups and digests.
+ * Articles saved before sources were recorded count as public when they have a URL.
+ */
+async function forgetArticleIfPrivate(
+  kit: FeatureKit,
+  features: readonly BotFeature[],
+  articleId: string,
+  chatId: number,
+): Promise<boolean> {
+  const { records, summaryCache } = kit.deps;
+  const wasOurs = await records.articleSources.delete(articleSourceKey(articleId, { kind: "chat", chatId }));
+  if ((await records.articleSources.list(`${articleId}:`)).length > 0) return false;
+  const record = await records.articles.get(articleId);
+  if (!record || (!wasOurs && record.article.url)) return false;
+  await records.articles.delete(articleId);
+  // Summaries of the text are as personal as the text: every language and model (same hash prefix).
+  for (const summary of await summaryCache.list(`${summaryPrefix(record.article)}:`)) {
+    await summaryCache.delete(summary.id);
+  }
+  for (const feature of features) await feature.forgetArticle?.(articleId);
+  return true;
+}
+
+function summaryPrefix(article: Article): string {
+  return cacheKey(article, "en", "-").split(":")[0] ?? "";
+}
 
 /** Deletes what the bot keeps about a person; returns how many records went. */
 export async function forgetPerson(
@@ -16,13 +48,18 @@ export async function forgetPerson(
   let count = 0;
   if (await records.users.delete(String(who.userId))) count += 1;
   if (who.privateChatId !== undefined) {
-    const chatKey = String(who.privateChatId);
+    const chatId = who.privateChatId;
+    const chatKey = String(chatId);
     const messages = await records.messages.list(`${chatKey}:`);
-    // Articles they sent in private: content-addressed, so a copy someone else also sent goes too;
-    // that costs the other person a re-fetch at worst, and keeps a pasted private text from lingering.
     const articleIds = new Set(messages.map((message) => message.value.articleId));
     for (const message of messages) if (await records.messages.delete(message.id)) count += 1;
-    for (const articleId of articleIds) if (await records.articles.delete(articleId)) count += 1;
+    for (const articleId of articleIds) {
+      try {
+        if (await forgetArticleIfPrivate(kit, features, articleId, chatId)) count += 1;
+      } catch (error) {
+        logger.error("forgetting an article failed", { chatId, error });
+      }
+    }
     if (await records.chats.delete(chatKey)) count += 1;
   }
   for (const feature of features) {

@@ -326,6 +326,10 @@ export function followups(options: FollowupOptions = {}): BotFeature {
     async forget({ userId }) {
       await memory?.forgetUser(userId);
     },
+
+    async forgetArticle(articleId) {
+      for (const lang of ["zh", "en"] as const) await suggestions?.delete(`${articleId}:${lang}`);
+    },
   };
 }
 

@@ -36,8 +36,8 @@ const STRINGS = {
   langName_en: { zh: "英文", en: "English" },
   langName_auto: { zh: "文章原本的语言", en: "the article's own language" },
   forgotten: {
-    zh: "已删除：你的设置和我们私聊中保存的文章与消息记录（共 {count} 条）。",
-    en: "Deleted: your settings and the articles and message records from our private chat ({count} records).",
+    zh: "已删除：你的设置、订阅、我们私聊中的消息记录，以及你粘贴或上传的文字（共 {count} 条）。公开网页的文章仍会为其他读者保留。",
+    en: "Deleted: your settings, subscriptions, our private chat's message records and the texts and files you sent ({count} records). Articles from public links stay for other readers.",
   },
   statsDenied: { zh: "只有管理员可以查看统计。", en: "Only admins can see the statistics." },
   stats: {

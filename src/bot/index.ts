@@ -126,6 +126,8 @@ export interface BotFeature {
   summaryButtons?(input: SummaryButtonInput): InlineKeyboardButton[][];
   /** /forget: delete everything this feature stores about the person (and their private chat, when chatId is given). */
   forget?(who: { userId: number; chatId?: number }): Promise<void>;
+  /** /forget deleted this (pasted or uploaded) article: delete what you derived from it. */
+  forgetArticle?(articleId: string): Promise<void>;
   /** Background work that outlives updates (e.g. the digest scheduler). Called by `BotApp.start`. */
   start?(kit: FeatureKit): void | Promise<void>;
   stop?(): void | Promise<void>;

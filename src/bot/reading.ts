@@ -138,11 +138,24 @@ async function loadPage(kit: FeatureKit, target: ReadTarget, source: ReadSource)
   return readInput(source.url, { fetchOptions: { ...kit.deps.fetchOptions, accept: "html" } });
 }
 
-/** Saves the article for follow-ups (ARTICLE_RETENTION_DAYS) and returns its id. */
-export async function saveArticle(kit: FeatureKit, article: Article): Promise<string> {
+/** Where an article came from: a public link, or text/a file someone sent in a chat (theirs to /forget). */
+export type ArticleSource = { kind: "web" } | { kind: "chat"; chatId: number };
+
+/** The articleSources key of one source of an article. */
+export function articleSourceKey(articleId: string, source: ArticleSource): string {
+  return source.kind === "web" ? `${articleId}:web` : `${articleId}:chat:${source.chatId}`;
+}
+
+/**
+ * Saves the article for follow-ups (ARTICLE_RETENTION_DAYS) with where it came from, and returns
+ * its id. Articles are stored once per content, so the source is its own record beside it.
+ */
+export async function saveArticle(kit: FeatureKit, article: Article, source: ArticleSource): Promise<string> {
   const id = idOf(article);
   const ttl = kit.deps.config.store.articleRetentionDays * DAY_MS;
-  await kit.deps.records.articles.set(id, { id, article, savedAt: new Date(kit.deps.clock.now()).toISOString() }, ttl);
+  const at = new Date(kit.deps.clock.now()).toISOString();
+  await kit.deps.records.articleSources.set(articleSourceKey(id, source), { at }, ttl);
+  await kit.deps.records.articles.set(id, { id, article, savedAt: at }, ttl);
   return id;
 }
 
@@ -222,7 +235,11 @@ async function readIntoMessage(kit: FeatureKit, target: ReadTarget, placeholderI
   try {
     const page = await loadPage(kit, target, source);
     const article = cleanPage(page);
-    const articleId = await saveArticle(kit, article);
+    const articleId = await saveArticle(
+      kit,
+      article,
+      source.kind === "url" ? { kind: "web" } : { kind: "chat", chatId: target.chatId },
+    );
     const summary = await summarizeArticle(kit, article, target.summaryLang, target.lang);
     const message = summaryMessage(kit, {
       summary,

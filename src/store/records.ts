@@ -34,6 +34,15 @@ export interface MessageRecord {
   kind: "summary" | "answer" | "digest";
 }
 
+/**
+ * Who brought an article in, one record per source (key `<articleId>:web` or `<articleId>:chat:<chatId>`):
+ * "web" for a link (a public page, not personal data), "chat:<id>" for text pasted or a file uploaded
+ * there. `/forget` deletes a pasted or uploaded article only when no other source holds it.
+ */
+export interface ArticleSourceRecord {
+  at: string;
+}
+
 /** The most recent article in a chat: `/ask` and plain follow-ups use it. */
 export interface ChatRecord {
   articleId: string;
@@ -43,6 +52,8 @@ export interface ChatRecord {
 export interface Records {
   users: Collection<UserRecord>;
   articles: Collection<ArticleRecord>;
+  /** key `<articleId>:web` or `<articleId>:chat:<chatId>` */
+  articleSources: Collection<ArticleSourceRecord>;
   /** key `<chatId>:<messageId>` */
   messages: Collection<MessageRecord>;
   /** key `<chatId>` */
@@ -53,6 +64,7 @@ export function records(store: Store): Records {
   return {
     users: store.collection<UserRecord>("user"),
     articles: store.collection<ArticleRecord>("article"),
+    articleSources: store.collection<ArticleSourceRecord>("articlesrc"),
     messages: store.collection<MessageRecord>("message"),
     chats: store.collection<ChatRecord>("chat"),
   };

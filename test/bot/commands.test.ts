@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { BotFeature } from "../../src/bot/index.js";
+import { cleanPage } from "../../src/pipeline/clean/index.js";
+import type { Article } from "../../src/types.js";
 import type { ApiCall } from "../fakes/telegram.js";
-import { articleHtml, type Harness, startHarness } from "./harness.js";
+import { articleHtml, type Harness, modelSummary, startHarness } from "./harness.js";
 
 const isEdit = (call: ApiCall) => call.method === "editMessageText" && call.ok;
 const sentTexts = (h: Harness, chatId: number) =>
@@ -9,6 +11,11 @@ const sentTexts = (h: Harness, chatId: number) =>
     .callsTo("sendMessage")
     .filter((call) => call.params.chat_id === chatId)
     .map((call) => String(call.params.text));
+
+/** The harness's river page, cleaned, with the site's URL. */
+async function cleanedRiver(h: Harness): Promise<Article> {
+  return cleanPage({ input: "river", url: `${h.site.url}/river`, html: articleHtml() });
+}
 
 describe("commands", () => {
   let h: Harness | undefined;
@@ -75,7 +82,7 @@ describe("commands", () => {
     expect(sentTexts(h, 4)[0]).toMatch(/^Send me a link/);
   });
 
-  it("forgets the person on /forget: user record, the chat's messages and articles, and other features' data", async () => {
+  it("forgets the person on /forget: user record, the chat's messages, and other features' data; a public page stays", async () => {
     const forgotten: Array<{ userId: number; chatId?: number }> = [];
     const feature: BotFeature = {
       name: "probe",
@@ -98,12 +105,64 @@ describe("commands", () => {
     const reply = await h.tg.waitFor(
       (call) => call.method === "sendMessage" && String(call.params.text).startsWith("Deleted"),
     );
-    expect(String(reply.params.text)).toContain("(4 records)");
+    expect(String(reply.params.text)).toContain("(3 records)");
     expect(await records.users.get("9")).toBeUndefined();
     expect(await records.messages.get(key)).toBeUndefined();
     expect(await records.chats.get("9")).toBeUndefined();
-    expect(await records.articles.get(articleId)).toBeUndefined();
+    // A page from a link is public, not personal data: others' follow-ups and digests keep it.
+    expect(await records.articles.get(articleId)).toBeDefined();
     expect(forgotten).toEqual([{ userId: 9, chatId: 9 }]);
+  });
+
+  it("/forget deletes a pasted text (and its summaries) only when no one else sent it", async () => {
+    h = await startHarness({ env: { PASTE_JOIN_MS: "50" }, llm: true });
+    h.ai?.setFallback({ content: modelSummary("en") });
+    const { records, summaryCache } = h.app.kit.deps;
+    const paste = Array.from(
+      { length: 6 },
+      (_unused, index) =>
+        `Paragraph ${index + 1} of my private notes: the garden committee met on Thursday and agreed to plant forty apple trees along the north fence before the first frost arrives.`,
+    ).join("\n\n");
+    const summarized = async (chatId: number) => {
+      const since = h?.tg.calls.length ?? 0;
+      h?.tg.sendText({ chatId, text: paste, languageCode: "en" });
+      const edit = await h?.tg.waitFor(isEdit, { since });
+      await h?.app.settled();
+      return (await records.messages.get(`${chatId}:${Number(edit?.params.message_id)}`))?.articleId ?? "";
+    };
+    const articleId = await summarized(31);
+    expect(await summarized(32)).toBe(articleId);
+    expect(await records.articles.get(articleId)).toBeDefined();
+    expect((await summaryCache.list()).length).toBeGreaterThan(0);
+
+    // Person 31 forgets: person 32 sent the same text, so it stays for their follow-ups.
+    h.tg.sendText({ chatId: 31, text: "/forget", languageCode: "en" });
+    await h.tg.waitFor((call) => call.method === "sendMessage" && String(call.params.text).startsWith("Deleted"));
+    expect(await records.articles.get(articleId)).toBeDefined();
+
+    // Person 32 forgets too: nobody holds it any more, so the text and its summaries go.
+    h.tg.sendText({ chatId: 32, text: "/forget", languageCode: "en" });
+    await h.tg.waitFor(
+      (call) =>
+        call.method === "sendMessage" && call.params.chat_id === 32 && String(call.params.text).startsWith("Deleted"),
+    );
+    expect(await records.articles.get(articleId)).toBeUndefined();
+    expect(await records.articleSources.list(`${articleId}:`)).toEqual([]);
+    expect(await summaryCache.list()).toEqual([]);
+  });
+
+  it("/forget keeps an article another source brought in: a link, or an older record with a URL (digests)", async () => {
+    h = await startHarness({ site: { "/river": { body: articleHtml() } } });
+    const { records } = h.app.kit.deps;
+    // A digest item shown in this chat, stored before article sources were recorded.
+    const digestArticleId = "d1g35700000000000000000a";
+    const article = { ...(await cleanedRiver(h)), title: "Digest item" };
+    await records.articles.set(digestArticleId, { id: digestArticleId, article, savedAt: new Date().toISOString() });
+    await records.messages.set("33:900", { articleId: digestArticleId, kind: "digest" });
+    h.tg.sendText({ chatId: 33, text: "/forget", languageCode: "en" });
+    await h.tg.waitFor((call) => call.method === "sendMessage" && String(call.params.text).startsWith("Deleted"));
+    expect(await records.articles.get(digestArticleId)).toBeDefined();
+    expect(await records.messages.get("33:900")).toBeUndefined();
   });
 
   it("shows /stats to admins only", async () => {
