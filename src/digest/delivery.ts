@@ -267,21 +267,14 @@ export class DeliveryQueue {
     if (!job) return;
     lane.busy = true;
     this.inFlight += 1;
-    const index = job.next;
-    const part = job.parts[index] as DigestPart;
     let done: DeliveryOutcome | undefined;
     try {
-      const messageId = await this.options.send(chatId, part);
-      this.stats.sent += 1;
-      lane.lastSentAt = startedAt;
-      lane.nextAt = startedAt + this.scaled(this.options.perChatIntervalMs);
-      job.retries = 0;
-      job.rateLimitRetries = 0;
-      job.next += 1;
-      await job.hooks.onPart?.(index, messageId);
-      if (job.next >= job.parts.length) done = "sent";
+      done = await this.sendPart(chatId, lane, job, startedAt);
     } catch (error) {
-      done = await this.handleFailure(chatId, lane, job, index, error);
+      // Only the progress hook throws here (the ledger could not be written): stop this attempt rather than
+      // send on untracked; the entry stays `sending` and is resumed after the lease.
+      this.options.logger.warn("digest progress could not be recorded", { chatId, error });
+      done = "failed";
     } finally {
       this.inFlight -= 1;
       lane.busy = false;
@@ -297,6 +290,30 @@ export class DeliveryQueue {
       this.notifyIdle();
     } else this.wake(chatId, lane);
     this.pump();
+  }
+
+  /** Sends the job's next part; the outcome when the job is finished, undefined when it goes on. */
+  private async sendPart(
+    chatId: number,
+    lane: Lane,
+    job: Job,
+    startedAt: number,
+  ): Promise<DeliveryOutcome | undefined> {
+    const index = job.next;
+    let messageId: number;
+    try {
+      messageId = await this.options.send(chatId, job.parts[index] as DigestPart);
+    } catch (error) {
+      return this.handleFailure(chatId, lane, job, index, error);
+    }
+    this.stats.sent += 1;
+    lane.lastSentAt = startedAt;
+    lane.nextAt = startedAt + this.scaled(this.options.perChatIntervalMs);
+    job.retries = 0;
+    job.rateLimitRetries = 0;
+    job.next += 1;
+    await job.hooks.onPart?.(index, messageId);
+    return job.next >= job.parts.length ? "sent" : undefined;
   }
 
   private async handleFailure(

@@ -125,6 +125,21 @@ describe("DeliveryQueue (time scaled ×1/100: 30/s → 3000/s, 1 s per chat → 
     expect(ids).toEqual([0, 1]);
   });
 
+  it("stops a digest whose ledger cannot be written: no part sent twice or past the end, no hang", async () => {
+    const { send, sent, attempts } = recorder((_chat, text) => (text === "bad" ? telegramError(400) : undefined));
+    const queue = new DeliveryQueue({ send, timeScale: 0.001 });
+    const diskFull = () => {
+      throw new Error("disk full");
+    };
+    // After a sent part…
+    expect(await queue.enqueue(3, [part("one"), part("two")], { onPart: diskFull })).toBe("failed");
+    // …and after a part Telegram rejected.
+    expect(await queue.enqueue(4, [part("bad"), part("three")], { onPart: diskFull })).toBe("failed");
+    await queue.idle();
+    expect(sent.map((entry) => entry.text)).toEqual(["one"]);
+    expect([...attempts.values()]).toEqual([1, 1]);
+  });
+
   it("reads telegraf errors and network errors", () => {
     expect(classifySendError(telegramError(429, 7))).toEqual({ kind: "rate-limited", retryAfterMs: 7000 });
     expect(classifySendError(telegramError(403)).kind).toBe("blocked");
