@@ -130,6 +130,10 @@ const STRINGS = {
     zh: "我只能读 .html、.htm、.txt 和 .md 文件。其他格式请复制正文粘贴过来。",
     en: "I can read .html, .htm, .txt and .md files. For other formats, paste the text.",
   },
+  errNotText: {
+    zh: "这个文件里不是文字，而是二进制内容（比如 PDF、图片或压缩包）。我能读网页和纯文本；请把正文复制粘贴过来。",
+    en: "That file doesn't hold text (it looks like {received}). I read web pages and plain text; paste the article's text instead.",
+  },
   errFileTooLarge: {
     zh: "文件太大{size}，我最多读 {max}。可以只发正文部分，或把正文粘贴过来。",
     en: "That file is too big{size}; I read files up to {max}. Try sending just the article text, or paste it.",
@@ -229,7 +233,11 @@ export function describeError(lang: Lang, error: unknown): string {
     case ErrorCode.NotHtml:
       return t(lang, "errNotHtml", { contentType: String(details.contentType ?? "?") });
     case ErrorCode.UnsupportedFile:
-      return t(lang, "errUnsupportedFile");
+      // pageFromBytes names what it found inside ("a binary file", "a PDF document"…): say so,
+      // since "I read .txt files" is no help for a .txt that is not text.
+      return typeof details.received === "string" && /^(a|an) /.test(details.received)
+        ? t(lang, "errNotText", { received: details.received })
+        : t(lang, "errUnsupportedFile");
     case ErrorCode.FileTooLarge:
       return t(lang, "errFileTooLarge", {
         size: details.size

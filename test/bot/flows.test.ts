@@ -113,6 +113,21 @@ describe("bot flows", () => {
     expect(h.tg.callsTo("getFile")).toHaveLength(0);
   });
 
+  it("tells a .txt upload that holds no text what it got, not which extensions it reads", async () => {
+    h = await startHarness();
+    h.tg.sendDocument({
+      chatId: 5,
+      fileName: "notes.txt",
+      mimeType: "text/plain",
+      bytes: Buffer.from([0, 1, 2, 3, 0, 255, 254, 0, 9, 0, 1, 2]),
+      languageCode: "en",
+    });
+    const edit = await h.tg.waitFor(isEdit);
+    expect(String(edit.params.text)).toBe(
+      "That file doesn't hold text (it looks like a binary file). I read web pages and plain text; paste the article's text instead.",
+    );
+  });
+
   it("switches the summary's language with the button, and serves a second switch from the cache", async () => {
     h = await startHarness({ llm: true, site: { "/river": { body: articleHtml() } } });
     h.ai?.reply({ content: modelSummary("en") }, { content: modelSummary("zh") });
