@@ -203,7 +203,11 @@ export function summaryMessage(
   return {
     html: rendered.html,
     text: rendered.text,
-    keyboard: buildSummaryKeyboard(input.summary, input.articleId, { uiLang: input.lang, extraRows }),
+    keyboard: buildSummaryKeyboard(input.summary, input.articleId, {
+      uiLang: input.lang,
+      extraRows,
+      canTranslate: kit.deps.llm !== undefined,
+    }),
   };
 }
 

@@ -175,13 +175,19 @@ export function renderSummary(view: SummaryView, options: { maxChars?: number } 
 export function buildSummaryKeyboard(
   summary: Pick<Summary, "lang" | "notice">,
   articleId: string,
-  options: { uiLang?: Lang; extraRows?: readonly (readonly InlineKeyboardButton[])[] } = {},
+  options: {
+    uiLang?: Lang;
+    extraRows?: readonly (readonly InlineKeyboardButton[])[];
+    /** False when there is no model: an offline summary comes back in the article's language. @default true */
+    canTranslate?: boolean;
+  } = {},
 ): InlineKeyboardMarkup {
   const other: Lang = summary.lang === "zh" ? "en" : "zh";
   const uiLang = options.uiLang ?? summary.lang;
   const row: InlineKeyboardButton[] = [];
-  // An offline summary that could not translate would come back the same: no switch to offer.
-  if (summary.notice !== "offline-no-translation") {
+  // Without a model (or after an offline summary that could not translate) the switch would bring
+  // back the same summary: no switch to offer.
+  if (options.canTranslate !== false && summary.notice !== "offline-no-translation") {
     row.push({ text: other === "zh" ? "中文" : "English", callback_data: CallbackData.switchLang(other, articleId) });
   }
   row.push({ text: t(uiLang, "askButton"), callback_data: CallbackData.askHint });

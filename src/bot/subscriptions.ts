@@ -456,6 +456,7 @@ function registerHandlers(
         });
         const keyboard = buildSummaryKeyboard(summary, articleId, {
           uiLang: lang,
+          canTranslate: kit.deps.llm !== undefined,
           extraRows: kit.summaryButtons({ summary, articleId, chatId: ctx.jb.chatId, lang }),
         });
         const message = await sendRich({ ...kit.send, telegram: ctx.telegram }, ctx.jb.chatId, {

@@ -128,6 +128,15 @@ describe("bot flows", () => {
     );
   });
 
+  it("offers no language switch without a model (it would bring back the same summary)", async () => {
+    h = await startHarness({ site: { "/river": { body: articleHtml() } } });
+    h.tg.sendText({ chatId: 6, text: `${h.site.url}/river`, languageCode: "en" });
+    const edit = await h.tg.waitFor(isEdit);
+    const keyboard = (edit.params.reply_markup as { inline_keyboard: Array<Array<{ callback_data?: string }>> })
+      .inline_keyboard;
+    expect(keyboard.flat().map((button) => button.callback_data)).toEqual(["jb:ask"]);
+  });
+
   it("switches the summary's language with the button, and serves a second switch from the cache", async () => {
     h = await startHarness({ llm: true, site: { "/river": { body: articleHtml() } } });
     h.ai?.reply({ content: modelSummary("en") }, { content: modelSummary("zh") });
