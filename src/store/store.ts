@@ -40,6 +40,12 @@ export async function openStore(url: string): Promise<Store> {
 }
 
 const CLAIM_PREFIX = "claim:";
+/** Keys read per getMany in `list`: keeps one SQL statement (SQLite's variable limit) or MGET bounded. */
+const LIST_PAGE_SIZE = 500;
+/** How long a SQLite write waits for another connection's lock before failing (a second process, a backup). */
+const SQLITE_BUSY_TIMEOUT_MS = 5000;
+/** Keys per Redis SCAN step: large enough for few round trips, small enough not to block Redis. */
+const REDIS_SCAN_COUNT = 1000;
 
 /**
  * Runs the work given for one key strictly one after another within this process, so a read-modify-write
@@ -79,9 +85,8 @@ class KeyvStore implements Store {
         const keys = await scanKeys(full(idPrefix));
         if (keys.length === 0) return [];
         const out: Array<{ id: string; value: T }> = [];
-        // getMany in pages keeps one SQL statement / MGET bounded.
-        for (let start = 0; start < keys.length; start += 500) {
-          const page = keys.slice(start, start + 500);
+        for (let start = 0; start < keys.length; start += LIST_PAGE_SIZE) {
+          const page = keys.slice(start, start + LIST_PAGE_SIZE);
           const values = await keyv.getMany<T>(page);
           page.forEach((key, index) => {
             const value = values[index];
@@ -113,7 +118,7 @@ function escapeLike(text: string): string {
 async function openSqliteStore(url: string): Promise<Store> {
   const path = url.replace(/^sqlite:\/\//, "");
   if (path && path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-  const adapter = new KeyvSqlite({ uri: `sqlite://${path || ":memory:"}`, busyTimeout: 5000 });
+  const adapter = new KeyvSqlite({ uri: `sqlite://${path || ":memory:"}`, busyTimeout: SQLITE_BUSY_TIMEOUT_MS });
   const keyv = new Keyv({ store: adapter, namespace: "", useKeyPrefix: false });
   keyv.on("error", () => {}); // errors surface as rejected promises; keep the emitter from throwing
   const query = adapter.query as (sql: string, params?: unknown) => Promise<Array<Record<string, string>>>;
@@ -148,7 +153,7 @@ async function openRedisStore(url: string): Promise<Store> {
     const keys: string[] = [];
     const pattern = `${prefix.replace(/[*?[\]\\]/g, (char) => `\\${char}`)}*`;
     // node-redis 5 yields pages of keys; 4 yielded single keys.
-    for await (const batch of client.scanIterator({ MATCH: pattern, COUNT: 1000 })) {
+    for await (const batch of client.scanIterator({ MATCH: pattern, COUNT: REDIS_SCAN_COUNT })) {
       if (Array.isArray(batch)) keys.push(...batch);
       else keys.push(batch);
     }
