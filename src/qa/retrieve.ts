@@ -1,4 +1,5 @@
 import { countTokens } from "gpt-tokenizer";
+import { countWords } from "../pipeline/clean/article.js";
 import type { Article } from "../types.js";
 
 /**
@@ -265,15 +266,9 @@ export function leadIndex(article: Pick<Article, "title" | "paragraphs">): numbe
   for (const [index, paragraph] of article.paragraphs.entries()) {
     if (paragraph.trim() === title) continue;
     fallback ??= index;
-    if (wordCount(paragraph) >= LEAD_MIN_WORDS) return index;
+    if (countWords(paragraph) >= LEAD_MIN_WORDS) return index;
   }
   return fallback;
-}
-
-function wordCount(text: string): number {
-  const han = text.match(/\p{Script=Han}/gu)?.length ?? 0;
-  const others = text.replace(/\p{Script=Han}/gu, " ").match(/[\p{L}\p{N}]+/gu)?.length ?? 0;
-  return han + others;
 }
 
 function passageTokens(index: number, text: string): number {
