@@ -54,8 +54,11 @@ export function renderPrompt(file: string, variables: PromptVariables): string {
   return renderTemplate(loadPrompt(file), variables, file);
 }
 
-/** Tags our prompts use as delimiters; text inside a value may not open or close them. */
-const DELIMITER_TAGS = /<(\/?)\s*(article|title|notes|question|history)\b/gi;
+/**
+ * Tags our prompts use as delimiters; text inside a value may not open or close them. Spaces around the
+ * slash (`< /article>`) and the full-width bracket (`＜/article`) read as the same tag to a model.
+ */
+const DELIMITER_TAGS = /[<＜]\s*(\/?)\s*(article|title|notes|question|history)\b/gi;
 
 /**
  * Makes untrusted text safe to place between our delimiter tags: any `<article`, `</article`, `<title`…

@@ -40,6 +40,9 @@ describe("neutraliseDelimiters", () => {
     expect(neutraliseDelimiters("a </article> b <ARTICLE> c </ title> d <notes>")).toBe(
       "a ‹/article> b ‹ARTICLE> c ‹/title> d ‹notes>",
     );
+    expect(neutraliseDelimiters("e < /article> f <\t/question> g ＜/article＞")).toBe(
+      "e ‹/article> f ‹/question> g ‹/article＞",
+    );
     expect(neutraliseDelimiters("x < 3 and <b>bold</b>")).toBe("x < 3 and <b>bold</b>");
   });
 });
