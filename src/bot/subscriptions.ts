@@ -10,7 +10,7 @@ import type { InlineKeyboardButton } from "telegraf/types";
 import { DIGEST_CALLBACK } from "../digest/compose.js";
 import { feedIdOf, resolveFeed } from "../digest/feeds.js";
 import { createDigests, type Digests, type DigestsDeps, telegramSender } from "../digest/index.js";
-import { interfaceLangFor, summaryLangFor } from "../digest/poller.js";
+import { summaryLangFor } from "../digest/poller.js";
 import { formatTimeOfDay, isValidTimeZone, parseTimeOfDay } from "../digest/schedule.js";
 import type { DigestSettings } from "../digest/store.js";
 import { ErrorCode, isJianbaoError } from "../errors.js";
@@ -19,7 +19,7 @@ import type { Lang } from "../types.js";
 import { describeError } from "./i18n.js";
 import type { BotContext, BotFeature, CommandInfo, FeatureKit } from "./index.js";
 import { buildSummaryKeyboard, escapeHtml, renderSummary, safeHref } from "./render.js";
-import { sendRich } from "./send.js";
+import { editRich, isForbidden, sendRich } from "./send.js";
 
 /** Items per digest a person may ask for with `/digest <n>`. */
 const MAX_ITEMS_CHOICE = 30;
@@ -188,17 +188,21 @@ function registerHandlers(
 ) {
   const { config, records, jobs, logger } = kit.deps;
   const store = digests.digests;
+  const outgoing = (html: string, keyboard?: InlineKeyboardButton[][]) => ({
+    html,
+    text: html
+      .replace(/<[^>]+>/g, "")
+      .replace(/&lt;/g, "<")
+      .replace(/&gt;/g, ">")
+      .replace(/&quot;/g, '"')
+      .replace(/&amp;/g, "&"),
+    ...(keyboard && keyboard.length > 0 ? { keyboard: { inline_keyboard: keyboard } } : {}),
+  });
   const say = (ctx: BotContext, html: string, keyboard?: InlineKeyboardButton[][]) =>
-    sendRich({ ...kit.send, telegram: ctx.telegram }, ctx.jb.chatId, {
-      html,
-      text: html
-        .replace(/<[^>]+>/g, "")
-        .replace(/&lt;/g, "<")
-        .replace(/&gt;/g, ">")
-        .replace(/&quot;/g, '"')
-        .replace(/&amp;/g, "&"),
-      ...(keyboard && keyboard.length > 0 ? { keyboard: { inline_keyboard: keyboard } } : {}),
-    });
+    sendRich({ ...kit.send, telegram: ctx.telegram }, ctx.jb.chatId, outgoing(html, keyboard));
+  /** Edits the placeholder into `html` (a new message if it is gone). */
+  const sayIn = (ctx: BotContext, placeholderId: number, html: string) =>
+    editRich({ ...kit.send, telegram: ctx.telegram }, ctx.jb.chatId, placeholderId, outgoing(html));
 
   const settingsOf = async (ctx: BotContext): Promise<DigestSettings> =>
     (await store.settings.get(String(ctx.jb.userId))) ?? {
@@ -211,10 +215,24 @@ function registerHandlers(
   const saveSettings = (ctx: BotContext, settings: DigestSettings) =>
     store.settings.set(String(ctx.jb.userId), settings);
 
-  /** Finds, records and subscribes; answers in the chat. Runs in the job queue (fetching may take seconds). */
-  const subscribeTo = async (ctx: BotContext, input: string) => {
+  const feedUrlOf = (input: string) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(input) ? input : `https://${input}`);
+
+  /**
+   * Answers at once ("Looking for the feed at …"), then finds, records and subscribes in the job
+   * queue (fetching may take seconds) and edits the answer in.
+   */
+  const startSubscribing = async (ctx: BotContext, input: string) => {
     const lang = ctx.jb.lang;
-    const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(input) ? input : `https://${input}`;
+    const placeholder = await say(ctx, escapeHtml(s(lang, "looking", { url: feedUrlOf(input) })));
+    await ctx.sendChatAction("typing").catch(() => undefined);
+    const queued = jobs.add("subscribe", () => subscribeTo(ctx, input, placeholder.message_id));
+    if (!queued) await sayIn(ctx, placeholder.message_id, escapeHtml(describeError(lang, new Error("busy"))));
+  };
+
+  const subscribeTo = async (ctx: BotContext, input: string, placeholderId: number) => {
+    const lang = ctx.jb.lang;
+    const url = feedUrlOf(input);
+    const say = (_ctx: BotContext, html: string) => sayIn(ctx, placeholderId, html);
     try {
       const resolved = await resolveFeed(url, { fetchOptions: kit.deps.fetchOptions });
       const feedId = await digests.poller.addFeed(resolved);
@@ -259,9 +277,7 @@ function registerHandlers(
       await say(ctx, escapeHtml(s(ctx.jb.lang, "usageSubscribe")));
       return;
     }
-    await ctx.sendChatAction("typing").catch(() => undefined);
-    const queued = jobs.add("subscribe", () => subscribeTo(ctx, input));
-    if (!queued) await say(ctx, escapeHtml(describeError(ctx.jb.lang, new Error("busy"))));
+    await startSubscribing(ctx, input);
   });
 
   const listMessage = async (ctx: BotContext): Promise<{ html: string; keyboard: InlineKeyboardButton[][] }> => {
@@ -420,7 +436,7 @@ function registerHandlers(
     if (data.startsWith(ADD_DEFAULT_PREFIX)) {
       const url = defaultFeeds()[Number(data.slice(ADD_DEFAULT_PREFIX.length))];
       await ctx.answerCbQuery().catch(() => undefined);
-      if (url) jobs.add("subscribe", () => subscribeTo(ctx, url));
+      if (url) await startSubscribing(ctx, url);
       return;
     }
     if (data.startsWith(DIGEST_CALLBACK.summary) || data.startsWith(DIGEST_CALLBACK.ask)) {
@@ -440,32 +456,46 @@ function registerHandlers(
       }
       const user = await records.users.get(String(ctx.jb.userId));
       const summaryLang = summaryLangFor(user, stored.article.lang, config.bot.defaultLang);
-      jobs.add("digest-summary", async () => {
-        const summary =
-          (await store.summaryOf(articleId, summaryLang)) ??
-          (await summarize({
-            article: stored.article,
-            lang: summaryLang,
-            llm: kit.deps.llm,
-            cache: kit.deps.summaryCache,
-          }));
-        const rendered = renderSummary({
-          summary,
-          article: stored.article,
-          uiLang: interfaceLangFor(user, config.bot.defaultLang),
-        });
-        const keyboard = buildSummaryKeyboard(summary, articleId, {
-          uiLang: lang,
-          canTranslate: kit.deps.llm !== undefined,
-          extraRows: kit.summaryButtons({ summary, articleId, chatId: ctx.jb.chatId, lang }),
-        });
-        const message = await sendRich({ ...kit.send, telegram: ctx.telegram }, ctx.jb.chatId, {
-          ...rendered,
-          keyboard,
-        });
-        await records.messages.set(`${ctx.jb.chatId}:${message.message_id}`, { articleId, kind: "summary" });
-        await records.chats.set(String(ctx.jb.chatId), { articleId, at });
+      if (!(await ctx.jb.spend())) return;
+      const retentionMs = config.store.articleRetentionDays * 24 * 60 * 60 * 1000;
+      const queued = jobs.add("digest-summary", async () => {
+        try {
+          const summary =
+            (await store.summaryOf(articleId, summaryLang)) ??
+            (await summarize({
+              article: stored.article,
+              lang: summaryLang,
+              readerLang: lang,
+              llm: kit.deps.llm,
+              cache: kit.deps.summaryCache,
+              maxInputTokens: config.llm.maxInputTokens,
+            }));
+          const rendered = renderSummary({ summary, article: stored.article, uiLang: lang });
+          const keyboard = buildSummaryKeyboard(summary, articleId, {
+            uiLang: lang,
+            canTranslate: kit.deps.llm !== undefined,
+            extraRows: kit.summaryButtons({ summary, articleId, chatId: ctx.jb.chatId, lang }),
+          });
+          const message = await sendRich({ ...kit.send, telegram: ctx.telegram }, ctx.jb.chatId, {
+            ...rendered,
+            keyboard,
+          });
+          await records.messages.set(
+            `${ctx.jb.chatId}:${message.message_id}`,
+            { articleId, kind: "summary" },
+            retentionMs,
+          );
+          await records.chats.set(String(ctx.jb.chatId), { articleId, at }, retentionMs);
+        } catch (error) {
+          if (isForbidden(error)) return;
+          logger.warn("digest item summary failed", {
+            chatId: ctx.jb.chatId,
+            code: (error as { code?: unknown }).code,
+          });
+          await say(ctx, escapeHtml(describeError(lang, error))).catch(() => undefined);
+        }
       });
+      if (!queued) await say(ctx, escapeHtml(describeError(lang, new Error("busy"))));
       return;
     }
     return next();

@@ -6,8 +6,14 @@ import { startSite } from "../fakes/site.js";
 import type { ApiCall } from "../fakes/telegram.js";
 import { articlePage, rss, summaryReply } from "./helpers.js";
 
+/** /subscribe answers at once with this and edits the outcome into it. */
+const LOOKING = /^(Looking for the feed at|正在查找)/;
+/** A message the person sees in the chat: sent, or a /subscribe placeholder edited into its outcome. */
 const sent = (chatId: number) => (call: ApiCall) =>
-  call.method === "sendMessage" && call.ok && call.params.chat_id === chatId;
+  (call.method === "sendMessage" || call.method === "editMessageText") &&
+  call.ok &&
+  call.params.chat_id === chatId &&
+  !LOOKING.test(String(call.params.text));
 
 describe("subscriptions in the bot (fake Bot API, fake site, fake model)", () => {
   let h: Harness | undefined;
@@ -45,6 +51,11 @@ describe("subscriptions in the bot (fake Bot API, fake site, fake model)", () =>
     const { tg, site } = await start();
     tg.sendText({ chatId: 7, text: `/subscribe ${site.url}/blog/`, languageCode: "en" });
     const confirm = await tg.waitFor(sent(7));
+    // Answered at once, then the outcome edited in.
+    const placeholder = tg.callsTo("sendMessage")[0];
+    expect(String(placeholder?.params.text)).toBe(`Looking for the feed at ${site.url}/blog/…`);
+    expect(confirm.method).toBe("editMessageText");
+    expect(confirm.params.message_id).toBe((placeholder?.result as { message_id?: number } | undefined)?.message_id);
     expect(String(confirm.params.text)).toContain("Subscribed to <b>Harbour Blog</b>");
     expect(String(confirm.params.text)).toContain(`<a href="${site.url}/posts/1.html">Ferries return</a>`);
     expect(String(confirm.params.text)).toContain("08:00 (UTC)");
