@@ -100,6 +100,14 @@ describe("parseFeedText", () => {
     });
   });
 
+  it("drops an entry with neither an id nor a link: it could be neither deduplicated nor opened", () => {
+    const text = rss("Feed", [{ id: "a", title: "Kept", link: "https://x.example/a" }]).replace(
+      "</channel>",
+      "<item><title>Orphan</title><description>No id, no link.</description></item></channel>",
+    );
+    expect(parseFeedText(text, "https://x.example/feed").items.map((item) => item.title)).toEqual(["Kept"]);
+  });
+
   it("refuses an HTML page with FEED_NOT_FOUND", () => {
     expect(() => parseFeedText("<html><body>Hi</body></html>", "https://x.example/")).toThrow(
       expect.objectContaining({ code: ErrorCode.FeedNotFound }),
@@ -156,5 +164,19 @@ describe("resolveFeed and fetchFeed over HTTP (fake site)", () => {
     const again = await fetchFeed({ url: `${site.url}/feed.xml`, etag: '"e1"', fetchOptions: { allowPrivate: true } });
     expect(again).toEqual({ notModified: true });
     expect(site.requests.at(-1)?.headers["if-none-match"]).toBe('"e1"');
+  });
+
+  it("tries the next advertised feed when the first is broken (a comments feed first, a 404)", async () => {
+    const links = ["/gone.xml", "/broken.xml", "/main.xml"]
+      .map((href) => `<link rel="alternate" type="application/rss+xml" href="${href}">`)
+      .join("");
+    site = await startSite({
+      "/": { body: `<html><head>${links}</head><body>Home</body></html>` },
+      "/broken.xml": { body: "<html><body>Oops</body></html>", type: "application/rss+xml" },
+      "/main.xml": { body: rss("Main", [{ id: "1", title: "One", link: "/one" }]), type: "application/rss+xml" },
+    });
+    const resolved = await resolveFeed(`${site.url}/`, { fetchOptions: { allowPrivate: true } });
+    expect(resolved.url).toBe(`${site.url}/main.xml`);
+    expect(resolved.feed.title).toBe("Main");
   });
 });

@@ -79,6 +79,21 @@ describe("createPoller", () => {
     }
   });
 
+  it("an entry re-published with a new guid, or moved to a new link, is not news again", async () => {
+    const first = { id: "g-1", title: "Story", link: `${site.url}/missing/story.html` };
+    site.route("/dedupe.xml", { body: rss("Dedupe", [first]), type: "application/rss+xml" });
+    const { store, poller } = await pollerFor(["/dedupe.xml"]);
+    const republished = { ...first, id: "g-1-again" };
+    const moved = { ...first, link: `${site.url}/missing/story-moved.html` };
+    const fresh = { id: "g-2", title: "Fresh", link: `${site.url}/missing/fresh.html` };
+    site.route("/dedupe.xml", { body: rss("Dedupe", [republished, moved, fresh]), type: "application/rss+xml" });
+    try {
+      expect((await poller.pollAll()).newItems).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("takes at most 50 new items from one poll; the rest of a re-published feed are not news", async () => {
     site.route("/big.xml", { body: rss("Big", []), type: "application/rss+xml" });
     const { store, digests, poller, feedIds } = await pollerFor(["/big.xml"]);
