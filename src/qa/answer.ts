@@ -4,7 +4,7 @@ import { LANGUAGE_NAMES, neutraliseDelimiters, renderPrompt } from "../llm/promp
 import { clip, stripInvisible, stripThinking } from "../llm/text.js";
 import { hanShare } from "../pipeline/clean/article.js";
 import type { Article, Lang, TokenUsage } from "../types.js";
-import { rankParagraphs, selectPassages, type Turn, terms } from "./retrieve.js";
+import { leadIndex, rankParagraphs, selectPassages, type Turn, terms } from "./retrieve.js";
 
 /**
  * Answers a question about one article from the article alone: with a model when there is one
@@ -46,6 +46,18 @@ const MAX_EXCERPTS = 2;
 const EXCERPT_MAX_CHARS = 160;
 
 const NOT_IN_ARTICLE_MARK = /^\s*NOT_IN_ARTICLE\b[\s:：,，.。-]*/i;
+/**
+ * Words that ask about the article as a whole ("what is this about", "summarize it", "这篇文章讲什么", "主要内容").
+ * A question with nothing else to search for is answered offline with the lead.
+ */
+const ABOUT_THE_WHOLE_ARTICLE = new RegExp(
+  [
+    String.raw`\b(?:about|summary|summari[sz]e|main (?:points?|ideas?)|gist|tl;?\s?dr|happen(?:ed|ing|s)?)\b`,
+    "(?:这|本|该|此)?(?:篇|则|条)?(?:文章|文|新闻|报道|消息)?(?:主要)?(?:讲|说|写|谈|报道|介绍)(?:了|的是|的)?(?:什么|啥)",
+    "(?:主要)?内容|大意|概要|总结|概括|摘要",
+  ].join("|"),
+  "giu",
+);
 
 export interface Excerpt {
   /** Index into `article.paragraphs`. */
@@ -312,7 +324,16 @@ function overlap(weights: ReadonlyMap<string, number>, text: string): number {
   return total > 0 ? hits / total : 0;
 }
 
-/** The best-matching sentences, quoted verbatim; `notInArticle` when nothing matches well enough. */
+/** True for a question about the article as a whole: take out the words asking for the gist and nothing is left. */
+export function asksForTheGist(question: string): boolean {
+  const rest = question.replace(ABOUT_THE_WHOLE_ARTICLE, " ");
+  return rest !== question && terms(rest).length === 0;
+}
+
+/**
+ * The best-matching sentences, quoted verbatim; the lead for a question about the whole article;
+ * `notInArticle` when nothing matches well enough.
+ */
 export function answerOffline(options: { article: Article; question: string; history?: readonly Turn[] }): Answer {
   const { article, question } = options;
   // Only paragraphs that match the question itself can answer it; history just orders them.
@@ -329,6 +350,31 @@ export function answerOffline(options: { article: Article; question: string; his
     usage: NO_USAGE,
     sent: [],
   };
+  if (asksForTheGist(question)) {
+    const lead = leadIndex(article);
+    if (lead === undefined) return empty;
+    // The lead's opening sentences, as many as fit: news states its point first.
+    const opening: Array<{ index: number; order: number; text: string }> = [];
+    let length = 0;
+    for (const [order, text] of sentencesOf(article.paragraphs[lead] ?? "").entries()) {
+      if (
+        opening.length >= OFFLINE_MAX_SENTENCES ||
+        (opening.length > 0 && length + [...text].length > OFFLINE_MAX_CHARS)
+      ) {
+        break;
+      }
+      opening.push({ index: lead, order, text });
+      length += [...text].length;
+    }
+    const excerpts = mergeExcerpts(opening, OFFLINE_MAX_CHARS);
+    return {
+      ...empty,
+      text: excerpts.map((excerpt) => excerpt.text).join("\n"),
+      quotes: [lead],
+      excerpts,
+      notInArticle: false,
+    };
+  }
   if (!best) return empty;
 
   const weights = sentenceWeights(article, new Set(terms(question)));

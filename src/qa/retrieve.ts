@@ -106,7 +106,7 @@ export function terms(text: string): string[] {
       continue;
     }
     if (HAN.test(segment)) {
-      if (ZH_STOP.has(segment)) {
+      if (isStopWord(segment)) {
         flushBigrams();
         continue;
       }
@@ -116,13 +116,19 @@ export function terms(text: string): string[] {
       continue;
     }
     flushBigrams();
-    const word = segment.toLowerCase();
+    // "what's", "it's": the contraction is the stop word it starts with.
+    const word = segment.toLowerCase().replace(/['’]s$/, "");
     if (EN_STOP.has(word)) continue;
     if (!/[\p{L}\p{N}]/u.test(word)) continue;
     out.push(`w:${/^\p{N}+$/u.test(word) ? word : stem(word)}`);
   }
   flushBigrams();
   return out;
+}
+
+/** A stop word, or a word the segmenter glued together from stop characters (谁是, 还是, 他说). */
+function isStopWord(segment: string): boolean {
+  return ZH_STOP.has(segment) || [...segment].every((char) => ZH_STOP.has(char));
 }
 
 function termWeight(term: string): number {

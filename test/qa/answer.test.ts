@@ -4,6 +4,7 @@ import { summarizeOffline } from "../../src/llm/offline.js";
 import { createOpenAiClient } from "../../src/llm/openai.js";
 import { makeArticle } from "../../src/pipeline/clean/article.js";
 import { answerQuestion, parseModelAnswer } from "../../src/qa/answer.js";
+import { leadIndex } from "../../src/qa/retrieve.js";
 import type { Article } from "../../src/types.js";
 import { type FakeOpenAi, startFakeOpenAi } from "../fakes/openai.js";
 
@@ -271,6 +272,33 @@ describe("answerQuestion offline", () => {
     });
     expect(answer.quotes).toEqual([2]);
     expect(answer.text).toBe(enArticle.paragraphs[2]);
+  });
+
+  it("finds a name asked about in either word order (谁是罗照辉？ as 罗照辉是谁)", async () => {
+    for (const question of ["谁是罗照辉？", "罗照辉是谁"]) {
+      const answer = await answerQuestion({ article: zhArticle, question, lang: "zh" });
+      expect({ question, notInArticle: answer.notInArticle }).toEqual({ question, notInArticle: false });
+      expect(answer.text).toContain("罗照辉");
+    }
+  });
+
+  it("answers a question about the article as a whole with its lead", async () => {
+    const lead = (article: Article) => article.paragraphs[leadIndex(article) ?? 0] ?? "";
+    for (const [article, question] of [
+      [zhArticle, "这篇文章讲什么？"],
+      [zhArticle, "主要内容是什么"],
+      [enArticle, "what is this about"],
+      [enArticle, "What's the article about?"],
+      [enArticle, "Summarize it"],
+    ] as const) {
+      const answer = await answerQuestion({ article, question, lang: "en" });
+      expect({ question, notInArticle: answer.notInArticle }).toEqual({ question, notInArticle: false });
+      expect(answer.quotes[0]).toBe(article.paragraphs.indexOf(lead(article)));
+      expect(lead(article).startsWith(answer.text.split(/[。.]/)[0] ?? "-")).toBe(true);
+    }
+    // A question that names something the article lacks is still "not in the article".
+    const missing = await answerQuestion({ article: enArticle, question: "What is this about the mayor?", lang: "en" });
+    expect(missing.notInArticle).toBe(true);
   });
 
   it("says the article does not answer when nothing matches well enough", async () => {

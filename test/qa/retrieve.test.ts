@@ -35,6 +35,12 @@ describe("terms", () => {
     expect(found.some((term) => term.includes("谁"))).toBe(false);
   });
 
+  it("gives a name the same terms whatever the word order (谁是罗照辉 = 罗照辉是谁)", () => {
+    // The segmenter makes 谁是 one word; made of question words only, it must not add terms of its own.
+    expect(terms("谁是罗照辉？")).toEqual(terms("罗照辉是谁？"));
+    expect(topIndex(zhArticle, "谁是罗照辉？")).toBe(topIndex(zhArticle, "罗照辉是谁？"));
+  });
+
   it("lowercases, stems and drops English stop words", () => {
     expect(terms("What did the Shop owners say about Parking?")).toEqual(["w:shop", "w:owner", "w:park"]);
     expect(terms("received")).toEqual(terms("receive"));
