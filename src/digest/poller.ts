@@ -6,7 +6,7 @@
  */
 import cron, { type ScheduledTask } from "node-cron";
 import PQueue from "p-queue";
-import { langFromTelegram } from "../bot/i18n.js";
+import { interfaceLang } from "../bot/i18n.js";
 import type { LlmClient } from "../llm/client.js";
 import { type Logger, silentLogger } from "../log.js";
 import { makeArticle } from "../pipeline/clean/article.js";
@@ -90,16 +90,13 @@ export interface PollReport {
   failures: number;
 }
 
-/** The summary language for a person and an article: /lang, else DEFAULT_LANG, else the article's own language. */
+/**
+ * The summary language for a person and an article: /lang, else DEFAULT_LANG, else the article's own
+ * language when zh or en, else the person's interface language.
+ */
 export function summaryLangFor(user: UserRecord | undefined, articleLang: string, defaultLang: LangChoice): Lang {
   const choice = user?.lang && user.lang !== "auto" ? user.lang : defaultLang;
-  return resolveLang(choice, { lang: articleLang }, langFromTelegram(user?.telegramLang));
-}
-
-/** The interface language for a person (digest header, buttons): as the bot decides it. */
-export function interfaceLangFor(user: UserRecord | undefined, defaultLang: LangChoice): Lang {
-  const chosen = user?.lang && user.lang !== "auto" ? user.lang : undefined;
-  return chosen ?? langFromTelegram(user?.telegramLang) ?? (defaultLang === "auto" ? "en" : defaultLang);
+  return resolveLang(choice, { lang: articleLang }, interfaceLang(user, defaultLang));
 }
 
 export interface Poller {
@@ -272,7 +269,10 @@ export function createPoller(deps: PollerDeps): Poller {
     const article = await articleFor(item);
     if (!article) return 0;
     const id = articleIdOf(article);
-    await records.articles.set(id, { id, article, savedAt: nowIso() }, deps.articleRetentionMs);
+    const savedAt = nowIso();
+    // A feed item is a public page: its `web` source keeps it when someone who uploaded the same text uses /forget.
+    await records.articleSources.set(`${id}:web`, { at: savedAt }, deps.articleRetentionMs);
+    await records.articles.set(id, { id, article, savedAt }, deps.articleRetentionMs);
     const itemKey = `${feedId}:${itemHashOf(item)}`;
     const current = await digests.items.get(itemKey);
     await digests.items.set(

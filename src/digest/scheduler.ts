@@ -5,6 +5,7 @@
  */
 import cron, { type ScheduledTask } from "node-cron";
 import PQueue from "p-queue";
+import { interfaceLang } from "../bot/i18n.js";
 import { type Logger, silentLogger } from "../log.js";
 import { records as openRecords, type Records, type UserRecord } from "../store/records.js";
 import type { LangChoice, Summary } from "../types.js";
@@ -16,7 +17,7 @@ import {
   type DigestRunResult,
   systemClock,
 } from "./delivery.js";
-import { interfaceLangFor, summaryLangFor } from "./poller.js";
+import { summaryLangFor } from "./poller.js";
 import { digestDue, localDate, parseTimeOfDay } from "./schedule.js";
 import type {
   DigestPart,
@@ -154,7 +155,7 @@ export function createDigestScheduler(deps: SchedulerDeps): DigestScheduler {
     const since = last ? Date.parse(last.at) : 0;
     const entries = await entriesFor(userId, user, since, options.until, cache);
     return composeDigest({
-      lang: interfaceLangFor(user, deps.defaultLang),
+      lang: interfaceLang(user, deps.defaultLang),
       localDate: options.localDate,
       entries,
       maxItems: settings.maxItems ?? deps.maxItems,

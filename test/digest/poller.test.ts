@@ -79,6 +79,24 @@ describe("createPoller", () => {
     }
   });
 
+  it("marks a feed article as a public (web) source, so nobody's /forget deletes it from under the digest", async () => {
+    site.route("/src.xml", { body: rss("Sources", []), type: "application/rss+xml" });
+    const { store, digests, poller, feedIds } = await pollerFor(["/src.xml"]);
+    site.route("/public.html", { body: articlePage("Public story") });
+    const item = { id: "p-1", title: "Public story", link: `${site.url}/public.html` };
+    site.route("/src.xml", { body: rss("Sources", [item]), type: "application/rss+xml" });
+    try {
+      await poller.pollAll();
+      const [stored] = await digests.items.list(`${feedIds[0]}:`);
+      const articleId = stored?.value.articleId ?? "";
+      expect(articleId).not.toBe("");
+      expect(await records(store).articles.get(articleId)).toBeDefined();
+      expect(await records(store).articleSources.get(`${articleId}:web`)).toBeDefined();
+    } finally {
+      await store.close();
+    }
+  });
+
   it("an entry re-published with a new guid, or moved to a new link, is not news again", async () => {
     const first = { id: "g-1", title: "Story", link: `${site.url}/missing/story.html` };
     site.route("/dedupe.xml", { body: rss("Dedupe", [first]), type: "application/rss+xml" });

@@ -3,6 +3,7 @@ import { DeliveryQueue, DigestDelivery } from "../../src/digest/delivery.js";
 import { createDigestScheduler } from "../../src/digest/scheduler.js";
 import { type DigestStore, digestStore, type LedgerEntry } from "../../src/digest/store.js";
 import { silentLogger } from "../../src/log.js";
+import { records } from "../../src/store/records.js";
 import { openStore } from "../../src/store/store.js";
 import { manualClock } from "./helpers.js";
 
@@ -57,6 +58,32 @@ describe("createDigestScheduler", () => {
       await expect(report.done).resolves.toEqual(["failed"]);
       expect(errors).toContain("digest delivery failed");
       expect(sent).toEqual([]);
+    } finally {
+      queue.stop();
+      await store.close();
+    }
+  });
+
+  it("writes the digest in the language the person writes in when Telegram gave none (as the bot does)", async () => {
+    const store = await openStore("sqlite://:memory:");
+    const digests = digestStore(store);
+    const clock = manualClock("2026-03-10T08:00:00Z");
+    const queue = new DeliveryQueue({ send: async () => 1 });
+    const delivery = new DigestDelivery({ digests, queue, clock });
+    const scheduler = createDigestScheduler({
+      digests,
+      delivery,
+      clock,
+      maxItems: 10,
+      graceMs: 0,
+      defaultLang: "auto",
+    });
+    try {
+      await records(store).users.set("8", { firstSeen: "2026-03-01T00:00:00Z", textLang: "zh" });
+      const settings = { chatId: 8, time: "08:00", timezone: "UTC", enabled: true, sendEmpty: true };
+      const [part] = await scheduler.compose(8, settings, { localDate: "2026-03-10", sendEmpty: true });
+      expect(part?.text).toContain("简报");
+      expect(part?.text).toContain("没有新文章");
     } finally {
       queue.stop();
       await store.close();
