@@ -35,6 +35,11 @@ import type {
  * do not all sit in memory composed at once.
  */
 const DEFAULT_DIGESTS_IN_FLIGHT = 500;
+/**
+ * Items a feed listed when the person subscribed are not news, but a first digest saying "nothing new" right
+ * after "Subscribed… Latest: X" reads as broken: a first digest with nothing new from a feed shows this many of them.
+ */
+const FIRST_DIGEST_LISTED_ITEMS = 3;
 
 export interface SchedulerDeps {
   /** @default 500 */
@@ -121,24 +126,42 @@ export function createDigestScheduler(deps: SchedulerDeps): DigestScheduler {
     for (const sub of subscriptions) {
       const feed = await memo(cache.feeds, sub.feedId, () => digests.feeds.get(sub.feedId));
       if (!feed) continue;
-      const from = Math.max(since, Date.parse(sub.since));
+      const subscribedAt = Date.parse(sub.since);
+      const from = Math.max(since, subscribedAt);
       const items = await memo(cache.items, sub.feedId, () => digests.items.list(`${sub.feedId}:`));
-      for (const { value: item } of items) {
-        const seen = Date.parse(item.firstSeen);
-        if (item.baseline || seen <= from || seen > until) continue;
+      const entryFor = async (item: ItemRecord): Promise<DigestEntry> => {
         let summary: Summary | undefined;
         if (item.articleId) {
           const key = `${item.articleId}:${summaryLangFor(user, item.lang ?? "und", deps.defaultLang)}`;
           summary = await memo(cache.summaries, key, () => digests.summaries.get(key));
         }
-        entries.push({
+        return {
           feedTitle: feed.title,
           title: item.title,
           link: item.link,
           bullets: summary?.bullets ?? (item.snippet ? [item.snippet] : []),
           ...(item.articleId ? { articleId: item.articleId } : {}),
           published: item.published ?? item.firstSeen,
-        });
+        };
+      };
+      const listedAtSubscription: ItemRecord[] = [];
+      let news = 0;
+      for (const { value: item } of items) {
+        const seen = Date.parse(item.firstSeen);
+        if (seen > until) continue;
+        if (item.baseline || seen <= from) {
+          if (seen <= subscribedAt || item.baseline) listedAtSubscription.push(item);
+          continue;
+        }
+        entries.push(await entryFor(item));
+        news += 1;
+      }
+      // No digest since this subscription and nothing new yet: show what the feed listed then, newest first.
+      if (since < subscribedAt && news === 0) {
+        const newest = listedAtSubscription
+          .sort((a, b) => Date.parse(b.published ?? b.firstSeen) - Date.parse(a.published ?? a.firstSeen))
+          .slice(0, FIRST_DIGEST_LISTED_ITEMS);
+        for (const item of newest) entries.push(await entryFor(item));
       }
     }
     return entries;

@@ -89,4 +89,43 @@ describe("createDigestScheduler", () => {
       await store.close();
     }
   });
+
+  it("a first digest with nothing new from a feed shows the 3 latest items it listed at subscription; later ones only news", async () => {
+    const store = await openStore("sqlite://:memory:");
+    const digests = digestStore(store);
+    const clock = manualClock("2026-03-10T08:00:00Z");
+    const queue = new DeliveryQueue({ send: async () => 1 });
+    const delivery = new DigestDelivery({ digests, queue, clock });
+    const scheduler = createDigestScheduler({ digests, delivery, clock, maxItems: 10, graceMs: 0, defaultLang: "en" });
+    const subscribedAt = "2026-03-10T07:00:00Z";
+    try {
+      await digests.feeds.set("f1", { url: "https://news.example/rss", title: "Bike News" });
+      for (let n = 1; n <= 5; n += 1) {
+        await digests.items.set(`f1:${n}`, {
+          guid: `g${n}`,
+          link: `https://news.example/${n}`,
+          title: `Listed story ${n}`,
+          published: `2026-03-0${n}T12:00:00Z`,
+          snippet: `What happened in story ${n}.`,
+          baseline: true,
+          firstSeen: subscribedAt,
+        });
+      }
+      await digests.subscribe("f1", 5, subscribedAt);
+      const settings = { chatId: 5, time: "08:00", timezone: "UTC", enabled: true, sendEmpty: true };
+      const first = (await scheduler.compose(5, settings, { localDate: "2026-03-10", sendEmpty: true }))
+        .map((part) => part.text)
+        .join("\n");
+      for (const n of [5, 4, 3]) expect(first).toContain(`Listed story ${n}`);
+      expect(first).toContain("What happened in story 5.");
+      expect(first).not.toContain("Listed story 2");
+
+      await digests.last.set("5", { at: "2026-03-10T07:30:00Z" });
+      const later = await scheduler.compose(5, settings, { localDate: "2026-03-10", sendEmpty: true });
+      expect(later.map((part) => part.text).join("\n")).not.toContain("Listed story");
+    } finally {
+      queue.stop();
+      await store.close();
+    }
+  });
 });
