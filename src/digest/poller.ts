@@ -154,6 +154,12 @@ export function createPoller(deps: PollerDeps): Poller {
     const feedQueue = new PQueue({ concurrency: deps.feedConcurrency ?? DEFAULTS.feedConcurrency });
     const itemQueue = new PQueue({ concurrency: deps.itemConcurrency ?? DEFAULTS.itemConcurrency });
     const itemJobs: Promise<void>[] = [];
+    const dueFeeds = (await digests.feeds.list()).filter(
+      ({ value: feed }) =>
+        options.force || !feed.lastPolledAt || now - Date.parse(feed.lastPolledAt) >= deps.pollMinutes * 60_000,
+    );
+    // Most minute ticks find nothing due: then the subscriptions are not read at all.
+    if (dueFeeds.length === 0) return report;
     // Everyone's subscriptions in one scan, grouped by feed (a prefix scan per feed is a table scan each on SQLite).
     const readersByFeed = new Map<string, number[]>();
     for (const { value: sub } of await digests.subs.list()) {
@@ -161,10 +167,7 @@ export function createPoller(deps: PollerDeps): Poller {
       readers.push(sub.userId);
       readersByFeed.set(sub.feedId, readers);
     }
-    for (const { id: feedId, value: feed } of await digests.feeds.list()) {
-      const due =
-        options.force || !feed.lastPolledAt || now - Date.parse(feed.lastPolledAt) >= deps.pollMinutes * 60_000;
-      if (!due) continue;
+    for (const { id: feedId, value: feed } of dueFeeds) {
       const failed = (error: unknown) => {
         report.failures += 1;
         logger.warn("feed poll failed", { feedId, error });
