@@ -216,20 +216,11 @@ export function createDigestScheduler(deps: SchedulerDeps): DigestScheduler {
     }
 
     const lastById = new Map((await digests.last.list()).map(({ id, value }) => [id, value]));
-    const settingsList = await digests.settings.list();
-    if (settingsList.length > 0) {
-      cache.subscriptions = new Map();
-      for (const { value: sub } of await digests.subsOf.list()) {
-        const list = cache.subscriptions.get(sub.userId) ?? [];
-        list.push(sub);
-        cache.subscriptions.set(sub.userId, list);
-      }
-    }
-    for (const { id, value: settings } of settingsList) {
+    const dueNow: Array<{ id: string; settings: DigestSettings; last?: LastDigest; localDate: string }> = [];
+    for (const { id, value: settings } of await digests.settings.list()) {
       if (!settings.enabled) continue;
       const minutes = parseTimeOfDay(settings.time);
       if (minutes === undefined) continue;
-      const userId = Number(id);
       const last = lastById.get(id);
       const verdict = digestDue({
         now,
@@ -238,9 +229,21 @@ export function createDigestScheduler(deps: SchedulerDeps): DigestScheduler {
         lastDate: last?.localDate,
         graceMs: deps.graceMs,
       });
-      if (verdict.status !== "due") continue;
-      const ledgerId = `${userId}:${verdict.localDate}`;
-      if (queued.has(ledgerId)) continue;
+      if (verdict.status !== "due" || queued.has(`${id}:${verdict.localDate}`)) continue;
+      dueNow.push({ id, settings, last, localDate: verdict.localDate });
+    }
+    // Most minute ticks find nobody due: then the subscriptions are not read at all.
+    if (dueNow.length > 0) {
+      cache.subscriptions = new Map();
+      for (const { value: sub } of await digests.subsOf.list()) {
+        const list = cache.subscriptions.get(sub.userId) ?? [];
+        list.push(sub);
+        cache.subscriptions.set(sub.userId, list);
+      }
+    }
+    for (const { id, settings, last, localDate } of dueNow) {
+      const userId = Number(id);
+      const ledgerId = `${userId}:${localDate}`;
       queued.add(ledgerId);
       due += 1;
       runs.push(
@@ -250,16 +253,10 @@ export function createDigestScheduler(deps: SchedulerDeps): DigestScheduler {
             delivery.deliver({
               userId,
               chatId: settings.chatId,
-              localDate: verdict.localDate,
+              localDate,
               compose: () =>
-                composeFor(
-                  userId,
-                  settings,
-                  { localDate: verdict.localDate, sendEmpty: settings.sendEmpty, until: now, last },
-                  cache,
-                ),
-              afterCompose: () =>
-                digests.last.set(id, { at: new Date(now).toISOString(), localDate: verdict.localDate }),
+                composeFor(userId, settings, { localDate, sendEmpty: settings.sendEmpty, until: now, last }, cache),
+              afterCompose: () => digests.last.set(id, { at: new Date(now).toISOString(), localDate }),
             }),
           ),
         ).finally(() => queued.delete(ledgerId)),
