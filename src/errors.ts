@@ -32,6 +32,8 @@ export const ErrorCode = {
   FeedNotFound: "FEED_NOT_FOUND",
   // question answering
   NoArticle: "NO_ARTICLE",
+  // storage
+  StoreUnavailable: "STORE_UNAVAILABLE",
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

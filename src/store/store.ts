@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import KeyvRedis from "@keyv/redis";
 import KeyvSqlite from "@keyv/sqlite";
 import Keyv from "keyv";
+import { ErrorCode, JianbaoError } from "../errors.js";
 
 /**
  * Jianbao's storage: keyv records, one per key, grouped in named collections
@@ -73,41 +74,55 @@ class KeyvStore implements Store {
   ) {}
 
   collection<T>(name: string): Collection<T> {
-    const { keyv, scanKeys } = this;
+    const { keyv } = this;
     const full = (id: string) => `${name}:${id}`;
     return {
-      get: async (id) => (await keyv.get<T>(full(id))) ?? undefined,
-      set: async (id, value, ttlMs) => {
-        await keyv.set(full(id), value, ttlMs);
-      },
-      delete: async (id) => keyv.delete(full(id)),
-      list: async (idPrefix = "") => {
-        const keys = await scanKeys(full(idPrefix));
-        if (keys.length === 0) return [];
-        const out: Array<{ id: string; value: T }> = [];
-        for (let start = 0; start < keys.length; start += LIST_PAGE_SIZE) {
-          const page = keys.slice(start, start + LIST_PAGE_SIZE);
-          const values = await keyv.getMany<T>(page);
-          page.forEach((key, index) => {
-            const value = values[index];
-            if (value !== undefined && value !== null) out.push({ id: key.slice(name.length + 1), value });
-          });
-        }
-        return out;
-      },
+      get: (id) => storeCall(`read ${full(id)}`, async () => (await keyv.get<T>(full(id))) ?? undefined),
+      set: (id, value, ttlMs) =>
+        storeCall(`write ${full(id)}`, async () => {
+          await keyv.set(full(id), value, ttlMs);
+        }),
+      delete: (id) => storeCall(`delete ${full(id)}`, () => keyv.delete(full(id))),
+      list: (idPrefix = "") => storeCall(`list ${full(idPrefix)}*`, () => this.listRecords<T>(name, full(idPrefix))),
     };
   }
 
-  claim(key: string, ttlMs: number): Promise<boolean> {
-    return this.claimKey(CLAIM_PREFIX + key, ttlMs);
+  private async listRecords<T>(name: string, prefix: string): Promise<Array<{ id: string; value: T }>> {
+    const keys = await this.scanKeys(prefix);
+    const out: Array<{ id: string; value: T }> = [];
+    for (let start = 0; start < keys.length; start += LIST_PAGE_SIZE) {
+      const page = keys.slice(start, start + LIST_PAGE_SIZE);
+      const values = await this.keyv.getMany<T>(page);
+      page.forEach((key, index) => {
+        const value = values[index];
+        if (value !== undefined && value !== null) out.push({ id: key.slice(name.length + 1), value });
+      });
+    }
+    return out;
   }
 
-  async release(key: string): Promise<void> {
-    await this.keyv.delete(CLAIM_PREFIX + key);
+  claim(key: string, ttlMs: number): Promise<boolean> {
+    return storeCall(`claim ${key}`, () => this.claimKey(CLAIM_PREFIX + key, ttlMs));
+  }
+
+  release(key: string): Promise<void> {
+    return storeCall(`release ${key}`, async () => {
+      await this.keyv.delete(CLAIM_PREFIX + key);
+    });
   }
 
   close(): Promise<void> {
     return this.closeBackend();
+  }
+}
+
+/** Runs one backend operation; a failure (Redis gone, disk full, database closed) becomes STORE_UNAVAILABLE. */
+async function storeCall<T>(what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new JianbaoError(ErrorCode.StoreUnavailable, `The store could not ${what}: ${reason}`, { cause });
   }
 }
 
@@ -119,8 +134,10 @@ async function openSqliteStore(url: string): Promise<Store> {
   const path = url.replace(/^sqlite:\/\//, "");
   if (path && path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const adapter = new KeyvSqlite({ uri: `sqlite://${path || ":memory:"}`, busyTimeout: SQLITE_BUSY_TIMEOUT_MS });
-  const keyv = new Keyv({ store: adapter, namespace: "", useKeyPrefix: false });
-  keyv.on("error", () => {}); // errors surface as rejected promises; keep the emitter from throwing
+  const keyv = new Keyv({ store: adapter, namespace: "", useKeyPrefix: false, throwOnErrors: true });
+  // throwOnErrors: a failing backend rejects (storeCall maps it) instead of reading as "no record" and losing writes;
+  // the listener keeps keyv's error event from throwing as well.
+  keyv.on("error", () => {});
   const query = adapter.query as (sql: string, params?: unknown) => Promise<Array<Record<string, string>>>;
   await query("PRAGMA journal_mode=WAL");
   // Claims on SQLite: one check-then-set at a time per key makes them atomic within this process.
@@ -140,7 +157,7 @@ async function openSqliteStore(url: string): Promise<Store> {
 
 async function openRedisStore(url: string): Promise<Store> {
   const adapter = new KeyvRedis(url, { throwOnConnectError: true });
-  const keyv = new Keyv({ store: adapter, namespace: "", useKeyPrefix: false });
+  const keyv = new Keyv({ store: adapter, namespace: "", useKeyPrefix: false, throwOnErrors: true });
   keyv.on("error", () => {});
   const client = (await adapter.getClient()) as unknown as {
     set(key: string, value: string, options: { NX: true; PX: number }): Promise<string | null>;

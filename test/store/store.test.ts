@@ -67,6 +67,21 @@ describe("SQLite store", () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   behavesAsAStore(() => openStore(`sqlite://${join(dir, `s${counter++}`, "db.sqlite")}`));
 
+  it("rejects with STORE_UNAVAILABLE when the backend fails, never reads as a missing record or drops a write", async () => {
+    const store = await openStore(`sqlite://${join(dir, "closed.sqlite")}`);
+    const users = store.collection<{ lang: string }>("user");
+    await users.set("1", { lang: "zh" });
+    await store.close(); // the backend is gone, as when the disk fails or Redis goes away
+    const unavailable = expect.objectContaining({
+      code: "STORE_UNAVAILABLE",
+      message: expect.stringContaining("user:1"),
+    });
+    await expect(users.get("1")).rejects.toEqual(unavailable);
+    await expect(users.set("1", { lang: "en" })).rejects.toEqual(unavailable);
+    await expect(users.list()).rejects.toMatchObject({ code: "STORE_UNAVAILABLE" });
+    await expect(store.claim("job:1", 1000)).rejects.toMatchObject({ code: "STORE_UNAVAILABLE" });
+  });
+
   it("keeps records across a reopen (a restart)", async () => {
     const path = `sqlite://${join(dir, "restart.sqlite")}`;
     const first = await openStore(path);
