@@ -205,6 +205,20 @@ describe("summarize with a model (fake OpenAI server)", () => {
     for (const bullet of summary.bullets) expect(bridge.text).toContain(bullet.replace(/…$/, ""));
   });
 
+  it("summarizes a book-length text offline instead of sending more than 20 chunk requests", async () => {
+    const book = makeArticle({
+      title: "A very long report",
+      paragraphs: Array.from({ length: 30 }, (_, n) =>
+        `Chapter ${n} describes the harbour, the ferries and the people of the town. `.repeat(40),
+      ),
+    });
+    ai.setFallback({ content: jsonAnswer(EN_BULLETS) });
+    const summary = await summarize({ article: book, lang: "en", llm, maxInputTokens: 600 });
+    expect(planChunks(book, 600).length).toBeGreaterThan(20);
+    expect(ai.chatRequests()).toHaveLength(0);
+    expect(summary).toMatchObject({ mode: "offline", notice: "llm-unavailable" });
+  });
+
   it("asks once more after a malformed answer and uses the second", async () => {
     ai.reply({ content: "I cannot help with that." }, { content: jsonAnswer(EN_BULLETS) });
     const summary = await summarize({ article: bridge, lang: "en", llm });

@@ -167,6 +167,19 @@ describe("answerQuestion with a model", () => {
     expect(user).toContain("[41] The hospital will open a new cancer ward");
   });
 
+  it("sends only the last three turns of a long conversation", async () => {
+    ai.reply({ content: json("Forty beds.", [41]) });
+    const history = Array.from({ length: 6 }, (_, n) => ({
+      question: `Earlier question ${n}?`,
+      answer: `Answer ${n}.`,
+    }));
+    await answerQuestion({ article: enArticle, question: "How much will it cost?", history, lang: "en", llm: llm() });
+    const user = ai.chatRequests()[0]?.user ?? "";
+    const sent = user.slice(user.indexOf("<history>"), user.indexOf("</history>"));
+    expect(sent).not.toContain("Earlier question 2?");
+    for (const n of [3, 4, 5]) expect(sent).toContain(`Q: Earlier question ${n}?\nA: Answer ${n}.`);
+  });
+
   it("reports plainly when the article does not answer", async () => {
     ai.reply({ content: json("The article does not say what the mayor thinks.", [1], true) });
     const answer = await answerQuestion({
