@@ -410,6 +410,15 @@ export interface DigestDeliveryOptions {
 
 /** Ledger entries outlive the grace window by far; after a week they only cost scan time. */
 const LEDGER_TTL_MS = 7 * 86_400_000;
+/** Digest delivery tunables (see DigestDeliveryOptions). */
+const DELIVERY_DEFAULTS = {
+  /** A `sending` entry silent this long was left by a crash (a multi-part digest sends a part a second). */
+  leaseMs: 10 * 60_000,
+  /** DIGEST_GRACE_HOURS' default: a digest not finished 6 h after it was first claimed is stale news. */
+  graceMs: 6 * 3_600_000,
+  /** Digests claimed and composed at once: enough to keep the send queue fed, few enough to start sending early. */
+  prepareConcurrency: 32,
+} as const;
 
 export interface DeliverOptions {
   userId: number;
@@ -439,10 +448,10 @@ export class DigestDelivery {
 
   constructor(private readonly options: DigestDeliveryOptions) {
     this.clock = options.clock ?? systemClock;
-    this.leaseMs = options.leaseMs ?? 10 * 60_000;
-    this.graceMs = options.graceMs ?? 6 * 3_600_000;
+    this.leaseMs = options.leaseMs ?? DELIVERY_DEFAULTS.leaseMs;
+    this.graceMs = options.graceMs ?? DELIVERY_DEFAULTS.graceMs;
     this.logger = options.logger ?? silentLogger;
-    this.preparing = new PQueue({ concurrency: options.prepareConcurrency ?? 32 });
+    this.preparing = new PQueue({ concurrency: options.prepareConcurrency ?? DELIVERY_DEFAULTS.prepareConcurrency });
   }
 
   /** Ledger ids being delivered by this instance. */
