@@ -149,6 +149,18 @@ describe("subscriptions in the bot (fake Bot API, fake site, fake model)", () =>
     expect(await feature.digests()?.digests.settings.get("8")).toBeUndefined();
   });
 
+  it("/digest now right after /subscribe shows the latest item the confirmation named, not 'Nothing new'", async () => {
+    const { tg, site } = await start();
+    tg.sendText({ chatId: 8, text: `/subscribe ${site.url}/feeds/posts.xml`, languageCode: "en" });
+    await tg.waitFor(sent(8));
+    const mark = tg.calls.length;
+    tg.sendText({ chatId: 8, text: "/digest now", languageCode: "en" });
+    const text = String((await tg.waitFor(sent(8), { since: mark })).params.text);
+    expect(text).toContain("Your Jianbao digest");
+    expect(text).toContain(`<a href="${site.url}/posts/1.html">Ferries return</a>`);
+    expect(text).not.toContain("Nothing new");
+  });
+
   it("/digest now sends new items with buttons: full summary and ask about it", async () => {
     const { tg, site, ai, store } = await start();
     tg.sendText({ chatId: 9, text: `/subscribe ${site.url}/feeds/posts.xml`, languageCode: "en" });
