@@ -11,6 +11,7 @@ import {
   isPublicAddress,
   parseFetchUrl,
 } from "../../src/pipeline/fetch.js";
+import { startLoopbackServer } from "../fakes/http.js";
 import { type FakeSite, startSite } from "../fakes/site.js";
 
 const PAGE = "<html><head><title>Hello</title></head><body><p>Hello, world.</p></body></html>";
@@ -237,6 +238,20 @@ describe("fetchPage", () => {
     const controller = new AbortController();
     controller.abort(new Error("too late"));
     await expect(fetchPage(`${site.url}/`, { ...open, signal: controller.signal })).rejects.toThrow("too late");
+  });
+
+  it("refuses a body whose declared length is over the cap before reading it", async () => {
+    // Headers promise 10 MB, then nothing comes: only the declared length can answer before the timeout.
+    const stalled = await startLoopbackServer((_request, response) => {
+      response.writeHead(200, { "content-type": "text/html", "content-length": String(10 * 1024 * 1024) });
+      response.write("<html>");
+    });
+    try {
+      const error = await fetchError(`${stalled.url}/`, { ...open, maxBytes: 1024 * 1024, timeoutMs: 3000 });
+      expect(error.code).toBe("FETCH_TOO_LARGE");
+    } finally {
+      await stalled.close();
+    }
   });
 
   it("caps the body while streaming", async () => {
