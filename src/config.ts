@@ -49,6 +49,8 @@ export interface Config {
     url: string;
     /** ARTICLE_RETENTION_DAYS: how long article text is kept for follow-up questions. @default 30 */
     articleRetentionDays: number;
+    /** STORE_OPEN_TIMEOUT_MS: start-up gives up (exit 1, with a message) when the store does not answer. @default 15000 */
+    openTimeoutMs: number;
   };
   bot: {
     /** ALLOWED_USER_IDS: comma-separated; empty → everyone. */
@@ -202,6 +204,7 @@ export function loadConfig(env: Env): Config {
       dataDir,
       url: storeUrl,
       articleRetentionDays: integer(env, "ARTICLE_RETENTION_DAYS", 30, 1),
+      openTimeoutMs: integer(env, "STORE_OPEN_TIMEOUT_MS", 15_000, 1),
     },
     bot: {
       allowedUserIds: ids(env, "ALLOWED_USER_IDS"),

@@ -8,11 +8,11 @@ import { join } from "node:path";
 import { defaultFeatures } from "./bot/features.js";
 import { createBot } from "./bot/index.js";
 import { loadConfig } from "./config.js";
-import { isJianbaoError } from "./errors.js";
+import { ErrorCode, isJianbaoError, JianbaoError } from "./errors.js";
 import { limitConcurrency } from "./llm/limit.js";
 import { createOpenAiClient } from "./llm/openai.js";
 import { createLogger } from "./log.js";
-import { openStore } from "./store/store.js";
+import { openStore, type Store } from "./store/store.js";
 import { languageFromLocale, runTerminalChat, TERMINAL_API_ROOT, TERMINAL_BOT_INFO } from "./terminal.js";
 
 // Jobs still running at shutdown get this long to finish their summaries.
@@ -20,13 +20,40 @@ const SHUTDOWN_DEADLINE_MS = 10_000;
 // The Docker HEALTHCHECK reads this file's time; the bot rewrites it while polling runs.
 const HEALTH_FILE = "health";
 const HEALTH_EVERY_MS = 30_000;
+/** The URL without a password, for messages (redis://:secret@host → redis://***@host). */
+function withoutPassword(url: string): string {
+  return url.replace(/\/\/[^/@]*@/, "//***@");
+}
+
+/** Opens the store, or fails with a message that names it (without its password) when it does not answer. */
+async function openStoreWithin(url: string, deadlineMs: number): Promise<Store> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new JianbaoError(
+            ErrorCode.StoreUnavailable,
+            `the store at ${withoutPassword(url)} did not answer within ${deadlineMs / 1000} s (is it running? check STORE_URL)`,
+          ),
+        ),
+      deadlineMs,
+    );
+  });
+  try {
+    return await Promise.race([openStore(url), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const terminal = !config.telegram.token;
   // In the terminal chat, info logs would interleave with the conversation: warn unless asked.
   const logger = createLogger(terminal && !process.env.LOG_LEVEL ? "warn" : config.logLevel);
-  const store = await openStore(config.store.url);
+  // A store that does not answer (Redis down: its client reconnects forever) must not hang start-up silently.
+  const store = await openStoreWithin(config.store.url, config.store.openTimeoutMs);
   const llm = config.llm.enabled
     ? limitConcurrency(
         createOpenAiClient({
@@ -84,9 +111,20 @@ async function main(): Promise<void> {
   setInterval(beat, HEALTH_EVERY_MS).unref();
 }
 
+/** One line for a start-up failure a person can fix (settings, network); the stack only for our own bugs. */
+function startupMessage(error: unknown): string {
+  if (isJianbaoError(error)) return `${error.code}: ${error.message}`;
+  const failure = error as { name?: string; message?: string; code?: unknown; stack?: string } | undefined;
+  // telegraf: TelegramError (401 bad token, 404 wrong API root) and FetchError (no network); the token is redacted.
+  if (failure?.name === "TelegramError" || failure?.name === "FetchError") {
+    return `could not reach the Telegram Bot API (${failure.message}); check TELEGRAM_BOT_TOKEN, TELEGRAM_API_ROOT and the network`;
+  }
+  return String(failure?.stack ?? error);
+}
+
 main().catch((error: unknown) => {
   // Start-up failures (bad settings, unreachable store or Telegram) end here: say what, then exit 1.
-  const message = isJianbaoError(error) ? `${error.code}: ${error.message}` : String((error as Error)?.stack ?? error);
+  const message = startupMessage(error);
   process.stderr.write(`jianbao: ${message}\n`);
   process.exit(1);
 });

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -62,5 +63,62 @@ describe("main (TELEGRAM_BOT_TOKEN set)", () => {
     // No message text (the link) and no token in info logs.
     expect(logs).not.toContain(link);
     expect(logs).not.toContain(tg.token);
+  });
+
+  /** Runs main with `env` and no input; resolves with the exit code and stderr. */
+  function runMain(env: Record<string, string>): Promise<{ code: number | null; err: string }> {
+    const clean: Record<string, string | undefined> = { ...process.env };
+    for (const name of Object.keys(clean))
+      if (/^(OPENAI_|STORE_URL|TELEGRAM_|LOG_LEVEL)/.test(name)) delete clean[name];
+    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+      cwd: ROOT,
+      env: { ...clean, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let err = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      err += chunk.toString();
+    });
+    return new Promise((resolve) => child.on("close", (code) => resolve({ code, err })));
+  }
+
+  it("gives up with one line, no hang, when the store does not answer (Redis that never replies)", async () => {
+    dir = mkdtempSync(join(tmpdir(), "jianbao-main-"));
+    const sockets: Socket[] = [];
+    const silent: Server = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const { code, err } = await runMain({
+        DATA_DIR: dir,
+        STORE_URL: `redis://user:hunter2@127.0.0.1:${port}`,
+        STORE_OPEN_TIMEOUT_MS: "1500",
+      });
+      expect(code).toBe(1);
+      expect(err.trim()).toBe(
+        `jianbao: STORE_UNAVAILABLE: the store at redis://***@127.0.0.1:${port} did not answer within 1.5 s (is it running? check STORE_URL)`,
+      );
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it("says in one line, without a stack or the token, that Telegram is unreachable", async () => {
+    dir = mkdtempSync(join(tmpdir(), "jianbao-main-"));
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const port = (closed.address() as { port: number }).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const { code, err } = await runMain({
+      DATA_DIR: dir,
+      TELEGRAM_BOT_TOKEN: "123456:SECRETtoken",
+      TELEGRAM_API_ROOT: `http://127.0.0.1:${port}`,
+    });
+    expect(code).toBe(1);
+    expect(err.trim().split("\n")).toHaveLength(1);
+    expect(err).toContain("jianbao: could not reach the Telegram Bot API");
+    expect(err).toContain("check TELEGRAM_BOT_TOKEN, TELEGRAM_API_ROOT and the network");
+    expect(err).not.toContain("SECRETtoken");
   });
 });
