@@ -350,31 +350,7 @@ export function answerOffline(options: { article: Article; question: string; his
     usage: NO_USAGE,
     sent: [],
   };
-  if (asksForTheGist(question)) {
-    const lead = leadIndex(article);
-    if (lead === undefined) return empty;
-    // The lead's opening sentences, as many as fit: news states its point first.
-    const opening: Array<{ index: number; order: number; text: string }> = [];
-    let length = 0;
-    for (const [order, text] of sentencesOf(article.paragraphs[lead] ?? "").entries()) {
-      if (
-        opening.length >= OFFLINE_MAX_SENTENCES ||
-        (opening.length > 0 && length + [...text].length > OFFLINE_MAX_CHARS)
-      ) {
-        break;
-      }
-      opening.push({ index: lead, order, text });
-      length += [...text].length;
-    }
-    const excerpts = mergeExcerpts(opening, OFFLINE_MAX_CHARS);
-    return {
-      ...empty,
-      text: excerpts.map((excerpt) => excerpt.text).join("\n"),
-      quotes: [lead],
-      excerpts,
-      notInArticle: false,
-    };
-  }
+  if (asksForTheGist(question)) return leadExtract(article) ?? empty;
   if (!best) return empty;
 
   const weights = sentenceWeights(article, new Set(terms(question)));
@@ -420,6 +396,30 @@ export function answerOffline(options: { article: Article; question: string; his
     quotes: [...new Set(excerpts.map((excerpt) => excerpt.index))],
     excerpts,
     notInArticle: false,
+  };
+}
+
+/** The lead's opening sentences as an offline answer (news states its point first); undefined without a lead. */
+function leadExtract(article: Article): Answer | undefined {
+  const lead = leadIndex(article);
+  if (lead === undefined) return undefined;
+  const opening: Array<{ index: number; order: number; text: string }> = [];
+  let length = 0;
+  for (const [order, text] of sentencesOf(article.paragraphs[lead] ?? "").entries()) {
+    const size = [...text].length;
+    if (opening.length >= OFFLINE_MAX_SENTENCES || (opening.length > 0 && length + size > OFFLINE_MAX_CHARS)) break;
+    opening.push({ index: lead, order, text });
+    length += size;
+  }
+  const excerpts = mergeExcerpts(opening, OFFLINE_MAX_CHARS);
+  return {
+    text: excerpts.map((excerpt) => excerpt.text).join("\n"),
+    quotes: [lead],
+    excerpts,
+    mode: "offline",
+    notInArticle: false,
+    usage: NO_USAGE,
+    sent: [],
   };
 }
 
