@@ -134,6 +134,10 @@ const STRINGS = {
     zh: "这个文件里不是文字，而是二进制内容（比如 PDF、图片或压缩包）。我能读网页和纯文本；请把正文复制粘贴过来。",
     en: "That file doesn't hold text (it looks like {received}). I read web pages and plain text; paste the article's text instead.",
   },
+  errPasteTooLarge: {
+    zh: "粘贴的文字太长了{size}，我最多读 {max}。请只粘贴文章正文。",
+    en: "That's too much text{size}; I read up to {max}. Please paste just the article.",
+  },
   errFileTooLarge: {
     zh: "文件太大{size}，我最多读 {max}。可以只发正文部分，或把正文粘贴过来。",
     en: "That file is too big{size}; I read files up to {max}. Try sending just the article text, or paste it.",
@@ -239,7 +243,7 @@ export function describeError(lang: Lang, error: unknown): string {
         ? t(lang, "errNotText", { received: details.received })
         : t(lang, "errUnsupportedFile");
     case ErrorCode.FileTooLarge:
-      return t(lang, "errFileTooLarge", {
+      return t(lang, details.source === "paste" ? "errPasteTooLarge" : "errFileTooLarge", {
         size: details.size
           ? lang === "zh"
             ? `（${formatBytes(Number(details.size))}）`

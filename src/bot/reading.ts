@@ -124,7 +124,17 @@ async function downloadTelegramFile(
 }
 
 async function loadPage(kit: FeatureKit, target: ReadTarget, source: ReadSource): Promise<PageInput> {
-  if (source.kind === "text") return { input: "pasted text", text: source.text };
+  if (source.kind === "text") {
+    // A page pasted in many pieces (or piped into the terminal chat) is held to the upload cap.
+    const size = Buffer.byteLength(source.text);
+    const maxBytes = kit.deps.config.bot.maxFileBytes;
+    if (size > maxBytes) {
+      throw new JianbaoError(ErrorCode.FileTooLarge, `Pasted text is ${size} bytes, over the ${maxBytes}-byte cap`, {
+        details: { size, maxBytes, source: "paste" },
+      });
+    }
+    return { input: "pasted text", text: source.text };
+  }
   if (source.kind === "file") {
     const bytes = await downloadTelegramFile(kit, target.telegram, source.fileId, kit.deps.config.bot.maxFileBytes);
     return pageFromBytes({

@@ -66,6 +66,18 @@ describe("bot flows", () => {
     expect(saved?.article.text).toContain("罗照辉表示,中国将继续秉持人类命运共同体理念");
   });
 
+  it("holds a pasted page to the upload cap, with a clear note", async () => {
+    h = await startHarness({ env: { MAX_FILE_BYTES: "2048", PASTE_JOIN_MS: "50" } });
+    const piece = (index: number) =>
+      `Part ${index}: ${"The council met again on Thursday evening and argued about the harbour budget for hours. ".repeat(18)}`;
+    h.tg.sendText({ chatId: 8, text: piece(1), languageCode: "en" });
+    h.tg.sendText({ chatId: 8, text: piece(2), languageCode: "en" });
+    const edit = await h.tg.waitFor(isEdit);
+    expect(String(edit.params.text)).toBe(
+      "That's too much text (3 KB); I read up to 2 KB. Please paste just the article.",
+    );
+  });
+
   it("reads an uploaded .html file through getFile and the file download route", async () => {
     h = await startHarness();
     h.tg.sendDocument({
