@@ -5,6 +5,7 @@ import { t } from "./i18n.js";
 import type { BotContext, FeatureKit } from "./index.js";
 import { PASTE_MIN_CHARS, type PasteCollector } from "./paste.js";
 import { startReading } from "./reading.js";
+import { sendRich } from "./send.js";
 
 /**
  * The links in a message: `url` entities (plain links Telegram recognised), `text_link` entities
@@ -62,7 +63,11 @@ export function links(kit: FeatureKit, paste: PasteCollector) {
     const chosen = found.slice(0, max);
     if (!(await ctx.jb.spend(chosen.length))) return;
     if (found.length > max) {
-      await ctx.reply(t(ctx.jb.lang, "tooManyLinks", { count: found.length, max }));
+      // Through sendRich: a 429 here is waited out rather than losing the summaries below.
+      await sendRich({ ...kit.send, telegram: ctx.telegram }, ctx.chat.id, {
+        text: t(ctx.jb.lang, "tooManyLinks", { count: found.length, max }),
+        replyTo: message.message_id,
+      });
     }
     for (const url of chosen) {
       await startReading(

@@ -78,6 +78,18 @@ describe("failures and fairness", () => {
     expect(clock.sleeps).toContain(7000);
   });
 
+  it("waits out a 429 on the too-many-links note and still summarizes the links", async () => {
+    const clock = manualClock();
+    h = await startHarness({ clock, site: { "/river": { body: articleHtml() } } });
+    h.tg.fail({ method: "sendMessage", code: 429, retryAfter: 3 });
+    const links = [1, 2, 3, 4].map((n) => `${h?.site.url}/river?n=${n}`).join(" ");
+    h.tg.sendText({ chatId: 14, text: links, languageCode: "en" });
+    await h.tg.waitForCount(isEdit, 3);
+    const sends = h.tg.callsTo("sendMessage").map((call) => String(call.params.text ?? call.error_code));
+    expect(sends[0]).toBe("That message has 4 links; I'll summarize the first 3.");
+    expect(clock.sleeps).toContain(3000);
+  });
+
   it("drops a chat that blocked the bot and keeps serving everyone else", async () => {
     h = await startHarness({ site: { "/river": { body: articleHtml() } } });
     h.tg.fail({ method: "sendMessage", chatId: 10, code: 403, times: Number.POSITIVE_INFINITY });
