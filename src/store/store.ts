@@ -34,9 +34,19 @@ export interface Collection<T> {
   list(idPrefix?: string): Promise<Array<{ id: string; value: T }>>;
 }
 
-/** Opens the store named by a `sqlite://path` or `redis://host:port` URL. */
-export async function openStore(url: string): Promise<Store> {
-  if (url.startsWith("redis://") || url.startsWith("rediss://")) return openRedisStore(url);
+export interface OpenStoreOptions {
+  /** How long the first connection to Redis may take before start-up fails. @default 10000 */
+  connectTimeoutMs?: number;
+}
+
+/**
+ * Opens the store named by a `sqlite://path` or `redis://host:port` URL. An unreachable Redis fails
+ * with STORE_UNAVAILABLE and its reason (never waits forever); once connected, outages are retried.
+ */
+export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
+  if (url.startsWith("redis://") || url.startsWith("rediss://")) {
+    return openRedisStore(url, options.connectTimeoutMs ?? REDIS_CONNECT_TIMEOUT_MS);
+  }
   return openSqliteStore(url);
 }
 
@@ -47,6 +57,11 @@ const LIST_PAGE_SIZE = 500;
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
 /** Keys per Redis SCAN step: large enough for few round trips, small enough not to block Redis. */
 const REDIS_SCAN_COUNT = 1000;
+/** The first connection to Redis: a wrong STORE_URL fails start-up within this, with its reason. */
+const REDIS_CONNECT_TIMEOUT_MS = 10_000;
+/** Reconnect backoff once connected (an outage): 0.1 s doubling to at most 2 s, as node-redis suggests. */
+const REDIS_RECONNECT_BASE_MS = 100;
+const REDIS_RECONNECT_MAX_MS = 2000;
 
 /**
  * Runs the work given for one key strictly one after another within this process, so a read-modify-write
@@ -126,6 +141,17 @@ async function storeCall<T>(what: string, run: () => Promise<T>): Promise<T> {
   }
 }
 
+/** The URL without its password, for messages and logs. */
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.href.replace(/\/$/, "");
+  } catch {
+    return "the Redis URL";
+  }
+}
+
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
@@ -155,14 +181,42 @@ async function openSqliteStore(url: string): Promise<Store> {
   return new KeyvStore(keyv, scanKeys, claimKey, () => keyv.disconnect());
 }
 
-async function openRedisStore(url: string): Promise<Store> {
-  const adapter = new KeyvRedis(url, { throwOnConnectError: true });
-  const keyv = new Keyv({ store: adapter, namespace: "", useKeyPrefix: false, throwOnErrors: true });
-  keyv.on("error", () => {});
-  const client = (await adapter.getClient()) as unknown as {
+async function openRedisStore(url: string, connectTimeoutMs: number): Promise<Store> {
+  let connected = false;
+  let lastError: unknown;
+  const adapter = new KeyvRedis(
+    {
+      url,
+      socket: {
+        connectTimeout: connectTimeoutMs,
+        // Before the first connection a failure is final: node-redis would otherwise retry forever and
+        // openStore would never settle. Afterwards an outage is retried with a capped backoff.
+        reconnectStrategy: (retries: number, cause: Error) => {
+          lastError = cause;
+          return connected ? Math.min(REDIS_RECONNECT_BASE_MS * 2 ** retries, REDIS_RECONNECT_MAX_MS) : cause;
+        },
+      },
+    },
+    { throwOnConnectError: true, connectionTimeout: connectTimeoutMs },
+  );
+  adapter.on("error", (error: unknown) => {
+    lastError ??= error;
+  });
+  let client: {
     set(key: string, value: string, options: { NX: true; PX: number }): Promise<string | null>;
     scanIterator(options: { MATCH: string; COUNT: number }): AsyncIterable<string | string[]>;
   };
+  try {
+    client = (await adapter.getClient()) as unknown as typeof client;
+  } catch (cause) {
+    const reason = lastError instanceof Error ? lastError.message : `no answer within ${connectTimeoutMs} ms`;
+    throw new JianbaoError(ErrorCode.StoreUnavailable, `Could not connect to ${redactUrl(url)}: ${reason}`, {
+      cause: lastError ?? cause,
+    });
+  }
+  connected = true;
+  const keyv = new Keyv({ store: adapter, namespace: "", useKeyPrefix: false, throwOnErrors: true });
+  keyv.on("error", () => {});
   const claimKey = async (key: string, ttlMs: number) =>
     (await client.set(key, JSON.stringify({ value: Date.now() }), { NX: true, PX: Math.max(1, Math.round(ttlMs)) })) ===
     "OK";

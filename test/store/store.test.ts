@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -90,6 +91,38 @@ describe("SQLite store", () => {
     const second = await openStore(path);
     expect(await second.collection<string>("article").get("abc")).toBe("text");
     await second.close();
+  });
+});
+
+describe("Redis store that cannot be reached", () => {
+  async function listen(onConnection: (socket: Socket) => void): Promise<{ server: Server; port: number }> {
+    const server = createServer(onConnection);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const address = server.address();
+    return { server, port: typeof address === "object" && address ? address.port : 0 };
+  }
+
+  it("fails at once with the reason when nothing listens, the password kept out of the message", async () => {
+    const { server, port } = await listen(() => {});
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const error = await openStore(`redis://:secret@127.0.0.1:${port}`).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: "STORE_UNAVAILABLE", message: expect.stringContaining("ECONNREFUSED") });
+    expect((error as Error).message).toContain(`127.0.0.1:${port}`);
+    expect((error as Error).message).not.toContain("secret");
+  });
+
+  it("gives up on a server that accepts and never answers", async () => {
+    const sockets: Socket[] = [];
+    const { server, port } = await listen((socket) => void sockets.push(socket));
+    try {
+      const error = await openStore(`redis://127.0.0.1:${port}`, { connectTimeoutMs: 300 }).catch(
+        (caught: unknown) => caught,
+      );
+      expect(error).toMatchObject({ code: "STORE_UNAVAILABLE" });
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
 
