@@ -196,7 +196,7 @@ const summarizeCommand: Command = {
     let store: Store | undefined;
     if (llm) {
       try {
-        store = await openStore(context.config.store.url);
+        store = await openStore(context.config.store.url, { connectTimeoutMs: context.config.store.openTimeoutMs });
       } catch (error) {
         context.err(`jianbao: summary cache unavailable, continuing without it: ${describeFailure(error).message}\n`);
       }
