@@ -291,23 +291,31 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
     });
   };
 
-  /** The line as a path on this disk when it looks like one: `/a/b.html`, `./x.txt`, `~/x`, `page.md`. */
-  const pathOf = (line: string): string | undefined => {
-    const trimmed = line.trim().replace(/^['"]|['"]$/g, "");
-    if (!trimmed || /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) return undefined;
-    const looksLikePath =
-      /^(~|\.{1,2})?\/\S*\/\S*$/.test(trimmed) ||
-      /^(~|\.{1,2})\/\S+$/.test(trimmed) ||
-      (FILE_EXTENSIONS.has(extname(trimmed).toLowerCase()) && !/\s/.test(trimmed));
-    if (!looksLikePath) return undefined;
-    return resolve(trimmed.replace(/^~(?=\/)/, homedir()));
-  };
   const isFile = (path: string) => {
     try {
       return statSync(path).isFile();
     } catch {
       return false;
     }
+  };
+  /**
+   * The line as a path on this disk when it looks like one (`/a/b.html`, `./x.txt`, `~/x`, `page.md`), or
+   * names an existing .html/.txt/.md file (spaces allowed; a terminal's drag-and-drop escapes them as "\ ").
+   */
+  const pathOf = (line: string): string | undefined => {
+    const trimmed = line
+      .trim()
+      .replace(/^['"]|['"]$/g, "")
+      .replace(/\\ /g, " ");
+    if (!trimmed || trimmed.includes("\n") || /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) return undefined;
+    const path = resolve(trimmed.replace(/^~(?=\/)/, homedir()));
+    const knownType = FILE_EXTENSIONS.has(extname(trimmed).toLowerCase());
+    if (knownType && isFile(path)) return path;
+    const looksLikePath =
+      /^(~|\.{1,2})?\/\S*\/\S*$/.test(trimmed) ||
+      /^(~|\.{1,2})\/\S+$/.test(trimmed) ||
+      (knownType && !/\s/.test(trimmed));
+    return looksLikePath ? path : undefined;
   };
   const asFilePath = (line: string): string | undefined => {
     const path = pathOf(line);

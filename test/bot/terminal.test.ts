@@ -93,14 +93,15 @@ describe("terminal chat (npm start without a token)", () => {
     expect(languageFromLocale("en_GB.UTF-8@euro")).toBe("en-GB");
   });
 
-  it("reads a file path as an upload and presses a button by number", async () => {
+  it("reads a file path as an upload (spaces escaped as a terminal's drag-and-drop does) and presses a button by number", async () => {
     const dir = mkdtempSync(join(tmpdir(), "jianbao-term-"));
     dirs.push(dir);
-    const file = join(dir, "river.html");
+    const file = join(dir, "river page.html");
     writeFileSync(file, articleHtml({ title: "River file in the terminal" }));
-    const { code, out } = await runTerminal(`${file}\n/1\n`, { DATA_DIR: join(dir, "data"), LANG: "en_US.UTF-8" });
+    const dropped = file.replaceAll(" ", "\\ ");
+    const { code, out } = await runTerminal(`${dropped}\n/1\n`, { DATA_DIR: join(dir, "data"), LANG: "en_US.UTF-8" });
     expect(code).toBe(0);
-    expect(out).toContain("简报 › Reading the file river.html…");
+    expect(out).toContain("简报 › Reading the file river page.html…");
     expect(out).toContain("River file in the terminal");
     expect(out).toContain("ℹ️  Reply to this message to ask about the article.");
   });
