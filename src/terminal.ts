@@ -273,8 +273,10 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
     const entities: Array<{ type: string; offset: number; length: number }> = [];
     const command = /^\/[A-Za-z0-9_]+/.exec(text);
     if (command) entities.push({ type: "bot_command", offset: 0, length: command[0].length });
-    for (const match of text.matchAll(/https?:\/\/[^\s<>"]+/g)) {
-      entities.push({ type: "url", offset: match.index ?? 0, length: match[0].length });
+    // Like Telegram's own link detection: full-width punctuation and a trailing "." or ")" are not part of the link.
+    for (const match of text.matchAll(/https?:\/\/[^\s<>"'，。）、！？；：]+/g)) {
+      const link = match[0].replace(/[.,;:!?)\]'"]+$/, "");
+      entities.push({ type: "url", offset: match.index ?? 0, length: link.length });
     }
     const replied = replyTo === undefined ? undefined : messages.get(replyTo);
     return userMessage({

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { languageFromLocale } from "../../src/terminal.js";
+import { startSite } from "../fakes/site.js";
 import { articleHtml } from "./harness.js";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -83,6 +84,24 @@ describe("terminal chat (npm start without a token)", () => {
     // A stray Ctrl-L before a command does not hide it; /help adds the terminal's own tips.
     expect(out).toContain("简报 › 用法：");
     expect(out).toContain("单独一行“.”立即结束正在粘贴的网页");
+  });
+
+  it("takes a link typed with Chinese punctuation after it as the link alone", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "jianbao-term-"));
+    dirs.push(dir);
+    const site = await startSite({ "/river": { body: articleHtml({ title: "River link in the terminal" }) } });
+    try {
+      const { code, out } = await runTerminal(`看看这个 ${site.url}/river。\n`, {
+        DATA_DIR: join(dir, "data"),
+        LANG: "zh_CN.UTF-8",
+        FETCH_ALLOW_PRIVATE: "1",
+      });
+      expect(code).toBe(0);
+      expect(out).toContain("River link in the terminal");
+      expect(site.hits("/river")).toBe(1);
+    } finally {
+      await site.close();
+    }
   });
 
   it("takes a C or POSIX locale as no language, and LANG=zh_CN.UTF-8 as zh-CN", () => {
