@@ -377,7 +377,12 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
       return true;
     }
     if (single.startsWith(">")) {
-      await feed(textMessage(single.replace(/^>\s*/, ""), lastSummaryId) as unknown as Omit<Update, "update_id">);
+      const question = single.replace(/^>\s*/, "");
+      // No summary shown in this session (e.g. after a restart): /ask takes the chat's latest article,
+      // or says there is none yet.
+      const message =
+        lastSummaryId === undefined ? textMessage(`/ask ${question}`) : textMessage(question, lastSummaryId);
+      await feed(message as unknown as Omit<Update, "update_id">);
       return true;
     }
     await feed(textMessage(text) as unknown as Omit<Update, "update_id">);

@@ -41,7 +41,7 @@ describe("terminal chat (npm start without a token)", () => {
   it("summarizes the pasted page, answers /help and /lang through the same bot", async () => {
     const dir = mkdtempSync(join(tmpdir(), "jianbao-term-"));
     dirs.push(dir);
-    const { code, out, err } = await runTerminal(`${PASTED}\n/help\n/lang en\n/help\n`, {
+    const { code, out, err } = await runTerminal(`> 谁说的？\n${PASTED}\n/help\n/lang en\n/help\n`, {
       DATA_DIR: join(dir, "data"),
       LANG: "zh_CN.UTF-8",
       PASTE_JOIN_MS: "300",
@@ -49,6 +49,8 @@ describe("terminal chat (npm start without a token)", () => {
     expect(err).toBe("");
     expect(code).toBe(0);
     expect(out).toContain("To run on Telegram: get a token from @BotFather");
+    // "> question" before any summary: told there is nothing to ask about yet.
+    expect(out).toContain("简报 › 还没有可以提问的文章。先发一个链接或一段文字吧。");
     expect(out).toContain("简报 › 正在阅读你粘贴的文字…");
     expect(out).toContain("中国已同100多个国家和国际组织举行视频会议 提供防疫“中国方案”");
     expect(out).toMatch(/• 一是同100多个国家和国际组织举行新冠肺炎疫情防控专家视频会议/);
