@@ -23,6 +23,11 @@ import { editRich, isForbidden, sendRich } from "./send.js";
 
 /** Items per digest a person may ask for with `/digest <n>`. */
 const MAX_ITEMS_CHOICE = 30;
+/** /subscriptions: feed titles cut to this; the list stops short of Telegram's 4096 characters (HTML source, so
+ * it fits after parsing too); at most this many remove buttons (Telegram allows 100 per message). */
+const LIST_TITLE_CHARS = 80;
+const LIST_MAX_CHARS = 3900;
+const LIST_MAX_BUTTONS = 50;
 /** Callback data: `sub:rm:<feedId>` (feed ids are 12 hex characters) and `sub:add:<index>` for DEFAULT_FEEDS. */
 const REMOVE_PREFIX = "sub:rm:";
 const ADD_DEFAULT_PREFIX = "sub:add:";
@@ -58,6 +63,10 @@ const STRINGS = {
     zh: "请在 /unsubscribe 后面加上订阅源地址，或使用 /subscriptions。",
   },
   unsubscribed: { en: "Removed <b>{title}</b>.", zh: "已退订 <b>{title}</b>。" },
+  listMore: {
+    en: "… and {count} more (remove them with /unsubscribe <url>).",
+    zh: "……还有 {count} 个（用 /unsubscribe <网址> 退订）。",
+  },
   notSubscribed: { en: "You don't follow {url}. See /subscriptions.", zh: "你没有订阅 {url}。查看 /subscriptions。" },
   digestUsage: {
     en: "Digest: {state}; {empty}; up to {items} items.\n/digest HH:MM — time · /digest on|off · /digest now — send one now · /digest quiet|loud — nothing or a short line when there is no news · /digest 5 — items · /timezone Area/City",
@@ -286,19 +295,26 @@ function registerHandlers(
     if (subs.length === 0) return { html: escapeHtml(s(lang, "none")), keyboard: [] };
     const settings = await settingsOf(ctx);
     const feeds = await Promise.all(subs.map(async (sub) => ({ sub, feed: await store.feeds.get(sub.feedId) })));
-    const lines = feeds.map(({ feed }, index) => {
-      const href = safeHref(feed?.siteUrl ?? feed?.url);
-      const title = escapeHtml(feed?.title ?? "?");
-      return `${index + 1}. ${href ? `<a href="${escapeHtml(href)}">${title}</a>` : title}`;
-    });
     const state = settings.enabled
       ? s(lang, "stateOn", { time: settings.time, zone: settings.timezone })
       : s(lang, "stateOff");
+    let html = `${escapeHtml(s(lang, "list", { count: subs.length, state }))}\n`;
+    // Many feeds must still fit one message: lines while they fit, then "… N more".
+    let shown = 0;
+    for (const [index, { feed }] of feeds.entries()) {
+      const href = safeHref(feed?.siteUrl ?? feed?.url);
+      const title = escapeHtml(clipTitle(feed?.title ?? "?", LIST_TITLE_CHARS));
+      const line = `\n${index + 1}. ${href ? `<a href="${escapeHtml(href)}">${title}</a>` : title}`;
+      if (html.length + line.length > LIST_MAX_CHARS) break;
+      html += line;
+      shown += 1;
+    }
+    if (shown < feeds.length) html += `\n${escapeHtml(s(lang, "listMore", { count: feeds.length - shown }))}`;
     return {
-      html: `${escapeHtml(s(lang, "list", { count: subs.length, state }))}\n\n${lines.join("\n")}`,
-      keyboard: feeds.map(({ sub, feed }, index) => [
+      html,
+      keyboard: feeds.slice(0, Math.min(shown, LIST_MAX_BUTTONS)).map(({ sub, feed }, index) => [
         {
-          text: `✖ ${index + 1}. ${(feed?.title ?? "?").slice(0, 40)}`,
+          text: `✖ ${index + 1}. ${clipTitle(feed?.title ?? "?", 40)}`,
           callback_data: `${REMOVE_PREFIX}${sub.feedId}`,
         },
       ]),
@@ -500,6 +516,11 @@ function registerHandlers(
     }
     return next();
   });
+}
+
+function clipTitle(title: string, chars: number): string {
+  const points = [...title.trim()];
+  return points.length <= chars ? title.trim() : `${points.slice(0, chars - 1).join("")}…`;
 }
 
 function normaliseUrl(url: string): string {

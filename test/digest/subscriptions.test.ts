@@ -3,7 +3,7 @@ import { type SubscriptionsFeature, subscriptionsFeature } from "../../src/bot/s
 import { records } from "../../src/store/records.js";
 import { type Harness, startHarness } from "../bot/harness.js";
 import { startSite } from "../fakes/site.js";
-import type { ApiCall } from "../fakes/telegram.js";
+import { type ApiCall, parseTelegramHtml } from "../fakes/telegram.js";
 import { articlePage, rss, summaryReply } from "./helpers.js";
 
 /** /subscribe answers at once with this and edits the outcome into it. */
@@ -80,6 +80,28 @@ describe("subscriptions in the bot (fake Bot API, fake site, fake model)", () =>
     const edited = await tg.waitFor((call) => call.method === "editMessageText", { since: beforePress });
     expect(String(edited.params.text)).toContain("no subscriptions");
     expect(await feature.digests()?.digests.subscriptionsOf(7)).toEqual([]);
+  });
+
+  it("lists many subscriptions within one Telegram message and at most 50 remove buttons", async () => {
+    const { tg } = await start();
+    const store = feature.digests()?.digests;
+    for (let index = 0; index < 70; index += 1) {
+      const feedId = index.toString(16).padStart(12, "0");
+      await store?.feeds.set(feedId, {
+        url: `https://example.org/feeds/${index}.xml`,
+        title: `A very long feed title number ${index} ${"about harbours and ferries ".repeat(8)}`,
+      });
+      await store?.subscribe(feedId, 12, new Date().toISOString());
+    }
+    tg.sendText({ chatId: 12, text: "/subscriptions", languageCode: "en" });
+    const list = await tg.waitFor(sent(12));
+    expect(list.ok).toBe(true);
+    const text = String(list.params.text);
+    expect(parseTelegramHtml(text).length).toBeLessThanOrEqual(4096);
+    expect(text).toMatch(/… and \d+ more \(remove them with \/unsubscribe &lt;url&gt;\)\./);
+    const rows = (list.params.reply_markup as { inline_keyboard: unknown[][] }).inline_keyboard;
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.length).toBeLessThanOrEqual(50);
   });
 
   it("offers DEFAULT_FEEDS under /start and subscribes with one tap", async () => {
