@@ -102,6 +102,8 @@ export function commands(options: {
       t(lang, "help", {
         maxLinks: config.bot.maxLinksPerMessage,
         maxFile: formatBytes(config.bot.maxFileBytes),
+        // Without a model there is no language switch under summaries (it could not translate).
+        switchLine: kit.deps.llm ? t(lang, "helpSwitchLine") : "",
         commands: list,
       }),
     );

@@ -16,8 +16,12 @@ const STRINGS = {
     en: "Hi! I'm Jianbao (简报).\n\nSend me a link, a pasted page, or an .html / .txt / .md file and I'll clean it to the article and sum it up in 3–5 bullets.\nReply to a summary to ask about the article.\n\n/help shows everything I can do.",
   },
   help: {
-    zh: "用法：\n• 发链接（可一次多个，最多 {maxLinks} 个）→ 每个链接一份摘要\n• 粘贴网页文字（长文分几条发也可以，我会拼起来）\n• 发送 .html / .htm / .txt / .md 文件（最大 {maxFile}）\n• 摘要下的按钮可以切换中文 / English\n• 回复摘要消息可以就文章提问\n\n命令：\n{commands}",
-    en: "How to use me:\n• Send links (up to {maxLinks} per message) → one summary each\n• Paste a page's text (a long page can come in several messages; I join them)\n• Send an .html / .htm / .txt / .md file (up to {maxFile})\n• Buttons under a summary switch between 中文 / English\n• Reply to a summary to ask about the article\n\nCommands:\n{commands}",
+    zh: "用法：\n• 发链接（可一次多个，最多 {maxLinks} 个）→ 每个链接一份摘要\n• 粘贴网页文字（长文分几条发也可以，我会拼起来）\n• 发送 .html / .htm / .txt / .md 文件（最大 {maxFile}）\n{switchLine}• 回复摘要消息可以就文章提问\n\n命令：\n{commands}",
+    en: "How to use me:\n• Send links (up to {maxLinks} per message) → one summary each\n• Paste a page's text (a long page can come in several messages; I join them)\n• Send an .html / .htm / .txt / .md file (up to {maxFile})\n{switchLine}• Reply to a summary to ask about the article\n\nCommands:\n{commands}",
+  },
+  helpSwitchLine: {
+    zh: "• 摘要下的按钮可以切换中文 / English\n",
+    en: "• Buttons under a summary switch between 中文 / English\n",
   },
   cmdStart: { zh: "开始", en: "Start" },
   cmdHelp: { zh: "用法说明", en: "How to use the bot" },

@@ -39,6 +39,9 @@ describe("commands", () => {
     expect(sentTexts(h, 1)[1]).toContain("/lang — 摘要语言：zh / en / auto");
     expect(sentTexts(h, 2)[1]).toContain("Send links (up to 3 per message)");
     expect(sentTexts(h, 2)[1]).toContain("/forget — Delete everything stored about me");
+    // No model here: no language switch under summaries, so /help does not promise one.
+    expect(sentTexts(h, 2)[1]).not.toContain("switch between");
+    expect(sentTexts(h, 1)[1]).not.toContain("切换中文");
   });
 
   it("remembers /lang and then answers in that language whatever Telegram says", async () => {
