@@ -76,7 +76,7 @@ export interface Person {
   summaryLang: LangChoice;
   user: UserRecord;
   /**
-   * Takes `cost` from the person's per-minute budget (RATE_LIMIT_PER_MINUTE). When it is spent,
+   * Takes `cost` from the person's per-minute budget (RATE_LIMIT_PER_MINUTE, shared by replicas on Redis). When it is spent,
    * replies with a polite "wait" message and returns false. Call before starting model work.
    */
   spend(cost?: number): Promise<boolean>;
@@ -256,9 +256,9 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): BotApp
   const allCommands = [...BUILT_IN_COMMANDS, ...features.flatMap((feature) => feature.commands ?? [])];
 
   const paste = createPasteCollector(resolved.clock, config.bot.pasteJoinMs);
-  const limiter = createRateLimiter({ perMinute: config.bot.rateLimitPerMinute, clock: resolved.clock });
+  const limiter = createRateLimiter({ perMinute: config.bot.rateLimitPerMinute, store: resolved.store });
   const spend = async (ctx: BotContext, cost: number) => {
-    const verdict = limiter.take(ctx.jb.userId, cost);
+    const verdict = await limiter.take(ctx.jb.userId, cost);
     if (verdict.ok) return true;
     if (verdict.warn) {
       await ctx.reply(t(ctx.jb.lang, "rateLimited", { seconds: verdict.retryInSeconds })).catch((error: unknown) => {

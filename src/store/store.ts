@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import KeyvRedis from "@keyv/redis";
 import KeyvSqlite from "@keyv/sqlite";
 import Keyv from "keyv";
+import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis } from "rate-limiter-flexible";
 import { ErrorCode, JianbaoError } from "../errors.js";
 
 /**
@@ -37,6 +38,28 @@ export interface Collection<T> {
 export interface OpenStoreOptions {
   /** How long the first connection to Redis may take before start-up fails. @default 10000 */
   connectTimeoutMs?: number;
+}
+
+export interface RateBudget {
+  /** Names the counters (`<keyPrefix>:<key>` in Redis, next to the store's records). */
+  keyPrefix: string;
+  /** What each key may spend per window. */
+  points: number;
+  durationSeconds: number;
+}
+
+/**
+ * A per-key budget (rate-limiter-flexible) whose counters live where the store does: in Redis when the store
+ * is Redis, so every replica draws on one budget (one atomic Lua INCRBY+PEXPIRE per take), else in this
+ * process's memory (SQLite serves one process).
+ */
+export function rateLimiterFor(store: Store, budget: RateBudget): RateLimiterAbstract {
+  const options = { keyPrefix: budget.keyPrefix, points: budget.points, duration: budget.durationSeconds };
+  if (store instanceof KeyvStore && store.redisClient !== undefined) {
+    // useRedisPackage: the client is node-redis v5 (what @keyv/redis opens), not ioredis.
+    return new RateLimiterRedis({ ...options, storeClient: store.redisClient, useRedisPackage: true });
+  }
+  return new RateLimiterMemory(options);
 }
 
 /**
@@ -86,6 +109,8 @@ class KeyvStore implements Store {
     private readonly scanKeys: (prefix: string) => Promise<string[]>,
     private readonly claimKey: (key: string, ttlMs: number) => Promise<boolean>,
     private readonly closeBackend: () => Promise<void>,
+    /** The node-redis client under a Redis store (for rateLimiterFor); undefined on SQLite. */
+    readonly redisClient?: unknown,
   ) {}
 
   collection<T>(name: string): Collection<T> {
@@ -230,5 +255,5 @@ async function openRedisStore(url: string, connectTimeoutMs: number): Promise<St
     }
     return keys;
   };
-  return new KeyvStore(keyv, scanKeys, claimKey, () => adapter.disconnect());
+  return new KeyvStore(keyv, scanKeys, claimKey, () => adapter.disconnect(), client);
 }

@@ -30,4 +30,29 @@ describe.skipIf(!hasRedisServer())("bot on Redis", () => {
       await h.stop();
     }
   });
+
+  it("two replicas over the same Redis share one rate-limit budget per person", async () => {
+    const env = { RATE_LIMIT_PER_MINUTE: "2" };
+    const site = { "/river": { body: articleHtml() } };
+    const first = await startHarness({ storeUrl: redis.url, env, site });
+    const second = await startHarness({ storeUrl: redis.url, env, site });
+    try {
+      const isEdit = (call: { method: string; ok: boolean }) => call.method === "editMessageText" && call.ok;
+      first.tg.sendText({ chatId: 31, text: `${first.site.url}/river?n=1`, languageCode: "en" });
+      first.tg.sendText({ chatId: 31, text: `${first.site.url}/river?n=2`, languageCode: "en" });
+      await first.tg.waitForCount(isEdit, 2);
+      second.tg.sendText({ chatId: 31, text: `${second.site.url}/river?n=3`, languageCode: "en" });
+      const note = await second.tg.waitFor(
+        (call) => call.method === "sendMessage" && String(call.params.text).startsWith("That's a lot at once"),
+      );
+      expect(note.params.text).toMatch(/^That's a lot at once: please try again in \d+ s\.$/);
+      // Someone else still has their own budget on the second replica.
+      second.tg.sendText({ chatId: 32, text: `${second.site.url}/river`, languageCode: "en" });
+      await second.tg.waitFor(isEdit);
+      expect(second.tg.callsTo("sendMessage").filter((call) => call.params.chat_id === 31)).toHaveLength(1);
+    } finally {
+      await first.stop();
+      await second.stop();
+    }
+  });
 });
