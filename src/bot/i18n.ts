@@ -158,6 +158,10 @@ const STRINGS = {
     zh: "在这个地址没有找到订阅源（RSS/Atom）。",
     en: "I couldn't find a feed (RSS/Atom) at that address.",
   },
+  errStoreUnavailable: {
+    zh: "存储暂时不可用，请过一分钟再试。",
+    en: "Storage is unavailable right now. Please try again in a minute.",
+  },
   errInternal: {
     zh: "抱歉，我这边出了点问题。请稍后再试一次。",
     en: "Sorry, something went wrong on my side. Please try again in a moment.",
@@ -264,6 +268,8 @@ export function describeError(lang: Lang, error: unknown): string {
       return t(lang, "errNoArticle");
     case ErrorCode.FeedNotFound:
       return t(lang, "errFeedNotFound");
+    case ErrorCode.StoreUnavailable:
+      return t(lang, "errStoreUnavailable");
     default:
       return t(lang, "errInternal");
   }

@@ -103,6 +103,18 @@ describe("failures and fairness", () => {
     expect(h.tg.callsTo("sendMessage").filter((call) => call.params.chat_id === 10)).toHaveLength(2);
   });
 
+  it.each([
+    ["en", "Storage is unavailable right now. Please try again in a minute."],
+    ["zh-hans", "存储暂时不可用，请过一分钟再试。"],
+  ])("says storage is unavailable (%s) when the store fails, not a generic error", async (languageCode, expected) => {
+    h = await startHarness();
+    await h.store.close();
+    h.store.close = () => Promise.resolve(); // closed already: the harness's stop must not close it twice
+    h.tg.sendText({ chatId: 7, text: "/start", languageCode });
+    const reply = await h.tg.waitFor((call) => call.method === "sendMessage" && call.ok);
+    expect(reply.params.text).toBe(expected);
+  });
+
   it("rate-limits one person politely and lets them in again after the window", async () => {
     h = await startHarness({ env: { RATE_LIMIT_PER_MINUTE: "2" }, site: { "/river": { body: articleHtml() } } });
     for (let index = 0; index < 3; index += 1) {
