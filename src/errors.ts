@@ -20,6 +20,7 @@ export const ErrorCode = {
   UnsupportedFile: "UNSUPPORTED_FILE",
   FileTooLarge: "FILE_TOO_LARGE",
   FileNotFound: "FILE_NOT_FOUND",
+  EmptyFile: "EMPTY_FILE",
   // cleaning
   NotAnArticle: "NOT_AN_ARTICLE",
   // language model

@@ -37,6 +37,11 @@ export function fileUploads(kit: FeatureKit) {
       );
       return;
     }
+    if (document.file_size === 0) {
+      // Nothing to download or summarize; whitespace-only files are caught after the download (pageFromBytes).
+      await reply(new JianbaoError(ErrorCode.EmptyFile, `Upload ${document.file_name ?? "file"} is empty`));
+      return;
+    }
     if (!(await ctx.jb.spend())) return;
     await startReading(
       kit,

@@ -158,6 +158,10 @@ const STRINGS = {
     zh: "在这个地址没有找到订阅源（RSS/Atom）。",
     en: "I couldn't find a feed (RSS/Atom) at that address.",
   },
+  errEmptyFile: {
+    zh: "这个文件是空的。请发一个有内容的文件，或者直接把正文粘贴过来。",
+    en: "That file is empty. Send a file with the article in it, or paste its text.",
+  },
   errStoreUnavailable: {
     zh: "存储暂时不可用，请过一分钟再试。",
     en: "Storage is unavailable right now. Please try again in a minute.",
@@ -268,6 +272,8 @@ export function describeError(lang: Lang, error: unknown): string {
       return t(lang, "errNoArticle");
     case ErrorCode.FeedNotFound:
       return t(lang, "errFeedNotFound");
+    case ErrorCode.EmptyFile:
+      return t(lang, "errEmptyFile");
     case ErrorCode.StoreUnavailable:
       return t(lang, "errStoreUnavailable");
     default:

@@ -119,6 +119,10 @@ export function pageFromBytes(file: {
     );
   }
   const text = decodeText(file.bytes, file.contentType);
+  // Nothing but whitespace (or a BOM) is an empty file, not a page without an article: say so plainly.
+  if (text.trim() === "") {
+    throw new JianbaoError(ErrorCode.EmptyFile, `${label} is empty`, { details: { input: label } });
+  }
   const base = { input: label, ...(file.fileName ? { fileName: file.fileName } : {}) };
   return isHtml(text, extension, mime) ? { ...base, html: text } : { ...base, text };
 }

@@ -140,6 +140,34 @@ describe("bot flows", () => {
     );
   });
 
+  it("says an empty (0-byte) upload is empty, before downloading it", async () => {
+    h = await startHarness();
+    h.tg.sendDocument({
+      chatId: 5,
+      fileName: "blank.html",
+      mimeType: "text/html",
+      bytes: Buffer.alloc(0),
+      languageCode: "en",
+    });
+    const reply = await h.tg.waitFor((call) => call.method === "sendMessage");
+    expect(reply.params.text).toBe("That file is empty. Send a file with the article in it, or paste its text.");
+    expect(h.tg.downloads).toHaveLength(0);
+  });
+
+  it("says an upload of only whitespace is empty, not that it holds no article (zh)", async () => {
+    h = await startHarness();
+    h.tg.sendDocument({
+      chatId: 5,
+      fileName: "notes.txt",
+      mimeType: "text/plain",
+      bytes: Buffer.from("\uFEFF  \n\t\r\n   \n"),
+      languageCode: "zh-hans",
+    });
+    const edit = await h.tg.waitFor(isEdit);
+    expect(h.tg.downloads).toHaveLength(1);
+    expect(edit.params.text).toBe("这个文件是空的。请发一个有内容的文件，或者直接把正文粘贴过来。");
+  });
+
   it("offers no language switch without a model (it would bring back the same summary)", async () => {
     h = await startHarness({ site: { "/river": { body: articleHtml() } } });
     h.tg.sendText({ chatId: 6, text: `${h.site.url}/river`, languageCode: "en" });
