@@ -24,9 +24,9 @@ import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { TelegramError } from "telegraf";
 import type { Update, UserFromGetMe } from "telegraf/types";
-import { interfaceLang, langFromTelegram } from "./bot/i18n.js";
 import type { BotApp } from "./bot/index.js";
-import { htmlToText } from "./bot/render.js";
+import { htmlToText } from "./pipeline/render.js";
+import { interfaceLang, langFromTelegram } from "./store/records.js";
 import type { Lang } from "./types.js";
 
 export const TERMINAL_BOT_INFO: UserFromGetMe = {

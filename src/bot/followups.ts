@@ -2,6 +2,7 @@ import type { Composer } from "telegraf";
 import type { InlineKeyboardButton, Message } from "telegraf/types";
 import { clip } from "../llm/text.js";
 import { hanShare } from "../pipeline/clean/article.js";
+import { escapeHtml } from "../pipeline/render.js";
 import { type Answer, answerQuestion } from "../qa/answer.js";
 import { type ConversationMemory, conversationMemory } from "../qa/memory.js";
 import type { Collection } from "../store/store.js";
@@ -9,7 +10,7 @@ import type { Article, Lang } from "../types.js";
 import { commandOf, repliesTo, textOf } from "./access.js";
 import { describeError, t } from "./i18n.js";
 import type { BotContext, BotFeature, FeatureKit } from "./index.js";
-import { escapeHtml, type RenderedSummary } from "./render.js";
+import type { RenderedSummary } from "./render.js";
 import { editRich, isForbidden, type SendKit, sendRich, typing } from "./send.js";
 import { StatKind } from "./stats.js";
 

@@ -1,6 +1,5 @@
 import { ErrorCode, isJianbaoError } from "../errors.js";
-import type { UserRecord } from "../store/records.js";
-import type { Lang, LangChoice } from "../types.js";
+import type { Lang } from "../types.js";
 
 /**
  * Every sentence the bot says, in Chinese and English. Keys are shared; `{name}` placeholders are
@@ -178,26 +177,6 @@ export type MessageKey = keyof typeof STRINGS;
 export function t(lang: Lang, key: MessageKey, vars: Record<string, string | number> = {}): string {
   return STRINGS[key][lang].replace(/\{(\w+)\}/g, (whole, name: string) =>
     vars[name] === undefined ? whole : String(vars[name]),
-  );
-}
-
-/** Maps Telegram's `language_code` (e.g. "zh-hans", "en-US") to the interface language. */
-export function langFromTelegram(code: string | undefined): Lang | undefined {
-  if (!code) return undefined;
-  return code.toLowerCase().startsWith("zh") ? "zh" : "en";
-}
-
-/**
- * The interface language: the person's /lang zh|en, else Telegram's language_code, else the
- * language they write in (when Telegram gave none), else DEFAULT_LANG, else English.
- */
-export function interfaceLang(
-  user: Pick<UserRecord, "lang" | "telegramLang" | "textLang"> | undefined,
-  defaultLang: LangChoice,
-): Lang {
-  const chosen = user?.lang && user.lang !== "auto" ? user.lang : undefined;
-  return (
-    chosen ?? langFromTelegram(user?.telegramLang) ?? user?.textLang ?? (defaultLang === "auto" ? "en" : defaultLang)
   );
 }
 

@@ -23,13 +23,19 @@ import type { Config } from "../config.js";
 import type { LlmClient } from "../llm/client.js";
 import type { Logger } from "../log.js";
 import type { FetchOptions } from "../pipeline/fetch.js";
-import { records as openRecords, type Records, type UserRecord } from "../store/records.js";
+import {
+  interfaceLang,
+  langFromTelegram,
+  records as openRecords,
+  type Records,
+  type UserRecord,
+} from "../store/records.js";
 import type { Collection, Store } from "../store/store.js";
 import type { Lang, LangChoice, Summary } from "../types.js";
 import { accessControl, textOf } from "./access.js";
 import { commands } from "./commands.js";
 import { fileUploads } from "./files.js";
-import { describeError, interfaceLang, langFromTelegram, langOfText, t } from "./i18n.js";
+import { describeError, langOfText, t } from "./i18n.js";
 import { type Clock, createJobQueue, type JobQueue, systemClock } from "./jobs.js";
 import { languageButtons } from "./language.js";
 import { links } from "./links.js";

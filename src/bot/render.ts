@@ -1,4 +1,5 @@
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from "telegraf/types";
+import { escapeHtml, safeHref } from "../pipeline/render.js";
 import type { Article, Lang, Summary } from "../types.js";
 import { t } from "./i18n.js";
 
@@ -19,22 +20,6 @@ export const CallbackData = {
 } as const;
 
 export const SWITCH_LANG_PATTERN = /^jb:sl:(zh|en):([0-9a-f]{8,64})$/;
-
-/** Escapes text for Telegram's HTML parse mode (also safe inside a double-quoted attribute). */
-export function escapeHtml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-}
-
-/** The URL when it is an absolute http(s) URL, else undefined (no javascript:, tg:, file: links). */
-export function safeHref(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.href : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** What a summary message shows. */
 export interface SummaryView {
@@ -192,18 +177,4 @@ export function buildSummaryKeyboard(
   }
   row.push({ text: t(uiLang, "askButton"), callback_data: CallbackData.askHint });
   return { inline_keyboard: [row, ...(options.extraRows ?? []).map((extra) => [...extra])] };
-}
-
-/** Telegram HTML → readable plain text (for the terminal chat and for plain-text fallbacks of short notes). */
-export function htmlToText(html: string): string {
-  return html
-    .replace(/<a\s+href="([^"]*)"\s*>(.*?)<\/a>/gs, (_whole, href: string, label: string) =>
-      label.includes(href) ? label : `${label} (${href})`,
-    )
-    .replace(/<[^>]+>/g, "")
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&quot;/g, '"')
-    .replace(/&#(\d+);/g, (_whole, code: string) => String.fromCodePoint(Number(code)))
-    .replace(/&amp;/g, "&");
 }

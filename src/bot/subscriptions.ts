@@ -14,11 +14,12 @@ import { summaryLangFor } from "../digest/poller.js";
 import { formatTimeOfDay, isValidTimeZone, parseTimeOfDay } from "../digest/schedule.js";
 import type { DigestSettings } from "../digest/store.js";
 import { ErrorCode, isJianbaoError } from "../errors.js";
+import { escapeHtml, safeHref } from "../pipeline/render.js";
 import { summarize } from "../pipeline/summarize.js";
 import type { Lang } from "../types.js";
 import { describeError } from "./i18n.js";
 import type { BotContext, BotFeature, CommandInfo, FeatureKit } from "./index.js";
-import { buildSummaryKeyboard, escapeHtml, renderSummary, safeHref } from "./render.js";
+import { buildSummaryKeyboard, renderSummary } from "./render.js";
 import { editRich, isForbidden, sendRich } from "./send.js";
 
 /** Items per digest a person may ask for with `/digest <n>`. */

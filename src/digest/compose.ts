@@ -2,8 +2,9 @@
  * Composing a digest: pure. Entries in, Telegram HTML parts out (each within 4096 characters,
  * split only between articles), with a row of buttons per article.
  */
-import { escapeHtml, safeHref } from "../bot/render.js";
+
 import { clip } from "../llm/text.js";
+import { escapeHtml, safeHref } from "../pipeline/render.js";
 import type { Lang } from "../types.js";
 import type { DigestPart } from "./store.js";
 

@@ -5,9 +5,9 @@
 import { createHash } from "node:crypto";
 import * as cheerio from "cheerio";
 import { type AnyFeed, parseFeed } from "feedsmith";
-import { escapeHtml } from "../bot/render.js";
 import { ErrorCode, JianbaoError } from "../errors.js";
 import { type FetchedPage, type FetchOptions, fetchPage as realFetchPage } from "../pipeline/fetch.js";
+import { escapeHtml } from "../pipeline/render.js";
 
 /** Link types autodiscovery accepts, most specific first (a page often lists several). */
 const FEED_LINK_TYPES = [

@@ -6,7 +6,6 @@
  */
 import cron, { type ScheduledTask } from "node-cron";
 import PQueue from "p-queue";
-import { interfaceLang } from "../bot/i18n.js";
 import type { LlmClient } from "../llm/client.js";
 import { type Logger, silentLogger } from "../log.js";
 import { makeArticle } from "../pipeline/clean/article.js";
@@ -14,7 +13,13 @@ import { cleanPage as realCleanPage } from "../pipeline/clean/index.js";
 import { type FetchOptions, fetchPage as realFetchPage } from "../pipeline/fetch.js";
 import type { PageInput } from "../pipeline/input.js";
 import { summarize as realSummarize, resolveLang, type SummarizeOptions } from "../pipeline/summarize.js";
-import { articleId as articleIdOf, records as openRecords, type Records, type UserRecord } from "../store/records.js";
+import {
+  articleId as articleIdOf,
+  interfaceLang,
+  records as openRecords,
+  type Records,
+  type UserRecord,
+} from "../store/records.js";
 import type { Collection, Store } from "../store/store.js";
 import type { Article, Lang, LangChoice, Summary } from "../types.js";
 import { type Clock, systemClock } from "./delivery.js";

@@ -5,9 +5,8 @@
  */
 import cron, { type ScheduledTask } from "node-cron";
 import PQueue from "p-queue";
-import { interfaceLang } from "../bot/i18n.js";
 import { type Logger, silentLogger } from "../log.js";
-import { records as openRecords, type Records, type UserRecord } from "../store/records.js";
+import { interfaceLang, records as openRecords, type Records, type UserRecord } from "../store/records.js";
 import type { LangChoice, Summary } from "../types.js";
 import { composeDigest, type DigestEntry } from "./compose.js";
 import {

@@ -21,6 +21,26 @@ export interface UserRecord {
   firstSeen: string;
 }
 
+/** Maps Telegram's `language_code` (e.g. "zh-hans", "en-US") to the interface language. */
+export function langFromTelegram(code: string | undefined): Lang | undefined {
+  if (!code) return undefined;
+  return code.toLowerCase().startsWith("zh") ? "zh" : "en";
+}
+
+/**
+ * The interface language: the person's /lang zh|en, else Telegram's language_code, else the
+ * language they write in (when Telegram gave none), else DEFAULT_LANG, else English.
+ */
+export function interfaceLang(
+  user: Pick<UserRecord, "lang" | "telegramLang" | "textLang"> | undefined,
+  defaultLang: LangChoice,
+): Lang {
+  const chosen = user?.lang && user.lang !== "auto" ? user.lang : undefined;
+  return (
+    chosen ?? langFromTelegram(user?.telegramLang) ?? user?.textLang ?? (defaultLang === "auto" ? "en" : defaultLang)
+  );
+}
+
 /** A cleaned article, kept for follow-up questions for ARTICLE_RETENTION_DAYS. */
 export interface ArticleRecord {
   id: string;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { buildSummaryKeyboard, escapeHtml, htmlToText, renderSummary, safeHref } from "../../src/bot/render.js";
+import { buildSummaryKeyboard, renderSummary } from "../../src/bot/render.js";
 import { makeArticle } from "../../src/pipeline/clean/article.js";
+import { escapeHtml, htmlToText, safeHref } from "../../src/pipeline/render.js";
 import type { Summary } from "../../src/types.js";
 import { parseTelegramHtml } from "../fakes/telegram.js";
 
