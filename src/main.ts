@@ -41,7 +41,9 @@ async function openStoreWithin(url: string, deadlineMs: number): Promise<Store> 
     );
   });
   try {
-    return await Promise.race([openStore(url), deadline]);
+    // openStore's own connect timeout (10 s by default) would otherwise cut a longer STORE_OPEN_TIMEOUT_MS short;
+    // the race stays as the backstop for a server that accepts the connection and never answers.
+    return await Promise.race([openStore(url, { connectTimeoutMs: deadlineMs }), deadline]);
   } finally {
     clearTimeout(timer);
   }

@@ -104,6 +104,30 @@ describe("main (TELEGRAM_BOT_TOKEN set)", () => {
     }
   });
 
+  it("waits the whole STORE_OPEN_TIMEOUT_MS for the store, even past the store's 10 s default", async () => {
+    dir = mkdtempSync(join(tmpdir(), "jianbao-main-"));
+    const sockets: Socket[] = [];
+    const silent: Server = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const started = Date.now();
+      const { code, err } = await runMain({
+        DATA_DIR: dir,
+        STORE_URL: `redis://127.0.0.1:${port}`,
+        STORE_OPEN_TIMEOUT_MS: "10500",
+      });
+      expect(code).toBe(1);
+      expect(err.trim()).toBe(
+        `jianbao: STORE_UNAVAILABLE: the store at redis://127.0.0.1:${port} did not answer within 10.5 s (is it running? check STORE_URL)`,
+      );
+      expect(Date.now() - started).toBeGreaterThanOrEqual(10_500);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  }, 30_000);
+
   it("says in one line, without a stack or the token, that Telegram is unreachable", async () => {
     dir = mkdtempSync(join(tmpdir(), "jianbao-main-"));
     const closed = createServer();
