@@ -1,6 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { createRateLimiter } from "../../src/bot/ratelimit.js";
+import { ErrorCode } from "../../src/errors.js";
 import { openStore, type Store } from "../../src/store/store.js";
+import { hasRedisServer, type RedisServer, startRedis } from "../helpers/redis.js";
 
 describe("per-person rate limit (in memory, SQLite store)", () => {
   let store: Store;
@@ -41,5 +43,36 @@ describe("per-person rate limit (in memory, SQLite store)", () => {
     expect((await limiter.take(1, 3)).ok).toBe(false);
     expect((await limiter.take(1, 1)).ok).toBe(true);
     expect((await limiter.take(1, 1)).ok).toBe(false);
+  });
+});
+
+describe.skipIf(!hasRedisServer())("per-person rate limit on Redis", () => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  it("two replicas draw on one budget, and a failing Redis is STORE_UNAVAILABLE, not a pass", async () => {
+    const first = await openStore(redis.url);
+    const second = await openStore(redis.url);
+    try {
+      const replicaA = createRateLimiter({ perMinute: 3, store: first });
+      const replicaB = createRateLimiter({ perMinute: 3, store: second });
+      expect((await replicaA.take(41, 2)).ok).toBe(true);
+      expect((await replicaB.take(41)).ok).toBe(true);
+      const refused = await replicaB.take(41);
+      expect(refused).toMatchObject({ ok: false, warn: true });
+      expect(refused.retryInSeconds).toBeGreaterThan(55);
+      // The note was given on B: A does not give it again within 15 s.
+      expect((await replicaA.take(41)).warn).toBe(false);
+    } finally {
+      await first.close();
+    }
+    const closed = createRateLimiter({ perMinute: 3, store: first });
+    await expect(closed.take(42)).rejects.toMatchObject({ code: ErrorCode.StoreUnavailable });
+    await second.close();
   });
 });
