@@ -20,6 +20,7 @@ import { Readability } from "@mozilla/readability";
 import iconv from "iconv-lite";
 import { JSDOM, VirtualConsole } from "jsdom";
 import { isJianbaoError } from "../src/errors.js";
+import { isValidUtf8 } from "../src/pipeline/charset.js";
 import { cleanHtml } from "../src/pipeline/clean/html.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -55,15 +56,6 @@ function declaredCharset(bytes: Uint8Array): string | undefined {
   const wrapper = /^\s*<text\b[^>]*\bencoding\s*=\s*"([^"]*)"/i.exec(head)?.[1]?.toLowerCase();
   if (wrapper && wrapper !== "unset") return wrapper;
   return undefined;
-}
-
-function isValidUtf8(bytes: Uint8Array): boolean {
-  try {
-    new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export function decodeBenchPage(bytes: Uint8Array): string {

@@ -100,7 +100,8 @@ export function charsetFromMarkup(bytes: Uint8Array): string | undefined {
   return charset?.startsWith("utf-16") ? "utf-8" : charset;
 }
 
-function isValidUtf8(bytes: Uint8Array): boolean {
+/** True when `bytes` decode as UTF-8 without a single invalid sequence. */
+export function isValidUtf8(bytes: Uint8Array): boolean {
   try {
     new TextDecoder("utf-8", { fatal: true }).decode(bytes);
     return true;
