@@ -8,7 +8,10 @@
  * cleaning would send), both bare and placed in the same prompt. Also: offline summarizer ms/article next to
  * cleanHtml ms/article, how many articles would need chunking at LLM_MAX_INPUT_TOKENS, and peak memory.
  *
- * Options: --set=en|zh (one set only), --limit=N (first N pages per set), --max-input-tokens=N (default 6000).
+ * Options: --set=en|zh (one set only), --limit=N (first N pages per set), --max-input-tokens=N (default 6000),
+ * --quality (offline summary coverage instead: distinct paragraphs per bullet, max pairwise bigram Jaccard between
+ * bullets, share of summaries citing the lead paragraph, ms/article; anchor: the article's first bullets-many
+ * substantial sentences, a lead-only "summary", measured the same way).
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -18,11 +21,12 @@ import * as cheerio from "cheerio";
 import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
 import type { ChatMessage } from "../src/llm/client.js";
 import { summarizeOffline } from "../src/llm/offline.js";
+import { splitArticle, termsOf } from "../src/llm/text.js";
 import { decodeText } from "../src/pipeline/charset.js";
 import { makeArticle } from "../src/pipeline/clean/article.js";
 import { cleanHtml } from "../src/pipeline/clean/html.js";
 import { planChunks, resolveLang, summaryMessages } from "../src/pipeline/summarize.js";
-import type { Article } from "../src/types.js";
+import type { Article, Summary } from "../src/types.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const benchRoot = resolve(repoRoot, "..", "shared", "bench", "extraction");
@@ -32,6 +36,7 @@ const { values } = parseArgs({
     set: { type: "string" },
     limit: { type: "string" },
     "max-input-tokens": { type: "string", default: "6000" },
+    quality: { type: "boolean", default: false },
   },
 });
 const sets = values.set ? [values.set] : ["en", "zh"];
@@ -86,6 +91,11 @@ interface Row {
   offlineMs: number;
   bullets: number;
   chunks: number;
+}
+
+if (values.quality) {
+  qualityBench();
+  process.exit(0);
 }
 
 sampleMemory();
@@ -176,5 +186,123 @@ function report(title: string, rows: Row[]): void {
     `  offline summarizer: median ${fmt(median(offline), 2)} ms/article, p95 ${fmt(percentile(offline, 95), 2)} ms, ` +
       `max ${fmt(Math.max(...offline), 1)} ms; bullets median ${fmt(median(rows.map((row) => row.bullets)))}` +
       `  |  anchor cleanHtml: median ${fmt(median(cleaning), 2)} ms/article`,
+  );
+}
+
+// ── --quality: does the offline summary cover the article's distinct points without repeating itself? ──
+
+interface Picks {
+  paragraphs: number[];
+  bullets: string[];
+}
+interface QualityRow {
+  paragraphs: number;
+  bullets: number;
+  distinctShare: number;
+  redundancy: number;
+  lead: boolean;
+  ms: number;
+}
+
+/** The first paragraph long enough to be the lead (a short first one is a subtitle or a byline). */
+function leadParagraph(article: Article): number {
+  const minChars = article.lang === "zh" ? 30 : 120;
+  const index = article.paragraphs.findIndex((paragraph) => paragraph.length >= minChars);
+  return Math.max(0, index);
+}
+
+function bigrams(text: string): Set<string> {
+  const terms = termsOf(text);
+  const pairs = new Set<string>();
+  for (let i = 0; i + 1 < terms.length; i += 1) pairs.add(`${terms[i]} ${terms[i + 1]}`);
+  return pairs;
+}
+
+/** Highest Jaccard similarity of word bigrams over every pair of bullets (0 = no shared phrase). */
+function maxRedundancy(bullets: readonly string[]): number {
+  const sets = bullets.map(bigrams);
+  let worst = 0;
+  for (let a = 0; a < sets.length; a += 1) {
+    for (let b = a + 1; b < sets.length; b += 1) {
+      const first = sets[a] as Set<string>;
+      const second = sets[b] as Set<string>;
+      const shared = [...first].filter((pair) => second.has(pair)).length;
+      const union = first.size + second.size - shared;
+      if (union > 0) worst = Math.max(worst, shared / union);
+    }
+  }
+  return worst;
+}
+
+function qualityRow(article: Article, picks: Picks, ms: number): QualityRow {
+  const distinct = new Set(picks.paragraphs).size;
+  return {
+    paragraphs: article.paragraphs.length,
+    bullets: picks.bullets.length,
+    distinctShare: picks.bullets.length ? distinct / picks.bullets.length : 0,
+    redundancy: maxRedundancy(picks.bullets),
+    lead: picks.paragraphs.includes(leadParagraph(article)),
+    ms,
+  };
+}
+
+/** Anchor: the first sentences of the article, as many as the summary has bullets (what "lead-N" baselines do). */
+function leadSentences(article: Article, count: number): Picks {
+  const sentences = splitArticle(article.paragraphs).filter((sentence) => termsOf(sentence.text).length >= 4);
+  const first = sentences.slice(0, count);
+  return { paragraphs: first.map((sentence) => sentence.paragraph), bullets: first.map((sentence) => sentence.text) };
+}
+
+function qualityBench(): void {
+  console.log("bench:summarize --quality — offline summary coverage; anchor: the first N sentences (lead-N)");
+  const all: { ours: QualityRow[]; anchor: QualityRow[] } = { ours: [], anchor: [] };
+  for (const set of sets) {
+    const dir = join(benchRoot, set, "html");
+    const files = readdirSync(dir)
+      .filter((name) => name.endsWith(".html"))
+      .sort()
+      .slice(0, limit);
+    const ours: QualityRow[] = [];
+    const anchor: QualityRow[] = [];
+    for (const file of files) {
+      let article: Article;
+      try {
+        article = cleanHtml({ html: decodeText(readFileSync(join(dir, file))) });
+      } catch {
+        continue;
+      }
+      const lang = resolveLang("auto", article);
+      // Warm-up run so the timing is the summarizer's, not the JIT's first encounter with this article's shape.
+      summarizeOffline({ article, lang });
+      const started = performance.now();
+      const summary: Summary = summarizeOffline({ article, lang });
+      const ms = performance.now() - started;
+      const picks = { paragraphs: summary.sources.map(([paragraph]) => paragraph ?? -1), bullets: summary.bullets };
+      ours.push(qualityRow(article, picks, ms));
+      anchor.push(qualityRow(article, leadSentences(article, summary.bullets.length), 0));
+    }
+    all.ours.push(...ours);
+    all.anchor.push(...anchor);
+    qualityReport(`${set} (${ours.length} articles)`, ours, anchor);
+  }
+  if (sets.length > 1) qualityReport("both sets", all.ours, all.anchor);
+}
+
+function qualityReport(title: string, ours: QualityRow[], anchor: QualityRow[]): void {
+  const mean = (values: number[]) => (values.length ? sum(values) / values.length : Number.NaN);
+  const line = (label: string, pick: (row: QualityRow) => number, digits: number, unit = "") =>
+    console.log(
+      `  ${label.padEnd(44)} ${fmt(mean(ours.map(pick)), digits).padStart(8)}${unit} ${fmt(mean(anchor.map(pick)), digits).padStart(10)}${unit}`,
+    );
+  console.log(`\n── ${title}`);
+  console.log(`  ${"".padEnd(44)} ${"offline".padStart(8)} ${"lead-N".padStart(10)}`);
+  line("bullets per summary (mean)", (row) => row.bullets, 2);
+  line("distinct paragraphs / bullets (mean)", (row) => row.distinctShare, 3);
+  line("max pairwise bigram Jaccard (mean)", (row) => row.redundancy, 3);
+  line("summaries with a bigram Jaccard ≥ 0.2 (%)", (row) => (row.redundancy >= 0.2 ? 100 : 0), 1);
+  line("summaries citing the lead paragraph (%)", (row) => (row.lead ? 100 : 0), 1);
+  const ms = ours.map((row) => row.ms);
+  console.log(
+    `  offline ms/article: median ${fmt(median(ms), 2)}, p95 ${fmt(percentile(ms, 95), 2)}, max ${fmt(Math.max(...ms), 1)}`,
   );
 }
