@@ -192,8 +192,8 @@ function report(title: string, rows: Row[]): void {
 // ── --quality: does the offline summary cover the article's distinct points without repeating itself? ──
 
 interface Picks {
-  paragraphs: number[];
-  bullets: string[];
+  readonly paragraphs: readonly number[];
+  readonly bullets: readonly string[];
 }
 interface QualityRow {
   paragraphs: number;
