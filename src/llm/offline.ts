@@ -14,6 +14,26 @@ const ITERATIONS = 40;
 /** Weight of relevance against novelty when picking (MMR λ), and the similarity that counts as a repeat. */
 const MMR_LAMBDA = 0.7;
 const REPEAT_SIMILARITY = 0.5;
+/**
+ * A sentence whose word pairs are this much (share of the shorter one's) in an already chosen sentence restates it,
+ * even when TF-IDF cosine stays low because the other sentence is much longer. Needs MIN_PHRASES pairs to judge.
+ */
+const REPEAT_PHRASES = 0.5;
+const MIN_PHRASES = 3;
+/** Score taken off a sentence from a section (text under one heading) that already has a bullet: spread, softly. */
+const SECTION_PENALTY = 0.15;
+/** A sentence that opens its paragraph usually states what the paragraph is about. */
+const OPENER_BONUS = 1.15;
+/** …and in a list of points (一是…二是…, First,… Second,…) each point's opener outranks the detail under it. */
+const LIST_POINT_BONUS = 1.5;
+/**
+ * The lead paragraph's first sentence is the news lead: it gets the first bullet unless another sentence of the
+ * lead paragraph is more than 1/LEAD_SENTENCE_SHARE times as relevant (then the first one is a dateline or a teaser).
+ */
+const LEAD_SENTENCE_SHARE = 0.5;
+/** Openers of enumerated points: 一是/二是, 第一/其一/首先, First,/Second,/Finally, 1. / (2) / 3) …. */
+const ENUMERATION =
+  /^(?:[一二三四五六七八九十]是|第[一二三四五六七八九十]+[，,、是]|其[一二三四五六七八九十][，,、是]|首先|其次|再次|最后|(?:first|second|third|fourth|fifth|finally|lastly)\b[,:]?|\(?\d{1,2}[.)、]\s)/iu;
 /** News puts the point first: the teleport vector favours early sentences by 1/√(position+1). */
 const LEAD_BIAS = 0.5;
 /** A sentence with fewer distinct content terms than this says less: its score shrinks in proportion. */
@@ -79,25 +99,32 @@ function pickSentences(sentences: readonly TermedSentence[], title: string, lang
 
   const n = unique.length;
   const similarity = similarityMatrix(unique.map((sentence) => sentence.terms));
-  const rank = textRank(similarity, n);
-  // Centrality alone favours short stock phrases ("X declined to comment"); weigh in substance and the lead.
-  const weighted = rank.map(
-    (value, i) =>
-      value * Math.min(1, new Set(unique[i]?.terms).size / FULL_SENTENCE_TERMS) * (1 + LEAD_BONUS / Math.sqrt(i + 1)),
-  );
-  const top = Math.max(...weighted);
-  const relevance = weighted.map((value) => (top > 0 ? value / top : 0));
-
-  const chosen: number[] = [];
+  const relevance = relevanceOf(unique, similarity);
+  const phrases = unique.map((sentence) => bigramsOf(sentence.terms));
+  const sectionOf = sectionsOf(sentences);
+  // Spread over paragraphs: one sentence each while there are enough paragraphs to go round.
+  const onePerParagraph = new Set(unique.map((sentence) => sentence.paragraph)).size >= count;
+  const chosen: number[] = [leadPick(unique, relevance)];
+  const isRepeat = (i: number) =>
+    chosen.some(
+      (j) =>
+        (similarity[i * n + j] ?? 0) >= REPEAT_SIMILARITY ||
+        phraseOverlap(phrases[i] as Set<string>, phrases[j] as Set<string>) >= REPEAT_PHRASES,
+    );
   while (chosen.length < count) {
+    const paragraphs = new Set(chosen.map((j) => unique[j]?.paragraph));
+    const sections = new Set(chosen.map((j) => sectionOf.get(unique[j]?.paragraph ?? -1)));
     let best = -1;
     let bestScore = Number.NEGATIVE_INFINITY;
     for (let i = 0; i < n; i += 1) {
+      const sentence = unique[i] as TermedSentence;
       if (chosen.includes(i)) continue;
+      if (onePerParagraph && paragraphs.has(sentence.paragraph)) continue;
+      if (isRepeat(i)) continue;
       let repeat = 0;
       for (const j of chosen) repeat = Math.max(repeat, similarity[i * n + j] ?? 0);
-      if (repeat >= REPEAT_SIMILARITY) continue;
-      const score = MMR_LAMBDA * (relevance[i] ?? 0) - (1 - MMR_LAMBDA) * repeat;
+      const covered = sections.has(sectionOf.get(sentence.paragraph)) ? SECTION_PENALTY : 0;
+      const score = MMR_LAMBDA * (relevance[i] ?? 0) - (1 - MMR_LAMBDA) * repeat - covered;
       if (score > bestScore) {
         bestScore = score;
         best = i;
@@ -107,6 +134,87 @@ function pickSentences(sentences: readonly TermedSentence[], title: string, lang
     chosen.push(best);
   }
   return chosen.sort((a, b) => a - b).map((index) => unique[index] as TermedSentence);
+}
+
+/** The lead paragraph (the first with a candidate) states what the article is about: one of its sentences always leads. */
+function leadPick(unique: readonly TermedSentence[], relevance: readonly number[]): number {
+  const leadParagraph = unique[0]?.paragraph;
+  let best = 0;
+  for (let i = 1; i < unique.length && unique[i]?.paragraph === leadParagraph; i += 1) {
+    if ((relevance[i] ?? 0) > (relevance[best] ?? 0)) best = i;
+  }
+  return (relevance[0] ?? 0) >= LEAD_SENTENCE_SHARE * (relevance[best] ?? 0) ? 0 : best;
+}
+
+/**
+ * Each candidate's weight, 0–1: TextRank centrality, shrunk for sentences that say little, raised for the
+ * lead and for sentences that open their paragraph. In a list, the opener of each point (一是…, Second, …) states
+ * what its paragraph develops, so it is worth at least the best sentence of that paragraph, and more.
+ */
+function relevanceOf(unique: readonly TermedSentence[], similarity: Float64Array): number[] {
+  const n = unique.length;
+  const rank = textRank(similarity, n);
+  // Centrality alone favours short stock phrases ("X declined to comment"); weigh in substance and the lead.
+  const weighted = rank.map(
+    (value, i) =>
+      value * Math.min(1, new Set(unique[i]?.terms).size / FULL_SENTENCE_TERMS) * (1 + LEAD_BONUS / Math.sqrt(i + 1)),
+  );
+  const bestInParagraph = new Map<number, number>();
+  unique.forEach((sentence, i) => {
+    bestInParagraph.set(sentence.paragraph, Math.max(bestInParagraph.get(sentence.paragraph) ?? 0, weighted[i] ?? 0));
+  });
+  const opens = unique.map((sentence, i) => i === 0 || unique[i - 1]?.paragraph !== sentence.paragraph);
+  const points = unique.map((sentence, i) => (opens[i] ?? false) && ENUMERATION.test(sentence.text));
+  // One "First," is a way of writing; two or more openers like it are a list whose points frame the article.
+  const isList = points.filter(Boolean).length >= 2;
+  const boosted = weighted.map((value, i) => {
+    const sentence = unique[i] as TermedSentence;
+    if (isList && points[i]) return Math.max(value, bestInParagraph.get(sentence.paragraph) ?? 0) * LIST_POINT_BONUS;
+    return opens[i] ? value * OPENER_BONUS : value;
+  });
+  const top = Math.max(...boosted);
+  return boosted.map((value) => (top > 0 ? value / top : 0));
+}
+
+/**
+ * Section of every paragraph: the count of headings before it (a heading is a short line without closing
+ * punctuation). With no headings every paragraph is its own section, so the section term equals a paragraph one.
+ */
+function sectionsOf(sentences: readonly TermedSentence[]): Map<number, number> {
+  const byParagraph = new Map<number, string[]>();
+  for (const sentence of sentences) {
+    const list = byParagraph.get(sentence.paragraph) ?? [];
+    if (list.length === 0) byParagraph.set(sentence.paragraph, list);
+    list.push(sentence.text);
+  }
+  const isHeading = (texts: readonly string[]) =>
+    texts.length === 1 &&
+    !/[.!?。！？；;…:：]["'”’」』)）\]]*$/u.test(texts[0] as string) &&
+    (texts[0] as string).length <= 120;
+  const headings = [...byParagraph.values()].filter(isHeading).length;
+  const sections = new Map<number, number>();
+  let section = 0;
+  for (const [paragraph, texts] of [...byParagraph].sort((a, b) => a[0] - b[0])) {
+    if (headings === 0 || isHeading(texts)) section += 1;
+    sections.set(paragraph, section);
+  }
+  return sections;
+}
+
+/** Pairs of neighbouring content terms: shared phrases, not just shared words, mark a repeat. */
+function bigramsOf(terms: readonly string[]): Set<string> {
+  const pairs = new Set<string>();
+  for (let i = 0; i + 1 < terms.length; i += 1) pairs.add(`${terms[i]} ${terms[i + 1]}`);
+  return pairs;
+}
+
+/** Share of the smaller sentence's phrases found in the other: 1 when one sentence restates a part of the other. */
+function phraseOverlap(first: ReadonlySet<string>, second: ReadonlySet<string>): number {
+  const [small, large] = first.size <= second.size ? [first, second] : [second, first];
+  if (small.size < MIN_PHRASES) return 0;
+  let shared = 0;
+  for (const pair of small) if (large.has(pair)) shared += 1;
+  return shared / small.size;
 }
 
 /** 1–2 sentences → all of them; a few → 2–3; longer articles → 4–5. Never padded. */
