@@ -24,16 +24,36 @@ const MIN_PHRASES = 3;
 const SECTION_PENALTY = 0.15;
 /** A sentence that opens its paragraph usually states what the paragraph is about. */
 const OPENER_BONUS = 1.15;
-/** …and in a list of points (一是…二是…, First,… Second,…) each point's opener outranks the detail under it. */
+/**
+ * …and in a list of points (一是…二是…, First,… Second,…) each point's opener ranks with the article's best sentence,
+ * or at this multiple of its own paragraph's best if higher: the points are what such an article is about.
+ */
 const LIST_POINT_BONUS = 1.5;
 /**
  * The lead paragraph's first sentence is the news lead: it gets the first bullet unless another sentence of the
  * lead paragraph is more than 1/LEAD_SENTENCE_SHARE times as relevant (then the first one is a dateline or a teaser).
  */
 const LEAD_SENTENCE_SHARE = 0.5;
-/** Openers of enumerated points: 一是/二是, 第一/其一/首先, First,/Second,/Finally, 1. / (2) / 3) …. */
-const ENUMERATION =
-  /^(?:[一二三四五六七八九十]是|第[一二三四五六七八九十]+[，,、是]|其[一二三四五六七八九十][，,、是]|首先|其次|再次|最后|(?:first|second|third|fourth|fifth|finally|lastly)\b[,:]?|\(?\d{1,2}[.)、]\s)/iu;
+/** Openers of list points and their ordinal: 一是/二是, 第一/其一, First,/Second, (digits are too often figures). */
+const LIST_POINT =
+  /^(?:([一二三四五六七八九])是|[第其]([一二三四五六七八九])[，,、是]|(first|second|third|fourth|fifth|sixth)\b,?)/iu;
+const ORDINALS: Readonly<Record<string, number>> = {
+  一: 1,
+  二: 2,
+  三: 3,
+  四: 4,
+  五: 5,
+  六: 6,
+  七: 7,
+  八: 8,
+  九: 9,
+  first: 1,
+  second: 2,
+  third: 3,
+  fourth: 4,
+  fifth: 5,
+  sixth: 6,
+};
 /** News puts the point first: the teleport vector favours early sentences by 1/√(position+1). */
 const LEAD_BIAS = 0.5;
 /** A sentence with fewer distinct content terms than this says less: its score shrinks in proportion. */
@@ -136,20 +156,25 @@ function pickSentences(sentences: readonly TermedSentence[], title: string, lang
   return chosen.sort((a, b) => a - b).map((index) => unique[index] as TermedSentence);
 }
 
-/** The lead paragraph (the first with a candidate) states what the article is about: one of its sentences always leads. */
+/**
+ * The lead paragraph (the first with a candidate) states what the article is about: one of its sentences always
+ * leads — the earliest that is at least LEAD_SENTENCE_SHARE as relevant as its best, so a teaser gives way.
+ */
 function leadPick(unique: readonly TermedSentence[], relevance: readonly number[]): number {
   const leadParagraph = unique[0]?.paragraph;
-  let best = 0;
-  for (let i = 1; i < unique.length && unique[i]?.paragraph === leadParagraph; i += 1) {
-    if ((relevance[i] ?? 0) > (relevance[best] ?? 0)) best = i;
-  }
-  return (relevance[0] ?? 0) >= LEAD_SENTENCE_SHARE * (relevance[best] ?? 0) ? 0 : best;
+  let end = 0;
+  while (unique[end]?.paragraph === leadParagraph) end += 1;
+  const best = Math.max(...relevance.slice(0, end));
+  return Math.max(
+    0,
+    relevance.findIndex((value, i) => i < end && value >= LEAD_SENTENCE_SHARE * best),
+  );
 }
 
 /**
  * Each candidate's weight, 0–1: TextRank centrality, shrunk for sentences that say little, raised for the
  * lead and for sentences that open their paragraph. In a list, the opener of each point (一是…, Second, …) states
- * what its paragraph develops, so it is worth at least the best sentence of that paragraph, and more.
+ * what its paragraph develops: it ranks with the article's best sentence (see LIST_POINT_BONUS).
  */
 function relevanceOf(unique: readonly TermedSentence[], similarity: Float64Array): number[] {
   const n = unique.length;
@@ -164,14 +189,17 @@ function relevanceOf(unique: readonly TermedSentence[], similarity: Float64Array
     bestInParagraph.set(sentence.paragraph, Math.max(bestInParagraph.get(sentence.paragraph) ?? 0, weighted[i] ?? 0));
   });
   const opens = unique.map((sentence, i) => i === 0 || unique[i - 1]?.paragraph !== sentence.paragraph);
-  const points = unique.map((sentence, i) => (opens[i] ?? false) && ENUMERATION.test(sentence.text));
-  // One "First," is a way of writing; two or more openers like it are a list whose points frame the article.
-  const isList = points.filter(Boolean).length >= 2;
-  const boosted = weighted.map((value, i) => {
-    const sentence = unique[i] as TermedSentence;
-    if (isList && points[i]) return Math.max(value, bestInParagraph.get(sentence.paragraph) ?? 0) * LIST_POINT_BONUS;
-    return opens[i] ? value * OPENER_BONUS : value;
-  });
+  const ordinals = unique.map((sentence, i) => ((opens[i] ?? false) ? listOrdinal(sentence.text) : undefined));
+  // One "First," is a way of writing; a first and a second point opening paragraphs make a list that frames the article.
+  const isList = ordinals.includes(1) && ordinals.includes(2);
+  const points = ordinals.map((ordinal) => ordinal !== undefined);
+  const boosted = weighted.map((value, i) => (opens[i] ? value * OPENER_BONUS : value));
+  if (isList) {
+    const best = Math.max(...boosted);
+    unique.forEach((sentence, i) => {
+      if (points[i]) boosted[i] = Math.max(best, (bestInParagraph.get(sentence.paragraph) ?? 0) * LIST_POINT_BONUS);
+    });
+  }
   const top = Math.max(...boosted);
   return boosted.map((value) => (top > 0 ? value / top : 0));
 }
@@ -199,6 +227,13 @@ function sectionsOf(sentences: readonly TermedSentence[]): Map<number, number> {
     sections.set(paragraph, section);
   }
   return sections;
+}
+
+/** The ordinal of a sentence that opens a list point (一是 → 1, "Second," → 2), else undefined. */
+function listOrdinal(text: string): number | undefined {
+  const match = LIST_POINT.exec(text);
+  const word = match?.[1] ?? match?.[2] ?? match?.[3];
+  return word === undefined ? undefined : ORDINALS[word.toLowerCase()];
 }
 
 /** Pairs of neighbouring content terms: shared phrases, not just shared words, mark a repeat. */

@@ -145,4 +145,94 @@ describe("summarizeOffline", () => {
     expect(zhReader).toHaveLength(2);
     expect(zhReader[0]).toMatch(/^关于“\w+”，文章还说了什么？$/);
   });
+
+  describe("coverage", () => {
+    /** Paragraph index of each bullet. */
+    const paragraphsOf = (summary: Summary) => summary.sources.map(([paragraph]) => paragraph as number);
+
+    it("covers the lead and each numbered point of the gmw article (一是…二是…三是…)", () => {
+      const { article } = pasted("pasted-gmw-2020-03-26");
+      const summary = summarizeOffline({ article, lang: "zh" });
+      expectFaithful(summary, article);
+      const paragraphs = paragraphsOf(summary);
+      expect(new Set(paragraphs).size).toBe(paragraphs.length);
+      expect(new Set(paragraphs).size).toBeGreaterThanOrEqual(3);
+      expect(paragraphs[0]).toBe(0);
+      // The lead's opening sentence (dateline stripped), not a sentence from the middle of the lead.
+      expect(article.paragraphs[0]).toMatch(new RegExp(`^光明网讯\\(记者 陶媛\\)${summary.bullets[0]}`));
+      for (const point of ["一是", "二是", "三是"]) {
+        expect(summary.bullets.some((bullet) => bullet.startsWith(point))).toBe(true);
+      }
+    });
+
+    it("spreads the bullets over the sections of an article with headings", () => {
+      const article = makeArticle({
+        title: "City budget 2027",
+        paragraphs: [
+          "The city council approved a budget of 2.4 billion euros for 2027 on Tuesday, after a debate of eleven hours.",
+          "The council budget raises spending on the city by four percent, the council said in the budget statement.",
+          "Council members said the budget for the city was the largest the council has approved since 2019.",
+          "Schools",
+          "Schools receive 310 million euros, most of it for new classrooms in the growing northern districts.",
+          "Teachers' unions welcomed the money but warned that hiring staff will take longer than building rooms.",
+          "Transport",
+          "Two new tram lines will be built by 2030, linking the main station with the airport and the harbour.",
+          "Bus fares stay frozen for another year, which costs the transport company about nine million euros.",
+          "Housing",
+          "A housing fund of 120 million euros will buy land for cooperative flats with capped rents.",
+          "Landlords' associations said the fund distorts the market and announced a legal challenge in court.",
+          "Climate",
+          "Every public building must get solar panels by 2032, and street lighting switches entirely to LEDs.",
+          "Environmental groups called the climate plan timid because it leaves car traffic in the centre untouched.",
+        ],
+      });
+      const summary = summarizeOffline({ article, lang: "en" });
+      expectFaithful(summary, article);
+      const headings = [3, 6, 9, 12];
+      const sections = new Set(
+        paragraphsOf(summary).map((paragraph) => headings.filter((heading) => heading < paragraph).length),
+      );
+      expect(summary.bullets.length).toBeGreaterThanOrEqual(4);
+      expect(sections.size).toBeGreaterThanOrEqual(3);
+    });
+
+    it("never picks a sentence that restates part of one already picked", () => {
+      const restated = "The new bridge over the river will open to traffic in March next spring.";
+      const article = makeArticle({
+        title: "Bridge opening",
+        paragraphs: [
+          "Engineers finished the steel deck on Friday, and the new bridge over the river will open to traffic in March next spring, the regional transport authority announced after a final inspection of cables, bearings and joints.",
+          restated,
+          "Ferry operators fear they will lose most of their commuters once cars can cross in four minutes.",
+          "The project cost 340 million euros, twenty percent more than planned, mostly because steel prices rose.",
+          "Cyclists get a separate lane on the eastern side, protected from cars by a concrete barrier.",
+          "A festival with music and food stands is planned on the bridge deck the weekend before it opens.",
+        ],
+      });
+      const summary = summarizeOffline({ article, lang: "en" });
+      expectFaithful(summary, article);
+      expect(summary.bullets.length).toBeGreaterThanOrEqual(3);
+      const aboutTheOpening = summary.bullets.filter((bullet) => /open to traffic in March/.test(bullet));
+      expect(aboutTheOpening).toHaveLength(1);
+    });
+
+    it("gives each point of an English list (First, Second, Third) a bullet", () => {
+      const article = makeArticle({
+        title: "How the port will cut emissions",
+        paragraphs: [
+          "The port authority on Monday presented a plan to halve the harbour's carbon emissions by 2035, with three measures. The city's mayor called it the most important decision for the harbour in a generation.",
+          "First, ships at berth must plug into shore power. Cranes, pumps and cabin systems on a moored ship today run on diesel generators that burn fuel around the clock, and the harbour's emissions from those generators are larger than those from all its trucks together.",
+          "Second, the terminal trucks switch to batteries. The authority will pay for chargers at every terminal gate.",
+          "Third, a rail shuttle takes over containers bound for inland depots. The port expects it to replace about four hundred truck trips a day once the second track is finished.",
+          "Shipping lines said the plan was ambitious, but that shore power for the largest container ships and the harbour's diesel generators would be costly to replace. They asked for a transition period of five years.",
+          "The harbour's diesel generators, the authority said, account for most of the emissions that residents of the port district breathe. A new measuring station will publish the air quality every hour.",
+        ],
+      });
+      const summary = summarizeOffline({ article, lang: "en" });
+      expectFaithful(summary, article);
+      for (const point of ["First,", "Second,", "Third,"]) {
+        expect(summary.bullets.some((bullet) => bullet.startsWith(point))).toBe(true);
+      }
+    });
+  });
 });
