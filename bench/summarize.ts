@@ -11,7 +11,8 @@
  * Options: --set=en|zh (one set only), --limit=N (first N pages per set), --max-input-tokens=N (default 6000),
  * --quality (offline summary coverage instead: distinct paragraphs per bullet, max pairwise bigram Jaccard between
  * bullets, share of summaries citing the lead paragraph, ms/article; anchor: the article's first bullets-many
- * substantial sentences, a lead-only "summary", measured the same way).
+ * substantial sentences, a lead-only "summary", measured the same way). Sections: text between headings (short
+ * lines without closing punctuation), counted only for the [N] articles with two headings or more.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -201,6 +202,8 @@ interface QualityRow {
   distinctShare: number;
   redundancy: number;
   lead: boolean;
+  /** Distinct sections cited / min(bullets, sections); undefined for articles with fewer than two headings. */
+  sectionShare: number | undefined;
   ms: number;
 }
 
@@ -234,14 +237,27 @@ function maxRedundancy(bullets: readonly string[]): number {
   return worst;
 }
 
+/** A heading: a short paragraph without closing punctuation. Section of a paragraph = headings before it. */
+function sectionIndex(article: Article): number[] | undefined {
+  const isHeading = (paragraph: string) =>
+    paragraph.length <= 80 && !/[.!?。！？；;:：…]["'”’」』)）\]]*$/u.test(paragraph);
+  if (article.paragraphs.filter(isHeading).length < 2) return undefined;
+  let section = 0;
+  return article.paragraphs.map((paragraph) => (isHeading(paragraph) ? ++section : section));
+}
+
 function qualityRow(article: Article, picks: Picks, ms: number): QualityRow {
   const distinct = new Set(picks.paragraphs).size;
+  const sections = sectionIndex(article);
+  const cited = sections && new Set(picks.paragraphs.map((paragraph) => sections[paragraph])).size;
+  const available = sections && new Set(sections).size;
   return {
     paragraphs: article.paragraphs.length,
     bullets: picks.bullets.length,
     distinctShare: picks.bullets.length ? distinct / picks.bullets.length : 0,
     redundancy: maxRedundancy(picks.bullets),
     lead: picks.paragraphs.includes(leadParagraph(article)),
+    sectionShare: cited && available ? cited / Math.max(1, Math.min(picks.bullets.length, available)) : undefined,
     ms,
   };
 }
@@ -301,6 +317,12 @@ function qualityReport(title: string, ours: QualityRow[], anchor: QualityRow[]):
   line("max pairwise bigram Jaccard (mean)", (row) => row.redundancy, 3);
   line("summaries with a bigram Jaccard ≥ 0.2 (%)", (row) => (row.redundancy >= 0.2 ? 100 : 0), 1);
   line("summaries citing the lead paragraph (%)", (row) => (row.lead ? 100 : 0), 1);
+  const sectioned = (rows: QualityRow[]) =>
+    rows.flatMap((row) => (row.sectionShare === undefined ? [] : [row.sectionShare]));
+  console.log(
+    `  ${`sections cited / min(bullets, sections) [${sectioned(ours).length}]`.padEnd(44)} ` +
+      `${fmt(mean(sectioned(ours)), 3).padStart(8)} ${fmt(mean(sectioned(anchor)), 3).padStart(10)}`,
+  );
   const ms = ours.map((row) => row.ms);
   console.log(
     `  offline ms/article: median ${fmt(median(ms), 2)}, p95 ${fmt(percentile(ms, 95), 2)}, max ${fmt(Math.max(...ms), 1)}`,

@@ -21,7 +21,7 @@ const REPEAT_SIMILARITY = 0.5;
 const REPEAT_PHRASES = 0.5;
 const MIN_PHRASES = 3;
 /** Score taken off a sentence from a section (text under one heading) that already has a bullet: spread, softly. */
-const SECTION_PENALTY = 0.15;
+const SECTION_PENALTY = 0.3;
 /** A sentence that opens its paragraph usually states what the paragraph is about. */
 const OPENER_BONUS = 1.15;
 /**

@@ -166,29 +166,28 @@ describe("summarizeOffline", () => {
     });
 
     it("spreads the bullets over the sections of an article with headings", () => {
+      // The first section repeats the article's main words in every sentence, so centrality alone stays there.
       const article = makeArticle({
         title: "City budget 2027",
         paragraphs: [
-          "The city council approved a budget of 2.4 billion euros for 2027 on Tuesday, after a debate of eleven hours.",
-          "The council budget raises spending on the city by four percent, the council said in the budget statement.",
-          "Council members said the budget for the city was the largest the council has approved since 2019.",
+          "The city council approved a budget of 2.4 billion euros for 2027 on Tuesday, after a council debate of eleven hours on the city budget.",
+          "The budget raises city spending by four percent, the council said, and the council budget keeps city debt flat.",
+          "Council members said the city budget was the largest budget the council has approved since 2019.",
+          "The mayor said the council budget shows the city can invest and keep its budget balanced.",
+          "Opposition members of the council voted against the budget, saying the city budget relies on optimistic tax forecasts.",
           "Schools",
-          "Schools receive 310 million euros, most of it for new classrooms in the growing northern districts.",
-          "Teachers' unions welcomed the money but warned that hiring staff will take longer than building rooms.",
+          "Schools receive 310 million euros of the budget, most of it for new classrooms in the growing northern districts.",
           "Transport",
-          "Two new tram lines will be built by 2030, linking the main station with the airport and the harbour.",
-          "Bus fares stay frozen for another year, which costs the transport company about nine million euros.",
+          "Two new tram lines will be built by 2030, linking the main station with the airport and the harbour. Bus fares stay frozen for another year.",
           "Housing",
-          "A housing fund of 120 million euros will buy land for cooperative flats with capped rents.",
-          "Landlords' associations said the fund distorts the market and announced a legal challenge in court.",
+          "A housing fund of 120 million euros will buy land for cooperative flats with capped rents. Landlords' associations announced a legal challenge against the fund.",
           "Climate",
-          "Every public building must get solar panels by 2032, and street lighting switches entirely to LEDs.",
-          "Environmental groups called the climate plan timid because it leaves car traffic in the centre untouched.",
+          "Every public building must get solar panels by 2032, and street lighting switches entirely to LEDs. Environmental groups called the plan timid.",
         ],
       });
       const summary = summarizeOffline({ article, lang: "en" });
       expectFaithful(summary, article);
-      const headings = [3, 6, 9, 12];
+      const headings = [5, 7, 9, 11];
       const sections = new Set(
         paragraphsOf(summary).map((paragraph) => headings.filter((heading) => heading < paragraph).length),
       );
@@ -197,16 +196,19 @@ describe("summarizeOffline", () => {
     });
 
     it("never picks a sentence that restates part of one already picked", () => {
-      const restated = "The new bridge over the river will open to traffic in March next spring.";
+      // The short sentence is all inside the long one, which has so many more words that TF-IDF cosine stays low.
+      const restated =
+        "The new bridge over the river will open to traffic in March, the regional transport authority announced on Friday.";
       const article = makeArticle({
         title: "Bridge opening",
         paragraphs: [
-          "Engineers finished the steel deck on Friday, and the new bridge over the river will open to traffic in March next spring, the regional transport authority announced after a final inspection of cables, bearings and joints.",
+          "Engineers finished the steel deck and the towers on Friday, and the new bridge over the river will open to traffic in March, the regional transport authority announced after a final inspection of cables, bearings, joints, drainage, lighting, railings and the asphalt of all four lanes.",
           restated,
           "Ferry operators fear they will lose most of their commuters once cars can cross in four minutes.",
           "The project cost 340 million euros, twenty percent more than planned, mostly because steel prices rose.",
           "Cyclists get a separate lane on the eastern side, protected from cars by a concrete barrier.",
           "A festival with music and food stands is planned on the bridge deck the weekend before it opens.",
+          "The regional transport authority expects twenty thousand vehicles a day on the new bridge over the river.",
         ],
       });
       const summary = summarizeOffline({ article, lang: "en" });
