@@ -76,8 +76,11 @@ export interface OfflineSummaryOptions {
 
 /**
  * Extractive summary without a model: TextRank over sentence similarity (TF-IDF cosine on words from
- * `Intl.Segmenter`), lead-biased; picks 3–5 sentences by MMR so they don't repeat each other, in article
- * order, long ones trimmed at a clause. Headline = title. Sources = paragraph index of each sentence.
+ * `Intl.Segmenter`), lead-biased. Picks 3–5 sentences that cover the article: the lead paragraph's opening
+ * sentence first, then by MMR with at most one sentence per paragraph (while paragraphs go round), a penalty
+ * for sections already cited, each point of a list (一是…二是…, First,… Second,…), and no sentence that repeats
+ * or restates a picked one. In article order, long ones trimmed at a clause. Headline = title. Sources =
+ * paragraph index of each sentence.
  * Questions: two "what else about <key term>" prompts in the asked language — cheap, and they point the
  * offline question answerer (lexical passage ranking) at parts of the article the bullets left out.
  */
@@ -123,7 +126,7 @@ function pickSentences(sentences: readonly TermedSentence[], title: string, lang
   const phrases = unique.map((sentence) => bigramsOf(sentence.terms));
   const sectionOf = sectionsOf(sentences);
   // Spread over paragraphs: one sentence each while there are enough paragraphs to go round.
-  const onePerParagraph = new Set(unique.map((sentence) => sentence.paragraph)).size >= count;
+  let onePerParagraph = new Set(unique.map((sentence) => sentence.paragraph)).size >= count;
   const chosen: number[] = [leadPick(unique, relevance)];
   const isRepeat = (i: number) =>
     chosen.some(
@@ -149,6 +152,11 @@ function pickSentences(sentences: readonly TermedSentence[], title: string, lang
         bestScore = score;
         best = i;
       }
+    }
+    if (best < 0 && onePerParagraph) {
+      // Every unused paragraph only repeats what is picked: a second sentence of a paragraph may say more.
+      onePerParagraph = false;
+      continue;
     }
     if (best < 0) break;
     chosen.push(best);
