@@ -99,6 +99,16 @@ if (values.quality) {
   process.exit(0);
 }
 
+/** The set's page paths, sorted, at most `limit` of them. */
+function benchPages(set: string): string[] {
+  const dir = join(benchRoot, set, "html");
+  return readdirSync(dir)
+    .filter((name) => name.endsWith(".html"))
+    .sort()
+    .slice(0, limit)
+    .map((name) => join(dir, name));
+}
+
 sampleMemory();
 const startRss = process.memoryUsage().rss;
 console.log(
@@ -107,15 +117,11 @@ console.log(
 
 const allRows: Row[] = [];
 for (const set of sets) {
-  const dir = join(benchRoot, set, "html");
-  const files = readdirSync(dir)
-    .filter((name) => name.endsWith(".html"))
-    .sort()
-    .slice(0, limit);
+  const files = benchPages(set);
   const rows: Row[] = [];
   let notArticles = 0;
   for (const file of files) {
-    const html = decodeText(readFileSync(join(dir, file)));
+    const html = decodeText(readFileSync(file));
     const raw = wholePageText(html);
     let cleanMs = 0;
     let article: Article;
@@ -273,17 +279,13 @@ function qualityBench(): void {
   console.log("bench:summarize --quality — offline summary coverage; anchor: the first N sentences (lead-N)");
   const all: { ours: QualityRow[]; anchor: QualityRow[] } = { ours: [], anchor: [] };
   for (const set of sets) {
-    const dir = join(benchRoot, set, "html");
-    const files = readdirSync(dir)
-      .filter((name) => name.endsWith(".html"))
-      .sort()
-      .slice(0, limit);
+    const files = benchPages(set);
     const ours: QualityRow[] = [];
     const anchor: QualityRow[] = [];
     for (const file of files) {
       let article: Article;
       try {
-        article = cleanHtml({ html: decodeText(readFileSync(join(dir, file))) });
+        article = cleanHtml({ html: decodeText(readFileSync(file)) });
       } catch {
         continue;
       }
