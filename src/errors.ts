@@ -23,8 +23,21 @@ export const ErrorCode = {
   EmptyFile: "EMPTY_FILE",
   // cleaning
   NotAnArticle: "NOT_AN_ARTICLE",
+  /** Cleaning (or another CPU stage) ran past its time budget in the worker pool. */
+  TooComplex: "PAGE_TOO_COMPLEX",
+  /** A worker crashed or ran out of memory on this page; the pool replaced it. */
+  WorkerFailed: "WORKER_FAILED",
+  /** Too much work is already queued (worker pool or job queue); try again shortly. */
+  Busy: "BUSY",
+  // PDFs
+  PdfScanned: "PDF_SCANNED",
+  PdfEncrypted: "PDF_ENCRYPTED",
+  PdfCorrupt: "PDF_CORRUPT",
+  PdfTooLarge: "PDF_TOO_LARGE",
   // language model
   LlmUnavailable: "LLM_UNAVAILABLE",
+  /** The model did not finish within LLM_TIMEOUT_MS (headers and body, retries included). */
+  LlmTimeout: "LLM_TIMEOUT",
   LlmBadOutput: "LLM_BAD_OUTPUT",
   PromptVariable: "PROMPT_VARIABLE",
   // bot

@@ -1,0 +1,26 @@
+/**
+ * The CPU stages as one small interface: cleaning a page and the offline summary. The bot, the CLI,
+ * the digest and the terminal get one of these as a parameter; `main.ts` builds the worker pool
+ * (`src/workers/pool.ts`) and tests may use `inlineCpu`, which runs the same code on the calling thread.
+ */
+
+import { summarizeOffline as summarizeOfflineInline, type OfflineSummaryOptions } from "../llm/offline.js";
+import { cleanPage as cleanPageInline } from "../pipeline/clean/index.js";
+import type { PageInput } from "../pipeline/input.js";
+import type { Article, Summary } from "../types.js";
+
+export interface CpuWork {
+  /** Cleans a page to its article; throws NotAnArticleError, or PAGE_TOO_COMPLEX / WORKER_FAILED / BUSY from a pool. */
+  cleanPage(page: PageInput): Promise<Article>;
+  /** The extractive summary without a model. */
+  summarizeOffline(options: OfflineSummaryOptions): Promise<Summary>;
+  /** Stops the workers (no-op inline). */
+  close(): Promise<void>;
+}
+
+/** Runs the CPU stages on the calling thread: for unit tests and small tools, never for the bot. */
+export const inlineCpu: CpuWork = {
+  cleanPage: async (page) => cleanPageInline(page),
+  summarizeOffline: async (options) => summarizeOfflineInline(options),
+  close: async () => undefined,
+};
