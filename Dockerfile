@@ -4,7 +4,7 @@
 # Without TELEGRAM_BOT_TOKEN it opens the terminal chat: docker run -it --rm jianbao
 
 # ── build: production dependencies, with the toolchain sqlite3 may need to compile its native module ──
-FROM node:20-slim AS deps
+FROM node:24-slim AS deps
 WORKDIR /app
 RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
@@ -14,7 +14,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # ── runtime: node, the dependencies and the sources; no compilers ──
-FROM node:20-slim
+FROM node:24-slim
 ENV NODE_ENV=production \
     DATA_DIR=/data
 WORKDIR /app
