@@ -53,7 +53,10 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const terminal = !config.telegram.token;
   // In the terminal chat, info logs would interleave with the conversation: warn unless asked.
-  const logger = createLogger(terminal && !process.env.LOG_LEVEL ? "warn" : config.logLevel);
+  // JSON lines for log collectors; pino-pretty only when a person is reading stderr.
+  const logger = createLogger(terminal && !process.env.LOG_LEVEL ? "warn" : config.logLevel, undefined, {
+    pretty: process.stderr.isTTY === true,
+  });
   // A store that does not answer (Redis down: its client reconnects forever) must not hang start-up silently.
   const store = await openStoreWithin(config.store.url, config.store.openTimeoutMs);
   const llm = config.llm.enabled
