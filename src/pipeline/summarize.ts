@@ -6,8 +6,8 @@ import { type ParsedSummary, parseSummaryAnswer, SUMMARY_JSON_SCHEMA } from "../
 import { LANGUAGE_NAMES, neutraliseDelimiters, renderPrompt } from "../llm/prompts.js";
 import { splitArticle, splitSentences } from "../llm/text.js";
 import type { Collection } from "../store/store.js";
-import { type CpuWork, inlineCpu } from "../workers/cpu.js";
 import type { Article, Lang, LangChoice, Summary, TokenUsage } from "../types.js";
+import { type CpuWork, inlineCpu } from "../workers/cpu.js";
 import { hanShare } from "./clean/article.js";
 
 // ── Tunables ──────────────────────────────────────────────────────────────────────────────────────
