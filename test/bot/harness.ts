@@ -170,23 +170,6 @@ export function recordingTtls(store: Store): Store & { ttls: Map<string, number 
   };
 }
 
-/** inlineCpu, counting its calls: proves a caller cleans and summarizes offline through `deps.cpu`. */
-export function countingCpu(): CpuWork & { calls: { cleanPage: number; summarizeOffline: number } } {
-  const calls = { cleanPage: 0, summarizeOffline: 0 };
-  return {
-    calls,
-    cleanPage: (page) => {
-      calls.cleanPage += 1;
-      return inlineCpu.cleanPage(page);
-    },
-    summarizeOffline: (options) => {
-      calls.summarizeOffline += 1;
-      return inlineCpu.summarizeOffline(options);
-    },
-    close: () => inlineCpu.close(),
-  };
-}
-
 /** An article page long enough for the cleaner, with a title and a site name. */
 export function articleHtml(options: { title?: string; paragraphs?: number; lang?: "en" | "zh" } = {}): string {
   const title = options.title ?? "Rivers of the North <Report> & Notes";
