@@ -4,10 +4,10 @@
  * and starts it with the bot; benches and tests build one directly.
  */
 import type { Telegram } from "telegraf";
-import type { Stats } from "../bot/stats.js";
 import type { Config } from "../config.js";
 import type { LlmClient } from "../llm/client.js";
 import { type Logger, silentLogger } from "../log.js";
+import type { ReadingDeps } from "../pipeline/read.js";
 import type { Records } from "../store/records.js";
 import type { Collection, Store } from "../store/store.js";
 import type { Summary } from "../types.js";
@@ -40,7 +40,7 @@ export interface DigestsDeps {
   /** The CPU stages for cleaning items and offline summaries. @default inlineCpu */
   cpu?: CpuWork;
   /** /stats counters: the bot's, so the digest's summaries and tokens are counted with everyone's. */
-  stats?: Pick<Stats, "record">;
+  stats?: ReadingDeps["stats"];
   /** Pacing overrides (benches scale time; tests shorten it). */
   queue?: Omit<DeliveryQueueOptions, "send" | "logger">;
   /** @default 10 minutes */

@@ -6,7 +6,6 @@
  */
 import cron, { type ScheduledTask } from "node-cron";
 import PQueue from "p-queue";
-import type { Stats } from "../bot/stats.js";
 import type { LlmClient } from "../llm/client.js";
 import { type Logger, silentLogger } from "../log.js";
 import { makeArticle } from "../pipeline/clean/article.js";
@@ -72,7 +71,7 @@ export interface PollerDeps {
   /** The CPU stages for cleaning items and offline summaries. @default inlineCpu */
   cpu?: CpuWork;
   /** /stats counters (the bot's): summaries made for digests are counted like any other. Unset → not counted. */
-  stats?: Pick<Stats, "record">;
+  stats?: ReadingDeps["stats"];
   clock?: Clock;
   logger?: Logger;
   feedConcurrency?: number;
