@@ -12,11 +12,11 @@ import { isJianbaoError } from "./errors.js";
 import type { LlmClient } from "./llm/client.js";
 import { limitConcurrency } from "./llm/limit.js";
 import { createOpenAiClient } from "./llm/openai.js";
-import { cleanPage } from "./pipeline/clean/index.js";
-import { type PageInput, readInput } from "./pipeline/input.js";
-import { summarize } from "./pipeline/summarize.js";
+import type { PageInput } from "./pipeline/page.js";
+import { cleanSource, type ReadingDeps, summarizeArticle } from "./pipeline/read.js";
 import { openStore, type Store } from "./store/store.js";
 import type { Article, LangChoice, Summary } from "./types.js";
+import { type CpuWork, inlineCpu } from "./workers/cpu.js";
 
 /** Exit codes: 0 all inputs worked, 1 some input failed, 2 the command line itself was wrong. */
 const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -27,8 +27,8 @@ export interface CliContext {
   out: (text: string) => void;
   /** Writes to standard error. */
   err: (text: string) => void;
-  /** Reads a CLI input (URL, file or "-") with the configured fetch limits. */
-  read: (input: string) => Promise<PageInput>;
+  /** How inputs (URL, file or "-") are read and cleaned: the configured fetch limits, stdin, the CPU stages. */
+  reading: Pick<ReadingDeps, "cpu" | "fetchOptions" | "readStdin">;
 }
 
 export interface Command {
@@ -95,8 +95,8 @@ const clean: Command = {
     const { values, positionals } = parseCommandArgs(args, { json: { type: "boolean" } });
     if (positionals.length === 0) throw new UsageError("clean needs at least one URL, file or -");
     return eachInput(positionals, Boolean(values.json), context, formatArticle, async (input) => {
-      const page = await context.read(input);
-      return articleRecord(input, page, cleanPage(page));
+      const { page, article } = await cleanSource(context.reading, { kind: "input", input });
+      return articleRecord(input, page, article);
     });
   },
 };
@@ -201,17 +201,16 @@ const summarizeCommand: Command = {
         context.err(`jianbao: summary cache unavailable, continuing without it: ${describeFailure(error).message}\n`);
       }
     }
-    const cache = store?.collection<Summary>("summary");
+    const reading = {
+      ...context.reading,
+      maxInputTokens: settings.maxInputTokens,
+      ...(llm ? { llm } : {}),
+      ...(store ? { summaryCache: store.collection<Summary>("summary") } : {}),
+    };
     try {
       return await eachInput(positionals, Boolean(values.json), context, formatSummary, async (input) => {
-        const article = cleanPage(await context.read(input));
-        const summary = await summarize({
-          article,
-          lang,
-          maxInputTokens: settings.maxInputTokens,
-          ...(llm ? { llm } : {}),
-          ...(cache ? { cache } : {}),
-        });
+        const { article } = await cleanSource(reading, { kind: "input", input });
+        const summary = await summarizeArticle(reading, article, { lang });
         return summaryRecord(input, article, summary);
       });
     } finally {
@@ -256,6 +255,8 @@ export async function runCli(
     out: (text: string) => void;
     err: (text: string) => void;
     readStdin?: (limit: number) => Promise<Uint8Array>;
+    /** The CPU stages (cleaning, offline summaries). @default inlineCpu */
+    cpu?: CpuWork;
   },
 ): Promise<number> {
   const [name = "help", ...args] = argv;
@@ -275,13 +276,16 @@ export async function runCli(
     io.err(`jianbao: ${describeFailure(error).message}\n`);
     return EXIT.usage;
   }
-  // config.fetch holds exactly the fetcher's limits (FETCH_*).
-  const fetchOptions = config.fetch;
   const context: CliContext = {
     config,
     out: io.out,
     err: io.err,
-    read: (input) => readInput(input, { fetchOptions, ...(io.readStdin ? { readStdin: io.readStdin } : {}) }),
+    reading: {
+      cpu: io.cpu ?? inlineCpu,
+      // config.fetch holds exactly the fetcher's limits (FETCH_*); files and stdin are held to FETCH_MAX_BYTES too.
+      fetchOptions: config.fetch,
+      ...(io.readStdin ? { readStdin: io.readStdin } : {}),
+    },
   };
   try {
     return await command.run(args, context);

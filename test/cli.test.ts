@@ -6,6 +6,7 @@ import iconv from "iconv-lite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../src/cli.js";
 import { type FakeSite, startSite } from "./fakes/site.js";
+import { countingCpu } from "./helpers/cpu.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const PASTED = resolve(ROOT, "../shared/fixtures/pasted-pages/gmw-2020-03-26.txt");
@@ -225,5 +226,15 @@ describe("jianbao clean", () => {
       err: () => {},
     });
     expect(wrongEnv).toBe(2);
+  });
+  it("cleans and summarizes offline through the CPU stages it is given (in-process)", async () => {
+    const cpu = countingCpu();
+    const lines: string[] = [];
+    const io = { env: { FETCH_ALLOW_PRIVATE: "1" }, out: (text: string) => lines.push(text), err: () => {}, cpu };
+    expect(await runCli(["clean", "--json", `${site.url}/rivers`], io)).toBe(0);
+    expect(cpu.calls).toEqual({ cleanPage: 1, summarizeOffline: 0 });
+    expect(await runCli(["summarize", "--json", "--lang", "en", `${site.url}/rivers`], io)).toBe(0);
+    expect(cpu.calls).toEqual({ cleanPage: 2, summarizeOffline: 1 });
+    expect(JSON.parse(lines.at(-1) ?? "{}")).toMatchObject({ title: "Rivers of the north", mode: "offline" });
   });
 });

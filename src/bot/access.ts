@@ -2,8 +2,8 @@ import type { Message, MessageEntity } from "telegraf/types";
 import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
 import { langFromTelegram } from "../store/records.js";
+import type { BotContext } from "./context.js";
 import { t } from "./i18n.js";
-import type { BotContext } from "./index.js";
 
 /** Text and entities of a message, whether it is a text message or a captioned document. */
 export function textOf(message: Message | undefined): { text: string; entities: readonly MessageEntity[] } {

@@ -8,8 +8,9 @@
  * Subscriptions come first (commands and their buttons only); follow-ups then take the remaining
  * short texts and replies to the bot as questions.
  */
+
+import type { BotFeature } from "./context.js";
 import { followups } from "./followups.js";
-import type { BotFeature } from "./index.js";
 import { subscriptionsFeature } from "./subscriptions.js";
 
 export function defaultFeatures(): BotFeature[] {

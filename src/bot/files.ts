@@ -1,7 +1,7 @@
 import { Composer } from "telegraf";
 import { ErrorCode, JianbaoError } from "../errors.js";
+import type { BotContext, FeatureKit } from "./context.js";
 import { describeError } from "./i18n.js";
-import type { BotContext, FeatureKit } from "./index.js";
 import { startReading } from "./reading.js";
 import { sendRich } from "./send.js";
 

@@ -17,127 +17,36 @@
  * summary (`summaryButtons`), list its commands (help text, setMyCommands), delete what it stores
  * on /forget (`forget`), and run background work (`start`/`stop`, e.g. the digest scheduler).
  */
-import { Composer, type Context, Telegraf, type Telegram } from "telegraf";
-import type { InlineKeyboardButton, UserFromGetMe } from "telegraf/types";
-import type { Config } from "../config.js";
-import type { LlmClient } from "../llm/client.js";
-import type { Logger } from "../log.js";
-import type { FetchOptions } from "../pipeline/fetch.js";
-import {
-  interfaceLang,
-  langFromTelegram,
-  records as openRecords,
-  type Records,
-  type UserRecord,
-} from "../store/records.js";
-import type { Collection, Store } from "../store/store.js";
-import type { Lang, LangChoice, Summary } from "../types.js";
+import { Composer, Telegraf } from "telegraf";
+import type { UserFromGetMe } from "telegraf/types";
+import { interfaceLang, langFromTelegram, records as openRecords } from "../store/records.js";
+import type { Lang, Summary } from "../types.js";
+import { inlineCpu } from "../workers/cpu.js";
 import { accessControl, textOf } from "./access.js";
 import { commands } from "./commands.js";
+import type { BotContext, BotDeps, BotFeature, CommandInfo, FeatureKit, ResolvedDeps } from "./context.js";
 import { fileUploads } from "./files.js";
 import { describeError, langOfText, t } from "./i18n.js";
-import { type Clock, createJobQueue, type JobQueue, systemClock } from "./jobs.js";
+import { createJobQueue, systemClock } from "./jobs.js";
 import { languageButtons } from "./language.js";
 import { links } from "./links.js";
 import { createPasteCollector, pastedPages } from "./paste.js";
 import { createRateLimiter } from "./ratelimit.js";
 import { type SendKit, sendRich } from "./send.js";
-import { createStats, type Stats } from "./stats.js";
+import { createStats } from "./stats.js";
 
-/** What the bot needs from the outside world. Everything but config/store/logger has a default. */
-export interface BotDeps {
-  config: Config;
-  store: Store;
-  /** @default records(store) */
-  records?: Records;
-  /** Unset → offline summaries. Pass the concurrency-limited client (src/llm/limit.ts). */
-  llm?: LlmClient;
-  logger: Logger;
-  /** @default systemClock */
-  clock?: Clock;
-  /** @default from config.fetch */
-  fetchOptions?: FetchOptions;
-  /** @default a queue of 8 jobs at once, 200 waiting */
-  jobs?: JobQueue;
-  /** Used to download uploaded files. @default globalThis.fetch */
-  fetch?: typeof globalThis.fetch;
-}
+export type {
+  BotContext,
+  BotDeps,
+  BotFeature,
+  CommandInfo,
+  FeatureKit,
+  Person,
+  ResolvedDeps,
+  SummaryButtonInput,
+} from "./context.js";
 
-/** `BotDeps` with every default filled in: what features receive. */
-export interface ResolvedDeps extends Required<Omit<BotDeps, "llm">> {
-  llm?: LlmClient;
-  /** Summaries cached per article and language (summarize.ts owns the keys). */
-  summaryCache: Collection<Summary>;
-  stats: Stats;
-}
-
-/** Who sent an update and which languages to use, loaded once per update. */
-export interface Person {
-  userId: number;
-  chatId: number;
-  isPrivate: boolean;
-  /** The interface language: /lang zh|en, else Telegram's language_code, else the language they write in, else DEFAULT_LANG, else en. */
-  lang: Lang;
-  /** The summary language choice: /lang, else DEFAULT_LANG. */
-  summaryLang: LangChoice;
-  user: UserRecord;
-  /**
-   * Takes `cost` from the person's per-minute budget (RATE_LIMIT_PER_MINUTE, shared by replicas on Redis). When it is spent,
-   * replies with a polite "wait" message and returns false. Call before starting model work.
-   */
-  spend(cost?: number): Promise<boolean>;
-}
-
-/** The telegraf context every handler gets; `jb` is set by the person middleware. */
-export interface BotContext extends Context {
-  jb: Person;
-}
-
-/** A command a feature offers, for /help and Telegram's command menu. */
-export interface CommandInfo {
-  command: string;
-  description: Record<Lang, string>;
-}
-
-/** What a feature receives when it registers. */
-export interface FeatureKit {
-  deps: ResolvedDeps;
-  /** The bot's API client, for sends outside an update (digests). Inside a handler use ctx.telegram. */
-  telegram: Telegram;
-  /** telegram + logger + clock, for send.ts helpers (sendRich/editRich with retry and plain-text fallback). */
-  send: SendKit;
-  /** Extra button rows under a summary, collected from every feature's `summaryButtons`. */
-  summaryButtons(input: SummaryButtonInput): InlineKeyboardButton[][];
-  /** Bot username without @ (for mentions in groups). */
-  botUsername(): string;
-}
-
-export interface SummaryButtonInput {
-  summary: Summary;
-  articleId: string;
-  chatId: number;
-  lang: Lang;
-}
-
-/** A pluggable feature (follow-up questions, subscriptions…). */
-export interface BotFeature {
-  name: string;
-  /** Adds handlers; they run after the built-in features, before the fallback. Call next() for what you don't handle. */
-  register(composer: Composer<BotContext>, kit: FeatureKit): void;
-  /** Commands for /help and setMyCommands. */
-  commands?: readonly CommandInfo[];
-  /** Button rows appended to the /start greeting (e.g. default feeds to subscribe to). */
-  startButtons?(lang: Lang): InlineKeyboardButton[][];
-  /** Button rows appended under each summary (callback_data ≤ 64 bytes; prefix it with your feature name). */
-  summaryButtons?(input: SummaryButtonInput): InlineKeyboardButton[][];
-  /** /forget: delete everything this feature stores about the person (and their private chat, when chatId is given). */
-  forget?(who: { userId: number; chatId?: number }): Promise<void>;
-  /** /forget deleted this (pasted or uploaded) article: delete what you derived from it. */
-  forgetArticle?(articleId: string): Promise<void>;
-  /** Background work that outlives updates (e.g. the digest scheduler). Called by `BotApp.start`. */
-  start?(kit: FeatureKit): void | Promise<void>;
-  stop?(): void | Promise<void>;
-}
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface CreateBotOptions {
   features?: readonly BotFeature[];
@@ -178,20 +87,38 @@ export const BUILT_IN_COMMANDS: readonly CommandInfo[] = [
 function resolveDeps(deps: BotDeps): ResolvedDeps {
   const { config } = deps;
   const records = deps.records ?? openRecords(deps.store);
+  const clock = deps.clock ?? systemClock;
+  const fetchOptions = deps.fetchOptions ?? {
+    allowPrivate: config.fetch.allowPrivate,
+    timeoutMs: config.fetch.timeoutMs,
+    maxBytes: config.fetch.maxBytes,
+    maxRedirects: config.fetch.maxRedirects,
+  };
+  const cpu = deps.cpu ?? inlineCpu;
+  const summaryCache = deps.store.collection<Summary>("summary");
+  const stats = createStats(deps.store, clock);
   return {
     ...deps,
     records,
-    clock: deps.clock ?? systemClock,
-    fetchOptions: deps.fetchOptions ?? {
-      allowPrivate: config.fetch.allowPrivate,
-      timeoutMs: config.fetch.timeoutMs,
-      maxBytes: config.fetch.maxBytes,
-      maxRedirects: config.fetch.maxRedirects,
-    },
+    clock,
+    fetchOptions,
     jobs: deps.jobs ?? createJobQueue({ logger: deps.logger }),
     fetch: deps.fetch ?? globalThis.fetch,
-    summaryCache: deps.store.collection<Summary>("summary"),
-    stats: createStats(deps.store, deps.clock ?? systemClock),
+    cpu,
+    summaryCache,
+    stats,
+    reading: {
+      records,
+      cpu,
+      clock,
+      retentionMs: config.store.articleRetentionDays * DAY_MS,
+      ...(deps.llm ? { llm: deps.llm } : {}),
+      summaryCache,
+      maxInputTokens: config.llm.maxInputTokens,
+      stats,
+      fetchOptions,
+      maxUploadBytes: config.bot.maxFileBytes,
+    },
   };
 }
 

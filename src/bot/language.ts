@@ -1,8 +1,9 @@
 import { Composer } from "telegraf";
+import { rememberSummary, summarizeArticle } from "../pipeline/read.js";
 import type { Lang } from "../types.js";
+import type { BotContext, FeatureKit } from "./context.js";
 import { describeError, t } from "./i18n.js";
-import type { BotContext, FeatureKit } from "./index.js";
-import { rememberSummaryMessage, summarizeArticle, summaryMessage } from "./reading.js";
+import { summaryMessage } from "./reading.js";
 import { CallbackData, SWITCH_LANG_PATTERN } from "./render.js";
 import { editRich, type SendKit } from "./send.js";
 
@@ -33,10 +34,10 @@ export function languageButtons(kit: FeatureKit) {
     const uiLang = ctx.jb.lang;
     const accepted = kit.deps.jobs.add("switch-lang", async () => {
       try {
-        const summary = await summarizeArticle(kit, record.article, lang, lang);
+        const summary = await summarizeArticle(kit.deps.reading, record.article, { lang, readerLang: lang });
         const rendered = summaryMessage(kit, { summary, article: record.article, articleId, chatId, lang: uiLang });
         const messageId = await editRich(send, chatId, message.message_id, rendered);
-        await rememberSummaryMessage(kit, chatId, messageId, articleId);
+        await rememberSummary(kit.deps.reading, { chatId, messageId, articleId });
       } catch (error) {
         kit.deps.logger.info("language switch failed", { chatId, code: (error as { code?: unknown }).code });
         await send.telegram.sendMessage(chatId, describeError(uiLang, error)).catch(() => undefined);

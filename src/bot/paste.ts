@@ -1,6 +1,6 @@
 import { Composer } from "telegraf";
 import { commandOf, repliesTo, textOf } from "./access.js";
-import type { BotContext, FeatureKit } from "./index.js";
+import type { BotContext, FeatureKit } from "./context.js";
 import type { Clock } from "./jobs.js";
 import { queueReading, type ReadTarget, sendPlaceholder } from "./reading.js";
 

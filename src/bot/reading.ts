@@ -1,23 +1,24 @@
+/**
+ * Reading for a chat: answer at once with a placeholder, queue the work, and edit the summary in.
+ * The chain itself (load → clean → save → summarize) is pipeline/read.ts; this file adds what is
+ * Telegram's: the placeholder, "typing…", downloading an upload, rendering, and the failure reply.
+ */
 import { readFile, stat } from "node:fs/promises";
 import type { Telegram } from "telegraf";
 import { ErrorCode, isJianbaoError, JianbaoError } from "../errors.js";
-import { cleanPage } from "../pipeline/clean/index.js";
-import { type PageInput, pageFromBytes, readInput } from "../pipeline/input.js";
-import { summarize } from "../pipeline/summarize.js";
-import { articleId as idOf } from "../store/records.js";
+import { type ReadSource, readSource, rememberSummary } from "../pipeline/read.js";
 import type { Article, Lang, LangChoice, Summary } from "../types.js";
+import type { FeatureKit } from "./context.js";
 import { describeError, t } from "./i18n.js";
-import type { FeatureKit } from "./index.js";
 import { buildSummaryKeyboard, renderSummary } from "./render.js";
 import { editRich, isForbidden, type SendKit, sendRich, typing } from "./send.js";
 import { StatKind } from "./stats.js";
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 // Telegram shows "typing…" for about 5 s; renew it while a summary is being made.
 const TYPING_EVERY_MS = 4500;
 
-/** What the person gave us to read. */
-export type ReadSource =
+/** What the person gave us to read in a chat (an upload is still on Telegram's servers). */
+export type ChatSource =
   | { kind: "url"; url: string }
   | { kind: "text"; text: string }
   | { kind: "file"; fileId: string; fileName: string; mimeType?: string };
@@ -34,7 +35,7 @@ export interface ReadTarget {
   summaryLang: LangChoice;
 }
 
-function placeholderText(lang: Lang, source: ReadSource): string {
+function placeholderText(lang: Lang, source: ChatSource): string {
   if (source.kind === "text") return t(lang, "readingPaste");
   if (source.kind === "file") return t(lang, "readingFile", { name: source.fileName });
   return t(lang, "reading");
@@ -47,7 +48,7 @@ function placeholderText(lang: Lang, source: ReadSource): string {
 export async function sendPlaceholder(
   kit: FeatureKit,
   target: ReadTarget,
-  source: ReadSource,
+  source: ChatSource,
 ): Promise<number | undefined> {
   const send: SendKit = { ...kit.send, telegram: target.telegram };
   try {
@@ -69,7 +70,7 @@ export async function queueReading(
   kit: FeatureKit,
   target: ReadTarget,
   placeholderId: number,
-  source: ReadSource,
+  source: ChatSource,
 ): Promise<void> {
   const send: SendKit = { ...kit.send, telegram: target.telegram };
   const accepted = kit.deps.jobs.add(`read-${source.kind}`, () => readIntoMessage(kit, target, placeholderId, source));
@@ -79,7 +80,7 @@ export async function queueReading(
 }
 
 /** sendPlaceholder + queueReading: the whole "reply now, work later" step for links and files. */
-export async function startReading(kit: FeatureKit, target: ReadTarget, source: ReadSource): Promise<void> {
+export async function startReading(kit: FeatureKit, target: ReadTarget, source: ChatSource): Promise<void> {
   const placeholderId = await sendPlaceholder(kit, target, source);
   if (placeholderId !== undefined) await queueReading(kit, target, placeholderId, source);
 }
@@ -123,74 +124,16 @@ async function downloadTelegramFile(
   return Buffer.concat(chunks);
 }
 
-async function loadPage(kit: FeatureKit, target: ReadTarget, source: ReadSource): Promise<PageInput> {
-  if (source.kind === "text") {
-    // A page pasted in many pieces (or piped into the terminal chat) is held to the upload cap.
-    const size = Buffer.byteLength(source.text);
-    const maxBytes = kit.deps.config.bot.maxFileBytes;
-    if (size > maxBytes) {
-      throw new JianbaoError(ErrorCode.FileTooLarge, `Pasted text is ${size} bytes, over the ${maxBytes}-byte cap`, {
-        details: { size, maxBytes, source: "paste" },
-      });
-    }
-    return { input: "pasted text", text: source.text };
-  }
-  if (source.kind === "file") {
-    const bytes = await downloadTelegramFile(kit, target.telegram, source.fileId, kit.deps.config.bot.maxFileBytes);
-    return pageFromBytes({
-      bytes,
-      fileName: source.fileName,
-      contentType: source.mimeType,
-      maxBytes: kit.deps.config.bot.maxFileBytes,
-    });
-  }
-  // Only validated http(s) links reach here, so readInput takes its URL branch (the safe fetcher).
-  return readInput(source.url, { fetchOptions: { ...kit.deps.fetchOptions, accept: "html" } });
-}
-
-/** Where an article came from: a public link, or text/a file someone sent in a chat (theirs to /forget). */
-export type ArticleSource = { kind: "web" } | { kind: "chat"; chatId: number };
-
-/** The articleSources key of one source of an article. */
-export function articleSourceKey(articleId: string, source: ArticleSource): string {
-  return source.kind === "web" ? `${articleId}:web` : `${articleId}:chat:${source.chatId}`;
-}
-
-/**
- * Saves the article for follow-ups (ARTICLE_RETENTION_DAYS) with where it came from, and returns
- * its id. Articles are stored once per content, so the source is its own record beside it.
- */
-export async function saveArticle(kit: FeatureKit, article: Article, source: ArticleSource): Promise<string> {
-  const id = idOf(article);
-  const ttl = kit.deps.config.store.articleRetentionDays * DAY_MS;
-  const at = new Date(kit.deps.clock.now()).toISOString();
-  await kit.deps.records.articleSources.set(articleSourceKey(id, source), { at }, ttl);
-  await kit.deps.records.articles.set(id, { id, article, savedAt: at }, ttl);
-  return id;
-}
-
-/** Summarizes through the cache and counts it for /stats. */
-export async function summarizeArticle(
-  kit: FeatureKit,
-  article: Article,
-  lang: LangChoice,
-  readerLang: Lang,
-): Promise<Summary> {
-  const { deps } = kit;
-  const summary = await summarize({
-    article,
-    lang,
-    readerLang,
-    llm: deps.llm,
-    cache: deps.summaryCache,
-    maxInputTokens: deps.config.llm.maxInputTokens,
-  });
-  await deps.stats.record(StatKind.Summary);
-  if (summary.cached) await deps.stats.record(StatKind.CacheHit);
-  if (summary.mode === "offline") await deps.stats.record(StatKind.Offline);
-  if (!summary.cached)
-    await deps.stats.record(StatKind.Tokens, summary.usage.prompt_tokens + summary.usage.completion_tokens);
-  return summary;
+/** The person's source as the pipeline reads it: an upload is downloaded from Telegram first. */
+async function pipelineSource(kit: FeatureKit, target: ReadTarget, source: ChatSource): Promise<ReadSource> {
+  if (source.kind !== "file") return source;
+  const bytes = await downloadTelegramFile(kit, target.telegram, source.fileId, kit.deps.config.bot.maxFileBytes);
+  return {
+    kind: "upload",
+    bytes,
+    fileName: source.fileName,
+    ...(source.mimeType ? { mimeType: source.mimeType } : {}),
+  };
 }
 
 /** Renders a summary message (HTML + plain text + buttons) for an article. */
@@ -221,19 +164,8 @@ export function summaryMessage(
   };
 }
 
-/** Remembers that `messageId` in `chatId` is a summary of `articleId`, and that it is the chat's latest article. */
-export async function rememberSummaryMessage(kit: FeatureKit, chatId: number, messageId: number, articleId: string) {
-  const ttl = kit.deps.config.store.articleRetentionDays * DAY_MS;
-  await kit.deps.records.messages.set(`${chatId}:${messageId}`, { articleId, kind: "summary" }, ttl);
-  await kit.deps.records.chats.set(
-    String(chatId),
-    { articleId, at: new Date(kit.deps.clock.now()).toISOString() },
-    ttl,
-  );
-}
-
-/** The background job: fetch/download → clean → save → summarize → edit the placeholder. */
-async function readIntoMessage(kit: FeatureKit, target: ReadTarget, placeholderId: number, source: ReadSource) {
+/** The background job: download (uploads) → readSource (fetch → clean → save → summarize) → edit the placeholder. */
+async function readIntoMessage(kit: FeatureKit, target: ReadTarget, placeholderId: number, source: ChatSource) {
   const { logger } = kit.deps;
   const send: SendKit = { ...kit.send, telegram: target.telegram };
   const startedAt = kit.deps.clock.now();
@@ -247,14 +179,15 @@ async function readIntoMessage(kit: FeatureKit, target: ReadTarget, placeholderI
   };
   renewTyping();
   try {
-    const page = await loadPage(kit, target, source);
-    const article = cleanPage(page);
-    const articleId = await saveArticle(
-      kit,
-      article,
-      source.kind === "url" ? { kind: "web" } : { kind: "chat", chatId: target.chatId },
+    const { page, article, articleId, summary } = await readSource(
+      kit.deps.reading,
+      await pipelineSource(kit, target, source),
+      {
+        lang: target.summaryLang,
+        readerLang: target.lang,
+        from: source.kind === "url" ? { kind: "web" } : { kind: "chat", chatId: target.chatId },
+      },
     );
-    const summary = await summarizeArticle(kit, article, target.summaryLang, target.lang);
     const message = summaryMessage(kit, {
       summary,
       article,
@@ -264,7 +197,7 @@ async function readIntoMessage(kit: FeatureKit, target: ReadTarget, placeholderI
       sourceUrl: source.kind === "url" ? (page.url ?? source.url) : undefined,
     });
     const messageId = await editRich(send, target.chatId, placeholderId, message);
-    await rememberSummaryMessage(kit, target.chatId, messageId, articleId);
+    await rememberSummary(kit.deps.reading, { chatId: target.chatId, messageId, articleId });
     logger.info("summary sent", {
       chatId: target.chatId,
       source: source.kind,

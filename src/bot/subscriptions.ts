@@ -14,12 +14,12 @@ import { summaryLangFor } from "../digest/poller.js";
 import { formatTimeOfDay, isValidTimeZone, parseTimeOfDay } from "../digest/schedule.js";
 import type { DigestSettings } from "../digest/store.js";
 import { ErrorCode, isJianbaoError } from "../errors.js";
+import { rememberChatArticle, rememberSummary, summarizeArticle } from "../pipeline/read.js";
 import { escapeHtml, safeHref } from "../pipeline/render.js";
-import { summarize } from "../pipeline/summarize.js";
 import type { Lang } from "../types.js";
+import type { BotContext, BotFeature, CommandInfo, FeatureKit } from "./context.js";
 import { describeError } from "./i18n.js";
-import type { BotContext, BotFeature, CommandInfo, FeatureKit } from "./index.js";
-import { buildSummaryKeyboard, renderSummary } from "./render.js";
+import { summaryMessage } from "./reading.js";
 import { editRich, isForbidden, sendRich } from "./send.js";
 
 /** Items per digest a person may ask for with `/digest <n>`. */
@@ -174,6 +174,8 @@ export function subscriptionsFeature(
         clock: kit.deps.clock,
         logger: kit.deps.logger,
         fetchOptions: kit.deps.fetchOptions,
+        cpu: kit.deps.cpu,
+        stats: kit.deps.stats,
         ...overrides,
       });
       registerHandlers(composer, kit, digests, () => defaultFeeds);
@@ -465,44 +467,27 @@ function registerHandlers(
         await say(ctx, escapeHtml(s(lang, "gone")));
         return;
       }
-      const at = new Date(kit.deps.clock.now()).toISOString();
       if (!isSummary) {
-        await records.chats.set(String(ctx.jb.chatId), { articleId, at });
+        await rememberChatArticle(kit.deps.reading, ctx.jb.chatId, articleId);
         await say(ctx, escapeHtml(s(lang, "askPrompt", { title: stored.article.title })));
         return;
       }
       const user = await records.users.get(String(ctx.jb.userId));
       const summaryLang = summaryLangFor(user, stored.article.lang, config.bot.defaultLang);
       if (!(await ctx.jb.spend())) return;
-      const retentionMs = config.store.articleRetentionDays * 24 * 60 * 60 * 1000;
       const queued = jobs.add("digest-summary", async () => {
         try {
-          const summary =
-            (await store.summaryOf(articleId, summaryLang)) ??
-            (await summarize({
-              article: stored.article,
-              lang: summaryLang,
-              readerLang: lang,
-              llm: kit.deps.llm,
-              cache: kit.deps.summaryCache,
-              maxInputTokens: config.llm.maxInputTokens,
-            }));
-          const rendered = renderSummary({ summary, article: stored.article, uiLang: lang });
-          const keyboard = buildSummaryKeyboard(summary, articleId, {
-            uiLang: lang,
-            canTranslate: kit.deps.llm !== undefined,
-            extraRows: kit.summaryButtons({ summary, articleId, chatId: ctx.jb.chatId, lang }),
+          // The digest made this summary already (poller.ts); summarizeArticle serves it as a cache hit.
+          const known = await store.summaryOf(articleId, summaryLang);
+          const summary = await summarizeArticle(kit.deps.reading, stored.article, {
+            lang: summaryLang,
+            readerLang: lang,
+            ...(known ? { known } : {}),
           });
-          const message = await sendRich({ ...kit.send, telegram: ctx.telegram }, ctx.jb.chatId, {
-            ...rendered,
-            keyboard,
-          });
-          await records.messages.set(
-            `${ctx.jb.chatId}:${message.message_id}`,
-            { articleId, kind: "summary" },
-            retentionMs,
-          );
-          await records.chats.set(String(ctx.jb.chatId), { articleId, at }, retentionMs);
+          const chatId = ctx.jb.chatId;
+          const rendered = summaryMessage(kit, { summary, article: stored.article, articleId, chatId, lang });
+          const message = await sendRich({ ...kit.send, telegram: ctx.telegram }, chatId, rendered);
+          await rememberSummary(kit.deps.reading, { chatId, messageId: message.message_id, articleId });
         } catch (error) {
           if (isForbidden(error)) return;
           logger.warn("digest item summary failed", {

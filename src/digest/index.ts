@@ -7,9 +7,11 @@ import type { Telegram } from "telegraf";
 import type { Config } from "../config.js";
 import type { LlmClient } from "../llm/client.js";
 import { type Logger, silentLogger } from "../log.js";
+import type { ReadingDeps } from "../pipeline/read.js";
 import type { Records } from "../store/records.js";
 import type { Collection, Store } from "../store/store.js";
 import type { Summary } from "../types.js";
+import type { CpuWork } from "../workers/cpu.js";
 import {
   type Clock,
   DeliveryQueue,
@@ -35,6 +37,10 @@ export interface DigestsDeps {
   logger?: Logger;
   fetchPage?: FetchPage;
   fetchOptions?: PollerDeps["fetchOptions"];
+  /** The CPU stages for cleaning items and offline summaries. @default inlineCpu */
+  cpu?: CpuWork;
+  /** /stats counters: the bot's, so the digest's summaries and tokens are counted with everyone's. */
+  stats?: ReadingDeps["stats"];
   /** Pacing overrides (benches scale time; tests shorten it). */
   queue?: Omit<DeliveryQueueOptions, "send" | "logger">;
   /** @default 10 minutes */
@@ -95,6 +101,8 @@ export function createDigests(deps: DigestsDeps): Digests {
     // config.fetch holds exactly the fetcher's limits (FETCH_*): feed and item URLs are as hostile as any link.
     fetchOptions: deps.fetchOptions ?? config.fetch,
     fetchPage: deps.fetchPage,
+    ...(deps.cpu ? { cpu: deps.cpu } : {}),
+    ...(deps.stats ? { stats: deps.stats } : {}),
     clock,
     logger,
   });

@@ -9,19 +9,13 @@ import PQueue from "p-queue";
 import type { LlmClient } from "../llm/client.js";
 import { type Logger, silentLogger } from "../log.js";
 import { makeArticle } from "../pipeline/clean/article.js";
-import { cleanPage as realCleanPage } from "../pipeline/clean/index.js";
 import { type FetchOptions, fetchPage as realFetchPage } from "../pipeline/fetch.js";
-import type { PageInput } from "../pipeline/input.js";
-import { summarize as realSummarize, resolveLang, type SummarizeOptions } from "../pipeline/summarize.js";
-import {
-  articleId as articleIdOf,
-  interfaceLang,
-  records as openRecords,
-  type Records,
-  type UserRecord,
-} from "../store/records.js";
+import { cleanSource, type ReadingDeps, type ReadSource, saveArticle, summarizeArticle } from "../pipeline/read.js";
+import { resolveLang } from "../pipeline/summarize.js";
+import { interfaceLang, records as openRecords, type Records, type UserRecord } from "../store/records.js";
 import type { Collection, Store } from "../store/store.js";
 import type { Article, Lang, LangChoice, Summary } from "../types.js";
+import { type CpuWork, inlineCpu } from "../workers/cpu.js";
 import { type Clock, systemClock } from "./delivery.js";
 import {
   type FeedItem,
@@ -55,8 +49,6 @@ const DEFAULTS = {
   itemTtlMs: 180 * 86_400_000,
 } as const;
 
-export type SummarizeFn = (options: SummarizeOptions) => Promise<Summary>;
-
 export interface PollerDeps {
   store: Store;
   /** @default records(store) */
@@ -76,8 +68,10 @@ export interface PollerDeps {
   maxInputTokens?: number;
   fetchOptions?: Omit<FetchOptions, "accept" | "headers">;
   fetchPage?: FetchPage;
-  cleanPage?: (page: PageInput) => Article;
-  summarize?: SummarizeFn;
+  /** The CPU stages for cleaning items and offline summaries. @default inlineCpu */
+  cpu?: CpuWork;
+  /** /stats counters (the bot's): summaries made for digests are counted like any other. Unset → not counted. */
+  stats?: ReadingDeps["stats"];
   clock?: Clock;
   logger?: Logger;
   feedConcurrency?: number;
@@ -123,8 +117,19 @@ export function createPoller(deps: PollerDeps): Poller {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? silentLogger;
   const fetchPage = deps.fetchPage ?? realFetchPage;
-  const cleanPage = deps.cleanPage ?? realCleanPage;
-  const summarize = deps.summarize ?? realSummarize;
+  // Items go through the one reading chain (pipeline/read.ts), as public (`web`) articles.
+  const reading: ReadingDeps = {
+    records,
+    cpu: deps.cpu ?? inlineCpu,
+    clock,
+    retentionMs: deps.articleRetentionMs,
+    ...(deps.llm ? { llm: deps.llm } : {}),
+    ...(deps.summaryCache ? { summaryCache: deps.summaryCache } : {}),
+    ...(deps.maxInputTokens ? { maxInputTokens: deps.maxInputTokens } : {}),
+    ...(deps.stats ? { stats: deps.stats } : {}),
+    ...(deps.fetchOptions ? { fetchOptions: deps.fetchOptions } : {}),
+    fetchPage,
+  };
   const nowIso = () => new Date(clock.now()).toISOString();
   let task: ScheduledTask | undefined;
   let running: Promise<PollReport> | undefined;
@@ -276,11 +281,8 @@ export function createPoller(deps: PollerDeps): Poller {
   async function processItem(feedId: string, item: FeedItem, users: Array<UserRecord | undefined>): Promise<number> {
     const article = await articleFor(item);
     if (!article) return 0;
-    const id = articleIdOf(article);
-    const savedAt = nowIso();
     // A feed item is a public page: its `web` source keeps it when someone who uploaded the same text uses /forget.
-    await records.articleSources.set(`${id}:web`, { at: savedAt }, deps.articleRetentionMs);
-    await records.articles.set(id, { id, article, savedAt }, deps.articleRetentionMs);
+    const id = await saveArticle(reading, article, { kind: "web" });
     const itemKey = `${feedId}:${itemHashOf(item)}`;
     const current = await digests.items.get(itemKey);
     await digests.items.set(
@@ -297,14 +299,7 @@ export function createPoller(deps: PollerDeps): Poller {
       // Another replica (or another feed listing the same article) may be on it already.
       if (!(await deps.store.claim(`summarize:${summaryKey}`, DEFAULTS.summarizeClaimMs))) continue;
       try {
-        const summary = await summarize({
-          article,
-          lang,
-          readerLang: lang,
-          llm: deps.llm,
-          cache: deps.summaryCache,
-          maxInputTokens: deps.maxInputTokens,
-        });
+        const summary = await summarizeArticle(reading, article, { lang, readerLang: lang });
         await digests.summaries.set(summaryKey, summary, deps.articleRetentionMs);
         made += 1;
       } catch (error) {
@@ -318,19 +313,18 @@ export function createPoller(deps: PollerDeps): Poller {
 
   /** The item's page cleaned; else the feed's own content; else its description; undefined when nothing is there. */
   async function articleFor(item: FeedItem): Promise<Article | undefined> {
-    if (item.link) {
+    const sources: ReadSource[] = [
+      ...(item.link ? [{ kind: "url", url: item.link } as const] : []),
+      ...(item.contentHtml
+        ? [{ kind: "page", page: { input: item.link, url: item.link || undefined, html: item.contentHtml } } as const]
+        : []),
+    ];
+    for (const source of sources) {
       try {
-        const page = await fetchPage(item.link, { ...deps.fetchOptions, accept: "html" });
-        return cleanPage({ input: item.link, url: page.url, html: page.text });
+        return (await cleanSource(reading, source)).article;
       } catch (error) {
-        logger.debug("item page failed; using the feed's content", { link: item.link, error });
-      }
-    }
-    if (item.contentHtml) {
-      try {
-        return cleanPage({ input: item.link, url: item.link || undefined, html: item.contentHtml });
-      } catch {
-        // Too short to pass as an article: fall through to the plain text.
+        // The page failed or is too short to pass as an article: try the feed's content, then its plain text.
+        logger.debug("item source failed; trying the next", { link: item.link, source: source.kind, error });
       }
     }
     // plainText collapses whitespace, so the feed's line is one paragraph.

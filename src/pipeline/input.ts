@@ -2,20 +2,11 @@ import { open, stat } from "node:fs/promises";
 import { basename, extname } from "node:path";
 import { ErrorCode, JianbaoError } from "../errors.js";
 import { decodeText } from "./charset.js";
-import { looksLikeHtml } from "./clean/index.js";
 import { type FetchOptions, fetchPage } from "./fetch.js";
+import { looksLikeHtml, type PageInput } from "./page.js";
 import { describeBinary } from "./sniff.js";
 
-/** What a person sent, read into one shape: the input as given, and the page as HTML or as plain text. */
-export interface PageInput {
-  /** The input as the person gave it (URL, file name, "-" or "pasted text"). */
-  input: string;
-  /** Final URL when the page came from the web. */
-  url?: string;
-  html?: string;
-  text?: string;
-  fileName?: string;
-}
+export type { PageInput };
 
 /** Files and stdin larger than this are refused unless the caller says otherwise (same as the fetch cap). */
 const DEFAULT_MAX_BYTES = 5 * 1024 * 1024;

@@ -2,12 +2,12 @@ import { createHash } from "node:crypto";
 import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
 import { ErrorCode, LlmError } from "../errors.js";
 import type { ChatMessage, LlmClient } from "../llm/client.js";
-import { summarizeOffline } from "../llm/offline.js";
 import { type ParsedSummary, parseSummaryAnswer, SUMMARY_JSON_SCHEMA } from "../llm/parse-summary.js";
 import { LANGUAGE_NAMES, neutraliseDelimiters, renderPrompt } from "../llm/prompts.js";
 import { splitArticle, splitSentences } from "../llm/text.js";
 import type { Collection } from "../store/store.js";
 import type { Article, Lang, LangChoice, Summary, TokenUsage } from "../types.js";
+import { type CpuWork, inlineCpu } from "../workers/cpu.js";
 import { hanShare } from "./clean/article.js";
 
 // ── Tunables ──────────────────────────────────────────────────────────────────────────────────────
@@ -50,6 +50,8 @@ export interface SummarizeOptions {
   /** @default 6000 */
   maxInputTokens?: number;
   signal?: AbortSignal;
+  /** The extractive summary without a model: pass the worker pool's (`cpu.summarizeOffline`). @default inlineCpu's */
+  summarizeOffline?: CpuWork["summarizeOffline"];
 }
 
 /**
@@ -60,6 +62,7 @@ export interface SummarizeOptions {
  */
 export async function summarize(options: SummarizeOptions): Promise<Summary> {
   const { article, llm, cache, signal } = options;
+  const summarizeOffline = options.summarizeOffline ?? inlineCpu.summarizeOffline;
   const lang = resolveLang(options.lang, article, options.readerLang);
   if (!llm) return summarizeOffline({ article, lang });
 
@@ -77,7 +80,7 @@ export async function summarize(options: SummarizeOptions): Promise<Summary> {
     return summary;
   } catch (error) {
     if (signal?.aborted || !(error instanceof LlmError)) throw error;
-    return { ...summarizeOffline({ article, lang }), usage, notice: "llm-unavailable" };
+    return { ...(await summarizeOffline({ article, lang })), usage, notice: "llm-unavailable" };
   }
 }
 

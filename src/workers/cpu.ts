@@ -6,7 +6,7 @@
 
 import { type OfflineSummaryOptions, summarizeOffline as summarizeOfflineInline } from "../llm/offline.js";
 import { cleanPage as cleanPageInline } from "../pipeline/clean/index.js";
-import type { PageInput } from "../pipeline/input.js";
+import type { PageInput } from "../pipeline/page.js";
 import type { Article, Summary } from "../types.js";
 
 export interface CpuWork {

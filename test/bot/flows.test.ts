@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ApiCall } from "../fakes/telegram.js";
+import { countingCpu } from "../helpers/cpu.js";
 import { articleHtml, type Harness, manualClock, modelSummary, startHarness } from "./harness.js";
 
 const isEdit = (call: ApiCall) => call.method === "editMessageText" && call.ok;
@@ -166,6 +167,30 @@ describe("bot flows", () => {
     const edit = await h.tg.waitFor(isEdit);
     expect(h.tg.downloads).toHaveLength(1);
     expect(edit.params.text).toBe("这个文件是空的。请发一个有内容的文件，或者直接把正文粘贴过来。");
+  });
+
+  it("cleans and summarizes links, uploads and pasted pages through the bot's CPU stages (deps.cpu)", async () => {
+    const cpu = countingCpu();
+    h = await startHarness({ cpu, env: { PASTE_JOIN_MS: "50" }, site: { "/river": { body: articleHtml() } } });
+    h.tg.sendText({ chatId: 13, text: `${h.site.url}/river`, languageCode: "en" });
+    await h.tg.waitFor(isEdit);
+    expect(cpu.calls).toEqual({ cleanPage: 1, summarizeOffline: 1 });
+
+    let mark = h.tg.calls.length;
+    h.tg.sendDocument({
+      chatId: 13,
+      fileName: "lake.html",
+      mimeType: "text/html",
+      bytes: Buffer.from(articleHtml({ title: "Uploaded lake page" })),
+      languageCode: "en",
+    });
+    await h.tg.waitFor(isEdit, { since: mark });
+    expect(cpu.calls).toEqual({ cleanPage: 2, summarizeOffline: 2 });
+
+    mark = h.tg.calls.length;
+    h.tg.sendText({ chatId: 13, text: PASTED, languageCode: "zh-hans" });
+    await h.tg.waitFor(isEdit, { since: mark });
+    expect(cpu.calls).toEqual({ cleanPage: 3, summarizeOffline: 3 });
   });
 
   it("offers no language switch without a model (it would bring back the same summary)", async () => {

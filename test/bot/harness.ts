@@ -19,6 +19,7 @@ import { limitConcurrency } from "../../src/llm/limit.js";
 import { createOpenAiClient } from "../../src/llm/openai.js";
 import { createLogger, type Logger, silentLogger } from "../../src/log.js";
 import { openStore, type Store } from "../../src/store/store.js";
+import { type CpuWork, inlineCpu } from "../../src/workers/cpu.js";
 import { type FakeOpenAi, startFakeOpenAi } from "../fakes/openai.js";
 import { type FakeSite, type SiteRoutes, startSite } from "../fakes/site.js";
 import { type FakeTelegram, startFakeTelegram } from "../fakes/telegram.js";
@@ -47,6 +48,10 @@ export interface HarnessOptions {
   jobs?: JobQueue;
   /** Log lines collected here when given. */
   logLines?: string[];
+  /** The CPU stages. @default inlineCpu */
+  cpu?: CpuWork;
+  /** Wraps the opened store before the bot gets it (e.g. `recordingTtls`). */
+  wrapStore?: (store: Store) => Store;
 }
 
 /** A clock whose timers fire only when the test says so; sleeps are recorded and return at once. */
@@ -100,7 +105,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.storeUrl ? { STORE_URL: options.storeUrl } : {}),
     ...options.env,
   });
-  const store = await openStore(config.store.url);
+  const opened = await openStore(config.store.url);
+  const store = options.wrapStore ? options.wrapStore(opened) : opened;
   const logger: Logger = options.logLines
     ? createLogger("debug", (line) => options.logLines?.push(line))
     : silentLogger;
@@ -117,7 +123,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       )
     : undefined;
   const app = createBot(
-    { config, store, llm, logger, clock: options.clock, jobs: options.jobs },
+    { config, store, llm, logger, clock: options.clock, jobs: options.jobs, cpu: options.cpu ?? inlineCpu },
     { features: options.features ?? [] },
   );
   await app.launch();
@@ -137,6 +143,30 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await store.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * The store with every write's TTL noted, by `<collection>:<id>` (undefined: kept forever): keyv expires records by
+ * the wall clock, so tests check the TTL each record was given rather than wait for it.
+ */
+export function recordingTtls(store: Store): Store & { ttls: Map<string, number | undefined> } {
+  const ttls = new Map<string, number | undefined>();
+  return {
+    ttls,
+    collection<T>(name: string) {
+      const collection = store.collection<T>(name);
+      return {
+        ...collection,
+        set: (id: string, value: T, ttlMs?: number) => {
+          ttls.set(`${name}:${id}`, ttlMs);
+          return collection.set(id, value, ttlMs);
+        },
+      };
+    },
+    claim: (key, ttlMs) => store.claim(key, ttlMs),
+    release: (key) => store.release(key),
+    close: () => store.close(),
   };
 }
 

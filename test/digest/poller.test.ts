@@ -4,11 +4,14 @@ import { createPoller } from "../../src/digest/poller.js";
 import { digestStore } from "../../src/digest/store.js";
 import { createOpenAiClient } from "../../src/llm/openai.js";
 import { silentLogger } from "../../src/log.js";
+import { articleSourceKey } from "../../src/pipeline/read.js";
 import { records } from "../../src/store/records.js";
 import { openStore, type Store } from "../../src/store/store.js";
 import type { Summary } from "../../src/types.js";
+import type { CpuWork } from "../../src/workers/cpu.js";
 import { type FakeOpenAi, startFakeOpenAi } from "../fakes/openai.js";
 import { type FakeSite, startSite } from "../fakes/site.js";
+import { countingCpu } from "../helpers/cpu.js";
 import { articlePage, manualClock, rss, summaryReply } from "./helpers.js";
 
 let site: FakeSite;
@@ -28,7 +31,7 @@ afterAll(async () => {
 });
 
 /** A poller on a fresh in-memory store, with one English reader subscribed to each of `feedPaths`. */
-async function pollerFor(feedPaths: readonly string[], options: { llm?: boolean } = {}) {
+async function pollerFor(feedPaths: readonly string[], options: { llm?: boolean; cpu?: CpuWork } = {}) {
   const store = await openStore("sqlite://:memory:");
   const digests = digestStore(store);
   const clock = manualClock("2026-03-10T00:00:00Z");
@@ -40,6 +43,7 @@ async function pollerFor(feedPaths: readonly string[], options: { llm?: boolean 
     articleRetentionMs: 86_400_000,
     clock,
     fetchOptions: { allowPrivate: true },
+    ...(options.cpu ? { cpu: options.cpu } : {}),
     ...(options.llm
       ? {
           llm: createOpenAiClient({ baseUrl: ai.baseUrl, model: "fake-model", timeoutMs: 5000, maxRetries: 0 }),
@@ -91,7 +95,31 @@ describe("createPoller", () => {
       const articleId = stored?.value.articleId ?? "";
       expect(articleId).not.toBe("");
       expect(await records(store).articles.get(articleId)).toBeDefined();
-      expect(await records(store).articleSources.get(`${articleId}:web`)).toBeDefined();
+      // The key every reader writes (pipeline/read.ts) and /forget reads, not one spelled out here.
+      expect(await records(store).articleSources.get(articleSourceKey(articleId, { kind: "web" }))).toBeDefined();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("cleans each new item and summarizes it offline through the CPU stages it was given (the worker pool in the bot)", async () => {
+    site.route("/cpu.xml", { body: rss("CPU", []), type: "application/rss+xml" });
+    const cpu = countingCpu();
+    const { store, digests, poller, feedIds } = await pollerFor(["/cpu.xml"], { cpu });
+    site.route("/cpu-1.html", { body: articlePage("First story") });
+    site.route("/cpu-2.html", { body: articlePage("Second story") });
+    const items = [
+      { id: "c-1", title: "First story", link: `${site.url}/cpu-1.html` },
+      { id: "c-2", title: "Second story", link: `${site.url}/cpu-2.html` },
+    ];
+    site.route("/cpu.xml", { body: rss("CPU", items), type: "application/rss+xml" });
+    try {
+      expect(await poller.pollAll()).toMatchObject({ newItems: 2, summaries: 2, failures: 0 });
+      expect(cpu.calls).toEqual({ cleanPage: 2, summarizeOffline: 2 });
+      const stored = await digests.items.list(`${feedIds[0]}:`);
+      for (const { value } of stored) {
+        expect(await digests.summaryOf(value.articleId ?? "", "en")).toMatchObject({ mode: "offline" });
+      }
     } finally {
       await store.close();
     }

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { type SubscriptionsFeature, subscriptionsFeature } from "../../src/bot/subscriptions.js";
+import { articleSourceKey } from "../../src/pipeline/read.js";
 import { records } from "../../src/store/records.js";
-import { type Harness, startHarness } from "../bot/harness.js";
+import { type Harness, type HarnessOptions, recordingTtls, startHarness } from "../bot/harness.js";
 import { startSite } from "../fakes/site.js";
 import { type ApiCall, parseTelegramHtml } from "../fakes/telegram.js";
 import { articlePage, rss, summaryReply } from "./helpers.js";
@@ -23,9 +24,9 @@ describe("subscriptions in the bot (fake Bot API, fake site, fake model)", () =>
     h = undefined;
   });
 
-  async function start() {
+  async function start(options: Omit<HarnessOptions, "llm" | "features"> = {}) {
     feature = subscriptionsFeature({ queue: { timeScale: 0.01 } });
-    h = await startHarness({ llm: true, features: [feature] });
+    h = await startHarness({ ...options, llm: true, features: [feature] });
     h.ai?.setFallback(summaryReply);
     const base = h.site.url;
     h.site.route("/blog/", {
@@ -236,5 +237,113 @@ describe("subscriptions in the bot (fake Bot API, fake site, fake model)", () =>
     expect(String(ask.params.text)).toContain("New pier opens");
     const articleId = (askButton?.callback_data ?? "").slice("dg:q:".length);
     expect((await records(store).chats.get("9"))?.articleId).toBe(articleId);
+  });
+  /** Subscribes `chatId`, publishes "New pier opens", polls, and returns the digest message with its two buttons. */
+  async function digestWithNewItem(harness: Harness, chatId: number) {
+    const { tg, site } = harness;
+    tg.sendText({ chatId, text: `/subscribe ${site.url}/feeds/posts.xml`, languageCode: "en" });
+    await tg.waitFor(sent(chatId));
+    site.route("/feeds/posts.xml", {
+      body: rss(
+        "Harbour Blog",
+        [
+          { id: "p2", title: "New pier opens", link: `${site.url}/posts/2.html`, published: "2026-03-02T10:00:00Z" },
+          { id: "p1", title: "Ferries return", link: `${site.url}/posts/1.html`, published: "2026-03-01T10:00:00Z" },
+        ],
+        site.url,
+      ),
+      type: "application/rss+xml",
+      etag: '"p2"',
+    });
+    site.route("/posts/2.html", { body: articlePage("New pier opens") });
+    await feature.digests()?.poller.pollAll({ force: true });
+    const mark = tg.calls.length;
+    tg.sendText({ chatId, text: "/digest now", languageCode: "en" });
+    const digest = await tg.waitFor(sent(chatId), { since: mark });
+    const rows = (digest.params.reply_markup as { inline_keyboard: Array<Array<{ callback_data: string }>> })
+      .inline_keyboard;
+    const [summaryButton, askButton] = rows[0] ?? [];
+    const press = async (data: string | undefined) => {
+      const since = tg.calls.length;
+      tg.pressButton({ chatId, messageId: (digest.result as { message_id: number }).message_id, data: data ?? "" });
+      return tg.waitFor(sent(chatId), { since });
+    };
+    return {
+      articleId: (askButton?.callback_data ?? "").slice("dg:q:".length),
+      pressSummary: () => press(summaryButton?.callback_data),
+      pressAsk: () => press(askButton?.callback_data),
+    };
+  }
+
+  /** What an admin reads in /stats, as numbers. */
+  async function statsOf(harness: Harness, chatId: number) {
+    const mark = harness.tg.calls.length;
+    harness.tg.sendText({ chatId, text: "/stats", languageCode: "en" });
+    const text = String((await harness.tg.waitFor(sent(chatId), { since: mark })).params.text);
+    const [, summaries, offline, cacheHits] = /Summaries: (\d+) \(offline (\d+), cache hits (\d+)\)/.exec(text) ?? [];
+    const tokens = /Model tokens: (\d+)/.exec(text)?.[1];
+    return {
+      summaries: Number(summaries),
+      offline: Number(offline),
+      cacheHits: Number(cacheHits),
+      tokens: Number(tokens),
+    };
+  }
+
+  it("/stats counts the digest's summary button as a summary served from the digest (a cache hit, no new tokens)", async () => {
+    const harness = await start({ env: { ADMIN_USER_IDS: "9" } });
+    const digest = await digestWithNewItem(harness, 9);
+    const before = await statsOf(harness, 9);
+    expect(String((await digest.pressSummary()).params.text)).toContain("This article is about");
+    const after = await statsOf(harness, 9);
+    expect(after).toEqual({
+      summaries: before.summaries + 1,
+      offline: before.offline,
+      cacheHits: before.cacheHits + 1,
+      tokens: before.tokens,
+    });
+    // The poller's summary for the digest went through the same chain: counted once, with the model's tokens.
+    expect(before).toMatchObject({ summaries: 1, cacheHits: 0 });
+    expect(before.tokens).toBeGreaterThan(0);
+  });
+
+  it("the digest's Ask button keeps the chat's latest article only as long as articles are kept", async () => {
+    const recorded = { ttls: new Map<string, number | undefined>() };
+    const harness = await start({
+      wrapStore: (store) => {
+        const wrapped = recordingTtls(store);
+        recorded.ttls = wrapped.ttls;
+        return wrapped;
+      },
+    });
+    const digest = await digestWithNewItem(harness, 9);
+    expect(String((await digest.pressAsk()).params.text)).toContain("New pier opens");
+    expect((await records(harness.store).chats.get("9"))?.articleId).toBe(digest.articleId);
+    const retentionMs = harness.config.store.articleRetentionDays * 24 * 60 * 60 * 1000;
+    expect(recorded.ttls.get("chat:9")).toBe(retentionMs);
+  });
+
+  it("/forget keeps a digest article that the person also pasted: the feed brought it in too", async () => {
+    const harness = await start({ env: { PASTE_JOIN_MS: "50" } });
+    const digest = await digestWithNewItem(harness, 9);
+    const { articleId } = digest;
+    const saved = records(harness.store);
+    // The poller's source record is the one every reader writes and /forget reads.
+    expect(await saved.articleSources.get(articleSourceKey(articleId, { kind: "web" }))).toBeDefined();
+    const article = (await saved.articles.get(articleId))?.article;
+    expect(article).toBeDefined();
+
+    // The same text pasted into the chat: a second (chat) source of the same article.
+    let mark = harness.tg.calls.length;
+    harness.tg.sendText({ chatId: 9, text: `${article?.title}\n\n${article?.text}`, languageCode: "en" });
+    await harness.tg.waitFor((call) => call.method === "editMessageText" && call.params.chat_id === 9, { since: mark });
+    await harness.app.settled();
+    expect(await saved.articleSources.get(articleSourceKey(articleId, { kind: "chat", chatId: 9 }))).toBeDefined();
+
+    mark = harness.tg.calls.length;
+    harness.tg.sendText({ chatId: 9, text: "/forget", languageCode: "en" });
+    await harness.tg.waitFor(sent(9), { since: mark });
+    expect(await saved.articles.get(articleId)).toBeDefined();
+    expect(String((await digest.pressSummary()).params.text)).toContain("This article is about");
   });
 });
