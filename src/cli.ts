@@ -12,11 +12,12 @@ import { isJianbaoError } from "./errors.js";
 import type { LlmClient } from "./llm/client.js";
 import { limitConcurrency } from "./llm/limit.js";
 import { createOpenAiClient } from "./llm/openai.js";
-import { cleanPage } from "./pipeline/clean/index.js";
 import { type PageInput, readInput } from "./pipeline/input.js";
 import { summarize } from "./pipeline/summarize.js";
 import { openStore, type Store } from "./store/store.js";
 import type { Article, LangChoice, Summary } from "./types.js";
+import type { CpuWork } from "./workers/cpu.js";
+import { createCpuPool } from "./workers/pool.js";
 
 /** Exit codes: 0 all inputs worked, 1 some input failed, 2 the command line itself was wrong. */
 const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -29,6 +30,8 @@ export interface CliContext {
   err: (text: string) => void;
   /** Reads a CLI input (URL, file or "-") with the configured fetch limits. */
   read: (input: string) => Promise<PageInput>;
+  /** The CPU stages on the worker pool (the same path as the bot). */
+  cpu: CpuWork;
 }
 
 export interface Command {
@@ -96,7 +99,7 @@ const clean: Command = {
     if (positionals.length === 0) throw new UsageError("clean needs at least one URL, file or -");
     return eachInput(positionals, Boolean(values.json), context, formatArticle, async (input) => {
       const page = await context.read(input);
-      return articleRecord(input, page, cleanPage(page));
+      return articleRecord(input, page, await context.cpu.cleanPage(page));
     });
   },
 };
@@ -204,7 +207,7 @@ const summarizeCommand: Command = {
     const cache = store?.collection<Summary>("summary");
     try {
       return await eachInput(positionals, Boolean(values.json), context, formatSummary, async (input) => {
-        const article = cleanPage(await context.read(input));
+        const article = await context.cpu.cleanPage(await context.read(input));
         const summary = await summarize({
           article,
           lang,
@@ -256,6 +259,8 @@ export async function runCli(
     out: (text: string) => void;
     err: (text: string) => void;
     readStdin?: (limit: number) => Promise<Uint8Array>;
+    /** @default a worker pool from the CPU_* settings, closed when the command ends */
+    cpu?: CpuWork;
   },
 ): Promise<number> {
   const [name = "help", ...args] = argv;
@@ -277,11 +282,13 @@ export async function runCli(
   }
   // config.fetch holds exactly the fetcher's limits (FETCH_*).
   const fetchOptions = config.fetch;
+  const cpu = io.cpu ?? createCpuPool(config.cpu);
   const context: CliContext = {
     config,
     out: io.out,
     err: io.err,
     read: (input) => readInput(input, { fetchOptions, ...(io.readStdin ? { readStdin: io.readStdin } : {}) }),
+    cpu,
   };
   try {
     return await command.run(args, context);
@@ -289,6 +296,8 @@ export async function runCli(
     if (!(error instanceof UsageError)) throw error;
     io.err(`jianbao: ${error.message}\nUsage: jianbao ${command.usage}\n`);
     return EXIT.usage;
+  } finally {
+    if (!io.cpu) await cpu.close();
   }
 }
 

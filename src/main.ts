@@ -14,6 +14,7 @@ import { createOpenAiClient } from "./llm/openai.js";
 import { createLogger } from "./log.js";
 import { openStore, type Store } from "./store/store.js";
 import { languageFromLocale, runTerminalChat, TERMINAL_API_ROOT, TERMINAL_BOT_INFO } from "./terminal.js";
+import { createCpuPool } from "./workers/pool.js";
 
 // Jobs still running at shutdown get this long to finish their summaries.
 const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -68,8 +69,10 @@ async function main(): Promise<void> {
         config.llm.maxConcurrency,
       )
     : undefined;
+  // Parsing, cleaning and offline summaries run on worker threads, off the event loop (the terminal chat too).
+  const cpu = createCpuPool({ ...config.cpu, logger });
   const app = createBot(
-    { config, store, llm, logger },
+    { config, store, llm, logger, cpu },
     {
       features: defaultFeatures(),
       ...(terminal ? { botInfo: TERMINAL_BOT_INFO, telegram: { apiRoot: TERMINAL_API_ROOT } } : {}),
@@ -82,6 +85,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info("shutting down", { signal });
     await app.stop(signal, SHUTDOWN_DEADLINE_MS);
+    await cpu.close().catch((error: unknown) => logger.warn("CPU pool close failed", { error }));
     await store.close().catch((error: unknown) => logger.warn("store close failed", { error }));
     process.exit(0);
   };

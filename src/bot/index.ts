@@ -32,6 +32,7 @@ import {
 } from "../store/records.js";
 import type { Collection, Store } from "../store/store.js";
 import type { Lang, LangChoice, Summary } from "../types.js";
+import { type CpuWork, inlineCpu } from "../workers/cpu.js";
 import { accessControl, textOf } from "./access.js";
 import { commands } from "./commands.js";
 import { fileUploads } from "./files.js";
@@ -61,6 +62,8 @@ export interface BotDeps {
   jobs?: JobQueue;
   /** Used to download uploaded files. @default globalThis.fetch */
   fetch?: typeof globalThis.fetch;
+  /** The CPU stages (cleaning, offline summary); main.ts passes the worker pool (src/workers/pool.ts). @default inlineCpu */
+  cpu?: CpuWork;
 }
 
 /** `BotDeps` with every default filled in: what features receive. */
@@ -190,6 +193,7 @@ function resolveDeps(deps: BotDeps): ResolvedDeps {
     },
     jobs: deps.jobs ?? createJobQueue({ logger: deps.logger }),
     fetch: deps.fetch ?? globalThis.fetch,
+    cpu: deps.cpu ?? inlineCpu,
     summaryCache: deps.store.collection<Summary>("summary"),
     stats: createStats(deps.store, deps.clock ?? systemClock),
   };

@@ -1,7 +1,6 @@
 import { readFile, stat } from "node:fs/promises";
 import type { Telegram } from "telegraf";
 import { ErrorCode, isJianbaoError, JianbaoError } from "../errors.js";
-import { cleanPage } from "../pipeline/clean/index.js";
 import { type PageInput, pageFromBytes, readInput } from "../pipeline/input.js";
 import { summarize } from "../pipeline/summarize.js";
 import { articleId as idOf } from "../store/records.js";
@@ -248,7 +247,7 @@ async function readIntoMessage(kit: FeatureKit, target: ReadTarget, placeholderI
   renewTyping();
   try {
     const page = await loadPage(kit, target, source);
-    const article = cleanPage(page);
+    const article = await kit.deps.cpu.cleanPage(page);
     const articleId = await saveArticle(
       kit,
       article,
