@@ -19,6 +19,7 @@ import { limitConcurrency } from "../../src/llm/limit.js";
 import { createOpenAiClient } from "../../src/llm/openai.js";
 import { createLogger, type Logger, silentLogger } from "../../src/log.js";
 import { openStore, type Store } from "../../src/store/store.js";
+import type { CpuWork } from "../../src/workers/cpu.js";
 import { type FakeOpenAi, startFakeOpenAi } from "../fakes/openai.js";
 import { type FakeSite, type SiteRoutes, startSite } from "../fakes/site.js";
 import { type FakeTelegram, startFakeTelegram } from "../fakes/telegram.js";
@@ -47,6 +48,8 @@ export interface HarnessOptions {
   jobs?: JobQueue;
   /** Log lines collected here when given. */
   logLines?: string[];
+  /** The CPU stages (e.g. a worker pool). @default inlineCpu */
+  cpu?: CpuWork;
 }
 
 /** A clock whose timers fire only when the test says so; sleeps are recorded and return at once. */
@@ -117,7 +120,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       )
     : undefined;
   const app = createBot(
-    { config, store, llm, logger, clock: options.clock, jobs: options.jobs },
+    { config, store, llm, logger, clock: options.clock, jobs: options.jobs, cpu: options.cpu },
     { features: options.features ?? [] },
   );
   await app.launch();

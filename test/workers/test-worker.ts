@@ -18,8 +18,13 @@ export type TestTask =
   /** Allocates until the worker's heap limit. */
   | { kind: "oom" };
 
+/** A page holding this marker spins in cleanPage, as a page that is too complex to clean would (bot-level tests). */
+export const SPIN_MARKER = "<!-- test-worker: spin -->";
+
 export default function testWorker(request: CpuRequest<TestTask>) {
   const { task } = request;
+  if (task.kind === "cleanPage" && task.page.html?.includes(SPIN_MARKER))
+    return testWorker({ ...request, task: { kind: "spin" } });
   switch (task.kind) {
     case "threadId":
       return answer(request, () => threadId);
