@@ -147,7 +147,9 @@ export function loopTable(rows: readonly LoopRow[]): string {
 }
 
 /** The whole section: generates the burst, runs it through the pool and inline, prints the table. */
-export async function runEventLoopBench(options: { pages?: number; threads?: number } = {}): Promise<LoopRow[]> {
+export async function runEventLoopBench(
+  options: { pages?: number; threads?: number; nice?: number; anchor?: boolean } = {},
+): Promise<LoopRow[]> {
   const count = options.pages ?? BURST_PAGES;
   const threads = options.threads ?? availableParallelism();
   const pages = Array.from({ length: count }, (_, index) => bigPage(index));
@@ -157,16 +159,23 @@ export async function runEventLoopBench(options: { pages?: number; threads?: num
       `monitorEventLoopDelay, ${RESOLUTION_MS} ms resolution; target p99 ≤ ${TARGET_P99_MS} ms through the pool`,
   );
 
-  const pool = createCpuPool({ threads, maxQueue: count, budgetMs: BENCH_BUDGET_MS });
+  const pool = createCpuPool({
+    threads,
+    maxQueue: count,
+    budgetMs: BENCH_BUDGET_MS,
+    ...(options.nice === undefined ? {} : { workerNice: options.nice }),
+  });
   let rows: LoopRow[];
   try {
     // Start the workers (threads, modules, first-call warm-up) before measuring: the bot does that at start-up.
     await Promise.all(Array.from({ length: threads }, (_, index) => pool.cleanPage(bigPage(index, 64 * 1024))));
-    const pooled = await burstDelay(`worker pool (${threads} threads)`, pool, pages);
-    await inlineCpu.cleanPage(bigPage(0, 64 * 1024));
-    const inline = await burstDelay("inline on the event loop (anchor)", inlineCpu, pages);
-    const idle = await idleDelay(IDLE_MS);
-    rows = [pooled, inline, idle];
+    const nice = options.nice === undefined ? "" : `, nice ${options.nice}`;
+    rows = [await burstDelay(`worker pool (${threads} threads${nice})`, pool, pages)];
+    if (options.anchor !== false) {
+      await inlineCpu.cleanPage(bigPage(0, 64 * 1024));
+      rows.push(await burstDelay("inline on the event loop (anchor)", inlineCpu, pages));
+    }
+    rows.push(await idleDelay(IDLE_MS));
   } finally {
     await pool.close();
   }

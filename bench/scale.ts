@@ -7,6 +7,8 @@
  * Options:
  *   --pages=N    pages in the burst (default 20)
  *   --threads=N  pool threads (default: available cores)
+ *   --nice=N     workers' priority decrease (default: the pool's, 10)
+ *   --no-anchor  skip the inline run (faster iteration; the reported figures include it)
  */
 import { parseArgs } from "node:util";
 import { runEventLoopBench } from "./event-loop.js";
@@ -16,6 +18,8 @@ const { values } = parseArgs({
     loop: { type: "boolean" },
     pages: { type: "string" },
     threads: { type: "string" },
+    nice: { type: "string" },
+    "no-anchor": { type: "boolean" },
   },
   strict: true,
 });
@@ -25,5 +29,7 @@ if (values.loop || all) {
   await runEventLoopBench({
     ...(values.pages ? { pages: Number(values.pages) } : {}),
     ...(values.threads ? { threads: Number(values.threads) } : {}),
+    ...(values.nice ? { nice: Number(values.nice) } : {}),
+    anchor: !values["no-anchor"],
   });
 }

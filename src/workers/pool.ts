@@ -34,6 +34,12 @@ export const DEFAULT_MAX_QUEUE = 64;
 export const DEFAULT_BUDGET_MS = 10_000;
 /** Heap per worker: a 5 MB page's DOM fits in well under this; a page that needs more fails alone. */
 export const DEFAULT_WORKER_MAX_MB = 512;
+/**
+ * Workers run this much nicer (lower OS priority) than the event-loop thread, so with every core cleaning the
+ * loop is still scheduled at once when a reply arrives. Linux/macOS/Windows through piscina's optional
+ * @napi-rs/nice; without it, 0.
+ */
+export const DEFAULT_WORKER_NICE = 10;
 
 export interface CpuPoolOptions {
   /** Worker threads. @default os.availableParallelism() */
@@ -44,6 +50,8 @@ export interface CpuPoolOptions {
   budgetMs?: number;
   /** V8 old-generation heap cap per worker (MB, `resourceLimits.maxOldGenerationSizeMb`). @default 512 */
   workerMaxMb?: number;
+  /** OS priority decrease of the worker threads (0 = same as the event loop). @default 10 */
+  workerNice?: number;
   /** Where the pool reports a worker that failed outside a task. @default silentLogger */
   logger?: Logger;
   /**
@@ -93,6 +101,7 @@ export function createCpuPool(options: CpuPoolOptions = {}): CpuPool {
     // The bound is ours (below), counted over running and waiting tasks, so the refusal is a typed BUSY.
     maxQueue: Number.POSITIVE_INFINITY,
     resourceLimits: { maxOldGenerationSizeMb: options.workerMaxMb ?? DEFAULT_WORKER_MAX_MB },
+    niceIncrement: options.workerNice ?? DEFAULT_WORKER_NICE,
     ...(execArgv ? { execArgv } : {}),
   });
   // Without a listener, a worker dying while idle would be an unhandled 'error' event: the process would exit.
