@@ -282,7 +282,8 @@ export async function runCli(
   }
   // config.fetch holds exactly the fetcher's limits (FETCH_*).
   const fetchOptions = config.fetch;
-  const cpu = io.cpu ?? createCpuPool(config.cpu);
+  // Inputs are read one after another: one worker thread is all a CLI run uses.
+  const cpu = io.cpu ?? createCpuPool({ ...config.cpu, threads: config.cpu.threads ?? 1 });
   const context: CliContext = {
     config,
     out: io.out,

@@ -1,7 +1,8 @@
 /**
  * The CPU stages on a worker-thread pool (piscina), so one heavy page never stalls the bot's event loop.
  *
- *   - sized to the machine: one thread per available core, started up front;
+ *   - sized to the machine: one thread per available core, all started with the first task (a CLI run that
+ *     fails on its arguments starts none);
  *   - a bounded queue: past `threads + maxQueue` tasks in flight, a new one is refused with BUSY at once;
  *   - a time budget per task, counted from when a worker starts it (not while it waits): over budget the task
  *     fails with PAGE_TOO_COMPLEX and its worker is terminated and replaced, so a runaway regex cannot keep
@@ -94,18 +95,26 @@ export function createCpuPool(options: CpuPoolOptions = {}): CpuPool {
   const logger = options.logger ?? silentLogger;
   const workerFile = options.workerFile ?? defaultWorkerFile();
   const execArgv = workerExecArgv(workerFile);
-  const piscina = new Piscina<CpuRequest<unknown>, CpuReply>({
-    filename: workerFile.href,
-    minThreads: threads,
-    maxThreads: threads,
-    // The bound is ours (below), counted over running and waiting tasks, so the refusal is a typed BUSY.
-    maxQueue: Number.POSITIVE_INFINITY,
-    resourceLimits: { maxOldGenerationSizeMb: options.workerMaxMb ?? DEFAULT_WORKER_MAX_MB },
-    niceIncrement: options.workerNice ?? DEFAULT_WORKER_NICE,
-    ...(execArgv ? { execArgv } : {}),
-  });
-  // Without a listener, a worker dying while idle would be an unhandled 'error' event: the process would exit.
-  piscina.on("error", (error: unknown) => logger.warn("a CPU worker failed while idle; replaced", { error }));
+  let piscina: Piscina<CpuRequest<unknown>, CpuReply> | undefined;
+  const workers = () => {
+    piscina ??= startWorkers();
+    return piscina;
+  };
+  const startWorkers = () => {
+    const started = new Piscina<CpuRequest<unknown>, CpuReply>({
+      filename: workerFile.href,
+      minThreads: threads,
+      maxThreads: threads,
+      // The bound is ours (below), counted over running and waiting tasks, so the refusal is a typed BUSY.
+      maxQueue: Number.POSITIVE_INFINITY,
+      resourceLimits: { maxOldGenerationSizeMb: options.workerMaxMb ?? DEFAULT_WORKER_MAX_MB },
+      niceIncrement: options.workerNice ?? DEFAULT_WORKER_NICE,
+      ...(execArgv ? { execArgv } : {}),
+    });
+    // Without a listener, a worker dying while idle would be an unhandled 'error' event: the process would exit.
+    started.on("error", (error: unknown) => logger.warn("a CPU worker failed while idle; replaced", { error }));
+    return started;
+  };
 
   let inFlight = 0;
   let closed = false;
@@ -127,7 +136,7 @@ export function createCpuPool(options: CpuPoolOptions = {}): CpuPool {
     });
     let reply: CpuReply;
     try {
-      reply = await piscina.run({ task, started }, { transferList: [started], signal: budget.signal });
+      reply = await workers().run({ task, started }, { transferList: [started], signal: budget.signal });
     } catch (error) {
       if (budget.signal.aborted) {
         throw new JianbaoError(
@@ -164,13 +173,13 @@ export function createCpuPool(options: CpuPoolOptions = {}): CpuPool {
       ),
     run,
     get threadCount() {
-      return piscina.threads.length;
+      return piscina?.threads.length ?? 0;
     },
     async close() {
       if (closed) return;
       closed = true;
       // Terminates the workers now: at shutdown the bot has already drained its jobs.
-      await piscina.destroy();
+      await piscina?.destroy();
     },
   };
 }
