@@ -16,7 +16,8 @@ import type { PageInput } from "./pipeline/page.js";
 import { cleanSource, type ReadingDeps, summarizeArticle } from "./pipeline/read.js";
 import { openStore, type Store } from "./store/store.js";
 import type { Article, LangChoice, Summary } from "./types.js";
-import { type CpuWork, inlineCpu } from "./workers/cpu.js";
+import type { CpuWork } from "./workers/cpu.js";
+import { createCpuPool } from "./workers/pool.js";
 
 /** Exit codes: 0 all inputs worked, 1 some input failed, 2 the command line itself was wrong. */
 const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -255,7 +256,7 @@ export async function runCli(
     out: (text: string) => void;
     err: (text: string) => void;
     readStdin?: (limit: number) => Promise<Uint8Array>;
-    /** The CPU stages (cleaning, offline summaries). @default inlineCpu */
+    /** The CPU stages. @default a worker pool from the CPU_* settings, closed when the command ends */
     cpu?: CpuWork;
   },
 ): Promise<number> {
@@ -276,12 +277,14 @@ export async function runCli(
     io.err(`jianbao: ${describeFailure(error).message}\n`);
     return EXIT.usage;
   }
+  // Inputs are read one after another: one worker thread is all a CLI run uses.
+  const cpu = io.cpu ?? createCpuPool({ ...config.cpu, threads: config.cpu.threads ?? 1 });
   const context: CliContext = {
     config,
     out: io.out,
     err: io.err,
     reading: {
-      cpu: io.cpu ?? inlineCpu,
+      cpu,
       // config.fetch holds exactly the fetcher's limits (FETCH_*); files and stdin are held to FETCH_MAX_BYTES too.
       fetchOptions: config.fetch,
       ...(io.readStdin ? { readStdin: io.readStdin } : {}),
@@ -293,6 +296,8 @@ export async function runCli(
     if (!(error instanceof UsageError)) throw error;
     io.err(`jianbao: ${error.message}\nUsage: jianbao ${command.usage}\n`);
     return EXIT.usage;
+  } finally {
+    if (!io.cpu) await cpu.close();
   }
 }
 

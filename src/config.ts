@@ -82,6 +82,16 @@ export interface Config {
     /** DIGEST_GRACE_HOURS: a digest missed while down is still sent this late. @default 6 */
     graceHours: number;
   };
+  cpu: {
+    /** CPU_THREADS: worker threads for parsing, cleaning and offline summaries. Unset or 0 → one per available core. */
+    threads?: number;
+    /** CPU_MAX_QUEUE: tasks that may wait for a worker; more are refused ("busy, try again"). @default 64 */
+    maxQueue: number;
+    /** CPU_BUDGET_MS: time one page may take in a worker before "too large or complex to read". @default 10000 */
+    budgetMs: number;
+    /** CPU_WORKER_MAX_MB: heap cap per worker; a page that needs more fails alone. @default 512 */
+    workerMaxMb: number;
+  };
   /** LOG_LEVEL: debug | info | warn | error | silent. @default "info" */
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
 }
@@ -222,6 +232,12 @@ export function loadConfig(env: Env): Config {
       pollMinutes: integer(env, "FEED_POLL_MINUTES", 30, 1),
       maxItems: integer(env, "DIGEST_MAX_ITEMS", 10, 1),
       graceHours: integer(env, "DIGEST_GRACE_HOURS", 6),
+    },
+    cpu: {
+      threads: integer(env, "CPU_THREADS", 0) || undefined,
+      maxQueue: integer(env, "CPU_MAX_QUEUE", 64),
+      budgetMs: integer(env, "CPU_BUDGET_MS", 10_000, 100),
+      workerMaxMb: integer(env, "CPU_WORKER_MAX_MB", 512, 32),
     },
     logLevel: oneOf(env, "LOG_LEVEL", ["debug", "info", "warn", "error", "silent"] as const, "info"),
   };

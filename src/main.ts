@@ -14,7 +14,7 @@ import { createOpenAiClient } from "./llm/openai.js";
 import { createLogger } from "./log.js";
 import { openStore, type Store } from "./store/store.js";
 import { languageFromLocale, runTerminalChat, TERMINAL_API_ROOT, TERMINAL_BOT_INFO } from "./terminal.js";
-import { inlineCpu } from "./workers/cpu.js";
+import { createCpuPool } from "./workers/pool.js";
 
 // Jobs still running at shutdown get this long to finish their summaries.
 const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -72,8 +72,8 @@ async function main(): Promise<void> {
         config.llm.maxConcurrency,
       )
     : undefined;
-  // The CPU stages (cleaning, offline summaries); the worker pool (src/workers/pool.ts) takes this place.
-  const cpu = inlineCpu;
+  // Parsing, cleaning and offline summaries run on worker threads, off the event loop (the terminal chat too).
+  const cpu = createCpuPool({ ...config.cpu, logger });
   const app = createBot(
     { config, store, llm, logger, cpu },
     {
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info("shutting down", { signal });
     await app.stop(signal, SHUTDOWN_DEADLINE_MS);
-    await cpu.close().catch((error: unknown) => logger.warn("cpu stages close failed", { error }));
+    await cpu.close().catch((error: unknown) => logger.warn("CPU pool close failed", { error }));
     await store.close().catch((error: unknown) => logger.warn("store close failed", { error }));
     process.exit(0);
   };

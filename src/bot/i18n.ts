@@ -165,6 +165,18 @@ const STRINGS = {
     zh: "存储暂时不可用，请过一分钟再试。",
     en: "Storage is unavailable right now. Please try again in a minute.",
   },
+  errTooComplex: {
+    zh: "这个页面太大或太复杂，我读不了。可以只把正文粘贴过来。",
+    en: "This page is too large or complex to read. Try pasting just the article text.",
+  },
+  errWorkerFailed: {
+    zh: "读这个页面时出了问题，没能读完。请再试一次，或者把正文粘贴过来。",
+    en: "Something went wrong while reading this page. Please try again, or paste the article text.",
+  },
+  errBusy: {
+    zh: "我现在要读的东西太多了。请过一会儿再发一次。",
+    en: "I have too much to read right now. Please send it again in a little while.",
+  },
   errInternal: {
     zh: "抱歉，我这边出了点问题。请稍后再试一次。",
     en: "Sorry, something went wrong on my side. Please try again in a moment.",
@@ -255,6 +267,12 @@ export function describeError(lang: Lang, error: unknown): string {
       return t(lang, "errEmptyFile");
     case ErrorCode.StoreUnavailable:
       return t(lang, "errStoreUnavailable");
+    case ErrorCode.TooComplex:
+      return t(lang, "errTooComplex");
+    case ErrorCode.WorkerFailed:
+      return t(lang, "errWorkerFailed");
+    case ErrorCode.Busy:
+      return t(lang, "errBusy");
     default:
       return t(lang, "errInternal");
   }
