@@ -1,9 +1,9 @@
 import { setTimeout as sleepFor } from "node:timers/promises";
-import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
 import OpenAI from "openai";
 import { ErrorCode, LlmError } from "../errors.js";
 import type { TokenUsage } from "../types.js";
 import type { CompletionRequest, CompletionResult, LlmClient } from "./client.js";
+import { countTokens } from "./tokens.js";
 
 // ── Tunables ──────────────────────────────────────────────────────────────────────────────────────
 /** Local servers (Ollama, llama.cpp, vLLM) need no key, but the SDK insists on one. */

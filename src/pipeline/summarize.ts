@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
-import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
 import { ErrorCode, LlmError } from "../errors.js";
 import type { ChatMessage, LlmClient } from "../llm/client.js";
 import { summarizeOffline } from "../llm/offline.js";
 import { type ParsedSummary, parseSummaryAnswer, SUMMARY_JSON_SCHEMA } from "../llm/parse-summary.js";
 import { LANGUAGE_NAMES, neutraliseDelimiters, renderPrompt } from "../llm/prompts.js";
 import { splitArticle, splitSentences } from "../llm/text.js";
+import { countTokens } from "../llm/tokens.js";
 import type { Collection } from "../store/store.js";
 import type { Article, Lang, LangChoice, Summary, TokenUsage } from "../types.js";
 import { hanShare } from "./clean/article.js";
