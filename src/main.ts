@@ -66,6 +66,7 @@ async function main(): Promise<void> {
           maxRetries: config.llm.maxRetries,
         }),
         config.llm.maxConcurrency,
+        { timeoutMs: config.llm.timeoutMs },
       )
     : undefined;
   const app = createBot(

@@ -59,6 +59,10 @@ const STRINGS = {
     zh: "原文摘录（离线模式，没有模型来组织回答）：",
     en: "An extract from the article (offline mode: no model to write an answer):",
   },
+  extractModelTimeout: {
+    zh: "模型没有及时回答，以下是原文摘录：",
+    en: "The model did not answer in time, so here is an extract from the article:",
+  },
   extractModelDown: {
     zh: "模型暂时不可用，以下是原文摘录：",
     en: "The model is unavailable right now, so here is an extract from the article:",
@@ -139,7 +143,14 @@ export function renderAnswer(view: AnswerView): RenderedSummary {
     if (answer.mode === "llm" && body) lines.say(body);
     if (answer.mode === "offline") lines.say(say(lang, "offlineNotFoundHint"), "i");
   } else if (answer.mode === "offline") {
-    const label = say(lang, answer.notice === "llm-unavailable" ? "extractModelDown" : "extractOffline");
+    const label = say(
+      lang,
+      answer.notice === "llm-unavailable"
+        ? "extractModelDown"
+        : answer.notice === "llm-timeout"
+          ? "extractModelTimeout"
+          : "extractOffline",
+    );
     lines.add(`📄 <i>${escapeHtml(label)}</i>`, `📄 ${label}`);
     quotes();
   } else {

@@ -56,7 +56,7 @@ export interface SummarizeOptions {
  * A headline, 3–5 bullets tied to paragraph indexes, and 2–3 follow-up questions, in the asked language.
  * With a model: one request for a normal article (chunks + one merge above `maxInputTokens`), one re-ask
  * for a malformed answer and one for a wrong-language answer; when the model stays unusable, the offline
- * summary with notice "llm-unavailable". Without a model: the offline summary. Same article twice → cache.
+ * summary with notice "llm-unavailable" ("llm-timeout" when a call ran past its deadline). Without a model: the offline summary. Same article twice → cache.
  */
 export async function summarize(options: SummarizeOptions): Promise<Summary> {
   const { article, llm, cache, signal } = options;
@@ -77,7 +77,8 @@ export async function summarize(options: SummarizeOptions): Promise<Summary> {
     return summary;
   } catch (error) {
     if (signal?.aborted || !(error instanceof LlmError)) throw error;
-    return { ...summarizeOffline({ article, lang }), usage, notice: "llm-unavailable" };
+    const notice = error.code === ErrorCode.LlmTimeout ? "llm-timeout" : "llm-unavailable";
+    return { ...summarizeOffline({ article, lang }), usage, notice };
   }
 }
 

@@ -110,10 +110,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
           baseUrl: config.llm.baseUrl,
           apiKey: "test",
           model: config.llm.model,
-          timeoutMs: 5000,
+          // Small in tests that set LLM_TIMEOUT_MS (stalled models); 5 s otherwise, so a broken fake fails fast.
+          timeoutMs: options.env?.LLM_TIMEOUT_MS ? config.llm.timeoutMs : 5000,
           maxRetries: 0,
         }),
         config.llm.maxConcurrency,
+        { timeoutMs: options.env?.LLM_TIMEOUT_MS ? config.llm.timeoutMs : 5000 },
       )
     : undefined;
   const app = createBot(
