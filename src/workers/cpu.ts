@@ -4,7 +4,7 @@
  * (`src/workers/pool.ts`) and tests may use `inlineCpu`, which runs the same code on the calling thread.
  */
 
-import { type OfflineSummaryOptions, summarizeOffline as summarizeOfflineInline } from "../llm/offline.js";
+import { summarizeOffline as summarizeOfflineInline, type OfflineSummaryOptions } from "../llm/offline.js";
 import { cleanPage as cleanPageInline } from "../pipeline/clean/index.js";
 import type { PageInput } from "../pipeline/input.js";
 import type { Article, Summary } from "../types.js";
