@@ -246,6 +246,8 @@ async function readIntoMessage(kit: FeatureKit, target: ReadTarget, placeholderI
     }, TYPING_EVERY_MS);
   };
   renewTyping();
+  // Once a summary exists, no error text may take its place (a 429 storm, a store write after the edit).
+  let summaryMade = false;
   try {
     const page = await loadPage(kit, target, source);
     const article = cleanPage(page);
@@ -263,6 +265,7 @@ async function readIntoMessage(kit: FeatureKit, target: ReadTarget, placeholderI
       lang: target.lang,
       sourceUrl: source.kind === "url" ? (page.url ?? source.url) : undefined,
     });
+    summaryMade = true;
     const messageId = await editRich(send, target.chatId, placeholderId, message);
     await rememberSummaryMessage(kit, target.chatId, messageId, articleId);
     logger.info("summary sent", {
@@ -275,6 +278,10 @@ async function readIntoMessage(kit: FeatureKit, target: ReadTarget, placeholderI
   } catch (error) {
     if (isForbidden(error)) {
       logger.info("chat blocked the bot; dropping", { chatId: target.chatId });
+      return;
+    }
+    if (summaryMade) {
+      logger.warn("summary made but not delivered or not remembered", { chatId: target.chatId, error });
       return;
     }
     await kit.deps.stats.record(StatKind.Failure).catch(() => undefined);

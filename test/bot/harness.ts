@@ -45,6 +45,8 @@ export interface HarnessOptions {
   features?: BotFeature[];
   /** Replace the bot's job queue (e.g. a full one). */
   jobs?: JobQueue;
+  /** Options for the fake Bot API (e.g. its clock for rate limits). */
+  telegram?: Parameters<typeof startFakeTelegram>[0];
   /** Log lines collected here when given. */
   logLines?: string[];
 }
@@ -87,7 +89,7 @@ export function manualClock(start = Date.UTC(2026, 0, 15, 8)): Clock & {
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), "jianbao-bot-"));
-  const tg = await startFakeTelegram();
+  const tg = await startFakeTelegram(options.telegram);
   const site = await startSite(options.site ?? {});
   const ai = options.llm ? await startFakeOpenAi() : undefined;
   const config = loadConfig({

@@ -100,6 +100,8 @@ export interface FakeOpenAi {
   pending(): number;
   /** Stalled replies still held open, and those the client closed (gave up on). */
   stalls(): { open: number; abandoned: number };
+  /** Resolves once `count` chat completion requests have arrived. */
+  whenChatRequests(count: number): Promise<void>;
   /** Resolves once the client has closed `count` stalled replies. */
   whenAbandoned(count: number): Promise<void>;
   close(): Promise<void>;
@@ -133,9 +135,16 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions = {}): Promise<
     }
   };
 
+  const requestWaiters: Array<{ count: number; resolve: () => void }> = [];
+  const chatCount = () =>
+    requests.filter((request) => /\/chat\/completions$/.test(request.path.split("?")[0] ?? "")).length;
   const server = await startLoopbackServer(async (recorded, response) => {
     const request = parseRequest(recorded);
     requests.push(request);
+    for (const waiter of requestWaiters.filter((item) => chatCount() >= item.count)) {
+      requestWaiters.splice(requestWaiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
     const path = request.path.split("?")[0] ?? "";
 
     if (request.method === "GET" && /^(\/v1)?\/models$/.test(path)) {
@@ -192,6 +201,8 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions = {}): Promise<
       fallback = reply;
     },
     pending: () => queue.length,
+    whenChatRequests: (count) =>
+      chatCount() >= count ? Promise.resolve() : new Promise((resolve) => requestWaiters.push({ count, resolve })),
     stalls: () => ({ open: stallsOpen, abandoned: stallsAbandoned }),
     whenAbandoned: (count) =>
       stallsAbandoned >= count ? Promise.resolve() : new Promise((resolve) => abandonWaiters.push({ count, resolve })),
