@@ -151,6 +151,7 @@ const NOTICES: Record<NonNullable<Summary["notice"]>, string> = {
   "offline-no-translation":
     "offline summary in the article's language: translation needs a model (set OPENAI_API_KEY or OPENAI_BASE_URL)",
   "llm-unavailable": "the model could not be used, so this is an offline extract",
+  "llm-timeout": "the model did not answer in time, so this is an offline extract",
 };
 
 /** A summary for people: headline, bullets with their paragraph numbers, questions, then how it was made. */
@@ -191,6 +192,7 @@ const summarizeCommand: Command = {
             maxRetries: settings.maxRetries,
           }),
           settings.maxConcurrency,
+          { timeoutMs: settings.timeoutMs },
         )
       : undefined;
     // The cache only saves model calls: offline runs leave no data directory behind.

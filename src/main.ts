@@ -70,6 +70,7 @@ async function main(): Promise<void> {
           maxRetries: config.llm.maxRetries,
         }),
         config.llm.maxConcurrency,
+        { timeoutMs: config.llm.timeoutMs },
       )
     : undefined;
   // Parsing, cleaning and offline summaries run on worker threads, off the event loop (the terminal chat too).

@@ -44,5 +44,5 @@ export interface Summary {
   readonly usage: TokenUsage;
   readonly cached: boolean;
   /** Set when the result differs from what was asked, e.g. offline summaries cannot translate. */
-  readonly notice?: "offline-no-translation" | "llm-unavailable";
+  readonly notice?: "offline-no-translation" | "llm-unavailable" | "llm-timeout";
 }

@@ -59,6 +59,10 @@ const STRINGS = {
     zh: "原文摘录（离线模式，没有模型来组织回答）：",
     en: "An extract from the article (offline mode: no model to write an answer):",
   },
+  extractModelTimeout: {
+    zh: "模型没有及时回答，以下是原文摘录：",
+    en: "The model did not answer in time, so here is an extract from the article:",
+  },
   extractModelDown: {
     zh: "模型暂时不可用，以下是原文摘录：",
     en: "The model is unavailable right now, so here is an extract from the article:",
@@ -126,6 +130,11 @@ function renderPlaceholder(view: Omit<AnswerView, "answer">): RenderedSummary {
   return lines.render();
 }
 
+/** Why an offline extract stands where the model's answer should be. */
+function noticeLabel(lang: Lang, notice: NonNullable<Answer["notice"]>): string {
+  return say(lang, notice === "llm-timeout" ? "extractModelTimeout" : "extractModelDown");
+}
+
 /** An answer message as Telegram HTML and as plain text; citation marks like [3] are dropped (quotes show instead). */
 export function renderAnswer(view: AnswerView): RenderedSummary {
   const { answer, lang } = view;
@@ -135,11 +144,13 @@ export function renderAnswer(view: AnswerView): RenderedSummary {
     for (const excerpt of answer.excerpts) lines.say(excerpt.text, "blockquote");
   };
   if (answer.notInArticle) {
+    // An offline "not found" after the model failed must still say why there is no written answer.
+    if (answer.mode === "offline" && answer.notice) lines.say(noticeLabel(lang, answer.notice), "i");
     lines.say(`🤷 ${say(lang, "notInArticle")}`);
     if (answer.mode === "llm" && body) lines.say(body);
     if (answer.mode === "offline") lines.say(say(lang, "offlineNotFoundHint"), "i");
   } else if (answer.mode === "offline") {
-    const label = say(lang, answer.notice === "llm-unavailable" ? "extractModelDown" : "extractOffline");
+    const label = answer.notice ? noticeLabel(lang, answer.notice) : say(lang, "extractOffline");
     lines.add(`📄 <i>${escapeHtml(label)}</i>`, `📄 ${label}`);
     quotes();
   } else {

@@ -88,6 +88,10 @@ const STRINGS = {
     zh: "模型暂时不可用，这是离线摘要",
     en: "the model was unavailable, so this is an offline summary",
   },
+  noticeLlmTimeout: {
+    zh: "模型没有及时回答，这是离线摘要",
+    en: "the model did not answer in time, so this is an offline summary",
+  },
   // failures: what went wrong, then what to try
   errNotArticle: {
     zh: "这里面没有找到可以总结的文章（可能是首页、列表页、登录页或付费墙）。试试直接发文章页的链接，或者把正文粘贴过来。",
@@ -144,6 +148,10 @@ const STRINGS = {
   errFileTooLarge: {
     zh: "文件太大{size}，我最多读 {max}。可以只发正文部分，或把正文粘贴过来。",
     en: "That file is too big{size}; I read files up to {max}. Try sending just the article text, or paste it.",
+  },
+  errModelTimeout: {
+    zh: "语言模型没有及时回答。请过一会儿再试。",
+    en: "The language model did not answer in time. Please try again in a little while.",
   },
   errModelBusy: {
     zh: "语言模型现在太忙或暂时不可用。请过一会儿再试。",
@@ -257,6 +265,8 @@ export function describeError(lang: Lang, error: unknown): string {
     case ErrorCode.LlmUnavailable:
     case ErrorCode.LlmBadOutput:
       return t(lang, "errModelBusy");
+    case ErrorCode.LlmTimeout:
+      return t(lang, "errModelTimeout");
     case ErrorCode.RateLimited:
       return t(lang, "rateLimited", { seconds: details.seconds ?? 60 });
     case ErrorCode.NoArticle:

@@ -32,7 +32,7 @@ import { languageButtons } from "./language.js";
 import { links } from "./links.js";
 import { createPasteCollector, pastedPages } from "./paste.js";
 import { createRateLimiter } from "./ratelimit.js";
-import { type SendKit, sendRich } from "./send.js";
+import { createPacer, type SendKit, sendRich } from "./send.js";
 import { createStats } from "./stats.js";
 
 export type {
@@ -170,7 +170,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): BotApp
   });
   if (options.botInfo) bot.botInfo = options.botInfo;
 
-  const send: SendKit = { telegram: bot.telegram, logger, clock: resolved.clock };
+  const send: SendKit = { telegram: bot.telegram, logger, clock: resolved.clock, pacer: createPacer() };
   const kit: FeatureKit = {
     deps: resolved,
     telegram: bot.telegram,

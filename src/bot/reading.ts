@@ -178,6 +178,8 @@ async function readIntoMessage(kit: FeatureKit, target: ReadTarget, placeholderI
     }, TYPING_EVERY_MS);
   };
   renewTyping();
+  // Once a summary exists, no error text may take its place (a 429 storm, a store write after the edit).
+  let summaryMade = false;
   try {
     const { page, article, articleId, summary } = await readSource(
       kit.deps.reading,
@@ -196,6 +198,7 @@ async function readIntoMessage(kit: FeatureKit, target: ReadTarget, placeholderI
       lang: target.lang,
       sourceUrl: source.kind === "url" ? (page.url ?? source.url) : undefined,
     });
+    summaryMade = true;
     const messageId = await editRich(send, target.chatId, placeholderId, message);
     await rememberSummary(kit.deps.reading, { chatId: target.chatId, messageId, articleId });
     logger.info("summary sent", {
@@ -208,6 +211,10 @@ async function readIntoMessage(kit: FeatureKit, target: ReadTarget, placeholderI
   } catch (error) {
     if (isForbidden(error)) {
       logger.info("chat blocked the bot; dropping", { chatId: target.chatId });
+      return;
+    }
+    if (summaryMade) {
+      logger.warn("summary made but not delivered or not remembered", { chatId: target.chatId, error });
       return;
     }
     await kit.deps.stats.record(StatKind.Failure).catch(() => undefined);

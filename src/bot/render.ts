@@ -61,6 +61,7 @@ function footerOf(view: SummaryView, href: string | undefined): string {
   }
   bits.push(t(lang, "minRead", { minutes: minutesToRead(article) }));
   if (summary.notice === "llm-unavailable") bits.push(`📴 ${t(lang, "noticeLlmUnavailable")}`);
+  else if (summary.notice === "llm-timeout") bits.push(`📴 ${t(lang, "noticeLlmTimeout")}`);
   else if (summary.mode === "offline") bits.push(`📴 ${t(lang, "offlineBadge")}`);
   if (summary.notice === "offline-no-translation") bits.push(t(lang, "noticeNoTranslation"));
   return bits.join(" · ");

@@ -2,13 +2,106 @@ import type { Telegram } from "telegraf";
 import { TelegramError } from "telegraf";
 import type { InlineKeyboardMarkup, Message } from "telegraf/types";
 import type { Logger } from "../log.js";
+import type { Clock } from "./jobs.js";
 
-// 429s: wait what Telegram asks, but not forever and not too often.
-const MAX_RETRIES_ON_429 = 3;
-const MAX_RETRY_AFTER_MS = 60_000;
+// ── Tunables ──────────────────────────────────────────────────────────────────────────────────────
+// Telegram's limits (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this):
+// about one message per second in a chat (edits count too) and about 30 per second overall; past them it
+// answers 429 with `retry_after`, and a flood can pause the whole bot.
+/** Calls to one chat: one per second on average, a short burst of this many allowed (a person sending 3 links). */
+const PER_CHAT_INTERVAL_MS = 1000;
+const PER_CHAT_BURST = 3;
+/** Calls across all chats: 30 per second, a small burst. */
+const GLOBAL_INTERVAL_MS = 1000 / 30;
+const GLOBAL_BURST = 10;
+/**
+ * Total `retry_after` one send or edit waits out before its fallback: an edit that keeps getting 429 becomes a
+ * new message (with a budget of its own); a send gives up. A finished summary is worth a minute's wait.
+ */
+export const RATE_LIMIT_BUDGET_MS = 60_000;
+/** A 429 for a chat that was quiet this long (or for a second chat within a second) is a global flood. */
+const QUIET_CHAT_MS = 2 * PER_CHAT_INTERVAL_MS;
+const SECOND_CHAT_WINDOW_MS = 1000;
+/** Chats remembered for pacing before idle ones are forgotten. */
+const MAX_TRACKED_CHATS = 5000;
 
 export interface Sleeper {
   sleep(ms: number): Promise<void>;
+}
+
+/**
+ * Paces every interactive Bot API call (sends and edits alike) per chat and overall, and holds back a chat,
+ * or everyone, after a 429 until its `retry_after` has passed. One per bot, shared by all its sends.
+ */
+export interface TelegramPacer {
+  /** Waits until a call to `chatId` may go out, and books it. */
+  slot(chatId: number, clock: Pick<Clock, "now" | "sleep">): Promise<void>;
+  /** Telegram said wait `retryAfterMs` after a call to `chatId`. */
+  rateLimited(chatId: number, retryAfterMs: number, now: number): void;
+  /** True while `chatId` or everyone is held back (best-effort calls such as typing are skipped). */
+  isPaused(chatId: number, now: number): boolean;
+}
+
+interface ChatPace {
+  /** Theoretical arrival time of the next call (GCRA). */
+  tat: number;
+  pausedUntil: number;
+  /** When the two latest calls were booked. */
+  lastAt?: number;
+  previousAt?: number;
+}
+
+/** A generic cell-rate pacer (GCRA) per chat and overall, with 429 pauses. */
+export function createPacer(): TelegramPacer {
+  const chats = new Map<number, ChatPace>();
+  const global = { tat: 0, pausedUntil: 0 };
+  let lastLimit: { chatId: number; at: number } | undefined;
+
+  const pace = (chatId: number, now: number): ChatPace => {
+    let chat = chats.get(chatId);
+    if (!chat) {
+      if (chats.size >= MAX_TRACKED_CHATS) {
+        for (const [id, item] of chats) if (item.tat < now && item.pausedUntil < now) chats.delete(id);
+      }
+      chat = { tat: 0, pausedUntil: 0 };
+      chats.set(chatId, chat);
+    }
+    return chat;
+  };
+
+  return {
+    async slot(chatId, clock) {
+      const now = clock.now();
+      const chat = pace(chatId, now);
+      const at = Math.max(
+        now,
+        chat.pausedUntil,
+        global.pausedUntil,
+        chat.tat - (PER_CHAT_BURST - 1) * PER_CHAT_INTERVAL_MS,
+        global.tat - (GLOBAL_BURST - 1) * GLOBAL_INTERVAL_MS,
+      );
+      chat.tat = Math.max(chat.tat, at) + PER_CHAT_INTERVAL_MS;
+      global.tat = Math.max(global.tat, at) + GLOBAL_INTERVAL_MS;
+      chat.previousAt = chat.lastAt;
+      chat.lastAt = at;
+      if (at > now) await clock.sleep(at - now);
+    },
+    rateLimited(chatId, retryAfterMs, now) {
+      const chat = pace(chatId, now);
+      const until = now + retryAfterMs;
+      chat.pausedUntil = Math.max(chat.pausedUntil, until);
+      // Telegram does not say which limit was hit. A chat that was quiet cannot have hit its own limit,
+      // and two chats told to wait at once means the bot as a whole is over: hold everyone back.
+      const quiet = chat.previousAt === undefined || now - chat.previousAt > QUIET_CHAT_MS;
+      const secondChat =
+        lastLimit !== undefined && lastLimit.chatId !== chatId && now - lastLimit.at < SECOND_CHAT_WINDOW_MS;
+      lastLimit = { chatId, at: now };
+      if (quiet || secondChat) global.pausedUntil = Math.max(global.pausedUntil, until);
+    },
+    isPaused(chatId, now) {
+      return global.pausedUntil > now || (chats.get(chatId)?.pausedUntil ?? 0) > now;
+    },
+  };
 }
 
 /** A message in both renderings; HTML is tried first, plain text is the fallback. */
@@ -23,7 +116,9 @@ export interface OutgoingText {
 export interface SendKit {
   telegram: Telegram;
   logger: Logger;
-  clock: Sleeper;
+  clock: Pick<Clock, "now" | "sleep">;
+  /** Shared pacing and 429 pauses (one per bot). Without it calls go out at once and only 429s wait. */
+  pacer?: TelegramPacer;
 }
 
 /** True for Telegram's 403s (blocked by the user, kicked, deactivated): nothing to retry. */
@@ -47,20 +142,39 @@ function isEditTargetGone(error: unknown): boolean {
   );
 }
 
-/** Runs a Bot API call, waiting out 429 `retry_after` a bounded number of times. */
+/** True for Telegram's 429 (too many requests). */
+export function isRateLimited(error: unknown): boolean {
+  return error instanceof TelegramError && error.code === 429;
+}
+
+/**
+ * Runs a Bot API call to `chatId` in its paced slot, waiting out 429s (`retry_after`, for this chat and,
+ * when the flood looks global, for everyone) until RATE_LIMIT_BUDGET_MS of waiting is spent; then the
+ * last 429 is thrown for the caller's fallback.
+ */
 export async function withRetry<T>(
-  kit: Pick<SendKit, "logger" | "clock">,
+  kit: Pick<SendKit, "logger" | "clock" | "pacer">,
   method: string,
   call: () => Promise<T>,
+  chatId?: number,
 ): Promise<T> {
-  for (let attempt = 0; ; attempt += 1) {
+  let waited = 0;
+  for (let attempt = 1; ; attempt += 1) {
+    if (kit.pacer && chatId !== undefined) await kit.pacer.slot(chatId, kit.clock);
     try {
       return await call();
     } catch (error) {
-      if (!(error instanceof TelegramError) || error.code !== 429 || attempt >= MAX_RETRIES_ON_429) throw error;
-      const waitMs = Math.min(MAX_RETRY_AFTER_MS, Math.max(1, error.parameters?.retry_after ?? 1) * 1000);
-      kit.logger.warn("telegram rate limit, waiting", { method, waitMs, attempt: attempt + 1 });
-      await kit.clock.sleep(waitMs);
+      if (!(error instanceof TelegramError) || error.code !== 429) throw error;
+      const waitMs = Math.max(1, error.parameters?.retry_after ?? 1) * 1000;
+      if (waited + waitMs > RATE_LIMIT_BUDGET_MS) {
+        kit.logger.warn("telegram rate limit outlasted the budget", { method, chatId, waited, attempt });
+        throw error;
+      }
+      waited += waitMs;
+      kit.logger.warn("telegram rate limit, waiting", { method, chatId, waitMs, attempt });
+      // With a pacer the next slot waits (for this chat or everyone); without one, wait here.
+      if (kit.pacer && chatId !== undefined) kit.pacer.rateLimited(chatId, waitMs, kit.clock.now());
+      else await kit.clock.sleep(waitMs);
     }
   }
 }
@@ -76,20 +190,24 @@ export async function sendRich(kit: SendKit, chatId: number, message: OutgoingTe
   };
   if (message.html !== undefined) {
     try {
-      return await withRetry(kit, "sendMessage", () =>
-        kit.telegram.sendMessage(chatId, message.html as string, { ...common, parse_mode: "HTML" }),
+      return await withRetry(
+        kit,
+        "sendMessage",
+        () => kit.telegram.sendMessage(chatId, message.html as string, { ...common, parse_mode: "HTML" }),
+        chatId,
       );
     } catch (error) {
       if (!isParseError(error)) throw error;
       kit.logger.warn("telegram rejected our HTML; sending plain text", { chatId, error });
     }
   }
-  return withRetry(kit, "sendMessage", () => kit.telegram.sendMessage(chatId, message.text, common));
+  return withRetry(kit, "sendMessage", () => kit.telegram.sendMessage(chatId, message.text, common), chatId);
 }
 
 /**
  * Edits a message the bot sent into `message` (HTML first, plain text if rejected).
- * "Not modified" counts as done; when the message is gone, sends a new one instead.
+ * "Not modified" counts as done; when the message is gone, or the edit keeps hitting 429 past
+ * RATE_LIMIT_BUDGET_MS, sends a new one instead.
  */
 export async function editRich(
   kit: SendKit,
@@ -102,11 +220,15 @@ export async function editRich(
     link_preview_options: { is_disabled: true },
   };
   const attempt = async (text: string, html: boolean) => {
-    await withRetry(kit, "editMessageText", () =>
-      kit.telegram.editMessageText(chatId, messageId, undefined, text, {
-        ...common,
-        ...(html ? { parse_mode: "HTML" } : {}),
-      }),
+    await withRetry(
+      kit,
+      "editMessageText",
+      () =>
+        kit.telegram.editMessageText(chatId, messageId, undefined, text, {
+          ...common,
+          ...(html ? { parse_mode: "HTML" } : {}),
+        }),
+      chatId,
     );
   };
   try {
@@ -124,12 +246,21 @@ export async function editRich(
   } catch (error) {
     if (isNotModified(error)) return messageId;
     if (isEditTargetGone(error)) return (await sendRich(kit, chatId, message)).message_id;
+    if (isRateLimited(error)) {
+      // The edit kept hitting 429 for the whole budget: the answer goes out as a new message rather than be
+      // lost, and the stale placeholder is removed when Telegram lets us (best effort, no retry).
+      kit.logger.warn("edit kept hitting 429; sending the answer as a new message", { chatId, messageId });
+      const sent = await sendRich(kit, chatId, message);
+      void kit.telegram.deleteMessage(chatId, messageId).catch(() => undefined);
+      return sent.message_id;
+    }
     throw error;
   }
 }
 
-/** Best effort: a typing indicator; failures are not worth a retry. */
+/** Best effort: a typing indicator; failures are not worth a retry, and it is skipped while Telegram says wait. */
 export async function typing(kit: SendKit, chatId: number): Promise<void> {
+  if (kit.pacer?.isPaused(chatId, kit.clock.now())) return;
   await kit.telegram.sendChatAction(chatId, "typing").catch((error: unknown) => {
     kit.logger.debug("sendChatAction failed", { chatId, error });
   });

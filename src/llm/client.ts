@@ -13,6 +13,11 @@ export interface CompletionRequest {
   maxTokens?: number;
   temperature?: number;
   signal?: AbortSignal;
+  /**
+   * Finish by this time (epoch ms), whatever the client's own budget: set by the concurrency limiter when the
+   * call is made, so the wait for a slot counts. The earlier of this and the client's timeout applies.
+   */
+  deadline?: number;
 }
 
 export interface CompletionResult {
@@ -24,7 +29,8 @@ export interface CompletionResult {
 /**
  * The one small interface every model-using stage takes (summaries, answers, digests).
  * The OpenAI-compatible adapter implements it; tests pass the real adapter pointed at a fake server.
- * Implementations throw `LlmError` (code LLM_UNAVAILABLE) once retries are spent.
+ * Implementations throw `LlmError`: LLM_TIMEOUT once the call's deadline passed (connecting, headers, body,
+ * retries and waits all count), LLM_UNAVAILABLE once retries are spent.
  */
 export interface LlmClient {
   readonly model: string;

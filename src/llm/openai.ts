@@ -1,9 +1,10 @@
 import { setTimeout as sleepFor } from "node:timers/promises";
-import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
 import OpenAI from "openai";
 import { ErrorCode, LlmError } from "../errors.js";
 import type { TokenUsage } from "../types.js";
 import type { CompletionRequest, CompletionResult, LlmClient } from "./client.js";
+import { llmTimeout, withDeadline } from "./deadline.js";
+import { countTokens } from "./tokens.js";
 
 // ── Tunables ──────────────────────────────────────────────────────────────────────────────────────
 /** Local servers (Ollama, llama.cpp, vLLM) need no key, but the SDK insists on one. */
@@ -24,7 +25,7 @@ export interface OpenAiClientOptions {
   /** OPENAI_BASE_URL, e.g. `http://127.0.0.1:11434/v1`. @default OpenAI's API */
   baseUrl?: string;
   model: string;
-  /** Whole budget of one `complete()` call, retries and waits included (ms). */
+  /** Whole budget of one `complete()` call (ms): connecting, headers, body, retries and waits. */
   timeoutMs: number;
   /** Further attempts after the first on 429/5xx/network errors. */
   maxRetries: number;
@@ -43,7 +44,9 @@ export interface OpenAiClientOptions {
  * in the remaining `timeoutMs`. Asks for `json_schema` output when the request has a schema. When the server
  * rejects a parameter with a 400 (`response_format` on many compatible servers, `max_tokens` or `temperature`
  * on reasoning models) it asks again without it, once per parameter, and remembers that for later calls.
- * Every failure surfaces as `LlmError` with code LLM_UNAVAILABLE; a cancelled `signal` rethrows its reason.
+ * One deadline (`timeoutMs`, or the request's earlier `deadline`) covers connecting, headers, the body, retries
+ * and waits: when it passes the request is aborted and the call rejects with LLM_TIMEOUT at once. Other failures
+ * surface as `LlmError` with code LLM_UNAVAILABLE; a cancelled `signal` rethrows its reason.
  */
 export function createOpenAiClient(options: OpenAiClientOptions): LlmClient {
   const sdk = new OpenAI({
@@ -61,7 +64,17 @@ export function createOpenAiClient(options: OpenAiClientOptions): LlmClient {
   const compat = { responseFormat: true, maxCompletionTokens: false, temperature: true };
 
   async function complete(request: CompletionRequest): Promise<CompletionResult> {
-    const deadline = Date.now() + options.timeoutMs;
+    // One deadline for everything: connecting, headers, the body (the SDK's own timer stops at the
+    // headers), retries and their waits. At the deadline the request is aborted and the call rejects.
+    const deadline = Math.min(request.deadline ?? Number.POSITIVE_INFINITY, Date.now() + options.timeoutMs);
+    return withDeadline(deadline, request.signal, options.timeoutMs, (signal) => attempts(request, deadline, signal));
+  }
+
+  async function attempts(
+    request: CompletionRequest,
+    deadline: number,
+    signal: AbortSignal,
+  ): Promise<CompletionResult> {
     let retriesLeft = options.maxRetries;
     let attempt = 0;
 
@@ -70,7 +83,7 @@ export function createOpenAiClient(options: OpenAiClientOptions): LlmClient {
       const withFormat = Boolean(request.jsonSchema) && compat.responseFormat;
       const tokenLimit = compat.maxCompletionTokens ? "max_completion_tokens" : "max_tokens";
       const remaining = deadline - Date.now();
-      if (remaining <= 0) throw timeoutError(where, options.timeoutMs, attempt - 1);
+      if (remaining <= 0) throw llmTimeout(options.timeoutMs, `no answer from ${where} (${attempt - 1} attempt(s))`);
       try {
         const response = await sdk.chat.completions.create(
           {
@@ -87,7 +100,7 @@ export function createOpenAiClient(options: OpenAiClientOptions): LlmClient {
                 }
               : {}),
           },
-          { timeout: remaining, maxRetries: 0, ...(request.signal ? { signal: request.signal } : {}) },
+          { timeout: remaining, maxRetries: 0, signal },
         );
         const text = response.choices[0]?.message?.content ?? "";
         const usage: TokenUsage = {
@@ -99,11 +112,11 @@ export function createOpenAiClient(options: OpenAiClientOptions): LlmClient {
         options.onUsage?.(usage, model);
         return { text, usage, model };
       } catch (error) {
-        if (request.signal?.aborted) throw request.signal.reason;
+        if (signal.aborted) throw signal.reason;
         if (!(error instanceof OpenAI.APIError)) throw unavailable(`Unexpected failure calling ${where}`, error);
 
         if (error instanceof OpenAI.APIConnectionTimeoutError) {
-          throw timeoutError(where, options.timeoutMs, attempt, error);
+          throw llmTimeout(options.timeoutMs, `no answer from ${where} (${attempt} attempt(s))`, error);
         }
         const status = error.status;
         if (status !== undefined && PARAMETER_REJECTED_STATUS.has(status) && adjustTo(error.message, withFormat)) {
@@ -124,7 +137,7 @@ export function createOpenAiClient(options: OpenAiClientOptions): LlmClient {
           throw unavailable(`The model server ${where} ${what}; no time left to retry`, error, status);
         }
         retriesLeft -= 1;
-        await sleep(wait, request.signal);
+        await sleep(wait, signal);
       }
     }
   }
@@ -175,12 +188,4 @@ function unavailable(message: string, cause: unknown, status?: number): LlmError
     cause,
     ...(status !== undefined ? { details: { status } } : {}),
   });
-}
-
-function timeoutError(where: string, timeoutMs: number, attempts: number, cause?: unknown): LlmError {
-  return new LlmError(
-    ErrorCode.LlmUnavailable,
-    `Timed out after ${Math.round(timeoutMs / 1000)} s waiting for the model server ${where} (${attempts} attempt(s))`,
-    { cause, details: { timeoutMs } },
-  );
 }

@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
-import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
 import { ErrorCode, LlmError } from "../errors.js";
 import type { ChatMessage, LlmClient } from "../llm/client.js";
 import { type ParsedSummary, parseSummaryAnswer, SUMMARY_JSON_SCHEMA } from "../llm/parse-summary.js";
 import { LANGUAGE_NAMES, neutraliseDelimiters, renderPrompt } from "../llm/prompts.js";
 import { splitArticle, splitSentences } from "../llm/text.js";
+import { countTokens } from "../llm/tokens.js";
 import type { Collection } from "../store/store.js";
 import type { Article, Lang, LangChoice, Summary, TokenUsage } from "../types.js";
 import { type CpuWork, inlineCpu } from "../workers/cpu.js";
@@ -58,7 +58,7 @@ export interface SummarizeOptions {
  * A headline, 3–5 bullets tied to paragraph indexes, and 2–3 follow-up questions, in the asked language.
  * With a model: one request for a normal article (chunks + one merge above `maxInputTokens`), one re-ask
  * for a malformed answer and one for a wrong-language answer; when the model stays unusable, the offline
- * summary with notice "llm-unavailable". Without a model: the offline summary. Same article twice → cache.
+ * summary with notice "llm-unavailable" ("llm-timeout" when a call ran past its deadline). Without a model: the offline summary. Same article twice → cache.
  */
 export async function summarize(options: SummarizeOptions): Promise<Summary> {
   const { article, llm, cache, signal } = options;
@@ -80,7 +80,8 @@ export async function summarize(options: SummarizeOptions): Promise<Summary> {
     return summary;
   } catch (error) {
     if (signal?.aborted || !(error instanceof LlmError)) throw error;
-    return { ...(await summarizeOffline({ article, lang })), usage, notice: "llm-unavailable" };
+    const notice = error.code === ErrorCode.LlmTimeout ? "llm-timeout" : "llm-unavailable";
+    return { ...(await summarizeOffline({ article, lang })), usage, notice };
   }
 }
 

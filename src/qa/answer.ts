@@ -81,7 +81,7 @@ export interface Answer {
   /** Paragraph indexes put in front of the model (LLM), in article order; empty offline. */
   readonly sent: readonly number[];
   /** Set when a model was configured but could not be used, so the answer is an offline extract. */
-  readonly notice?: "llm-unavailable";
+  readonly notice?: "llm-unavailable" | "llm-timeout";
 }
 
 export interface AnswerOptions {
@@ -111,6 +111,9 @@ export async function answerQuestion(options: AnswerOptions): Promise<Answer> {
     if (options.signal?.aborted) throw error;
     if (isJianbaoError(error) && (error.code === ErrorCode.LlmUnavailable || error.code === ErrorCode.LlmBadOutput)) {
       return { ...answerOffline({ article: options.article, question, history }), notice: "llm-unavailable" };
+    }
+    if (isJianbaoError(error) && error.code === ErrorCode.LlmTimeout) {
+      return { ...answerOffline({ article: options.article, question, history }), notice: "llm-timeout" };
     }
     throw error;
   }

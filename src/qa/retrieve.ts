@@ -1,4 +1,4 @@
-import { countTokens } from "gpt-tokenizer";
+import { countTokens } from "../llm/tokens.js";
 import { countWords } from "../pipeline/clean/article.js";
 import type { Article } from "../types.js";
 

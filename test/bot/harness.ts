@@ -46,6 +46,8 @@ export interface HarnessOptions {
   features?: BotFeature[];
   /** Replace the bot's job queue (e.g. a full one). */
   jobs?: JobQueue;
+  /** Options for the fake Bot API (e.g. its clock for rate limits). */
+  telegram?: Parameters<typeof startFakeTelegram>[0];
   /** Log lines collected here when given. */
   logLines?: string[];
   /** The CPU stages. @default inlineCpu */
@@ -92,7 +94,7 @@ export function manualClock(start = Date.UTC(2026, 0, 15, 8)): Clock & {
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), "jianbao-bot-"));
-  const tg = await startFakeTelegram();
+  const tg = await startFakeTelegram(options.telegram);
   const site = await startSite(options.site ?? {});
   const ai = options.llm ? await startFakeOpenAi() : undefined;
   const config = loadConfig({
@@ -116,10 +118,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
           baseUrl: config.llm.baseUrl,
           apiKey: "test",
           model: config.llm.model,
-          timeoutMs: 5000,
+          // Small in tests that set LLM_TIMEOUT_MS (stalled models); 5 s otherwise, so a broken fake fails fast.
+          timeoutMs: options.env?.LLM_TIMEOUT_MS ? config.llm.timeoutMs : 5000,
           maxRetries: 0,
         }),
         config.llm.maxConcurrency,
+        { timeoutMs: options.env?.LLM_TIMEOUT_MS ? config.llm.timeoutMs : 5000 },
       )
     : undefined;
   const app = createBot(

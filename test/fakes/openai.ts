@@ -9,6 +9,8 @@
  * ai.reply((request) => ({ content: request.user.includes("[0]") ? "…" : "…" })); // decide from the request
  * ai.reply({ content: "late", delayMs: 200 });                   // answer after a delay (timeouts)
  * ai.reply({ drop: true });                                      // close the socket without answering (network error)
+ * ai.reply({ stallAfterHeaders: true });                         // 200 + headers + a few body bytes, then nothing
+ * await ai.whenAbandoned(4);                                     // …until the client gave up on 4 stalled replies
  * // …run the code under test…
  * ai.requests[0].body.messages;   // parsed JSON body as the server received it
  * ai.requests[0].system / .user;  // the system and (last) user message texts, for quick asserts
@@ -72,6 +74,11 @@ export interface FakeReply {
   delayMs?: number;
   /** Destroy the connection without answering (the client sees a network error). */
   drop?: boolean;
+  /**
+   * Send the status line, the headers and the first bytes of the JSON body, then hold the connection open
+   * and send nothing more (an overloaded proxy or local server): only the client's own deadline ends it.
+   */
+  stallAfterHeaders?: boolean;
 }
 
 export type ScriptedReply = FakeReply | ((request: FakeOpenAiRequest) => FakeReply | Promise<FakeReply>);
@@ -91,6 +98,12 @@ export interface FakeOpenAi {
   setFallback(reply: ScriptedReply): void;
   /** Scripted replies not used yet. */
   pending(): number;
+  /** Stalled replies still held open, and those the client closed (gave up on). */
+  stalls(): { open: number; abandoned: number };
+  /** Resolves once `count` chat completion requests have arrived. */
+  whenChatRequests(count: number): Promise<void>;
+  /** Resolves once the client has closed `count` stalled replies. */
+  whenAbandoned(count: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -110,10 +123,28 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions = {}): Promise<
   let fallback: ScriptedReply = options.fallback ?? NO_SCRIPT;
   const requests: FakeOpenAiRequest[] = [];
   let completionCount = 0;
+  let stallsOpen = 0;
+  let stallsAbandoned = 0;
+  const abandonWaiters: Array<{ count: number; resolve: () => void }> = [];
+  const noteAbandoned = () => {
+    stallsOpen -= 1;
+    stallsAbandoned += 1;
+    for (const waiter of abandonWaiters.filter((item) => stallsAbandoned >= item.count)) {
+      abandonWaiters.splice(abandonWaiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
+  };
 
+  const requestWaiters: Array<{ count: number; resolve: () => void }> = [];
+  const chatCount = () =>
+    requests.filter((request) => /\/chat\/completions$/.test(request.path.split("?")[0] ?? "")).length;
   const server = await startLoopbackServer(async (recorded, response) => {
     const request = parseRequest(recorded);
     requests.push(request);
+    for (const waiter of requestWaiters.filter((item) => chatCount() >= item.count)) {
+      requestWaiters.splice(requestWaiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
     const path = request.path.split("?")[0] ?? "";
 
     if (request.method === "GET" && /^(\/v1)?\/models$/.test(path)) {
@@ -133,6 +164,13 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions = {}): Promise<
     if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
     if (reply.drop) {
       response.socket?.destroy();
+      return;
+    }
+    if (reply.stallAfterHeaders) {
+      stallsOpen += 1;
+      response.writeHead(200, { "content-type": "application/json" });
+      response.write('{"id":"chatcmpl-stalled","object":"chat.completion","choices":[');
+      response.on("close", noteAbandoned);
       return;
     }
     if (reply.content !== undefined && (reply.status ?? 200) === 200) {
@@ -163,6 +201,11 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions = {}): Promise<
       fallback = reply;
     },
     pending: () => queue.length,
+    whenChatRequests: (count) =>
+      chatCount() >= count ? Promise.resolve() : new Promise((resolve) => requestWaiters.push({ count, resolve })),
+    stalls: () => ({ open: stallsOpen, abandoned: stallsAbandoned }),
+    whenAbandoned: (count) =>
+      stallsAbandoned >= count ? Promise.resolve() : new Promise((resolve) => abandonWaiters.push({ count, resolve })),
     close: () => server.close(),
   };
 }

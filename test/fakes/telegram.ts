@@ -20,6 +20,8 @@
  * tg.fail({ method: "sendMessage", code: 429, retryAfter: 1 });               // next sendMessage → 429 with parameters.retry_after
  * tg.fail({ method: "sendMessage", chatId: 5, code: 403, times: Infinity });   // blocked by the user, for good
  * tg.fail({ method: "editMessageText", code: 400, description: "Bad Request: can't parse entities: …" });
+ * tg.limit({ perChat: { calls: 1, perMs: 1000 }, global: { calls: 30, perMs: 1000 }, globalPauseMs: 3000 });
+ * //   Telegram's limits: sends and edits count per chat; over the global rate everyone gets 429 for a while
  * await tg.close();
  * ```
  *
@@ -65,6 +67,19 @@ export interface ScriptedFailure {
   retryAfter?: number;
   /** @default 1 */
   times?: number;
+}
+
+/**
+ * Rate limits like Telegram's: sendMessage and every edit count toward the chat's window and the global one.
+ * Over a chat's limit → 429 for that call, with `retry_after` until the window frees. Over the global limit →
+ * a global pause: every counted call, to any chat, gets 429 until it ends (`retry_after` = what is left).
+ * Time comes from `startFakeTelegram({ now })` so a test can run Telegram's seconds faster.
+ */
+export interface RateLimits {
+  perChat?: { calls: number; perMs: number };
+  global?: { calls: number; perMs: number };
+  /** How long the bot is paused after going over the global limit. @default global.perMs */
+  globalPauseMs?: number;
 }
 
 /** A message as it stands in a chat. */
@@ -138,6 +153,10 @@ export interface FakeTelegram {
   /** Registers a downloadable file; returns its file_id. */
   addFile(bytes: Uint8Array, fileName?: string): { file_id: string; file_path: string };
   fail(failure: ScriptedFailure): void;
+  /** Turns on Telegram-like rate limits (see RateLimits). */
+  limit(limits: RateLimits): void;
+  /** 429s answered because of `limit`: per chat and global (the pause and what tripped it). */
+  limitHits: { perChat: number; global: number };
   /** Resolves with the first call (already made since `since`, or future) matching `predicate`. */
   waitFor(predicate: (call: ApiCall) => boolean, options?: { timeoutMs?: number; since?: number }): Promise<ApiCall>;
   /** Resolves once `count` calls match. */
@@ -293,8 +312,53 @@ function parseMultipart(body: Buffer, contentType: string): Params {
 
 /** Starts the fake on 127.0.0.1:0. */
 export async function startFakeTelegram(
-  options: { token?: string; username?: string; botId?: number } = {},
+  options: {
+    token?: string;
+    username?: string;
+    botId?: number;
+    /** Milliseconds for `limit` windows and pauses. @default Date.now */
+    now?: () => number;
+  } = {},
 ): Promise<FakeTelegram> {
+  const clockNow = options.now ?? Date.now;
+  let limits: RateLimits | undefined;
+  const limitHits = { perChat: 0, global: 0 };
+  const countedAt = new Map<number, number[]>();
+  const globalAt: number[] = [];
+  let pausedUntil = 0;
+  const COUNTED = /^(sendMessage|sendDocument|sendPhoto|editMessageText|editMessageReplyMarkup|editMessageCaption)$/;
+  const retryAfter = (ms: number) => ({ retry_after: Math.max(1, Math.ceil(ms / 1000)) });
+  /** A 429 when this call is over a limit; otherwise counts it. */
+  const checkLimits = (method: string, chatId: number | undefined) => {
+    if (!limits || !COUNTED.test(method) || chatId === undefined) return undefined;
+    const at = clockNow();
+    if (at < pausedUntil) {
+      limitHits.global += 1;
+      return new BotApiError(429, "Too Many Requests: retry later", retryAfter(pausedUntil - at));
+    }
+    const chatCalls = countedAt.get(chatId) ?? [];
+    if (limits.perChat) {
+      const { calls, perMs } = limits.perChat;
+      while (chatCalls.length > 0 && (chatCalls[0] ?? 0) <= at - perMs) chatCalls.shift();
+      if (chatCalls.length >= calls) {
+        limitHits.perChat += 1;
+        return new BotApiError(429, "Too Many Requests: retry later", retryAfter((chatCalls[0] ?? at) + perMs - at));
+      }
+    }
+    if (limits.global) {
+      const { calls, perMs } = limits.global;
+      while (globalAt.length > 0 && (globalAt[0] ?? 0) <= at - perMs) globalAt.shift();
+      if (globalAt.length >= calls) {
+        limitHits.global += 1;
+        pausedUntil = at + (limits.globalPauseMs ?? perMs);
+        return new BotApiError(429, "Too Many Requests: retry later", retryAfter(pausedUntil - at));
+      }
+    }
+    chatCalls.push(at);
+    countedAt.set(chatId, chatCalls);
+    globalAt.push(at);
+    return undefined;
+  };
   const token = options.token ?? "123456:TEST-token_abc";
   const botId = options.botId ?? 123456;
   const botInfo: UserFromGetMe = {
@@ -506,7 +570,7 @@ export async function startFakeTelegram(
 
     const chatId = params.chat_id === undefined ? undefined : Number(params.chat_id);
     try {
-      const failure = takeFailure(method, chatId);
+      const failure = takeFailure(method, chatId) ?? checkLimits(method, chatId);
       if (failure) throw failure;
       const handler = handlers[method];
       const result = handler ? handler(params) : true;
@@ -705,6 +769,10 @@ export async function startFakeTelegram(
     pressButton: (options) => pushUpdate(callbackQuery(options)),
     addFile,
     fail: (failure) => failures.push({ ...failure, left: failure.times ?? 1 }),
+    limit: (next) => {
+      limits = next;
+    },
+    limitHits,
     waitFor: async (predicate, waitOptions) => (await waitForCount(predicate, 1, waitOptions))[0] as ApiCall,
     waitForCount,
     chatTranscript: (chatId) =>

@@ -185,11 +185,29 @@ describe("createOpenAiClient against the fake OpenAI server", () => {
     expect(waits).toEqual([]);
   });
 
-  it("times out within timeoutMs", async () => {
+  it("gives up with LLM_TIMEOUT when the headers do not come within timeoutMs", async () => {
     ai.reply({ content: "late", delayMs: 2000 });
-    const started = Date.now();
-    await expect(client({ timeoutMs: 1000, maxRetries: 2 }).complete(ASK)).rejects.toThrow(/Timed out after 1 s/);
-    expect(Date.now() - started).toBeLessThan(1900);
+    await expect(client({ timeoutMs: 1000, maxRetries: 2 }).complete(ASK)).rejects.toMatchObject({
+      code: "LLM_TIMEOUT",
+      message: expect.stringMatching(/did not answer in time \(1 s\)/),
+    });
+  });
+
+  it("gives up with LLM_TIMEOUT and closes the connection when the body stalls after the headers", async () => {
+    ai.reply({ stallAfterHeaders: true });
+    await expect(client({ timeoutMs: 1000, maxRetries: 2 }).complete(ASK)).rejects.toMatchObject({
+      code: "LLM_TIMEOUT",
+    });
+    await ai.whenAbandoned(1);
+    expect(ai.stalls()).toEqual({ open: 0, abandoned: 1 });
+    expect(ai.chatRequests()).toHaveLength(1);
+  });
+
+  it("a request deadline earlier than timeoutMs wins", async () => {
+    ai.reply({ stallAfterHeaders: true });
+    const llm = client({ timeoutMs: 60_000 });
+    await expect(llm.complete({ ...ASK, deadline: Date.now() + 300 })).rejects.toMatchObject({ code: "LLM_TIMEOUT" });
+    await ai.whenAbandoned(1);
   });
 
   it("rethrows the caller's abort instead of an LlmError", async () => {
@@ -241,6 +259,47 @@ describe("createOpenAiClient against the fake OpenAI server", () => {
     release();
     await first;
     expect(calls).toBe(1);
+  });
+});
+
+describe("limitConcurrency with a deadline", () => {
+  let ai: FakeOpenAi;
+  beforeEach(async () => {
+    ai = await startFakeOpenAi();
+  });
+  afterEach(async () => {
+    await ai.close();
+  });
+
+  it("frees the slots of stalled calls at their deadline and serves the queue in arrival order", async () => {
+    const stalling = createOpenAiClient({ baseUrl: ai.baseUrl, model: "m", timeoutMs: 1000, maxRetries: 0 });
+    const limited = limitConcurrency(stalling, 2, { timeoutMs: 4000 });
+    for (let stall = 0; stall < 2; stall += 1) ai.reply({ stallAfterHeaders: true });
+    const stalled = [limited.complete(ASK), limited.complete(ASK)];
+    // Two more behind them: the first of them gets its answer after the stalls time out, in order.
+    const order: string[] = [];
+    ai.setFallback((request) => ({ content: `answer to ${request.user}` }));
+    const queued = ["third", "fourth"].map((name) =>
+      limited.complete({ messages: [{ role: "user", content: name }] }).then((result) => order.push(result.text)),
+    );
+    for (const call of stalled) await expect(call).rejects.toMatchObject({ code: "LLM_TIMEOUT" });
+    await Promise.all(queued);
+    expect(order).toEqual(["answer to third", "answer to fourth"]);
+    await ai.whenAbandoned(2);
+    expect(ai.chatRequests().map((request) => request.user)).toEqual(["hello", "hello", "third", "fourth"]);
+  });
+
+  it("a call queued behind stalled ones rejects with LLM_TIMEOUT at its own deadline, never sent", async () => {
+    // The inner client has no deadline worth the name: only the limiter's, counted from the call, applies.
+    const stalling = createOpenAiClient({ baseUrl: ai.baseUrl, model: "m", timeoutMs: 600_000, maxRetries: 0 });
+    const limited = limitConcurrency(stalling, 1, { timeoutMs: 1000 });
+    ai.reply({ stallAfterHeaders: true });
+    const first = limited.complete(ASK);
+    const second = limited.complete({ messages: [{ role: "user", content: "second" }] });
+    await expect(first).rejects.toMatchObject({ code: "LLM_TIMEOUT" });
+    await expect(second).rejects.toMatchObject({ code: "LLM_TIMEOUT" });
+    await ai.whenAbandoned(1);
+    expect(limited.queue.pending + limited.queue.size).toBe(0);
   });
 });
 
