@@ -12,7 +12,7 @@ import { isJianbaoError } from "./errors.js";
 import type { LlmClient } from "./llm/client.js";
 import { limitConcurrency } from "./llm/limit.js";
 import { createOpenAiClient } from "./llm/openai.js";
-import { cleanPage } from "./pipeline/clean/index.js";
+import { cleanPageAsync } from "./pipeline/clean/index.js";
 import { type PageInput, readInput } from "./pipeline/input.js";
 import { summarize } from "./pipeline/summarize.js";
 import { openStore, type Store } from "./store/store.js";
@@ -90,13 +90,14 @@ export function parseCommandArgs<const O extends Record<string, { type: "boolean
 
 const clean: Command = {
   usage: "clean [--json] <url|file|->...",
-  summary: "print the article in each web page, .html/.txt/.md file or stdin (-); --json: one JSON object per line",
+  summary:
+    "print the article in each web page, PDF link, .html/.txt/.md/.pdf file or stdin (-); --json: one JSON object per line",
   async run(args, context) {
     const { values, positionals } = parseCommandArgs(args, { json: { type: "boolean" } });
     if (positionals.length === 0) throw new UsageError("clean needs at least one URL, file or -");
     return eachInput(positionals, Boolean(values.json), context, formatArticle, async (input) => {
       const page = await context.read(input);
-      return articleRecord(input, page, cleanPage(page));
+      return articleRecord(input, page, await cleanPageAsync(page));
     });
   },
 };
@@ -204,7 +205,7 @@ const summarizeCommand: Command = {
     const cache = store?.collection<Summary>("summary");
     try {
       return await eachInput(positionals, Boolean(values.json), context, formatSummary, async (input) => {
-        const article = cleanPage(await context.read(input));
+        const article = await cleanPageAsync(await context.read(input));
         const summary = await summarize({
           article,
           lang,

@@ -1,8 +1,8 @@
 import { readFile, stat } from "node:fs/promises";
 import type { Telegram } from "telegraf";
 import { ErrorCode, isJianbaoError, JianbaoError } from "../errors.js";
-import { cleanPage } from "../pipeline/clean/index.js";
-import { type PageInput, pageFromBytes, readInput } from "../pipeline/input.js";
+import { cleanPageAsync } from "../pipeline/clean/index.js";
+import { type PageInput, pageFromBytes, readInput, uploadCap } from "../pipeline/input.js";
 import { summarize } from "../pipeline/summarize.js";
 import { articleId as idOf } from "../store/records.js";
 import type { Article, Lang, LangChoice, Summary } from "../types.js";
@@ -136,16 +136,13 @@ async function loadPage(kit: FeatureKit, target: ReadTarget, source: ReadSource)
     return { input: "pasted text", text: source.text };
   }
   if (source.kind === "file") {
-    const bytes = await downloadTelegramFile(kit, target.telegram, source.fileId, kit.deps.config.bot.maxFileBytes);
-    return pageFromBytes({
-      bytes,
-      fileName: source.fileName,
-      contentType: source.mimeType,
-      maxBytes: kit.deps.config.bot.maxFileBytes,
-    });
+    // PDFs have their own, larger cap (PDF_LIMITS.maxBytes).
+    const maxBytes = uploadCap(source.fileName, source.mimeType, kit.deps.config.bot.maxFileBytes);
+    const bytes = await downloadTelegramFile(kit, target.telegram, source.fileId, maxBytes);
+    return pageFromBytes({ bytes, fileName: source.fileName, contentType: source.mimeType, maxBytes });
   }
   // Only validated http(s) links reach here, so readInput takes its URL branch (the safe fetcher).
-  return readInput(source.url, { fetchOptions: { ...kit.deps.fetchOptions, accept: "html" } });
+  return readInput(source.url, { fetchOptions: { ...kit.deps.fetchOptions, accept: "document" } });
 }
 
 /** Where an article came from: a public link, or text/a file someone sent in a chat (theirs to /forget). */
@@ -248,7 +245,7 @@ async function readIntoMessage(kit: FeatureKit, target: ReadTarget, placeholderI
   renewTyping();
   try {
     const page = await loadPage(kit, target, source);
-    const article = cleanPage(page);
+    const article = await cleanPageAsync(page);
     const articleId = await saveArticle(
       kit,
       article,

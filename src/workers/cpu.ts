@@ -4,13 +4,13 @@
  * (`src/workers/pool.ts`) and tests may use `inlineCpu`, which runs the same code on the calling thread.
  */
 
-import { summarizeOffline as summarizeOfflineInline, type OfflineSummaryOptions } from "../llm/offline.js";
-import { cleanPage as cleanPageInline } from "../pipeline/clean/index.js";
+import { type OfflineSummaryOptions, summarizeOffline as summarizeOfflineInline } from "../llm/offline.js";
+import { cleanPageAsync as cleanPageInline } from "../pipeline/clean/index.js";
 import type { PageInput } from "../pipeline/input.js";
 import type { Article, Summary } from "../types.js";
 
 export interface CpuWork {
-  /** Cleans a page to its article; throws NotAnArticleError, or PAGE_TOO_COMPLEX / WORKER_FAILED / BUSY from a pool. */
+  /** Cleans a page (HTML, text or PDF) to its article; throws NotAnArticleError, PDF_*, or PAGE_TOO_COMPLEX / WORKER_FAILED / BUSY from a pool. */
   cleanPage(page: PageInput): Promise<Article>;
   /** The extractive summary without a model. */
   summarizeOffline(options: OfflineSummaryOptions): Promise<Summary>;
@@ -20,7 +20,7 @@ export interface CpuWork {
 
 /** Runs the CPU stages on the calling thread: for unit tests and small tools, never for the bot. */
 export const inlineCpu: CpuWork = {
-  cleanPage: async (page) => cleanPageInline(page),
+  cleanPage: (page) => cleanPageInline(page),
   summarizeOffline: async (options) => summarizeOfflineInline(options),
   close: async () => undefined,
 };
