@@ -111,7 +111,8 @@ describe("jianbao clean", () => {
       input: `${site.url}/gone`,
       error: { code: "FETCH_HTTP_STATUS", message: expect.stringContaining("404") },
     });
-    expect(pdf).toMatchObject({ error: { code: "FETCH_NOT_HTML", message: expect.stringContaining("PDF") } });
+    // A PDF link goes to the PDF reader; this one is a header and nothing more.
+    expect(pdf).toMatchObject({ error: { code: "PDF_CORRUPT", message: expect.stringContaining("report.pdf") } });
     expect(zh).toMatchObject({ input: `${site.url}/zh`, lang: "zh", body: ZH_PARAGRAPHS.join("\n\n") });
   });
 
