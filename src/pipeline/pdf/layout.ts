@@ -29,8 +29,10 @@ const LAYOUT = {
   minLinesForColumns: 8,
   /** Header/footer zone: this share of the page height at the top and at the bottom. */
   marginZone: 0.1,
-  /** Only the outermost lines of a page can be running headers or footers. */
+  /** Only the outermost lines of a page can be running headers or footers… */
   marginLines: 3,
+  /** …set off from the body by a gap of at least this (ems of the larger line). */
+  marginGap: 1.6,
   /** A line repeated (digits aside) at the same height on this share of pages is a running header/footer. */
   repeatShare: 0.5,
   /** Baselines within this many points count as "the same height" across pages. */
@@ -103,8 +105,12 @@ export interface PdfPage {
 
 /** Lays out a document's pages into headings and paragraphs; also names the largest text on page 1. */
 export function pdfBlocks(pages: readonly PdfPage[]): { blocks: PdfBlock[]; largestFirstPage?: PdfBlock } {
-  const perPage = pages.map((page, index) => orderLines(pageLines(page, index), page));
-  const lines = dropRunningLines(perPage, pages).flat();
+  // Running headers and footers go first: they cross the gutter and would hide a two-column layout.
+  const kept = dropRunningLines(
+    pages.map((page, index) => pageLines(page, index)),
+    pages,
+  );
+  const lines = kept.flatMap((pageLinesKept, index) => orderLines(pageLinesKept, pages[index] as PdfPage));
   if (lines.length === 0) return { blocks: [] };
   const bodySize = dominantSize(lines);
   const pitch = linePitch(lines, bodySize);
@@ -247,8 +253,8 @@ function dropRunningLines(pages: PdfLine[][], geometry: readonly PdfPage[]): Pdf
   const marginal = pages.map((lines, index) => {
     const height = geometry[index]?.height ?? 0;
     const byHeight = [...lines].sort((a, b) => b.y - a.y);
-    const top = byHeight.slice(0, LAYOUT.marginLines).filter((line) => line.y >= height * (1 - LAYOUT.marginZone));
-    const bottom = byHeight.slice(-LAYOUT.marginLines).filter((line) => line.y <= height * LAYOUT.marginZone);
+    const top = marginBlock(byHeight, (line) => line.y >= height * (1 - LAYOUT.marginZone));
+    const bottom = marginBlock([...byHeight].reverse(), (line) => line.y <= height * LAYOUT.marginZone);
     return new Set([...top, ...bottom]);
   });
   const pagesWith = new Map<string, number>();
@@ -263,6 +269,22 @@ function dropRunningLines(pages: PdfLine[][], geometry: readonly PdfPage[]): Pdf
       return (pagesWith.get(key(line)) ?? 0) < needed;
     }),
   );
+}
+
+/**
+ * The outermost lines (from the page edge inwards) that sit in the margin zone and are set off from
+ * the body by a gap: a body line that merely starts high on the page is glued to the next one.
+ */
+function marginBlock(fromEdge: readonly PdfLine[], inZone: (line: PdfLine) => boolean): PdfLine[] {
+  for (let index = 0; index < Math.min(LAYOUT.marginLines, fromEdge.length); index += 1) {
+    const line = fromEdge[index] as PdfLine;
+    if (!inZone(line)) return [];
+    const next = fromEdge[index + 1];
+    if (!next || Math.abs(line.y - next.y) > LAYOUT.marginGap * Math.max(line.size, next.size)) {
+      return fromEdge.slice(0, index + 1);
+    }
+  }
+  return [];
 }
 
 /** The font size carrying the most characters: the body text. */
