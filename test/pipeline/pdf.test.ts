@@ -51,8 +51,8 @@ async function thrown(promise: Promise<unknown>): Promise<JianbaoError> {
 
 /**
  * A three-page report drawn with pdf-lib: a title, a running header and "Page n of 3" footer, two
- * columns of numbered paragraphs per page, a line broken as "hyphen-" / "ation", and a tool's file
- * name as the metadata title.
+ * columns of numbered paragraphs per page (the second with a raised footnote mark), a line broken as
+ * "hyphen-" / "ation", and a tool's file name as the metadata title.
  */
 async function reportPdf(): Promise<Uint8Array> {
   const pdf = await PDFDocument.create();
@@ -95,8 +95,10 @@ async function reportPdf(): Promise<Uint8Array> {
                 "and the stations that read them every hour",
                 "through the long dry summer months.",
               ];
-        for (const line of lines) {
+        for (const [index, line] of lines.entries()) {
           draw(page, line, x, y);
+          // A footnote mark: smaller and raised, it belongs to its line, not a line of its own.
+          if (index === 0 && paragraph === 1) draw(page, "1", x + font.widthOfTextAtSize(line, 10) + 0.5, y + 3.5, 6);
           y -= 12;
         }
         y -= 10;

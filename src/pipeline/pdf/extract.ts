@@ -102,7 +102,8 @@ export async function extractPdfArticle(source: PdfSource): Promise<Article> {
     if (document.numPages === 0) throw corrupt(label, "it has no pages");
     const pages = await readPages(document, label);
     const chars = pages.reduce((sum, page) => sum + page.runs.reduce((n, run) => n + run.text.trim().length, 0), 0);
-    if (chars < PDF_LIMITS.minCharsPerPage * Math.min(pages.length, PDF_LIMITS.imageProbePages)) {
+    // Per page on average: a scan with a printed page number or stamp on every page is still a scan.
+    if (chars < PDF_LIMITS.minCharsPerPage * pages.length) {
       if (await hasImages(pdfjs, document)) {
         throw new JianbaoError(ErrorCode.PdfScanned, `${label} has no text layer (scanned pages)`, {
           details: { input: label, pages: document.numPages },

@@ -133,7 +133,8 @@ function pageLines(page: PdfPage, pageIndex: number): PdfLine[] {
   for (const run of runs) {
     const last = groups.at(-1);
     const anchor = last?.[0];
-    if (last && anchor && Math.abs(anchor.y - run.y) <= LAYOUT.sameBaseline * Math.min(anchor.size, run.size)) {
+    // The larger size decides, so a superscript (smaller, raised) stays on its line.
+    if (last && anchor && Math.abs(anchor.y - run.y) <= LAYOUT.sameBaseline * Math.max(anchor.size, run.size)) {
       last.push(run);
     } else {
       groups.push([run]);
