@@ -91,7 +91,8 @@ export function parseCommandArgs<const O extends Record<string, { type: "boolean
 
 const clean: Command = {
   usage: "clean [--json] <url|file|->...",
-  summary: "print the article in each web page, .html/.txt/.md file or stdin (-); --json: one JSON object per line",
+  summary:
+    "print the article in each web page, PDF link, .html/.txt/.md/.pdf file or stdin (-); --json: one JSON object per line",
   async run(args, context) {
     const { values, positionals } = parseCommandArgs(args, { json: { type: "boolean" } });
     if (positionals.length === 0) throw new UsageError("clean needs at least one URL, file or -");

@@ -44,7 +44,7 @@ export const TERMINAL_API_ROOT = "http://localhost";
 
 /** A line with just this ends the message being typed or piped (as in mail and ed). */
 export const END_OF_MESSAGE = ".";
-const FILE_EXTENSIONS = new Set([".html", ".htm", ".txt", ".md", ".markdown"]);
+const FILE_EXTENSIONS = new Set([".html", ".htm", ".txt", ".md", ".markdown", ".pdf"]);
 const MIME: Record<string, string> = {
   ".html": "text/html",
   ".htm": "text/html",
@@ -63,13 +63,13 @@ const TERMINAL_TEXT = {
   banner: {
     en: [
       "简报 Jianbao — terminal chat (no TELEGRAM_BOT_TOKEN set).",
-      "Paste a page, type a link, or the path of an .html/.txt/.md file. /help lists commands;",
+      "Paste a page, type a link, or the path of an .html/.txt/.md/.pdf file. /help lists commands;",
       "/1, /2… press the buttons under a message; '> question' replies to the latest summary; Ctrl-D or /quit leaves.",
       "To run on Telegram: get a token from @BotFather, then TELEGRAM_BOT_TOKEN=123456:ABC… npm start",
     ].join("\n"),
     zh: [
       "简报 Jianbao — 终端聊天（没有设置 TELEGRAM_BOT_TOKEN）。",
-      "粘贴网页文字、输入链接，或输入 .html/.txt/.md 文件的路径。/help 查看命令；",
+      "粘贴网页文字、输入链接，或输入 .html/.txt/.md/.pdf 文件的路径。/help 查看命令；",
       "/1、/2… 按下消息下面的按钮；“> 问题”回复最新的摘要；Ctrl-D 或 /quit 退出。",
       "To run on Telegram: get a token from @BotFather, then TELEGRAM_BOT_TOKEN=123456:ABC… npm start",
     ].join("\n"),
@@ -78,7 +78,7 @@ const TERMINAL_TEXT = {
     en: [
       "In this terminal:",
       "• /1, /2… press the numbered buttons; '> question' replies to the latest summary",
-      "• a file path (.html/.htm/.txt/.md) is sent as an upload",
+      "• a file path (.html/.htm/.txt/.md/.pdf) is sent as an upload",
       "• a line with a single '.' ends a pasted page at once; when input is piped (npm start < page.txt),",
       "  a page runs until a '.' line, a command or the end of input: end the page with a newline and '.'",
       "  before a question, e.g. (cat page.txt; printf '\\n.\\nwho said it?\\n') | npm start",
@@ -87,7 +87,7 @@ const TERMINAL_TEXT = {
     zh: [
       "终端里：",
       "• /1、/2… 按下带编号的按钮；“> 问题”回复最新的摘要",
-      "• 输入文件路径（.html/.htm/.txt/.md）就当作上传文件",
+      "• 输入文件路径（.html/.htm/.txt/.md/.pdf）就当作上传文件",
       "• 单独一行“.”立即结束正在粘贴的网页；用管道输入时（npm start < page.txt），网页一直持续到",
       "  “.”行、命令或输入结束：提问前先换行再加一行“.”，例如 (cat page.txt; printf '\\n.\\n谁说的？\\n') | npm start",
       "• /quit 或 Ctrl-D 退出",

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -38,6 +39,13 @@ const LOGIN_PAGE = `<!doctype html><html><head><title>Sign in</title></head><bod
 <form><label>Email <input name="email"></label><label>Password <input type="password"></label>
 <button>Sign in</button></form><a href="/forgot">Forgot password?</a></body></html>`;
 
+const PDF_FIXTURES = resolve(ROOT, "test/fixtures/pdf");
+const PDF_TWO_COLUMNS = readFileSync(join(PDF_FIXTURES, "en-two-columns.pdf"));
+const PDF_CASES = JSON.parse(readFileSync(join(PDF_FIXTURES, "cases.json"), "utf8")) as Record<
+  string,
+  { title: string }
+>;
+
 let site: FakeSite;
 let dir: string;
 
@@ -49,6 +57,7 @@ beforeAll(async () => {
     "/login": { body: LOGIN_PAGE },
     "/gone": { status: 404, body: "<h1>Not found</h1>" },
     "/report.pdf": { body: Buffer.from("%PDF-1.7\n"), type: "application/pdf" },
+    "/banking.pdf": { body: PDF_TWO_COLUMNS, type: "application/pdf" },
   });
   dir = await mkdtemp(join(tmpdir(), "jianbao-cli-"));
 });
@@ -112,8 +121,38 @@ describe("jianbao clean", () => {
       input: `${site.url}/gone`,
       error: { code: "FETCH_HTTP_STATUS", message: expect.stringContaining("404") },
     });
-    expect(pdf).toMatchObject({ error: { code: "FETCH_NOT_HTML", message: expect.stringContaining("PDF") } });
+    // A PDF link goes to the PDF reader; this one is a header and nothing more.
+    expect(pdf).toMatchObject({ error: { code: "PDF_CORRUPT", message: expect.stringContaining("report.pdf") } });
     expect(zh).toMatchObject({ input: `${site.url}/zh`, lang: "zh", body: ZH_PARAGRAPHS.join("\n\n") });
+  });
+
+  it("cleans a .pdf file and a PDF link", async () => {
+    const run = await cli(["clean", "--json", join(PDF_FIXTURES, "zh-one-column.pdf"), `${site.url}/banking.pdf`]);
+    expect(run.code).toBe(0);
+    const [file, link] = jsonLines(run.stdout);
+    expect(file).toMatchObject({ title: PDF_CASES["zh-one-column"]?.title, lang: "zh" });
+    expect(String(file?.body)).toContain("虽然大概一两年前我还在夸夸其谈桌面应用程序是将来的潮流");
+    expect(link).toMatchObject({
+      title: PDF_CASES["en-two-columns"]?.title,
+      lang: "en",
+      url: `${site.url}/banking.pdf`,
+    });
+    expect(String(link?.body)).toContain("The hot mess is very real.");
+  });
+
+  it("summarizes a .pdf file offline", async () => {
+    let out = "";
+    const code = await runCli(["summarize", "--json", join(PDF_FIXTURES, "en-one-column.pdf")], {
+      env: {},
+      out: (text) => {
+        out += text;
+      },
+      err: () => undefined,
+    });
+    expect(code).toBe(0);
+    const record = JSON.parse(out) as { title: string; mode: string; bullets: string[] };
+    expect(record).toMatchObject({ title: PDF_CASES["en-one-column"]?.title, mode: "offline" });
+    expect(record.bullets.length).toBeGreaterThanOrEqual(3);
   });
 
   it("exits 0 when every input worked", async () => {

@@ -1,13 +1,14 @@
 import { Composer } from "telegraf";
 import { ErrorCode, JianbaoError } from "../errors.js";
+import { uploadCap } from "../pipeline/input.js";
 import type { BotContext, FeatureKit } from "./context.js";
 import { describeError } from "./i18n.js";
 import { startReading } from "./reading.js";
 import { sendRich } from "./send.js";
 
-/** Uploaded files we read: web pages and text. Anything else gets a clear "unsupported" reply. */
-const READABLE_EXTENSIONS = [".html", ".htm", ".txt", ".md", ".markdown"] as const;
-const READABLE_MIME = /^(text\/(html|plain|markdown|x-markdown)|application\/xhtml\+xml)\b/i;
+/** Uploaded files we read: web pages, text and PDFs. Anything else gets a clear "unsupported" reply. */
+const READABLE_EXTENSIONS = [".html", ".htm", ".txt", ".md", ".markdown", ".pdf"] as const;
+const READABLE_MIME = /^(text\/(html|plain|markdown|x-markdown)|application\/xhtml\+xml|application\/(x-)?pdf)\b/i;
 
 export function isReadableFile(fileName: string | undefined, mimeType: string | undefined): boolean {
   const name = (fileName ?? "").toLowerCase();
@@ -28,7 +29,8 @@ export function fileUploads(kit: FeatureKit) {
       await reply(new JianbaoError(ErrorCode.UnsupportedFile, `Unsupported upload ${document.mime_type ?? "?"}`));
       return;
     }
-    const max = kit.deps.config.bot.maxFileBytes;
+    // PDFs have their own, larger cap (PDF_LIMITS.maxBytes); everything else MAX_FILE_BYTES.
+    const max = uploadCap(document.file_name, document.mime_type, kit.deps.config.bot.maxFileBytes);
     if ((document.file_size ?? 0) > max) {
       await reply(
         new JianbaoError(ErrorCode.FileTooLarge, `Upload of ${document.file_size} bytes over the cap`, {

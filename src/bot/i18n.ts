@@ -130,16 +130,16 @@ const STRINGS = {
     en: "That link redirects too many times. Please send the final page's address.",
   },
   errNotHtml: {
-    zh: "这不是网页（类型：{contentType}）。我只能读网页和文本；PDF 之类的文件请复制正文粘贴过来。",
-    en: "That isn't a web page (type: {contentType}). I can read web pages and text; for a PDF or similar, paste its text.",
+    zh: "这不是网页（类型：{contentType}）。我能读网页、PDF 和文本；其他格式请复制正文粘贴过来。",
+    en: "That isn't a web page (type: {contentType}). I can read web pages, PDFs and text; for other formats, paste the text.",
   },
   errUnsupportedFile: {
-    zh: "我只能读 .html、.htm、.txt 和 .md 文件。其他格式请复制正文粘贴过来。",
-    en: "I can read .html, .htm, .txt and .md files. For other formats, paste the text.",
+    zh: "我只能读 .html、.htm、.txt、.md 和 .pdf 文件。其他格式请复制正文粘贴过来。",
+    en: "I can read .html, .htm, .txt, .md and .pdf files. For other formats, paste the text.",
   },
   errNotText: {
-    zh: "这个文件里不是文字，而是二进制内容（比如 PDF、图片或压缩包）。我能读网页和纯文本；请把正文复制粘贴过来。",
-    en: "That file doesn't hold text (it looks like {received}). I read web pages and plain text; paste the article's text instead.",
+    zh: "这个文件里不是文字，而是二进制内容（比如图片或压缩包）。我能读网页、PDF 和纯文本；请把正文复制粘贴过来。",
+    en: "That file doesn't hold text (it looks like {received}). I read web pages, PDFs and plain text; paste the article's text instead.",
   },
   errPasteTooLarge: {
     zh: "粘贴的文字太长了{size}，我最多读 {max}。请只粘贴文章正文。",
@@ -185,6 +185,22 @@ const STRINGS = {
     zh: "我现在要读的东西太多了。请过一会儿再发一次。",
     en: "I have too much to read right now. Please send it again in a little while.",
   },
+  errPdfScanned: {
+    zh: "这个 PDF 只有图片，没有文字层；扫描的页面我读不了。有文字版的话请发文字版，或把正文粘贴过来。",
+    en: "This PDF is images only; I can't read scanned pages. Send a version with text, or paste the text.",
+  },
+  errPdfEncrypted: {
+    zh: "这个 PDF 加了密码，我打不开。请发一个没有密码的版本，或把正文粘贴过来。",
+    en: "This PDF is password-protected, so I can't open it. Send a copy without a password, or paste the text.",
+  },
+  errPdfCorrupt: {
+    zh: "这个 PDF 文件损坏了或不完整，我读不了。请重新导出或重新下载后再发一次。",
+    en: "This PDF is damaged or incomplete, so I can't read it. Try exporting or downloading it again.",
+  },
+  errPdfTooLarge: {
+    zh: "这个 PDF 太大了{what}，我最多读 {max}。可以只发需要的章节，或把正文粘贴过来。",
+    en: "This PDF is too big{what}; I read PDFs up to {max}. Try sending just the part you need, or paste its text.",
+  },
   errInternal: {
     zh: "抱歉，我这边出了点问题。请稍后再试一次。",
     en: "Sorry, something went wrong on my side. Please try again in a moment.",
@@ -220,6 +236,21 @@ export function langOfText(text: string): Lang | undefined {
 export function formatBytes(bytes: number): string {
   if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, "")} MB`;
   return `${Math.max(1, Math.round(bytes / 1024))} KB`;
+}
+
+/** Too many pages or too many bytes: say which, with the cap. */
+function describePdfTooLarge(lang: Lang, details: Readonly<Record<string, string | number>>): string {
+  if (details.pages !== undefined) {
+    return t(lang, "errPdfTooLarge", {
+      what: lang === "zh" ? `（${details.pages} 页）` : ` (${details.pages} pages)`,
+      max: lang === "zh" ? `${details.maxPages} 页` : `${details.maxPages} pages`,
+    });
+  }
+  const size = details.size ? formatBytes(Number(details.size)) : "";
+  return t(lang, "errPdfTooLarge", {
+    what: size ? (lang === "zh" ? `（${size}）` : ` (${size})`) : "",
+    max: formatBytes(Number(details.maxBytes ?? 0)),
+  });
 }
 
 /** A short message for the person, in their language, saying what went wrong and what to try. */
@@ -283,6 +314,14 @@ export function describeError(lang: Lang, error: unknown): string {
       return t(lang, "errWorkerFailed");
     case ErrorCode.Busy:
       return t(lang, "errBusy");
+    case ErrorCode.PdfScanned:
+      return t(lang, "errPdfScanned");
+    case ErrorCode.PdfEncrypted:
+      return t(lang, "errPdfEncrypted");
+    case ErrorCode.PdfCorrupt:
+      return t(lang, "errPdfCorrupt");
+    case ErrorCode.PdfTooLarge:
+      return describePdfTooLarge(lang, details);
     default:
       return t(lang, "errInternal");
   }

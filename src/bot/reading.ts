@@ -6,6 +6,7 @@
 import { readFile, stat } from "node:fs/promises";
 import type { Telegram } from "telegraf";
 import { ErrorCode, isJianbaoError, JianbaoError } from "../errors.js";
+import { uploadCap } from "../pipeline/input.js";
 import { type ReadSource, readSource, rememberSummary } from "../pipeline/read.js";
 import type { Article, Lang, LangChoice, Summary } from "../types.js";
 import type { FeatureKit } from "./context.js";
@@ -127,7 +128,9 @@ async function downloadTelegramFile(
 /** The person's source as the pipeline reads it: an upload is downloaded from Telegram first. */
 async function pipelineSource(kit: FeatureKit, target: ReadTarget, source: ChatSource): Promise<ReadSource> {
   if (source.kind !== "file") return source;
-  const bytes = await downloadTelegramFile(kit, target.telegram, source.fileId, kit.deps.config.bot.maxFileBytes);
+  // PDFs have their own, larger cap (PDF_LIMITS.maxBytes).
+  const maxBytes = uploadCap(source.fileName, source.mimeType, kit.deps.config.bot.maxFileBytes);
+  const bytes = await downloadTelegramFile(kit, target.telegram, source.fileId, maxBytes);
   return {
     kind: "upload",
     bytes,

@@ -7,7 +7,7 @@ import zlib from "node:zlib";
 import ipaddr from "ipaddr.js";
 import { ErrorCode, FetchError } from "../errors.js";
 import { decodeText } from "./charset.js";
-import { describeBinary } from "./sniff.js";
+import { describeBinary, isPdfBytes } from "./sniff.js";
 
 /*
  * Fetching a link a person sent. User URLs are hostile: every hop is checked on the address
@@ -19,6 +19,8 @@ import { describeBinary } from "./sniff.js";
 const DEFAULT_TIMEOUT_MS = 15_000;
 /** Body cap, counted after decompression so a gzip bomb stops here. */
 const DEFAULT_MAX_BYTES = 5 * 1024 * 1024;
+/** PDFs (accept "document") are bigger than pages: reports with figures run to several MB. Same as PDF_LIMITS.maxBytes. */
+const DEFAULT_MAX_PDF_BYTES = 20 * 1024 * 1024;
 const DEFAULT_MAX_REDIRECTS = 5;
 /** A current desktop Chrome: some Chinese portals serve an empty shell or a 403 to unknown agents. */
 const USER_AGENT =
@@ -26,6 +28,7 @@ const USER_AGENT =
 const ACCEPT_LANGUAGE = "zh-CN,zh;q=0.9,en;q=0.8";
 const ACCEPT_HEADER = {
   html: "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+  document: "text/html,application/xhtml+xml,application/pdf,application/xml;q=0.9,*/*;q=0.8",
   feed: "application/rss+xml,application/atom+xml,application/feed+json,application/xml;q=0.9,text/xml;q=0.9,text/html;q=0.7,*/*;q=0.5",
   any: "*/*",
 } as const;
@@ -42,10 +45,12 @@ const FEED_TYPES = new Set([
   "application/feed+json",
   "application/json",
 ]);
+/** `document` takes web pages and PDFs; octet-stream only when its bytes turn out to be a PDF. */
+const PDF_TYPES = new Set(["application/pdf", "application/x-pdf", "application/octet-stream"]);
 /** Request headers that must not follow a redirect to another origin. */
 const CREDENTIAL_HEADERS = new Set(["authorization", "cookie", "proxy-authorization"]);
 
-export type AcceptKind = "html" | "feed" | "any";
+export type AcceptKind = "html" | "document" | "feed" | "any";
 
 export interface ResolvedAddress {
   address: string;
@@ -68,8 +73,10 @@ export interface FetchOptions {
   signal?: AbortSignal;
   /** Extra request headers, e.g. If-None-Match / If-Modified-Since for conditional requests. */
   headers?: Record<string, string>;
-  /** Which content types are welcome: web pages; feeds (XML/JSON, plus HTML for autodiscovery); anything. @default "html" */
+  /** Which content types are welcome: web pages; web pages and PDFs ("document"); feeds (XML/JSON, plus HTML for autodiscovery); anything. @default "html" */
   accept?: AcceptKind;
+  /** Body cap for a PDF under accept "document". @default 20971520 (20 MB) */
+  maxPdfBytes?: number;
   /** DNS resolver. @default node:dns `lookup` with `all: true` */
   resolve?: Resolver;
   /** Which resolved addresses may be connected to (an intranet allow-list, tests).
@@ -161,11 +168,19 @@ export async function fetchPage(url: string, options: FetchOptions = {}): Promis
         });
       }
       checkContentType(contentType, accept, current.href, response);
-      const body = await readBody(response, maxBytes, current.href);
-      if (accept !== "any" && !contentType) {
+      const pdfCandidate = accept === "document" && (PDF_TYPES.has(mimeType(contentType)) || !contentType);
+      const cap = pdfCandidate ? Math.max(maxBytes, options.maxPdfBytes ?? DEFAULT_MAX_PDF_BYTES) : maxBytes;
+      const body = await readBody(response, cap, current.href);
+      const isPdf = pdfCandidate && isPdfBytes(body);
+      if (mimeType(contentType) === "application/octet-stream" && accept === "document" && !isPdf) {
+        throw notWanted(current.href, describeBinary(body) ?? "a binary file", accept, "application/octet-stream");
+      }
+      if (accept !== "any" && !contentType && !isPdf) {
         const binary = describeBinary(body);
         if (binary) throw notWanted(current.href, binary, accept, "");
       }
+      // A PDF's bytes are not text: decoding them would only cost time.
+      if (isPdf || PDF_TYPES.has(mimeType(contentType))) return { ...page, body, text: "", notModified: false };
       return { ...page, body, text: decodeText(body, contentType), notModified: false };
     }
   } catch (error) {
@@ -375,7 +390,8 @@ function describeMime(mime: string): string {
 }
 
 function notWanted(url: string, what: string, accept: AcceptKind, mime: string): FetchError {
-  const expected = accept === "feed" ? "a feed or a web page" : "a web page";
+  const expected =
+    accept === "feed" ? "a feed or a web page" : accept === "document" ? "a web page or a PDF" : "a web page";
   const received = mime ? `${what} (${mime})` : what;
   return new FetchError(ErrorCode.NotHtml, `Expected ${expected} at ${url} but received ${received}`, {
     details: { url, contentType: mime || "unknown", received: what },
@@ -385,7 +401,10 @@ function notWanted(url: string, what: string, accept: AcceptKind, mime: string):
 function checkContentType(contentType: string, accept: AcceptKind, url: string, response: IncomingMessage): void {
   const mime = mimeType(contentType);
   if (accept === "any" || mime === "") return;
-  const welcome = accept === "feed" ? FEED_TYPES.has(mime) || /\+(xml|json)$/.test(mime) : HTML_TYPES.has(mime);
+  const welcome =
+    accept === "feed"
+      ? FEED_TYPES.has(mime) || /\+(xml|json)$/.test(mime)
+      : HTML_TYPES.has(mime) || (accept === "document" && PDF_TYPES.has(mime));
   if (welcome) return;
   response.destroy();
   throw notWanted(url, describeMime(mime), accept, mime);

@@ -4,7 +4,8 @@ import { ErrorCode, JianbaoError } from "../errors.js";
 import { decodeText } from "./charset.js";
 import { type FetchOptions, fetchPage } from "./fetch.js";
 import { looksLikeHtml, type PageInput } from "./page.js";
-import { describeBinary } from "./sniff.js";
+import { PDF_LIMITS } from "./pdf/extract.js";
+import { describeBinary, isPdfBytes } from "./sniff.js";
 
 export type { PageInput };
 
@@ -12,8 +13,9 @@ export type { PageInput };
 const DEFAULT_MAX_BYTES = 5 * 1024 * 1024;
 const HTML_EXTENSIONS = new Set([".html", ".htm", ".xhtml", ".shtml"]);
 const TEXT_EXTENSIONS = new Set([".txt", ".text", ".md", ".markdown"]);
+const PDF_EXTENSION = ".pdf";
 /** Extensions named in refusals, so a person learns what we take. */
-const READABLE = ".html, .htm, .txt or .md";
+const READABLE = ".html, .htm, .txt, .md or .pdf";
 /** `example.com/path` typed without a scheme: a dotted host name, then a path or nothing. */
 const SCHEMELESS_URL = /^(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?::\d+)?(?:[/?#]\S*)?$/i;
 const ANY_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
@@ -30,9 +32,9 @@ export interface ReadInputOptions {
 }
 
 /**
- * Reads one CLI-style input into a PageInput: an http(s) URL (fetched), a path to an
- * .html/.htm/.txt/.md file, or "-" for stdin. Throws JianbaoError (FetchError for URLs,
- * FILE_NOT_FOUND, UNSUPPORTED_FILE, FILE_TOO_LARGE) with a message naming the input.
+ * Reads one CLI-style input into a PageInput: an http(s) URL (fetched; a PDF link gives `pdf`), a
+ * path to an .html/.htm/.txt/.md/.pdf file, or "-" for stdin. Throws JianbaoError (FetchError for
+ * URLs, FILE_NOT_FOUND, UNSUPPORTED_FILE, FILE_TOO_LARGE, PDF_TOO_LARGE) with a message naming the input.
  */
 export async function readInput(input: string, options: ReadInputOptions = {}): Promise<PageInput> {
   const maxBytes = options.maxBytes ?? options.fetchOptions?.maxBytes ?? DEFAULT_MAX_BYTES;
@@ -53,6 +55,11 @@ export async function readInput(input: string, options: ReadInputOptions = {}): 
     throw new JianbaoError(ErrorCode.UnsupportedFile, `${input} is not a file`, { details: { input } });
   }
   const extension = extname(input).toLowerCase();
+  if (extension === PDF_EXTENSION) {
+    if (info.size > PDF_LIMITS.maxBytes) throw pdfTooLarge(input, info.size);
+    const bytes = await readFileCapped(input, PDF_LIMITS.maxBytes);
+    return { ...pageFromBytes({ bytes, fileName: basename(input), maxBytes }), input };
+  }
   if (!HTML_EXTENSIONS.has(extension) && !TEXT_EXTENSIONS.has(extension)) {
     throw new JianbaoError(
       ErrorCode.UnsupportedFile,
@@ -74,14 +81,35 @@ function looksLikeSchemelessUrl(input: string): boolean {
 }
 
 async function fromUrl(url: string, input: string, options: ReadInputOptions): Promise<PageInput> {
-  const page = await (options.fetch ?? fetchPage)(url, options.fetchOptions);
+  // "document": web pages and PDFs (a PDF has its own, larger size cap in fetchPage).
+  const page = await (options.fetch ?? fetchPage)(url, { accept: "document", ...options.fetchOptions });
+  if (isPdfResponse(page.contentType, page.body)) return { input, url: page.url, pdf: page.body };
   const isPlainText = page.contentType.toLowerCase().startsWith("text/plain") && !looksLikeHtml(page.text);
   return isPlainText ? { input, url: page.url, text: page.text } : { input, url: page.url, html: page.text };
 }
 
+/** True for a fetched PDF: declared application/pdf, or a generic/missing type with PDF bytes. */
+function isPdfResponse(contentType: string, body: Uint8Array | undefined): boolean {
+  const mime = (contentType.split(";")[0] ?? "").trim().toLowerCase();
+  if (mime === "application/pdf" || mime === "application/x-pdf") return true;
+  return (mime === "" || mime === "application/octet-stream") && body !== undefined && isPdfBytes(body);
+}
+
+/** True when an upload is a PDF by name or type (before downloading it: PDFs have their own size cap). */
+export function isPdfFile(fileName: string | undefined, contentType: string | undefined): boolean {
+  if ((fileName ?? "").toLowerCase().endsWith(PDF_EXTENSION)) return true;
+  return /^application\/(x-)?pdf\b/i.test(contentType ?? "");
+}
+
+/** The size cap for an upload or file: PDFs get PDF_LIMITS.maxBytes, everything else `maxBytes`. */
+export function uploadCap(fileName: string | undefined, contentType: string | undefined, maxBytes: number): number {
+  return isPdfFile(fileName, contentType) ? PDF_LIMITS.maxBytes : maxBytes;
+}
+
 /**
- * Turns uploaded or read bytes into a PageInput, deciding HTML or plain text by extension,
- * content type and, failing those, the content. Refuses binaries (PDF, images, anything with NUL
+ * Turns uploaded or read bytes into a PageInput, deciding PDF, HTML or plain text by extension,
+ * content type and, failing those, the content. PDFs (by name, type or `%PDF-` bytes) are kept as
+ * bytes under their own cap (PDF_TOO_LARGE). Refuses other binaries (images, anything with NUL
  * bytes) with UNSUPPORTED_FILE and oversized content with FILE_TOO_LARGE.
  */
 export function pageFromBytes(file: {
@@ -95,6 +123,11 @@ export function pageFromBytes(file: {
 }): PageInput {
   const label = file.fileName ?? file.name ?? "the file";
   const maxBytes = file.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (isPdfBytes(file.bytes) || isPdfFile(file.fileName, file.contentType)) {
+    if (file.bytes.byteLength > PDF_LIMITS.maxBytes) throw pdfTooLarge(label, file.bytes.byteLength);
+    // A .pdf that is not one still goes to the PDF reader: it answers PDF_CORRUPT, which is the truth.
+    return { input: label, ...(file.fileName ? { fileName: file.fileName } : {}), pdf: file.bytes };
+  }
   if (file.bytes.byteLength > maxBytes) throw tooLarge(label, maxBytes);
   const binary = describeBinary(file.bytes);
   const mime = (file.contentType ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
@@ -129,6 +162,14 @@ function tooLarge(input: string, maxBytes: number): JianbaoError {
     ErrorCode.FileTooLarge,
     `${input} is larger than the ${Math.round((maxBytes / 1024 / 1024) * 10) / 10} MB limit`,
     { details: { input, maxBytes } },
+  );
+}
+
+function pdfTooLarge(input: string, size: number): JianbaoError {
+  return new JianbaoError(
+    ErrorCode.PdfTooLarge,
+    `${input} is larger than the ${Math.round((PDF_LIMITS.maxBytes / 1024 / 1024) * 10) / 10} MB PDF limit`,
+    { details: { input, size, maxBytes: PDF_LIMITS.maxBytes } },
   );
 }
 

@@ -13,6 +13,8 @@ export interface PageInput {
   html?: string;
   text?: string;
   fileName?: string;
+  /** The bytes of a PDF (an upload, a file, or a link answering application/pdf); cleaned by src/pipeline/pdf/. */
+  pdf?: Uint8Array;
 }
 
 // Text that is really markup (a saved page pasted or uploaded as .txt) must go to the HTML cleaner.

@@ -125,7 +125,7 @@ export async function loadPage(
     case "url":
       // Only http(s) links reach here, so readInput takes its URL branch (the safe fetcher).
       return readInput(source.url, {
-        fetchOptions: { ...deps.fetchOptions, accept: "html" },
+        fetchOptions: { ...deps.fetchOptions, accept: "document" },
         ...(deps.fetchPage ? { fetch: deps.fetchPage } : {}),
       });
     case "upload":

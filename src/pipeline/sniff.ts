@@ -51,3 +51,12 @@ export function describeBinary(bytes: Uint8Array): string | undefined {
   }
   return sample.length > 0 && controls / sample.length > MAX_CONTROL_SHARE ? "a binary file" : undefined;
 }
+
+/** Readers accept a PDF header anywhere in the first KB (some generators put junk before it). */
+const PDF_HEADER_WINDOW = 1024;
+
+/** True when `bytes` are a PDF file: `%PDF-` near the start. */
+export function isPdfBytes(bytes: Uint8Array): boolean {
+  const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, PDF_HEADER_WINDOW));
+  return head.indexOf("%PDF-", 0, "latin1") !== -1;
+}

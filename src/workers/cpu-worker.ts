@@ -6,7 +6,7 @@
 import type { MessagePort } from "node:worker_threads";
 import { ConfigError, FetchError, JianbaoError, LlmError, NotAnArticleError } from "../errors.js";
 import { type OfflineSummaryOptions, summarizeOffline } from "../llm/offline.js";
-import { cleanPage } from "../pipeline/clean/index.js";
+import { cleanPageAsync } from "../pipeline/clean/index.js";
 import type { PageInput } from "../pipeline/input.js";
 import type { Article, Summary } from "../types.js";
 
@@ -34,10 +34,10 @@ export interface SerializedError {
 export type CpuReply = { ok: true; value: Article | Summary | unknown } | { ok: false; error: SerializedError };
 
 /** Runs a task on this thread: the part of the worker that knows the stages. */
-export function runCpuTask(task: CpuTask): Article | Summary {
+export async function runCpuTask(task: CpuTask): Promise<Article | Summary> {
   switch (task.kind) {
     case "cleanPage":
-      return cleanPage(task.page);
+      return cleanPageAsync(task.page);
     case "summarizeOffline":
       return summarizeOffline(task.options);
   }

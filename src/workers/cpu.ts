@@ -5,12 +5,12 @@
  */
 
 import { type OfflineSummaryOptions, summarizeOffline as summarizeOfflineInline } from "../llm/offline.js";
-import { cleanPage as cleanPageInline } from "../pipeline/clean/index.js";
+import { cleanPageAsync as cleanPageInline } from "../pipeline/clean/index.js";
 import type { PageInput } from "../pipeline/page.js";
 import type { Article, Summary } from "../types.js";
 
 export interface CpuWork {
-  /** Cleans a page to its article; throws NotAnArticleError, or PAGE_TOO_COMPLEX / WORKER_FAILED / BUSY from a pool. */
+  /** Cleans a page (HTML, text or PDF) to its article; throws NotAnArticleError, PDF_*, or PAGE_TOO_COMPLEX / WORKER_FAILED / BUSY from a pool. */
   cleanPage(page: PageInput): Promise<Article>;
   /** The extractive summary without a model. */
   summarizeOffline(options: OfflineSummaryOptions): Promise<Summary>;
@@ -20,7 +20,7 @@ export interface CpuWork {
 
 /** Runs the CPU stages on the calling thread: for unit tests and small tools, never for the bot. */
 export const inlineCpu: CpuWork = {
-  cleanPage: async (page) => cleanPageInline(page),
+  cleanPage: (page) => cleanPageInline(page),
   summarizeOffline: async (options) => summarizeOfflineInline(options),
   close: async () => undefined,
 };

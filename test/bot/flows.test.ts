@@ -112,17 +112,17 @@ describe("bot flows", () => {
     expect(h.tg.downloads).toHaveLength(0);
   });
 
-  it("says which files it reads when sent a PDF", async () => {
+  it("says which files it reads when sent a Word document", async () => {
     h = await startHarness();
     h.tg.sendDocument({
       chatId: 4,
-      fileName: "paper.pdf",
-      mimeType: "application/pdf",
-      bytes: Buffer.from("%PDF-1.4"),
+      fileName: "paper.docx",
+      mimeType: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+      bytes: Buffer.from("PK\u0003\u0004"),
       languageCode: "zh-hans",
     });
     const reply = await h.tg.waitFor((call) => call.method === "sendMessage");
-    expect(String(reply.params.text)).toContain(".html、.htm、.txt 和 .md");
+    expect(String(reply.params.text)).toContain(".html、.htm、.txt、.md 和 .pdf");
     expect(h.tg.callsTo("getFile")).toHaveLength(0);
   });
 

@@ -25,13 +25,16 @@ describe("failures and fairness", () => {
   it.each([
     ["en", "/missing", "The site says this page doesn't exist (404). Please check the link is complete."],
     ["zh-hans", "/missing", "网站说这个页面不存在（404）。请检查链接是否完整。"],
-    ["en", "/paper.pdf", "That isn't a web page (type: application/pdf)."],
-    ["zh-hans", "/paper.pdf", "这不是网页（类型：application/pdf）。"],
+    ["en", "/photo.png", "That isn't a web page (type: image/png)."],
+    ["zh-hans", "/photo.png", "这不是网页（类型：image/png）。"],
+    ["en", "/paper.pdf", "This PDF is damaged or incomplete, so I can't read it."],
+    ["zh-hans", "/paper.pdf", "这个 PDF 文件损坏了或不完整，我读不了。"],
     ["en", "/menu", "I couldn't find an article to summarize there"],
   ])("explains a failed link in the person's language (%s, %s)", async (languageCode, path, expected) => {
     h = await startHarness({
       site: {
         "/paper.pdf": { body: Buffer.from("%PDF-1.4 binary"), type: "application/pdf" },
+        "/photo.png": { body: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a]), type: "image/png" },
         "/menu": {
           body: "<html><head><title>Menu</title></head><body><a href='/a'>A</a> <a href='/b'>B</a></body></html>",
         },

@@ -126,4 +126,16 @@ describe("terminal chat (npm start without a token)", () => {
     expect(out).toContain("River file in the terminal");
     expect(out).toContain("ℹ️  Reply to this message to ask about the article.");
   });
+
+  it("reads a .pdf path as an upload", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "jianbao-term-"));
+    dirs.push(dir);
+    const file = join(dir, "advice.pdf");
+    writeFileSync(file, readFileSync(new URL("../fixtures/pdf/zh-one-column.pdf", import.meta.url)));
+    const { code, out } = await runTerminal(`${file}\n`, { DATA_DIR: join(dir, "data"), LANG: "zh_CN.UTF-8" });
+    expect(code).toBe(0);
+    expect(out).toContain("advice.pdf");
+    expect(out).toContain("给计算机系学生的建议");
+    // A child process that loads pdfjs: slower than the HTML cases on a busy machine.
+  }, 90_000);
 });

@@ -35,6 +35,11 @@ beforeAll(async () => {
     "/octet": { body: Buffer.from([0, 1, 2, 3]), type: "application/octet-stream" },
     "/untyped-pdf": { body: Buffer.from("%PDF-1.4\n..."), type: "" },
     "/untyped-html": { body: PAGE, type: "" },
+    "/big.pdf": {
+      body: Buffer.concat([Buffer.from("%PDF-1.7\n"), Buffer.alloc(100 * 1024, "0")]),
+      type: "application/pdf",
+    },
+    "/octet-pdf": { body: Buffer.from("%PDF-1.4\n..."), type: "application/octet-stream" },
     "/feed.xml": {
       body: '<?xml version="1.0"?><rss><channel><title>Feed</title></channel></rss>',
       type: "application/rss+xml",
@@ -280,6 +285,21 @@ describe("fetchPage", () => {
     expect((await fetchError(`${site.url}/octet`)).message).toContain("application/octet-stream");
     expect((await fetchError(`${site.url}/untyped-pdf`)).message).toContain("a PDF document");
     expect((await fetchPage(`${site.url}/untyped-html`, open)).text).toBe(PAGE);
+  });
+
+  it('lets PDFs through with accept "document", under their own size cap, and still refuses images', async () => {
+    const document: FetchOptions = { ...open, accept: "document", maxBytes: 64 * 1024 };
+    const pdf = await fetchPage(`${site.url}/big.pdf`, document);
+    expect(pdf.body.subarray(0, 5).toString()).toBe("%PDF-");
+    expect(pdf.body.length).toBeGreaterThan(64 * 1024);
+    expect((await fetchError(`${site.url}/big.pdf`, { ...document, maxPdfBytes: 80 * 1024 })).code).toBe(
+      "FETCH_TOO_LARGE",
+    );
+    expect((await fetchPage(`${site.url}/untyped-pdf`, document)).body.subarray(0, 5).toString()).toBe("%PDF-");
+    expect((await fetchPage(`${site.url}/octet-pdf`, document)).body.subarray(0, 5).toString()).toBe("%PDF-");
+    expect((await fetchError(`${site.url}/octet`, document)).code).toBe("FETCH_NOT_HTML");
+    expect((await fetchError(`${site.url}/png`, document)).message).toContain("a web page or a PDF");
+    expect((await fetchPage(`${site.url}/`, document)).text).toBe(PAGE);
   });
 
   it("accepts feeds only when asked, and anything with accept any", async () => {

@@ -75,10 +75,21 @@ describe("pageFromBytes", () => {
     expect(page.text).toBe(TEXT);
   });
 
-  it("refuses a PDF, an image and bytes with NULs, naming what they are", () => {
-    const pdf = catching(() => pageFromBytes({ bytes: Buffer.from("%PDF-1.7\n..."), fileName: "paper.pdf" }));
-    expect(pdf.code).toBe("UNSUPPORTED_FILE");
-    expect(pdf.message).toContain("paper.pdf is a PDF document");
+  it("keeps a PDF as bytes (by content, name or type) for the PDF reader, under its own cap", () => {
+    const bytes = Buffer.from("%PDF-1.7\n...");
+    expect(pageFromBytes({ bytes, fileName: "paper.pdf" })).toEqual({
+      input: "paper.pdf",
+      fileName: "paper.pdf",
+      pdf: bytes,
+    });
+    // A PDF saved as .txt is still a PDF; a .pdf over the text cap but under the PDF cap is read.
+    expect(pageFromBytes({ bytes, fileName: "paper.txt" }).pdf).toBe(bytes);
+    const bigger = Buffer.concat([bytes, Buffer.alloc(4096)]);
+    expect(pageFromBytes({ bytes: bigger, fileName: "big.pdf", maxBytes: 1024 }).pdf).toBe(bigger);
+    expect(pageFromBytes({ bytes: Buffer.from("not really"), contentType: "application/pdf" }).pdf).toBeDefined();
+  });
+
+  it("refuses an image and bytes with NULs, naming what they are", () => {
     const png = catching(() => pageFromBytes({ bytes: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]) }));
     expect(png.message).toContain("a PNG image");
     const nul = catching(() => pageFromBytes({ bytes: Buffer.from("abc\u0000def"), fileName: "x.txt" }));
@@ -154,11 +165,11 @@ describe("readInput", () => {
     // A bare file name is not mistaken for a host name.
     expect((await thrown(readInput("missing-page.html"))).code).toBe("FILE_NOT_FOUND");
     expect((await thrown(readInput("notes.md"))).code).toBe("FILE_NOT_FOUND");
-    const pdfPath = join(dir, "paper.pdf");
-    await writeFile(pdfPath, "%PDF-1.7");
-    const pdf = await thrown(readInput(pdfPath));
-    expect(pdf.code).toBe("UNSUPPORTED_FILE");
-    expect(pdf.message).toContain(".pdf");
+    const docPath = join(dir, "paper.docx");
+    await writeFile(docPath, "PK");
+    const doc = await thrown(readInput(docPath));
+    expect(doc.code).toBe("UNSUPPORTED_FILE");
+    expect(doc.message).toContain(".pdf");
     expect((await thrown(readInput(dir))).code).toBe("UNSUPPORTED_FILE");
     const bigPath = join(dir, "big.txt");
     await writeFile(bigPath, Buffer.alloc(4096, "a"));
