@@ -76,16 +76,17 @@ export function rebuildError(data: SerializedError): Error {
 }
 
 /** Says "started" on the request's port, then runs `run` and wraps its outcome as a reply. */
-export function answer<T>(request: CpuRequest<T>, run: (task: T) => unknown): CpuReply {
+export async function answer<T>(request: CpuRequest<T>, run: (task: T) => unknown): Promise<CpuReply> {
   request.started.postMessage("started");
   try {
-    return { ok: true, value: run(request.task) };
+    // Awaited here: PDF extraction is async, and a rejected promise must come back as a typed error.
+    return { ok: true, value: await run(request.task) };
   } catch (error) {
     return { ok: false, error: serializeError(error) };
   }
 }
 
 /** piscina calls the default export with each request. */
-export default function cpuWorker(request: CpuRequest): CpuReply {
+export default function cpuWorker(request: CpuRequest): Promise<CpuReply> {
   return answer(request, runCpuTask);
 }
