@@ -137,7 +137,7 @@ describe("bot flows", () => {
     });
     const edit = await h.tg.waitFor(isEdit);
     expect(String(edit.params.text)).toBe(
-      "That file doesn't hold text (it looks like a binary file). I read web pages and plain text; paste the article's text instead.",
+      "That file doesn't hold text (it looks like a binary file). I read web pages, PDFs and plain text; paste the article's text instead.",
     );
   });
 
