@@ -139,7 +139,7 @@ function noticeLabel(lang: Lang, notice: NonNullable<Answer["notice"]>): string 
 export function renderAnswer(view: AnswerView): RenderedSummary {
   const { answer, lang } = view;
   const lines = headerLines(view);
-  const body = clip(answer.text.replace(/\s*\[\d{1,4}\]/g, "").trim(), MAX_ANSWER_CHARS);
+  const body = clip(answer.text.replace(/\s{0,8}\[\d{1,4}\]/g, "").trim(), MAX_ANSWER_CHARS);
   const quotes = () => {
     for (const excerpt of answer.excerpts) lines.say(excerpt.text, "blockquote");
   };

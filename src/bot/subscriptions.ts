@@ -203,7 +203,7 @@ function registerHandlers(
   const outgoing = (html: string, keyboard?: InlineKeyboardButton[][]) => ({
     html,
     text: html
-      .replace(/<[^>]+>/g, "")
+      .replace(/<[^<>]+>/g, "")
       .replace(/&lt;/g, "<")
       .replace(/&gt;/g, ">")
       .replace(/&quot;/g, '"')
@@ -440,7 +440,7 @@ function registerHandlers(
       const feed = await store.feeds.get(feedId);
       await store.unsubscribe(feedId, ctx.jb.userId);
       await ctx
-        .answerCbQuery(s(lang, "unsubscribed", { title: feed?.title ?? "" }).replace(/<[^>]+>/g, ""))
+        .answerCbQuery(s(lang, "unsubscribed", { title: feed?.title ?? "" }).replace(/<[^<>]+>/g, ""))
         .catch(() => undefined);
       const { html, keyboard } = await listMessage(ctx);
       await ctx

@@ -46,7 +46,7 @@ const FENCE = /```[a-zA-Z]*\s*\n?([\s\S]*?)```/;
 const LIST_ITEM = /^\s*(?:[-*•·‣▪●◦–—]|\d{1,2}[.)、]|[（(]\d{1,2}[）)]|[①-⑩])\s+|^\s*(?:\d{1,2}[.)、]|[①-⑩])(?=\S)/u;
 /** `[3]`, `[1, 4]`, `[1][2]`, `【2】`, `(¶3)`, `(paragraphs 2, 5)`, `（段落 2）` */
 const SOURCE_REFERENCE =
-  /\s*(?:\[\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*\]|【\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*】|[(（]\s*(?:¶|paragraphs?|paras?\.?|段落?|第)\s*(\d+(?:\s*(?:[,，、]|and|和)\s*\d+)*)\s*段?\s*[)）])/giu;
+  /\s{0,8}(?:\[\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*\]|【\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*】|[(（]\s*(?:¶|paragraphs?|paras?\.?|段落?|第)\s*(\d+(?:\s*(?:[,，、]|and|和)\s*\d+)*)\s*段?\s*[)）])/giu;
 const HAS_SOURCE_REFERENCE = new RegExp(SOURCE_REFERENCE.source, "iu");
 const QUESTIONS_HEADING = /question|问题|追问|延伸/i;
 const HEADLINE_LABEL = /^(?:headline|title|标题|题目)\s*[:：]\s*/i;

@@ -25,7 +25,7 @@ export function htmlToText(html: string): string {
     .replace(/<a\s+href="([^"]*)"\s*>(.*?)<\/a>/gs, (_whole, href: string, label: string) =>
       label.includes(href) ? label : `${label} (${href})`,
     )
-    .replace(/<[^>]+>/g, "")
+    .replace(/<[^<>]+>/g, "")
     .replace(/&lt;/g, "<")
     .replace(/&gt;/g, ">")
     .replace(/&quot;/g, '"')

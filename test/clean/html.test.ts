@@ -174,9 +174,25 @@ describe("cleanHtml: honest failure", () => {
 });
 
 describe("cleanHtml: hostile markup", () => {
-  it("refuses, without crashing, a page nested tens of thousands of levels deep", () => {
-    const html = `<html><body>${"<div>".repeat(50_000)}<p>${prose(2).join(" ")}</p>${"</div>".repeat(50_000)}</body></html>`;
-    expect(() => cleanHtml({ html })).toThrow(NotAnArticleError);
+  it("reads the article of a page nested tens of thousands of levels deep (flattened past 512, as browsers do)", () => {
+    const body = prose(3);
+    const html = `<html><body>${"<div>".repeat(50_000)}${body.map((p) => `<p>${p}</p>`).join("")}${"</div>".repeat(50_000)}</body></html>`;
+    expect(cleanHtml({ html }).paragraphs).toEqual(body);
+  });
+
+  it("keeps text order and paragraphs across the depth cap", () => {
+    const [a, b, c] = prose(3) as [string, string, string];
+    const deep = `${"<div>".repeat(600)}<p>${a}</p><div><p>${b}</p></div><p>${c}</p>${"</div>".repeat(600)}`;
+    expect(cleanHtml({ html: `<html><body>${deep}</body></html>` }).paragraphs).toEqual([a, b, c]);
+  });
+
+  it("keeps separate same-width paragraphs apart (only lines split by <br> are rejoined)", () => {
+    const items = Array.from(
+      { length: 400 },
+      (_, n) => `Reading ${String(n).padStart(3, "0")}: the gauge at the river station read high.`,
+    );
+    const html = `<html><body><article><h1>Gauges</h1>${items.map((p) => `<p>${p}</p>`).join("")}</article></body></html>`;
+    expect(cleanHtml({ html }).paragraphs).toEqual(items);
   });
 
   it("still reads an article nested a few hundred levels deep", () => {

@@ -31,10 +31,25 @@ export function detectLang(text: string, declared?: string): string {
 
 /** Normalises a paragraph: collapses white space (keeps CJK text intact), trims. */
 export function tidyParagraph(text: string): string {
-  return text
-    .replace(/[\u00a0\u3000\t ]+/g, " ")
-    .replace(/\s*\n\s*/g, " ")
-    .trim();
+  return (
+    text
+      .replace(/[\u00a0\u3000\t ]+/g, " ")
+      // A run of white space with a line break in it becomes one space (`\s*\n\s*` retried every start of a long run).
+      .replace(/\s+/g, (run) => (run.includes("\n") ? " " : run))
+      .trim()
+  );
+}
+
+/**
+ * Trims the characters `char` matches (a one-character pattern) from both ends, or only the end. A loop,
+ * not `/[…]+$/`: that pattern is retried from every start of a long run that is not at the end.
+ */
+export function trimChars(value: string, char: RegExp, ends: "both" | "end" = "both"): string {
+  let start = 0;
+  let end = value.length;
+  if (ends === "both") while (start < end && char.test(value[start]!)) start++;
+  while (end > start && char.test(value[end - 1]!)) end--;
+  return value.slice(start, end);
 }
 
 /** Builds an `Article`, deriving text, counts and language from the paragraphs. */

@@ -19,8 +19,9 @@ import type { AnyNode, Element, ParentNode } from "domhandler";
 import { NotAnArticleError } from "../../errors.js";
 import type { Article } from "../../types.js";
 import { countWords, makeArticle } from "./article.js";
-import { dropBoilerplateLines, reflowFixedWidth } from "./lines.js";
+import { keptLineIndexes, reflowFixedWidth } from "./lines.js";
 import { extractMetadata, findDateInText, findLastDateInText, type PageMetadata } from "./metadata.js";
+import { parseHtml } from "./parse.js";
 
 // ---------------------------------------------------------------------------------------------
 // Tunables and patterns (one place; each value says why it is what it is).
@@ -37,6 +38,8 @@ export const TUNABLES = {
   ancestorLevels: 5,
   /** Class/id hints move a container's score by this much (readability's value). */
   classWeight: 25,
+  /** List items with more link text than this share do not vote for their container. */
+  maxListItemLinkDensity: 0.3,
   /** Siblings of the best container join it when they score at least this share of it… */
   siblingScoreShare: 0.2,
   /** …or are plain paragraphs longer than this with few links. */
@@ -277,7 +280,7 @@ export function cleanHtml(options: CleanHtmlOptions): Article {
 
 function cleanParsedHtml({ html, url }: CleanHtmlOptions): Article {
   const wrapper = unwrapTextLine(html);
-  const $ = load(wrapper.html);
+  const $ = load(parseHtml(wrapper.html));
   const meta = extractMetadata($, { url: url ?? wrapper.url, fallbackTitle: wrapper.title });
   const title = meta.title || wrapper.title || "";
   const titles = [
@@ -298,7 +301,13 @@ function cleanParsedHtml({ html, url }: CleanHtmlOptions): Article {
     if (countWords(relaxed.paragraphs.join("\n")) > countWords(found.paragraphs.join("\n")) * 1.5) found = relaxed;
   }
   if (found.postTitle) titles.push(found.postTitle);
-  let paragraphs = reflowFixedWidth(dropBoilerplateLines(found.paragraphs, { titles, byline: meta.byline }));
+  const kept = keptLineIndexes(found.paragraphs, { titles, byline: meta.byline });
+  // A break is rejoinable only between two kept lines that were neighbours across a `<br>`.
+  const softBreaks = kept.map((index, k) => found.softBreaks[index] === true && kept[k + 1] === index + 1);
+  let paragraphs = reflowFixedWidth(
+    kept.map((index) => found.paragraphs[index]!),
+    softBreaks,
+  );
   paragraphs = preferJsonLdBody(paragraphs, meta);
 
   refuseNonArticles(paragraphs, $.text());
@@ -520,6 +529,9 @@ function scoreParagraphs(node: ParentNode, pass: Pass): void {
     const text = squash(inlineText(child, pass)).trim();
     const weight = weightedLength(text);
     if (weight < TUNABLES.minParagraphWeight) continue;
+    // A list item that is mostly links (a forum's reply tree, a "more stories" list) is not a paragraph: scored,
+    // hundreds of them outvote the short post above them.
+    if (child.name === "li" && linkDensity(pass, child) > TUNABLES.maxListItemLinkDensity) continue;
     const score =
       1 + proseMarks(text) + Math.min(Math.floor(weight / TUNABLES.charsPerPoint), TUNABLES.maxLengthPoints);
     let ancestor: ParentNode | null = CONTAINER_TAGS.has(child.name) ? child : child.parent;
@@ -781,13 +793,21 @@ function isBoilerplateBlock(el: Element, pass: Pass, top: Element): boolean {
 
 interface Emitter {
   paragraphs: string[];
+  /** Per paragraph: whether a `<br>` ended it (a line of a hard-wrapped text may continue after it). */
+  softBreaks: boolean[];
   current: string;
 }
 
-function flush(out: Emitter): void {
+function flush(out: Emitter, atLineBreak = false): void {
   const text = squash(out.current).trim();
-  if (text) out.paragraphs.push(text);
   out.current = "";
+  if (text) {
+    out.paragraphs.push(text);
+    out.softBreaks.push(atLineBreak);
+  } else if (out.softBreaks.length > 0) {
+    // An empty line (`<br><br>`) or the end of a block: the paragraph before it has ended.
+    out.softBreaks[out.softBreaks.length - 1] = false;
+  }
 }
 
 function emit(node: ParentNode, pass: Pass, top: Element, out: Emitter): void {
@@ -799,8 +819,9 @@ function emit(node: ParentNode, pass: Pass, top: Element, out: Emitter): void {
     if (!isElement(child) || pass.skipped.has(child)) continue;
     const name = child.name;
     if (name === "br") {
-      // `<br>` separates lines; in old pages it separates paragraphs. Keep each line as its own paragraph.
-      flush(out);
+      // `<br>` separates lines; in old pages it separates paragraphs. Keep each line as its own paragraph
+      // (reflowFixedWidth rejoins the lines of hard-wrapped text).
+      flush(out, true);
       continue;
     }
     if (name === "img" || name === "figcaption") continue;
@@ -825,6 +846,8 @@ function emit(node: ParentNode, pass: Pass, top: Element, out: Emitter): void {
 
 interface Extraction {
   paragraphs: string[];
+  /** Per paragraph: whether a `<br>` ended it. */
+  softBreaks: boolean[];
   top?: Element;
   /** The post's own title when a blog archive or forum thread was narrowed to its first post. */
   postTitle?: string;
@@ -845,12 +868,12 @@ function extractParagraphs(body: Element | ParentNode, options: { dropUnlikely: 
   computeStats(body, pass, false);
   scoreParagraphs(body, pass);
   const best = pickTopCandidate(pass);
-  if (!best) return { paragraphs: [], textBefore: "", textAfter: "" };
+  if (!best) return { paragraphs: [], softBreaks: [], textBefore: "", textAfter: "" };
   const firstPost = firstOfRepeatedPosts(body, best, pass);
   const chunks = firstPost ? undefined : joinSplitChunks(body, best, pass);
   const top = firstPost ?? chunks ?? best;
   const parts = firstPost || chunks ? [top] : gatherArticle(top, pass);
-  const out: Emitter = { paragraphs: [], current: "" };
+  const out: Emitter = { paragraphs: [], softBreaks: [], current: "" };
   for (const part of parts) {
     flush(out);
     if (part === top) emit(part, pass, top, out);
@@ -860,6 +883,7 @@ function extractParagraphs(body: Element | ParentNode, options: { dropUnlikely: 
   const { before, after } = textAround(body, top, pass, TUNABLES.dateSearchChars);
   return {
     paragraphs: out.paragraphs,
+    softBreaks: out.softBreaks,
     top,
     textBefore: before.slice(-TUNABLES.dateSearchChars),
     textAfter: after.slice(0, TUNABLES.dateSearchChars),
@@ -931,7 +955,8 @@ function preferJsonLdBody(paragraphs: string[], meta: PageMetadata): string[] {
   const ourWords = countWords(paragraphs.join("\n"));
   if (ldWords >= TUNABLES.minArticleWords && ourWords < ldWords * TUNABLES.jsonLdPreferShare) {
     // articleBody is sometimes HTML-escaped markup; strip tags, split on blank lines or line breaks.
-    const plain = body.replace(/<[^>]+>/g, "\n");
+    // `[^<>]`, not `[^>]`: an unclosed `<` then scans only to the next `<`, not to the end of the text.
+    const plain = body.replace(/<[^<>]+>/g, "\n");
     return plain
       .split(/\n+/)
       .map((p) => p.trim())

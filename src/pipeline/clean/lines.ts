@@ -117,18 +117,25 @@ export function isPromptLine(line: string): boolean {
   return PROMPT_LINE.some((re) => re.test(line));
 }
 
+export interface BoilerplateOptions {
+  titles?: readonly (string | undefined)[];
+  byline?: string;
+}
+
 /** Drops line-level boilerplate from the paragraphs of an extracted article. */
-export function dropBoilerplateLines(
-  paragraphs: readonly string[],
-  options: { titles?: readonly (string | undefined)[]; byline?: string } = {},
-): string[] {
+export function dropBoilerplateLines(paragraphs: readonly string[], options: BoilerplateOptions = {}): string[] {
+  return keptLineIndexes(paragraphs, options).map((index) => paragraphs[index]!);
+}
+
+/** The indexes of the paragraphs that are not line-level boilerplate, in order. */
+export function keptLineIndexes(paragraphs: readonly string[], options: BoilerplateOptions = {}): number[] {
   const titles = (options.titles ?? [])
     .filter((t): t is string => !!t)
     .map(normalize)
     .filter((t) => t.length >= 2);
   const byline = options.byline ? normalize(options.byline) : "";
   const total = paragraphs.reduce((sum, p) => sum + weighted(p), 0);
-  const out: string[] = [];
+  const out: number[] = [];
   let seen = 0;
   const proseIndex = paragraphs.findIndex((p) => weighted(p) >= LINE_TUNABLES.proseLineWeight && /[，。,.]/.test(p));
   const firstProse = proseIndex < 0 ? 0 : Math.min(proseIndex, LINE_TUNABLES.headerLines);
@@ -151,7 +158,7 @@ export function dropBoilerplateLines(
     // schedules, discographies and tables.
     const atEdge = index < LINE_TUNABLES.edgeLines || index >= paragraphs.length - LINE_TUNABLES.edgeLines;
     if ((atEdge && (isDateLine(line) || isBylineLine(line))) || isPromptLine(line)) continue;
-    out.push(line);
+    out.push(index);
   }
   return out;
 }
@@ -169,8 +176,12 @@ const OWN_LINE = /^(?:[-*•·]\s|\d+[.)、]\s?|[一二三四五六七八九十]
 /**
  * Rejoins text hard-wrapped at a fixed width (2005-era Chinese pages put `<br>` after every ~38 Han
  * characters): a line at the wrap width continues into the next; a shorter line ends its paragraph.
+ *
+ * `softBreaks[i]` says whether line i was ended by a `<br>` in the page (rather than by the end of a
+ * block). Given, only such breaks are rejoined: separate `<p>`s of one width (a list of 60,000 short
+ * readings) are separate paragraphs, and v0.1's joining them into a hundred was wrong.
  */
-export function reflowFixedWidth(paragraphs: readonly string[]): string[] {
+export function reflowFixedWidth(paragraphs: readonly string[], softBreaks?: readonly boolean[]): string[] {
   const widths = paragraphs.map(displayWidth);
   const counts = new Map<number, number>();
   for (const width of widths) {
@@ -186,31 +197,76 @@ export function reflowFixedWidth(paragraphs: readonly string[]): string[] {
   }
   if (atWidth < LINE_TUNABLES.minWrappedLines || atWidth / paragraphs.length < LINE_TUNABLES.minWrappedShare)
     return [...paragraphs];
-  const out: string[] = [];
-  let current = "";
+  const joiner = new LineJoiner();
   let continues = false;
   paragraphs.forEach((line, i) => {
-    if (continues && current && !OWN_LINE.test(line)) current = joinWrapped(current, line);
-    else {
-      if (current) out.push(current);
-      current = line;
-    }
+    if (continues && !OWN_LINE.test(line)) joiner.continueWith(line);
+    else joiner.start(line);
     const width = widths[i]!;
     // An indented first line is shorter than the wrap width; one that stops mid-sentence still continues.
     continues =
-      (width <= wrapAt && width >= wrapAt - LINE_TUNABLES.wrapBand) ||
-      (width >= wrapAt * LINE_TUNABLES.indentedLineShare && width <= wrapAt && !/[。！？!?.…:：”」』)）]$/u.test(line));
+      (softBreaks?.[i] ?? true) &&
+      ((width <= wrapAt && width >= wrapAt - LINE_TUNABLES.wrapBand) ||
+        (width >= wrapAt * LINE_TUNABLES.indentedLineShare &&
+          width <= wrapAt &&
+          !/[。！？!?.…:：”」』)）]$/u.test(line)));
   });
-  if (current) out.push(current);
-  return out;
+  return joiner.finish();
+}
+
+/**
+ * Builds paragraphs out of wrapped lines. Each paragraph's lines are kept in an array and joined once:
+ * testing the end of an ever-growing concatenated string (`/-$/`) flattens it every time, which made
+ * rejoining quadratic in the paragraph.
+ */
+export class LineJoiner {
+  private readonly paragraphs: string[] = [];
+  private parts: string[] = [];
+
+  /** Whether a paragraph is open. */
+  get open(): boolean {
+    return this.parts.length > 0;
+  }
+
+  /** Ends the open paragraph (if any) and opens one with `line`. */
+  start(line: string): void {
+    this.end();
+    this.parts.push(line);
+  }
+
+  /** Continues the open paragraph with `line` across a wrap (or opens one). */
+  continueWith(line: string): void {
+    const last = this.parts[this.parts.length - 1];
+    if (last === undefined) this.parts.push(line);
+    else this.parts.push(wrapSeparator(last, line), line);
+  }
+
+  /** Ends the open paragraph. */
+  end(): void {
+    if (this.parts.length > 0) this.paragraphs.push(this.parts.join(""));
+    this.parts = [];
+  }
+
+  /** Ends the open paragraph and returns them all. */
+  finish(): string[] {
+    this.end();
+    return this.paragraphs;
+  }
 }
 
 /** Chinese closes up across a wrap; other text gets a space (a hyphen at the break closes up). */
 export function joinWrapped(current: string, next: string): string {
+  return current + wrapSeparator(current, next) + next;
+}
+
+/** What goes between a wrapped line and the next: nothing after Han or a hyphenated word, else a space. */
+function wrapSeparator(before: string, next: string): string {
+  // Only the end of `before` matters; looking at its last two characters keeps this O(1).
+  const end = before.slice(-2);
   const tight =
-    (/[\p{Script=Han}\u3000-\u303f\uff00-\uffef]$/u.test(current) || /\p{L}-$/u.test(current)) &&
+    (/[\p{Script=Han}\u3000-\u303f\uff00-\uffef]$/u.test(end) || /\p{L}-$/u.test(end)) &&
     /^[\p{Script=Han}\u3000-\u303f\uff00-\uffef\p{Ll}]/u.test(next);
-  return current + (tight ? "" : " ") + next;
+  return tight ? "" : " ";
 }
 
 /**

@@ -4,13 +4,20 @@
  * JSON-LD, `<time>` and `<html lang>`. Pure functions over a parsed cheerio document.
  */
 import type { CheerioAPI } from "cheerio/slim";
+import { trimChars } from "./article.js";
 
 // ---------------------------------------------------------------------------------------------
 // Tunables and patterns.
 
-/** Separators between a headline and the site's name: `标题 - 光明网`, `Title | BBC News`, `标题_新浪网`. */
+/**
+ * Separators between a headline and the site's name: `标题 - 光明网`, `Title | BBC News`, `标题_新浪网`.
+ * White space around them is bounded (`\s{1,8}`, not `\s+`): an unbounded run is tried from every start
+ * inside a long stretch of spaces, quadratic on hostile titles; the leftover spaces are trimmed anyway.
+ */
+/** One character of the separators trimmed from the ends of a title part. */
+const TITLE_SEPARATOR_CHAR = /[\s|\-–—_:·»｜]/u;
 const TITLE_SEPARATOR =
-  /\s+[|\-–—:·»\\/]\s+|\s*[|_｜—–]\s*|\s*[-－]\s*(?=\p{Script=Han})|(?<=\p{Script=Han}|[）)》」])\s*[-－]\s*/u;
+  /\s{1,8}[|\-–—:·»\\/]\s{1,8}|\s{0,8}[|_｜—–]\s{0,8}|\s{0,8}[-－]\s{0,8}(?=\p{Script=Han})|(?<=\p{Script=Han}|[）)》」])\s{0,8}[-－]\s{0,8}/u;
 /** A headline part lighter than this (Han characters weigh 2.5, others 1) is not trusted on its own. */
 const MIN_HEADLINE_WEIGHT = 8;
 const headlineWeight = (s: string): number => {
@@ -210,13 +217,13 @@ export function toIsoDate(value: string | undefined): string | undefined {
 
 /** Drops separators left at either end (`China-Pub blog-`, `-雅虎新闻`). */
 function trimSeparators(value: string): string {
-  return value.replace(/^[\s|\-–—_:·»｜]+|[\s|\-–—_:·»｜]+$/gu, "");
+  return trimChars(value, TITLE_SEPARATOR_CHAR);
 }
 
 /** A byline is names: cut what pages print beside them (`Jane Doe | November 18, 2019 Print this article`). */
 export function cleanByline(value: string | undefined): string | undefined {
   const names = value
-    ?.split(/\s+[|｜]\s+/)[0]
+    ?.split(/\s{1,8}[|｜]\s{1,8}/)[0]
     ?.replace(LOOSE_DATE, " ")
     .replace(/\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4}.*$/i, "")
     .replace(/\s+/g, " ")

@@ -266,7 +266,8 @@ function dropRunningLines(pages: PdfLine[][], geometry: readonly PdfPage[]): Pdf
   return pages.map((lines, index) =>
     lines.filter((line) => {
       if (!marginal[index]?.has(line)) return true;
-      if (PAGE_NUMBER.test(line.text)) return false;
+      // Page numbers are short; the length check keeps PAGE_NUMBER's adjacent `\s*`s off long lines.
+      if (line.text.length <= 40 && PAGE_NUMBER.test(line.text)) return false;
       return (pagesWith.get(key(line)) ?? 0) < needed;
     }),
   );
@@ -318,7 +319,8 @@ function sameFlow(a: PdfLine, b: PdfLine): boolean {
 function hyphenatedWords(lines: readonly PdfLine[]): Set<string> {
   const words = new Set<string>();
   for (const line of lines) {
-    for (const match of line.text.matchAll(/\p{L}+-\p{L}+/gu)) words.add(match[0].toLowerCase());
+    // From a word start, with bounded parts: `\p{L}+-\p{L}+` retried every start of a long run of letters.
+    for (const match of line.text.matchAll(/(?<!\p{L})\p{L}{1,64}-\p{L}{1,64}/gu)) words.add(match[0].toLowerCase());
   }
   return words;
 }
@@ -391,7 +393,7 @@ export function joinLines(
     if (BREAK_HYPHEN.test(text) && startsWord) {
       text = text.slice(0, -1) + next;
     } else if (ASCII_HYPHEN.test(text) && startsWord) {
-      const before = /(\p{L}+)-$/u.exec(text)?.[1] ?? "";
+      const before = /(?<!\p{L})(\p{L}{1,64})-$/u.exec(text)?.[1] ?? "";
       const after = /^\p{L}+/u.exec(next)?.[0] ?? "";
       const compound =
         hyphenated.has(`${before}-${after}`.toLowerCase()) || /^\p{Lu}/u.test(before) || !/^\p{Ll}/u.test(after);
