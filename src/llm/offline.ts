@@ -62,6 +62,11 @@ const FULL_SENTENCE_TERMS = 10;
 const LEAD_BONUS = 0.5;
 /** Ranking is O(n²) in sentences; beyond this many candidates only the first ones compete. */
 const MAX_CANDIDATES = 400;
+/**
+ * Sentences read at all (split and weighed), from the start: 10× the candidates leaves room for the short
+ * lines and repeats that drop out, and keeps a page of 60,000 paragraphs (4 s to weigh whole) at a bounded cost.
+ */
+const MAX_SENTENCES = 4000;
 /** Follow-up question templates (offline), by the reader's language; {term} is a key term of the article. */
 const QUESTION_TEMPLATES = {
   zh: ["关于“{term}”，文章还说了什么？", "文章里关于“{term}”有哪些细节？"],
@@ -86,7 +91,9 @@ export interface OfflineSummaryOptions {
  */
 export function summarizeOffline({ article, lang }: OfflineSummaryOptions): Summary {
   const articleLang: Lang = article.lang === "zh" || (article.lang !== "en" && isMostlyHan(article.text)) ? "zh" : "en";
-  const sentences = splitArticle(article.paragraphs).map((sentence) => ({
+  const sentences = splitArticle(article.paragraphs)
+    .slice(0, MAX_SENTENCES)
+    .map((sentence) => ({
     ...sentence,
     terms: termsOf(sentence.text),
   }));
