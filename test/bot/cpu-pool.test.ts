@@ -47,6 +47,34 @@ describe("the bot on the CPU pool", () => {
     expect(h.tg.chatTranscript(71).filter((message) => message.from === "bot")).toHaveLength(2);
   });
 
+  it("answers a second person's /help and link while a 4 MB page of 60,000 paragraphs is read", async () => {
+    // The real cleaner in real workers: the huge page takes seconds of CPU, on another thread.
+    pool = createCpuPool({ threads: 2, budgetMs: 120_000 });
+    const paragraphs = Array.from(
+      { length: 60_000 },
+      (_, n) => `<p>Reading ${n}: the gauge at station ${n % 97} read ${(n * 7) % 300} cm this morning.</p>`,
+    ).join("\n");
+    const huge = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sixty thousand readings</title></head><body><article><h1>Sixty thousand readings</h1>${paragraphs}</article></body></html>`;
+    expect(huge.length).toBeGreaterThan(4_000_000);
+    h = await startHarness({ cpu: pool, site: { "/huge": { body: huge }, "/river": { body: articleHtml() } } });
+
+    h.tg.sendText({ chatId: 81, text: `${h.site.url}/huge`, languageCode: "en" });
+    // The huge page is fetched (its placeholder is up) before the others write.
+    await h.tg.waitFor((call) => call.method === "sendMessage" && call.params.chat_id === 81);
+    h.tg.sendText({ chatId: 82, text: "/help", languageCode: "en" });
+    h.tg.sendText({ chatId: 83, text: `${h.site.url}/river`, languageCode: "en" });
+
+    const help = await h.tg.waitFor((call) => call.method === "sendMessage" && call.params.chat_id === 82 && call.ok);
+    expect(String(help.params.text)).toContain("How to use me");
+    const river = await h.tg.waitFor(editIn(83), { timeoutMs: 30_000 });
+    expect(String(river.params.text)).toContain("Rivers of the North");
+    const hugeAnswer = await h.tg.waitFor(editIn(81), { timeoutMs: 90_000 });
+    expect(String(hugeAnswer.params.text)).toContain("Sixty thousand readings");
+    // Order, from the fake's log: the others were answered while the huge page was still being read.
+    expect(help.index).toBeLessThan(hugeAnswer.index);
+    expect(river.index).toBeLessThan(hugeAnswer.index);
+  }, 120_000);
+
   it("says the page is too large or complex in English too", () => {
     expect(t("en", "errTooComplex")).toBe(
       "This page is too large or complex to read. Try pasting just the article text.",
