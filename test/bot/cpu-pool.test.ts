@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { t } from "../../src/bot/i18n.js";
+import type { CpuWork } from "../../src/workers/cpu.js";
 import { type CpuPool, createCpuPool } from "../../src/workers/pool.js";
 import type { ApiCall } from "../fakes/telegram.js";
-import { SPIN_MARKER } from "../workers/test-worker.js";
+import { EXIT_MARKER, SPIN_MARKER } from "../workers/test-worker.js";
 import { articleHtml, type Harness, startHarness } from "./harness.js";
 
 const TEST_WORKER = new URL("../workers/test-worker.ts", import.meta.url);
@@ -45,6 +46,62 @@ describe("the bot on the CPU pool", () => {
     const next = await h.tg.waitFor(editIn(71), { timeoutMs: 20_000, since });
     expect(String(next.params.text)).toContain("Rivers of the North");
     expect(h.tg.chatTranscript(71).filter((message) => message.from === "bot")).toHaveLength(2);
+  });
+
+  it("answers a page whose worker crashes with a typed reply, replaces the worker and reads the next page", async () => {
+    pool = createCpuPool({ threads: 1, budgetMs: 60_000, workerFile: TEST_WORKER });
+    h = await startHarness({
+      cpu: pool,
+      site: {
+        "/crash": { body: articleHtml().replace("<article>", `<article>${EXIT_MARKER}`) },
+        "/river": { body: articleHtml() },
+      },
+    });
+    h.tg.sendText({ chatId: 73, text: `${h.site.url}/crash`, languageCode: "en" });
+    const failed = await h.tg.waitFor(editIn(73), { timeoutMs: 20_000 });
+    expect(failed.params.text).toBe(t("en", "errWorkerFailed"));
+    const since = h.tg.calls.length;
+    h.tg.sendText({ chatId: 74, text: `${h.site.url}/river`, languageCode: "en" });
+    const next = await h.tg.waitFor(editIn(74), { timeoutMs: 20_000, since });
+    expect(String(next.params.text)).toContain("Rivers of the North");
+    expect(pool.threadCount).toBe(1);
+  });
+
+  it("tells the person the bot is busy when the pool is full, and reads again once it drains", async () => {
+    // One thread, no queue: while a page spins on the thread, the next one is refused with BUSY.
+    const busyPool = createCpuPool({ threads: 1, maxQueue: 0, budgetMs: 3000, workerFile: TEST_WORKER });
+    pool = busyPool;
+    let heavyStarted: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => {
+      heavyStarted = resolve;
+    });
+    const cpu: CpuWork = {
+      cleanPage: (page) => {
+        const running = busyPool.cleanPage(page);
+        if (page.html?.includes(SPIN_MARKER)) heavyStarted();
+        return running;
+      },
+      summarizeOffline: (options) => busyPool.summarizeOffline(options),
+      close: () => busyPool.close(),
+    };
+    h = await startHarness({
+      cpu,
+      site: {
+        "/heavy": { body: articleHtml().replace("<article>", `<article>${SPIN_MARKER}`) },
+        "/river": { body: articleHtml() },
+      },
+    });
+    h.tg.sendText({ chatId: 75, text: `${h.site.url}/heavy`, languageCode: "en" });
+    await started;
+    h.tg.sendText({ chatId: 76, text: `${h.site.url}/river`, languageCode: "zh-hans" });
+    const busy = await h.tg.waitFor(editIn(76), { timeoutMs: 20_000 });
+    expect(busy.params.text).toBe(t("zh", "errBusy"));
+    const tooComplex = await h.tg.waitFor(editIn(75), { timeoutMs: 20_000 });
+    expect(tooComplex.params.text).toBe(t("en", "errTooComplex"));
+    const since = h.tg.calls.length;
+    h.tg.sendText({ chatId: 76, text: `${h.site.url}/river`, languageCode: "zh-hans" });
+    const next = await h.tg.waitFor(editIn(76), { timeoutMs: 20_000, since });
+    expect(String(next.params.text)).toContain("Rivers of the North");
   });
 
   it("answers a second person's /help and link while a 4 MB page of 60,000 paragraphs is read", async () => {

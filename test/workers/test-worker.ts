@@ -20,11 +20,15 @@ export type TestTask =
 
 /** A page holding this marker spins in cleanPage, as a page that is too complex to clean would (bot-level tests). */
 export const SPIN_MARKER = "<!-- test-worker: spin -->";
+/** A page holding this marker ends its worker thread in cleanPage, as a crash would (bot-level tests). */
+export const EXIT_MARKER = "<!-- test-worker: exit -->";
 
 export default function testWorker(request: CpuRequest<TestTask>) {
   const { task } = request;
   if (task.kind === "cleanPage" && task.page.html?.includes(SPIN_MARKER))
     return testWorker({ ...request, task: { kind: "spin" } });
+  if (task.kind === "cleanPage" && task.page.html?.includes(EXIT_MARKER))
+    return testWorker({ ...request, task: { kind: "exit" } });
   switch (task.kind) {
     case "threadId":
       return answer(request, () => threadId);
