@@ -34,5 +34,10 @@ export interface CompletionResult {
  */
 export interface LlmClient {
   readonly model: string;
+  /**
+   * The time one call may take (LLM_TIMEOUT_MS), when the client has one. A stage that makes several calls
+   * for one answer (a request and its re-asks) gives them one shared deadline of this much (`sharedDeadline`).
+   */
+  readonly timeoutMs?: number;
   complete(request: CompletionRequest): Promise<CompletionResult>;
 }

@@ -1,4 +1,5 @@
 import { ErrorCode, LlmError } from "../errors.js";
+import type { LlmClient } from "./client.js";
 
 /** The error every model call fails with once its deadline passed (headers, body, retries or queue). */
 export function llmTimeout(budgetMs: number | undefined, detail: string, cause?: unknown): LlmError {
@@ -43,4 +44,25 @@ export async function withDeadline<T>(
     clearTimeout(timer);
     stop?.();
   }
+}
+
+/**
+ * The same client, with every call made through it finishing by one deadline: `timeoutMs` (@default the
+ * client's own) from the first call. One summary or one answer is a request plus at most two re-asks; through
+ * this they take `timeoutMs` in all, not that much each. Without a budget the client is returned as it is.
+ */
+export function sharedDeadline(client: LlmClient, timeoutMs = client.timeoutMs): LlmClient {
+  if (timeoutMs === undefined) return client;
+  let deadline: number | undefined;
+  return {
+    model: client.model,
+    timeoutMs,
+    complete: (request) => {
+      deadline ??= Date.now() + timeoutMs;
+      return client.complete({
+        ...request,
+        deadline: Math.min(request.deadline ?? Number.POSITIVE_INFINITY, deadline),
+      });
+    },
+  };
 }

@@ -24,8 +24,10 @@ export function limitConcurrency(
   options: LimitOptions = {},
 ): LlmClient & { readonly queue: PQueue } {
   const queue = new PQueue({ concurrency: Math.max(1, concurrency) });
+  const timeoutMs = options.timeoutMs ?? client.timeoutMs;
   return {
     model: client.model,
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
     queue,
     complete: (request) => {
       if (request.signal?.aborted) return Promise.reject(request.signal.reason);

@@ -94,9 +94,9 @@ export function summarizeOffline({ article, lang }: OfflineSummaryOptions): Summ
   const sentences = splitArticle(article.paragraphs)
     .slice(0, MAX_SENTENCES)
     .map((sentence) => ({
-    ...sentence,
-    terms: termsOf(sentence.text),
-  }));
+      ...sentence,
+      terms: termsOf(sentence.text),
+    }));
   const picked = pickSentences(sentences, article.title.trim(), articleLang);
   const headline =
     article.title.trim() || (picked[0] ? trimAtClause(picked[0].text, MAX_BULLET_CHARS[articleLang]) : "");

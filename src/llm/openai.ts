@@ -159,7 +159,7 @@ export function createOpenAiClient(options: OpenAiClientOptions): LlmClient {
     return false;
   }
 
-  return { model: options.model, complete };
+  return { model: options.model, timeoutMs: options.timeoutMs, complete };
 }
 
 /** Milliseconds asked for by `retry-after-ms` or `retry-after` (seconds or an HTTP date). */

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { ErrorCode, LlmError } from "../errors.js";
 import type { ChatMessage, LlmClient } from "../llm/client.js";
+import { sharedDeadline } from "../llm/deadline.js";
 import { type ParsedSummary, parseSummaryAnswer, SUMMARY_JSON_SCHEMA } from "../llm/parse-summary.js";
 import { LANGUAGE_NAMES, neutraliseDelimiters, renderPrompt } from "../llm/prompts.js";
 import { splitArticle, splitSentences } from "../llm/text.js";
@@ -72,7 +73,9 @@ export async function summarize(options: SummarizeOptions): Promise<Summary> {
 
   const usage: TokenUsage = { prompt_tokens: 0, completion_tokens: 0 };
   try {
-    const summary = await summarizeWithModel(article, lang, llm, options.maxInputTokens ?? DEFAULT_MAX_INPUT_TOKENS, {
+    // The request, its re-asks, and for long articles the chunks and the merge: LLM_TIMEOUT_MS in all.
+    const model = sharedDeadline(llm);
+    const summary = await summarizeWithModel(article, lang, model, options.maxInputTokens ?? DEFAULT_MAX_INPUT_TOKENS, {
       usage,
       signal,
     });

@@ -1,5 +1,6 @@
 import { ErrorCode, isJianbaoError, LlmError } from "../errors.js";
 import type { CompletionRequest, LlmClient } from "../llm/client.js";
+import { sharedDeadline } from "../llm/deadline.js";
 import { LANGUAGE_NAMES, neutraliseDelimiters, renderPrompt } from "../llm/prompts.js";
 import { clip, stripInvisible, stripThinking } from "../llm/text.js";
 import { hanShare } from "../pipeline/clean/article.js";
@@ -183,6 +184,8 @@ export function buildAnswerRequest(options: {
 }
 
 async function answerWithModel(options: AnswerOptions & { llm: LlmClient; history: readonly Turn[] }): Promise<Answer> {
+  // The question and its re-ask share one deadline: the person waits LLM_TIMEOUT_MS at most.
+  const llm = sharedDeadline(options.llm);
   const { request, sent } = buildAnswerRequest({
     article: options.article,
     question: options.question,
@@ -191,12 +194,12 @@ async function answerWithModel(options: AnswerOptions & { llm: LlmClient; histor
     maxInputTokens: options.maxInputTokens,
   });
   const signal = options.signal ? { signal: options.signal } : {};
-  let result = await options.llm.complete({ ...request, ...signal });
+  let result = await llm.complete({ ...request, ...signal });
   let parsed = parseModelAnswer(result.text);
   let usage = result.usage;
   if (parsed && !inLanguage(parsed.text, options.lang)) {
     // One re-ask in the same conversation; if the second answer is no better, keep whichever parsed.
-    const retry = await options.llm
+    const retry = await llm
       .complete({
         ...request,
         ...signal,
