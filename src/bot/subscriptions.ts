@@ -13,7 +13,7 @@ import { createDigests, type Digests, type DigestsDeps, telegramSender } from ".
 import { summaryLangFor } from "../digest/poller.js";
 import { formatTimeOfDay, isValidTimeZone, parseTimeOfDay } from "../digest/schedule.js";
 import type { DigestSettings } from "../digest/store.js";
-import { ErrorCode, isJianbaoError } from "../errors.js";
+import { ErrorCode, isJianbaoError, JianbaoError } from "../errors.js";
 import { rememberChatArticle, rememberSummary, summarizeArticle } from "../pipeline/read.js";
 import { escapeHtml, safeHref } from "../pipeline/render.js";
 import type { Lang } from "../types.js";
@@ -238,7 +238,7 @@ function registerHandlers(
     const placeholder = await say(ctx, escapeHtml(s(lang, "looking", { url: feedUrlOf(input) })));
     await ctx.sendChatAction("typing").catch(() => undefined);
     const queued = jobs.add("subscribe", () => subscribeTo(ctx, input, placeholder.message_id));
-    if (!queued) await sayIn(ctx, placeholder.message_id, escapeHtml(describeError(lang, new Error("busy"))));
+    if (!queued) await sayIn(ctx, placeholder.message_id, escapeHtml(describeError(lang, queueFull())));
   };
 
   const subscribeTo = async (ctx: BotContext, input: string, placeholderId: number) => {
@@ -497,11 +497,16 @@ function registerHandlers(
           await say(ctx, escapeHtml(describeError(lang, error))).catch(() => undefined);
         }
       });
-      if (!queued) await say(ctx, escapeHtml(describeError(lang, new Error("busy"))));
+      if (!queued) await say(ctx, escapeHtml(describeError(lang, queueFull())));
       return;
     }
     return next();
   });
+}
+
+/** What the job queue's refusal means to the person: busy, try again shortly. */
+function queueFull(): JianbaoError {
+  return new JianbaoError(ErrorCode.Busy, "The job queue is full; the command was not taken");
 }
 
 function clipTitle(title: string, chars: number): string {
