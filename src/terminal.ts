@@ -25,6 +25,7 @@ import type { Readable, Writable } from "node:stream";
 import { TelegramError } from "telegraf";
 import type { Update, UserFromGetMe } from "telegraf/types";
 import type { BotApp } from "./bot/index.js";
+import { t } from "./i18n/index.js";
 import { htmlToText } from "./pipeline/render.js";
 import { interfaceLang, langFromTelegram } from "./store/records.js";
 import type { Lang } from "./types.js";
@@ -57,51 +58,6 @@ const MIME: Record<string, string> = {
 const COMMAND_LINE = /^\/[A-Za-z0-9_]+(@\w+)?(\s|$)/;
 /** Control characters other than tab (a stray Ctrl-L or escape sequence would hide a command). */
 const CONTROL_CHARACTERS = /(?!\t)\p{Cc}/gu;
-
-/** Texts only the terminal says (the bot's own texts live in src/bot/i18n.ts). */
-const TERMINAL_TEXT = {
-  banner: {
-    en: [
-      "简报 Jianbao — terminal chat (no TELEGRAM_BOT_TOKEN set).",
-      "Paste a page, type a link, or the path of an .html/.txt/.md/.pdf file. /help lists commands;",
-      "/1, /2… press the buttons under a message; '> question' replies to the latest summary; Ctrl-D or /quit leaves.",
-      "To run on Telegram: get a token from @BotFather, then TELEGRAM_BOT_TOKEN=123456:ABC… npm start",
-    ].join("\n"),
-    zh: [
-      "简报 Jianbao — 终端聊天（没有设置 TELEGRAM_BOT_TOKEN）。",
-      "粘贴网页文字、输入链接，或输入 .html/.txt/.md/.pdf 文件的路径。/help 查看命令；",
-      "/1、/2… 按下消息下面的按钮；“> 问题”回复最新的摘要；Ctrl-D 或 /quit 退出。",
-      "To run on Telegram: get a token from @BotFather, then TELEGRAM_BOT_TOKEN=123456:ABC… npm start",
-    ].join("\n"),
-  },
-  help: {
-    en: [
-      "In this terminal:",
-      "• /1, /2… press the numbered buttons; '> question' replies to the latest summary",
-      "• a file path (.html/.htm/.txt/.md/.pdf) is sent as an upload",
-      "• a line with a single '.' ends a pasted page at once; when input is piped (npm start < page.txt),",
-      "  a page runs until a '.' line, a command or the end of input: end the page with a newline and '.'",
-      "  before a question, e.g. (cat page.txt; printf '\\n.\\nwho said it?\\n') | npm start",
-      "• /quit or Ctrl-D leaves",
-    ].join("\n"),
-    zh: [
-      "终端里：",
-      "• /1、/2… 按下带编号的按钮；“> 问题”回复最新的摘要",
-      "• 输入文件路径（.html/.htm/.txt/.md/.pdf）就当作上传文件",
-      "• 单独一行“.”立即结束正在粘贴的网页；用管道输入时（npm start < page.txt），网页一直持续到",
-      "  “.”行、命令或输入结束：提问前先换行再加一行“.”，例如 (cat page.txt; printf '\\n.\\n谁说的？\\n') | npm start",
-      "• /quit 或 Ctrl-D 退出",
-    ].join("\n"),
-  },
-  noFile: { en: "(no file at {path})", zh: "（没有这个文件：{path}）" },
-  notAFile: { en: "({path} is a folder, not a file)", zh: "（{path} 是文件夹，不是文件）" },
-  noButton: { en: "(no button /{number})", zh: "（没有按钮 /{number}）" },
-  prompt: { en: "\nyou › ", zh: "\n你 › " },
-} as const satisfies Record<string, Record<Lang, string>>;
-
-function say(lang: Lang, key: keyof typeof TERMINAL_TEXT, vars: Record<string, string> = {}): string {
-  return TERMINAL_TEXT[key][lang].replace(/\{(\w+)\}/g, (whole, name: string) => vars[name] ?? whole);
-}
 
 /**
  * The person's language from a POSIX locale (LC_ALL / LC_MESSAGES / LANG), Telegram-style ("zh-CN"),
@@ -334,7 +290,7 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
     if (choice) {
       const picked = choices.get(Number(choice[1]));
       if (!picked) {
-        write(`\n${say(await currentLang(), "noButton", { number: choice[1] ?? "" })}`);
+        write(`\n${t(await currentLang(), "terminalNoButton", { number: choice[1] ?? "" })}`);
         return true;
       }
       const shown = messages.get(picked.messageId);
@@ -373,7 +329,7 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
       } catch {
         // nothing there
       }
-      write(`\n${say(await currentLang(), folder ? "notAFile" : "noFile", { path: missingPath })}`);
+      write(`\n${t(await currentLang(), folder ? "terminalNotAFile" : "terminalNoFile", { path: missingPath })}`);
       return true;
     }
     if (single.startsWith(">")) {
@@ -387,11 +343,11 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
     }
     await feed(textMessage(text) as unknown as Omit<Update, "update_id">);
     // The bot's /help knows nothing of buttons by number or piped input: add the terminal's part.
-    if (/^\/help(@\w+)?$/i.test(single)) write(`\n${say(await currentLang(), "help")}`);
+    if (/^\/help(@\w+)?$/i.test(single)) write(`\n${t(await currentLang(), "terminalHelp")}`);
     return true;
   };
 
-  write(say(langFromTelegram(options.languageCode) ?? "en", "banner"));
+  write(t(langFromTelegram(options.languageCode) ?? "en", "terminalBanner"));
 
   // Lines become blocks: a command, a lone link or a file path stands alone; a "." line ends a block;
   // other lines are joined — typed: while they keep coming within pasteJoinMs (a paste arrives as a
@@ -443,7 +399,7 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
   });
 
   const showPrompt = async () => {
-    if (interactive) output.write(say(await currentLang(), "prompt"));
+    if (interactive) output.write(t(await currentLang(), "terminalPrompt"));
   };
   await showPrompt();
   for (;;) {

@@ -1,8 +1,8 @@
 import { Composer } from "telegraf";
 import { ErrorCode, JianbaoError } from "../errors.js";
+import { describeError } from "../i18n/errors.js";
 import { uploadCap } from "../pipeline/input.js";
 import type { BotContext, FeatureKit } from "./context.js";
-import { describeError } from "./i18n.js";
 import { startReading } from "./reading.js";
 import { sendRich } from "./send.js";
 

@@ -1,7 +1,7 @@
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from "telegraf/types";
+import { t } from "../i18n/index.js";
 import { escapeHtml, safeHref } from "../pipeline/render.js";
 import type { Article, Lang, Summary } from "../types.js";
-import { t } from "./i18n.js";
 
 // Telegram rejects text over 4096 characters. We measure the HTML source, which is never shorter
 // than what Telegram counts after parsing, so a message that fits here fits there.
@@ -174,7 +174,7 @@ export function buildSummaryKeyboard(
   // Without a model (or after an offline summary that could not translate) the switch would bring
   // back the same summary: no switch to offer.
   if (options.canTranslate !== false && summary.notice !== "offline-no-translation") {
-    row.push({ text: other === "zh" ? "中文" : "English", callback_data: CallbackData.switchLang(other, articleId) });
+    row.push({ text: t(other, "langSelfName"), callback_data: CallbackData.switchLang(other, articleId) });
   }
   row.push({ text: t(uiLang, "askButton"), callback_data: CallbackData.askHint });
   return { inline_keyboard: [row, ...(options.extraRows ?? []).map((extra) => [...extra])] };

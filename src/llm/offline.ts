@@ -1,3 +1,4 @@
+import { t } from "../i18n/index.js";
 import type { Article, Lang, Summary } from "../types.js";
 import { isMostlyHan, type Sentence, splitArticle, stripDateline, termsOf, trimAtClause } from "./text.js";
 
@@ -62,11 +63,8 @@ const FULL_SENTENCE_TERMS = 10;
 const LEAD_BONUS = 0.5;
 /** Ranking is O(n²) in sentences; beyond this many candidates only the first ones compete. */
 const MAX_CANDIDATES = 400;
-/** Follow-up question templates (offline), by the reader's language; {term} is a key term of the article. */
-const QUESTION_TEMPLATES = {
-  zh: ["关于“{term}”，文章还说了什么？", "文章里关于“{term}”有哪些细节？"],
-  en: ["What else does the article say about “{term}”?", "What details does the article give about “{term}”?"],
-} as const;
+/** Follow-up questions (offline), from the catalog in the reader's language; {term} is a key term of the article. */
+const QUESTION_KEYS = ["offlineQuestion1", "offlineQuestion2"] as const;
 
 export interface OfflineSummaryOptions {
   article: Article;
@@ -390,10 +388,10 @@ function offlineQuestions(
     // termsOf lower-cases and stems: show the term as the article writes it (skip parts of words like e-tron).
     const shown = surfaceForm(article.text, term);
     if (shown) terms.push(shown);
-    if (terms.length === QUESTION_TEMPLATES[lang].length) break;
+    if (terms.length === QUESTION_KEYS.length) break;
   }
   if (terms.length < 2) return [];
-  return terms.map((term, index) => (QUESTION_TEMPLATES[lang][index] as string).replace("{term}", term));
+  return terms.map((term, index) => t(lang, QUESTION_KEYS[index] ?? "offlineQuestion1", { term }));
 }
 
 function surfaceForm(text: string, term: string): string | undefined {
