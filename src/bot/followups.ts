@@ -2,12 +2,12 @@ import type { Composer } from "telegraf";
 import type { InlineKeyboardButton, Message } from "telegraf/types";
 import { describeError } from "../i18n/errors.js";
 import { inEachLang, t } from "../i18n/index.js";
-import { clip } from "../llm/text.js";
-import { hanShare } from "../pipeline/clean/article.js";
 import { escapeHtml } from "../pipeline/render.js";
 import { type Answer, answerQuestion } from "../qa/answer.js";
 import { type ConversationMemory, conversationMemory } from "../qa/memory.js";
 import type { Collection } from "../store/store.js";
+import { langOfText } from "../text/lang.js";
+import { clip } from "../text/truncate.js";
 import type { Article, Lang } from "../types.js";
 import { commandOf, repliesTo, textOf } from "./access.js";
 import type { BotContext, BotFeature, FeatureKit } from "./context.js";
@@ -325,10 +325,7 @@ function sendKit(kit: FeatureKit, ctx: BotContext): SendKit {
 function answerLang(ctx: BotContext, question: string): Lang {
   const chosen = ctx.jb.user.lang;
   if (chosen === "zh" || chosen === "en") return chosen;
-  const han = hanShare(question);
-  if (han > 0.5) return "zh";
-  if (han === 0 && (question.match(/\p{Script=Latin}+/gu)?.length ?? 0) >= 2) return "en";
-  return ctx.jb.lang;
+  return langOfText(question) ?? ctx.jb.lang;
 }
 
 type ReplyMarkup = { inline_keyboard?: Array<Array<{ text?: string; callback_data?: string }>> };

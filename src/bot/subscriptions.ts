@@ -18,6 +18,7 @@ import { describeError } from "../i18n/errors.js";
 import { inEachLang, t } from "../i18n/index.js";
 import { rememberChatArticle, rememberSummary, summarizeArticle } from "../pipeline/read.js";
 import { escapeHtml, safeHref } from "../pipeline/render.js";
+import { clip } from "../text/truncate.js";
 import type { Lang } from "../types.js";
 import type { BotContext, BotFeature, CommandInfo, FeatureKit } from "./context.js";
 import { summaryMessage } from "./reading.js";
@@ -218,7 +219,7 @@ function registerHandlers(
     let shown = 0;
     for (const [index, { feed }] of feeds.entries()) {
       const href = safeHref(feed?.siteUrl ?? feed?.url);
-      const title = escapeHtml(clipTitle(feed?.title ?? "?", LIST_TITLE_CHARS));
+      const title = escapeHtml(clip((feed?.title ?? "?").trim(), LIST_TITLE_CHARS));
       const line = `\n${index + 1}. ${href ? `<a href="${escapeHtml(href)}">${title}</a>` : title}`;
       if (html.length + line.length > LIST_MAX_CHARS) break;
       html += line;
@@ -229,7 +230,7 @@ function registerHandlers(
       html,
       keyboard: feeds.slice(0, Math.min(shown, LIST_MAX_BUTTONS)).map(({ sub, feed }, index) => [
         {
-          text: `✖ ${index + 1}. ${clipTitle(feed?.title ?? "?", 40)}`,
+          text: `✖ ${index + 1}. ${clip((feed?.title ?? "?").trim(), 40)}`,
           callback_data: `${REMOVE_PREFIX}${sub.feedId}`,
         },
       ]),
@@ -419,11 +420,6 @@ function registerHandlers(
 /** What the job queue's refusal means to the person: busy, try again shortly. */
 function queueFull(): JianbaoError {
   return new JianbaoError(ErrorCode.Busy, "The job queue is full; the command was not taken");
-}
-
-function clipTitle(title: string, chars: number): string {
-  const points = [...title.trim()];
-  return points.length <= chars ? title.trim() : `${points.slice(0, chars - 1).join("")}…`;
 }
 
 function normaliseUrl(url: string): string {

@@ -4,13 +4,11 @@
  */
 
 import { localeOf, t } from "../i18n/index.js";
-import { clip } from "../llm/text.js";
 import { escapeHtml, safeHref } from "../pipeline/render.js";
+import { clip, TELEGRAM_MAX_CHARS } from "../text/truncate.js";
 import type { Lang } from "../types.js";
 import type { DigestPart } from "./store.js";
 
-/** Telegram's cap on one message. We measure the raw HTML, which is never shorter than what Telegram counts. */
-export const TELEGRAM_MESSAGE_LIMIT = 4096;
 /** Bullets per article in a digest: the digest is a list to skim, the full summary is one button away. */
 const BULLETS_PER_ITEM = 2;
 /** A bullet longer than this is cut with an ellipsis so one wordy item cannot crowd out the rest. */
@@ -61,7 +59,7 @@ export function digestHeader(lang: Lang, localDate: string): string {
 /** Composes the digest's messages. Empty array: send nothing. */
 export function composeDigest(options: ComposeOptions): DigestPart[] {
   const { lang, localDate, sendEmpty } = options;
-  const limit = options.maxChars ?? TELEGRAM_MESSAGE_LIMIT;
+  const limit = options.maxChars ?? TELEGRAM_MAX_CHARS;
   const header = digestHeader(lang, localDate);
   if (options.entries.length === 0) {
     return sendEmpty ? [{ text: `${header}\n\n${escapeHtml(t(lang, "digestEmpty"))}`, buttons: [] }] : [];

@@ -1,6 +1,10 @@
 import { t } from "../i18n/index.js";
+import { isMostlyHan } from "../text/lang.js";
+import { type Sentence, splitArticle } from "../text/sentences.js";
+import { contentTerms } from "../text/tokens.js";
+import { trimAtClause } from "../text/truncate.js";
 import type { Article, Lang, Summary } from "../types.js";
-import { isMostlyHan, type Sentence, splitArticle, stripDateline, termsOf, trimAtClause } from "./text.js";
+import { stripDateline } from "./text.js";
 
 // ── Tunables ──────────────────────────────────────────────────────────────────────────────────────
 /** Bullets for an ordinary article; short ones get fewer (see bulletCount). */
@@ -86,7 +90,7 @@ export function summarizeOffline({ article, lang }: OfflineSummaryOptions): Summ
   const articleLang: Lang = article.lang === "zh" || (article.lang !== "en" && isMostlyHan(article.text)) ? "zh" : "en";
   const sentences = splitArticle(article.paragraphs).map((sentence) => ({
     ...sentence,
-    terms: termsOf(sentence.text),
+    terms: contentTerms(sentence.text),
   }));
   const picked = pickSentences(sentences, article.title.trim(), articleLang);
   const headline =
@@ -385,7 +389,7 @@ function offlineQuestions(
   const terms: string[] = [];
   for (const [term] of ranked) {
     if (terms.some((kept) => kept.toLowerCase().includes(term) || term.includes(kept.toLowerCase()))) continue;
-    // termsOf lower-cases and stems: show the term as the article writes it (skip parts of words like e-tron).
+    // contentTerms lower-cases and stems: show the term as the article writes it (skip parts of words like e-tron).
     const shown = surfaceForm(article.text, term);
     if (shown) terms.push(shown);
     if (terms.length === QUESTION_KEYS.length) break;

@@ -3,12 +3,12 @@ import { ErrorCode, LlmError } from "../errors.js";
 import type { ChatMessage, LlmClient } from "../llm/client.js";
 import { type ParsedSummary, parseSummaryAnswer, SUMMARY_JSON_SCHEMA } from "../llm/parse-summary.js";
 import { LANGUAGE_NAMES, neutraliseDelimiters, renderPrompt } from "../llm/prompts.js";
-import { splitArticle, splitSentences } from "../llm/text.js";
 import { countTokens } from "../llm/tokens.js";
 import type { Collection } from "../store/store.js";
+import { readsAs } from "../text/lang.js";
+import { splitArticle, splitSentences } from "../text/sentences.js";
 import type { Article, Lang, LangChoice, Summary, TokenUsage } from "../types.js";
 import { type CpuWork, inlineCpu } from "../workers/cpu.js";
-import { hanShare } from "./clean/article.js";
 
 // ── Tunables ──────────────────────────────────────────────────────────────────────────────────────
 /** Part of every cache key: bump it whenever a prompts/summarize* file or the answer handling changes. */
@@ -21,9 +21,6 @@ const DEFAULT_MAX_INPUT_TOKENS = 6000;
 const MAX_ANSWER_TOKENS = 1200;
 /** Low temperature: summaries should be faithful, not creative. */
 const TEMPERATURE = 0.2;
-/** A summary is in Chinese when at least this share of its letters are Han characters, English when at most… */
-const MIN_HAN_SHARE_ZH = 0.4;
-const MAX_HAN_SHARE_EN = 0.2;
 /** More parts than this is a book, not an article: summarize extractively rather than send 20+ requests. */
 const MAX_CHUNKS = 20;
 /** A malformed answer echoed back for the re-ask is cut to this many characters. */
@@ -307,8 +304,7 @@ export function validateSummary(
 }
 
 function isInLanguage(summary: ParsedSummary, lang: Lang): boolean {
-  const share = hanShare([summary.headline, ...summary.bullets.map((bullet) => bullet.text)].join(" "));
-  return lang === "zh" ? share >= MIN_HAN_SHARE_ZH : share <= MAX_HAN_SHARE_EN;
+  return readsAs([summary.headline, ...summary.bullets.map((bullet) => bullet.text)].join(" "), lang);
 }
 
 /** 3–5 bullets for an article; fewer for one of a few sentences, never padded. */

@@ -10,8 +10,9 @@
  */
 
 import { NotAnArticleError } from "../../errors.js";
+import { detectLang } from "../../text/lang.js";
 import type { Article } from "../../types.js";
-import { detectLang, makeArticle, tidyParagraph } from "./article.js";
+import { makeArticle, tidyParagraph } from "./article.js";
 import { displayWidth, joinWrapped } from "./lines.js";
 
 // ───────────────────────────── Tunables ─────────────────────────────
