@@ -6,6 +6,7 @@ import { escapeHtml } from "../pipeline/render.js";
 import { type Answer, answerQuestion } from "../qa/answer.js";
 import { type ConversationMemory, conversationMemory } from "../qa/memory.js";
 import type { Collection } from "../store/store.js";
+import { DAY_MS } from "../text/dates.js";
 import { langOfText } from "../text/lang.js";
 import { clip } from "../text/truncate.js";
 import type { Article, Lang } from "../types.js";
@@ -37,7 +38,6 @@ const BUTTON_LABEL_CHARS = 60;
 const MAX_SUGGESTED = 3;
 /** Longest answer text shown: leaves room for the header and quotes in Telegram's 4096 characters. */
 const MAX_ANSWER_CHARS = 3000;
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Replies that acknowledge rather than ask ("ok thanks", "好的，谢谢"): passed on, not answered from the article. */
 const ACKNOWLEDGEMENT =

@@ -17,11 +17,13 @@
  * summary (`summaryButtons`), list its commands (help text, setMyCommands), delete what it stores
  * on /forget (`forget`), and run background work (`start`/`stop`, e.g. the digest scheduler).
  */
+
 import { Composer, Telegraf } from "telegraf";
 import type { UserFromGetMe } from "telegraf/types";
 import { describeError } from "../i18n/errors.js";
 import { inEachLang, t } from "../i18n/index.js";
 import { interfaceLang, langFromTelegram, records as openRecords } from "../store/records.js";
+import { DAY_MS } from "../text/dates.js";
 import { langOfText } from "../text/lang.js";
 import type { Lang, Summary } from "../types.js";
 import { inlineCpu } from "../workers/cpu.js";
@@ -47,8 +49,6 @@ export type {
   ResolvedDeps,
   SummaryButtonInput,
 } from "./context.js";
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface CreateBotOptions {
   features?: readonly BotFeature[];

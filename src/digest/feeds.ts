@@ -8,6 +8,7 @@ import { type AnyFeed, parseFeed } from "feedsmith";
 import { ErrorCode, JianbaoError } from "../errors.js";
 import { type FetchedPage, type FetchOptions, fetchPage as realFetchPage } from "../pipeline/fetch.js";
 import { escapeHtml } from "../pipeline/render.js";
+import { toUtcIso } from "../text/dates.js";
 
 /** Link types autodiscovery accepts, most specific first (a page often lists several). */
 const FEED_LINK_TYPES = [
@@ -257,7 +258,7 @@ function makeItem(fields: {
   contentHtml?: string;
   summary?: string;
 }): FeedItem {
-  const published = isoDate(fields.published);
+  const published = toUtcIso(fields.published);
   const title = (fields.title ?? "").trim() || fields.link;
   return {
     guid: (fields.guid ?? "").trim() || fields.link,
@@ -292,10 +293,4 @@ function absolute(href: string | undefined, base: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function isoDate(raw: string | undefined): string | undefined {
-  if (!raw) return undefined;
-  const time = Date.parse(raw);
-  return Number.isNaN(time) ? undefined : new Date(time).toISOString();
 }

@@ -4,6 +4,7 @@
  * once per language its subscribers read — through the summary cache, under a claim, so the cost
  * grows with articles × languages, never with subscribers or replicas.
  */
+
 import cron, { type ScheduledTask } from "node-cron";
 import PQueue from "p-queue";
 import type { LlmClient } from "../llm/client.js";
@@ -14,6 +15,7 @@ import { cleanSource, type ReadingDeps, type ReadSource, saveArticle, summarizeA
 import { resolveLang } from "../pipeline/summarize.js";
 import { interfaceLang, records as openRecords, type Records, type UserRecord } from "../store/records.js";
 import type { Collection, Store } from "../store/store.js";
+import { DAY_MS } from "../text/dates.js";
 import type { Article, Lang, LangChoice, Summary } from "../types.js";
 import { type CpuWork, inlineCpu } from "../workers/cpu.js";
 import { type Clock, systemClock } from "./delivery.js";
@@ -46,7 +48,7 @@ const DEFAULTS = {
    * How long a seen item is remembered for dedupe. Feeds drop entries within weeks; an entry still listed
    * after half a year would come back as news once, which beats keeping every item of every feed forever.
    */
-  itemTtlMs: 180 * 86_400_000,
+  itemTtlMs: 180 * DAY_MS,
 } as const;
 
 export interface PollerDeps {

@@ -5,6 +5,7 @@ import { type ParsedSummary, parseSummaryAnswer, SUMMARY_JSON_SCHEMA } from "../
 import { LANGUAGE_NAMES, neutraliseDelimiters, renderPrompt } from "../llm/prompts.js";
 import { countTokens } from "../llm/tokens.js";
 import type { Collection } from "../store/store.js";
+import { DAY_MS } from "../text/dates.js";
 import { readsAs } from "../text/lang.js";
 import { splitArticle, splitSentences } from "../text/sentences.js";
 import type { Article, Lang, LangChoice, Summary, TokenUsage } from "../types.js";
@@ -14,7 +15,7 @@ import { type CpuWork, inlineCpu } from "../workers/cpu.js";
 /** Part of every cache key: bump it whenever a prompts/summarize* file or the answer handling changes. */
 export const PROMPT_VERSION = "summarize-1";
 /** How long a model summary is reused for the same article text, language and model. */
-const CACHE_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+const CACHE_TTL_MS = 30 * DAY_MS;
 /** Article tokens per request before chunking (LLM_MAX_INPUT_TOKENS); suits 8k-context small models. */
 const DEFAULT_MAX_INPUT_TOKENS = 6000;
 /** Room for the answer: five two-sentence bullets and three questions fit in well under this, even in Chinese. */

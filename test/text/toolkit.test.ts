@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { DAY_MS, parseDate, toIsoDate, toUtcIso, ZONE_OFFSETS } from "../../src/text/dates.js";
 import { detectLang, hanShare, langOfText, readsAs } from "../../src/text/lang.js";
 import { sentencePieces, splitSentences } from "../../src/text/sentences.js";
 import { contentTerms, STOP_WORDS, searchTerms, stem, tokenize } from "../../src/text/tokens.js";
@@ -52,5 +53,17 @@ describe("the text toolkit", () => {
     expect(clip("😀😀😀😀", 3)).toBe("😀😀…");
     expect(clip("abc", 0)).toBe("…");
     expect(TELEGRAM_MAX_CHARS).toBe(4096);
+  });
+
+  it("reads dates with one time-zone table: in a line, in metadata (BST too, which Date.parse alone misses) and in feeds", () => {
+    expect(ZONE_OFFSETS.BST).toBe("+01:00");
+    expect(parseDate("Published 12 March 2026 09:30 BST", false)).toBe("2026-03-12T09:30:00+01:00");
+    expect(parseDate("2020年3月26日 11:05", true)).toBe("2020-03-26T11:05:00+08:00");
+    expect(toIsoDate("Thu, 12 Mar 2026 09:30:00 BST")).toBe("2026-03-12T08:30:00.000Z");
+    expect(toIsoDate("Thu, 12 Mar 2026 09:30:00 EST")).toBe("2026-03-12T14:30:00.000Z");
+    expect(toUtcIso("Sun, 01 Mar 2026 10:00:00 GMT")).toBe("2026-03-01T10:00:00.000Z");
+    expect(toUtcIso("2026-03-01T10:00:00+08:00")).toBe("2026-03-01T02:00:00.000Z");
+    expect(toUtcIso("not a date")).toBeUndefined();
+    expect(DAY_MS).toBe(86_400_000);
   });
 });
