@@ -26,8 +26,8 @@ import { TelegramError } from "telegraf";
 import type { Update, UserFromGetMe } from "telegraf/types";
 import type { BotApp } from "./bot/index.js";
 import { t } from "./i18n/index.js";
-import { htmlToText } from "./pipeline/render.js";
 import { interfaceLang, langFromTelegram } from "./store/records.js";
+import { htmlToText } from "./text/html.js";
 import type { Lang } from "./types.js";
 
 export const TERMINAL_BOT_INFO: UserFromGetMe = {

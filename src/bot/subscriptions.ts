@@ -18,6 +18,7 @@ import { describeError } from "../i18n/errors.js";
 import { inEachLang, t } from "../i18n/index.js";
 import { rememberChatArticle, rememberSummary, summarizeArticle } from "../pipeline/read.js";
 import { escapeHtml, safeHref } from "../pipeline/render.js";
+import { htmlToText } from "../text/html.js";
 import { clip } from "../text/truncate.js";
 import type { Lang } from "../types.js";
 import type { BotContext, BotFeature, CommandInfo, FeatureKit } from "./context.js";
@@ -115,12 +116,7 @@ function registerHandlers(
   const store = digests.digests;
   const outgoing = (html: string, keyboard?: InlineKeyboardButton[][]) => ({
     html,
-    text: html
-      .replace(/<[^>]+>/g, "")
-      .replace(/&lt;/g, "<")
-      .replace(/&gt;/g, ">")
-      .replace(/&quot;/g, '"')
-      .replace(/&amp;/g, "&"),
+    text: htmlToText(html),
     ...(keyboard && keyboard.length > 0 ? { keyboard: { inline_keyboard: keyboard } } : {}),
   });
   const say = (ctx: BotContext, html: string, keyboard?: InlineKeyboardButton[][]) =>
@@ -353,7 +349,7 @@ function registerHandlers(
       const feed = await store.feeds.get(feedId);
       await store.unsubscribe(feedId, ctx.jb.userId);
       await ctx
-        .answerCbQuery(t(lang, "subUnsubscribed", { title: feed?.title ?? "" }).replace(/<[^>]+>/g, ""))
+        .answerCbQuery(htmlToText(t(lang, "subUnsubscribed", { title: escapeHtml(feed?.title ?? "") })))
         .catch(() => undefined);
       const { html, keyboard } = await listMessage(ctx);
       await ctx

@@ -9,6 +9,7 @@ import { ErrorCode, JianbaoError } from "../errors.js";
 import { type FetchedPage, type FetchOptions, fetchPage as realFetchPage } from "../pipeline/fetch.js";
 import { escapeHtml } from "../pipeline/render.js";
 import { toUtcIso } from "../text/dates.js";
+import { plainText } from "../text/html.js";
 
 /** Link types autodiscovery accepts, most specific first (a page often lists several). */
 const FEED_LINK_TYPES = [
@@ -273,12 +274,6 @@ function makeItem(fields: {
 function textOf(text: { value?: string; type?: string } | undefined): string {
   if (!text?.value) return "";
   return text.type === "html" || text.type === "xhtml" ? plainText(text.value) : text.value.trim();
-}
-
-/** Text of an HTML fragment (feed titles are sometimes HTML-typed or entity-escaped twice). */
-export function plainText(html: string): string {
-  if (!/[<&]/.test(html)) return html.replace(/\s+/g, " ").trim();
-  return cheerio.load(`<div>${html}</div>`)("div").first().text().replace(/\s+/g, " ").trim();
 }
 
 function alternateLink(links: ReadonlyArray<{ href?: string; rel?: string }> | undefined): string | undefined {

@@ -16,18 +16,11 @@ import { resolveLang } from "../pipeline/summarize.js";
 import { interfaceLang, records as openRecords, type Records, type UserRecord } from "../store/records.js";
 import type { Collection, Store } from "../store/store.js";
 import { DAY_MS } from "../text/dates.js";
+import { plainText } from "../text/html.js";
 import type { Article, Lang, LangChoice, Summary } from "../types.js";
 import { type CpuWork, inlineCpu } from "../workers/cpu.js";
 import { type Clock, systemClock } from "./delivery.js";
-import {
-  type FeedItem,
-  type FetchPage,
-  feedIdOf,
-  fetchFeed,
-  itemHashOf,
-  plainText,
-  type ResolvedFeed,
-} from "./feeds.js";
+import { type FeedItem, type FetchPage, feedIdOf, fetchFeed, itemHashOf, type ResolvedFeed } from "./feeds.js";
 import { type DigestStore, digestStore, type FeedRecord, type ItemRecord } from "./store.js";
 
 /** Tunables. */
