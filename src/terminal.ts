@@ -26,6 +26,7 @@ import { TelegramError } from "telegraf";
 import type { Update, UserFromGetMe } from "telegraf/types";
 import type { BotApp } from "./bot/index.js";
 import { t } from "./i18n/index.js";
+import { READABLE_FILES } from "./pipeline/input.js";
 import { interfaceLang, langFromTelegram } from "./store/records.js";
 import { htmlToText } from "./text/html.js";
 import type { Lang } from "./types.js";
@@ -45,15 +46,6 @@ export const TERMINAL_API_ROOT = "http://localhost";
 
 /** A line with just this ends the message being typed or piped (as in mail and ed). */
 export const END_OF_MESSAGE = ".";
-const FILE_EXTENSIONS = new Set([".html", ".htm", ".txt", ".md", ".markdown", ".pdf"]);
-const MIME: Record<string, string> = {
-  ".html": "text/html",
-  ".htm": "text/html",
-  ".txt": "text/plain",
-  ".md": "text/markdown",
-  ".markdown": "text/markdown",
-  ".pdf": "application/pdf",
-};
 /** A command line: `/word`, optionally `@bot`, then nothing or a space and arguments. */
 const COMMAND_LINE = /^\/[A-Za-z0-9_]+(@\w+)?(\s|$)/;
 /** Control characters other than tab (a stray Ctrl-L or escape sequence would hide a command). */
@@ -267,7 +259,7 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
       .replace(/\\ /g, " ");
     if (!trimmed || trimmed.includes("\n") || /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) return undefined;
     const path = resolve(trimmed.replace(/^~(?=\/)/, homedir()));
-    const knownType = FILE_EXTENSIONS.has(extname(trimmed).toLowerCase());
+    const knownType = READABLE_FILES[extname(trimmed).toLowerCase()] !== undefined;
     if (knownType && isFile(path)) return path;
     const looksLikePath =
       /^(~|\.{1,2})?\/\S*\/\S*$/.test(trimmed) ||
@@ -314,7 +306,7 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
             file_id: filePath,
             file_unique_id: filePath,
             file_name: basename(filePath),
-            mime_type: MIME[extname(filePath).toLowerCase()] ?? "text/plain",
+            mime_type: READABLE_FILES[extname(filePath).toLowerCase()] ?? "text/plain",
             file_size: size,
           },
         }) as unknown as Omit<Update, "update_id">,
