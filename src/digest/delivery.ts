@@ -10,6 +10,7 @@
  */
 
 import PQueue from "p-queue";
+import { type Clock as FullClock, systemClock } from "../clock.js";
 import type { Logger } from "../log.js";
 import { silentLogger } from "../log.js";
 import { DAY_MS } from "../text/dates.js";
@@ -391,11 +392,9 @@ export class DeliveryQueue {
 }
 
 /** Wall clock for ledger timestamps; tests pass a manual one. */
-export interface Clock {
-  now(): number;
-}
-
-export const systemClock: Clock = { now: () => Date.now() };
+/** The digest only reads the time. */
+export type Clock = Pick<FullClock, "now">;
+export { systemClock };
 
 export interface DigestDeliveryOptions {
   digests: DigestStore;
