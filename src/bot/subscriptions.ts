@@ -106,13 +106,35 @@ export function subscriptionsFeature(
   };
 }
 
+/** What the handlers share: the feature kit, the digest machinery and how to answer. */
+interface Handlers {
+  kit: FeatureKit;
+  digests: Digests;
+  store: Digests["digests"];
+  defaultFeeds: () => readonly string[];
+  say(ctx: BotContext, html: string, keyboard?: InlineKeyboardButton[][]): Promise<{ message_id: number }>;
+  /** Edits the placeholder into `html` (a new message if it is gone). */
+  sayIn(ctx: BotContext, placeholderId: number, html: string): Promise<unknown>;
+  settingsOf(ctx: BotContext): Promise<DigestSettings>;
+  saveSettings(ctx: BotContext, settings: DigestSettings): Promise<unknown>;
+}
+
 function registerHandlers(
   composer: Composer<BotContext>,
   kit: FeatureKit,
   digests: Digests,
   defaultFeeds: () => readonly string[],
 ) {
-  const { config, records, jobs, logger } = kit.deps;
+  const handlers = handlersFor(kit, digests, defaultFeeds);
+  registerSubscribe(composer, handlers);
+  registerListAndUnsubscribe(composer, handlers);
+  registerDigestCommand(composer, handlers);
+  registerTimezone(composer, handlers);
+  registerButtons(composer, handlers);
+}
+
+function handlersFor(kit: FeatureKit, digests: Digests, defaultFeeds: () => readonly string[]): Handlers {
+  const { config } = kit.deps;
   const store = digests.digests;
   const outgoing = (html: string, keyboard?: InlineKeyboardButton[][]) => ({
     html,
@@ -136,105 +158,121 @@ function registerHandlers(
   const saveSettings = (ctx: BotContext, settings: DigestSettings) =>
     store.settings.set(String(ctx.jb.userId), settings);
 
-  const feedUrlOf = (input: string) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(input) ? input : `https://${input}`);
+  return { kit, digests, store, defaultFeeds, say, sayIn, settingsOf, saveSettings };
+}
 
-  /**
-   * Answers at once ("Looking for the feed at …"), then finds, records and subscribes in the job
-   * queue (fetching may take seconds) and edits the answer in.
-   */
-  const startSubscribing = async (ctx: BotContext, input: string) => {
-    const lang = ctx.jb.lang;
-    const placeholder = await say(ctx, escapeHtml(t(lang, "subLooking", { url: feedUrlOf(input) })));
-    await ctx.sendChatAction("typing").catch(() => undefined);
-    const queued = jobs.add("subscribe", () => subscribeTo(ctx, input, placeholder.message_id));
-    if (!queued) await sayIn(ctx, placeholder.message_id, escapeHtml(describeError(lang, queueFull())));
-  };
+const feedUrlOf = (input: string) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(input) ? input : `https://${input}`);
 
-  const subscribeTo = async (ctx: BotContext, input: string, placeholderId: number) => {
-    const lang = ctx.jb.lang;
-    const url = feedUrlOf(input);
-    const say = (_ctx: BotContext, html: string) => sayIn(ctx, placeholderId, html);
-    try {
-      const resolved = await resolveFeed(url, { fetchOptions: kit.deps.fetchOptions });
-      const feedId = await digests.poller.addFeed(resolved);
-      const already = (await store.subsOf.get(`${ctx.jb.userId}:${feedId}`)) !== undefined;
-      await store.subscribe(feedId, ctx.jb.userId, new Date(kit.deps.clock.now()).toISOString());
-      const settings = await settingsOf(ctx);
-      await saveSettings(ctx, { ...settings, chatId: settings.chatId ?? ctx.jb.chatId });
-      const title = escapeHtml(resolved.feed.title);
-      if (already) {
-        await say(ctx, t(lang, "subAlready", { title }));
-        return;
-      }
-      const newest = resolved.feed.items[0];
-      const href = safeHref(newest?.link);
-      const item = newest
-        ? href
-          ? `<a href="${escapeHtml(href)}">${escapeHtml(newest.title)}</a>`
-          : escapeHtml(newest.title)
-        : "";
-      await say(
-        ctx,
-        t(lang, "subSubscribed", {
-          title,
-          latest: item ? t(lang, "subLatest", { item }) : "",
-          time: settings.time,
-          zone: escapeHtml(settings.timezone),
-        }),
-      );
-    } catch (error) {
-      if (isJianbaoError(error) && error.code === ErrorCode.FeedNotFound) {
-        await say(ctx, t(lang, "subFeedNotFound", { url: escapeHtml(url) }));
-      } else {
-        logger.info("subscribe failed", { userId: ctx.jb.userId, code: (error as { code?: unknown }).code });
-        await say(ctx, escapeHtml(describeError(lang, error)));
-      }
+/**
+ * Answers at once ("Looking for the feed at …"), then finds, records and subscribes in the job
+ * queue (fetching may take seconds) and edits the answer in.
+ */
+async function startSubscribing(handlers: Handlers, ctx: BotContext, input: string) {
+  const { say, sayIn } = handlers;
+  const { jobs } = handlers.kit.deps;
+  const lang = ctx.jb.lang;
+  const placeholder = await say(ctx, escapeHtml(t(lang, "subLooking", { url: feedUrlOf(input) })));
+  await ctx.sendChatAction("typing").catch(() => undefined);
+  const queued = jobs.add("subscribe", () => subscribeTo(handlers, ctx, input, placeholder.message_id));
+  if (!queued) await sayIn(ctx, placeholder.message_id, escapeHtml(describeError(lang, queueFull())));
+}
+
+async function subscribeTo(handlers: Handlers, ctx: BotContext, input: string, placeholderId: number) {
+  const { kit, digests, store, sayIn, settingsOf, saveSettings } = handlers;
+  const { logger } = kit.deps;
+  const lang = ctx.jb.lang;
+  const url = feedUrlOf(input);
+  const say = (_ctx: BotContext, html: string) => sayIn(ctx, placeholderId, html);
+  try {
+    const resolved = await resolveFeed(url, { fetchOptions: kit.deps.fetchOptions });
+    const feedId = await digests.poller.addFeed(resolved);
+    const already = (await store.subsOf.get(`${ctx.jb.userId}:${feedId}`)) !== undefined;
+    await store.subscribe(feedId, ctx.jb.userId, new Date(kit.deps.clock.now()).toISOString());
+    const settings = await settingsOf(ctx);
+    await saveSettings(ctx, { ...settings, chatId: settings.chatId ?? ctx.jb.chatId });
+    const title = escapeHtml(resolved.feed.title);
+    if (already) {
+      await say(ctx, t(lang, "subAlready", { title }));
+      return;
     }
-  };
+    const newest = resolved.feed.items[0];
+    const href = safeHref(newest?.link);
+    const item = newest
+      ? href
+        ? `<a href="${escapeHtml(href)}">${escapeHtml(newest.title)}</a>`
+        : escapeHtml(newest.title)
+      : "";
+    await say(
+      ctx,
+      t(lang, "subSubscribed", {
+        title,
+        latest: item ? t(lang, "subLatest", { item }) : "",
+        time: settings.time,
+        zone: escapeHtml(settings.timezone),
+      }),
+    );
+  } catch (error) {
+    if (isJianbaoError(error) && error.code === ErrorCode.FeedNotFound) {
+      await say(ctx, t(lang, "subFeedNotFound", { url: escapeHtml(url) }));
+    } else {
+      logger.info("subscribe failed", { userId: ctx.jb.userId, code: (error as { code?: unknown }).code });
+      await say(ctx, escapeHtml(describeError(lang, error)));
+    }
+  }
+}
 
+async function listMessage(
+  handlers: Handlers,
+  ctx: BotContext,
+): Promise<{ html: string; keyboard: InlineKeyboardButton[][] }> {
+  const { store, settingsOf } = handlers;
+  const lang = ctx.jb.lang;
+  const subs = await store.subscriptionsOf(ctx.jb.userId);
+  if (subs.length === 0) return { html: escapeHtml(t(lang, "subNone")), keyboard: [] };
+  const settings = await settingsOf(ctx);
+  const feeds = await Promise.all(subs.map(async (sub) => ({ sub, feed: await store.feeds.get(sub.feedId) })));
+  const state = settings.enabled
+    ? t(lang, "digestStateOn", { time: settings.time, zone: settings.timezone })
+    : t(lang, "digestStateOff");
+  let html = `${escapeHtml(t(lang, "subList", { count: subs.length, state }))}\n`;
+  // Many feeds must still fit one message: lines while they fit, then "… N more".
+  let shown = 0;
+  for (const [index, { feed }] of feeds.entries()) {
+    const href = safeHref(feed?.siteUrl ?? feed?.url);
+    const title = escapeHtml(clip((feed?.title ?? "?").trim(), LIST_TITLE_CHARS));
+    const line = `\n${index + 1}. ${href ? `<a href="${escapeHtml(href)}">${title}</a>` : title}`;
+    if (html.length + line.length > LIST_MAX_CHARS) break;
+    html += line;
+    shown += 1;
+  }
+  if (shown < feeds.length) html += `\n${escapeHtml(t(lang, "subListMore", { count: feeds.length - shown }))}`;
+  return {
+    html,
+    keyboard: feeds.slice(0, Math.min(shown, LIST_MAX_BUTTONS)).map(({ sub, feed }, index) => [
+      {
+        text: `✖ ${index + 1}. ${clip((feed?.title ?? "?").trim(), 40)}`,
+        callback_data: `${REMOVE_PREFIX}${sub.feedId}`,
+      },
+    ]),
+  };
+}
+
+function registerSubscribe(composer: Composer<BotContext>, handlers: Handlers) {
+  const { say } = handlers;
   composer.command("subscribe", async (ctx) => {
     const input = ctx.payload.trim().split(/\s+/)[0] ?? "";
     if (!input) {
       await say(ctx, escapeHtml(t(ctx.jb.lang, "subUsage")));
       return;
     }
-    await startSubscribing(ctx, input);
+    await startSubscribing(handlers, ctx, input);
   });
+}
 
-  const listMessage = async (ctx: BotContext): Promise<{ html: string; keyboard: InlineKeyboardButton[][] }> => {
-    const lang = ctx.jb.lang;
-    const subs = await store.subscriptionsOf(ctx.jb.userId);
-    if (subs.length === 0) return { html: escapeHtml(t(lang, "subNone")), keyboard: [] };
-    const settings = await settingsOf(ctx);
-    const feeds = await Promise.all(subs.map(async (sub) => ({ sub, feed: await store.feeds.get(sub.feedId) })));
-    const state = settings.enabled
-      ? t(lang, "digestStateOn", { time: settings.time, zone: settings.timezone })
-      : t(lang, "digestStateOff");
-    let html = `${escapeHtml(t(lang, "subList", { count: subs.length, state }))}\n`;
-    // Many feeds must still fit one message: lines while they fit, then "… N more".
-    let shown = 0;
-    for (const [index, { feed }] of feeds.entries()) {
-      const href = safeHref(feed?.siteUrl ?? feed?.url);
-      const title = escapeHtml(clip((feed?.title ?? "?").trim(), LIST_TITLE_CHARS));
-      const line = `\n${index + 1}. ${href ? `<a href="${escapeHtml(href)}">${title}</a>` : title}`;
-      if (html.length + line.length > LIST_MAX_CHARS) break;
-      html += line;
-      shown += 1;
-    }
-    if (shown < feeds.length) html += `\n${escapeHtml(t(lang, "subListMore", { count: feeds.length - shown }))}`;
-    return {
-      html,
-      keyboard: feeds.slice(0, Math.min(shown, LIST_MAX_BUTTONS)).map(({ sub, feed }, index) => [
-        {
-          text: `✖ ${index + 1}. ${clip((feed?.title ?? "?").trim(), 40)}`,
-          callback_data: `${REMOVE_PREFIX}${sub.feedId}`,
-        },
-      ]),
-    };
-  };
-
+function registerListAndUnsubscribe(composer: Composer<BotContext>, handlers: Handlers) {
+  const { say, store } = handlers;
   composer.command("subscriptions", async (ctx) => {
-    const { html, keyboard } = await listMessage(ctx);
+    const { html, keyboard } = await listMessage(handlers, ctx);
     await say(ctx, html, keyboard);
   });
 
@@ -259,7 +297,11 @@ function registerHandlers(
     }
     await say(ctx, t(lang, "subNotSubscribed", { url: escapeHtml(input) }));
   });
+}
 
+function registerDigestCommand(composer: Composer<BotContext>, handlers: Handlers) {
+  const { digests, store, say, settingsOf, saveSettings } = handlers;
+  const { config, jobs } = handlers.kit.deps;
   composer.command("digest", async (ctx) => {
     const lang = ctx.jb.lang;
     const arg = ctx.payload.trim().toLowerCase();
@@ -321,7 +363,10 @@ function registerHandlers(
       ),
     );
   });
+}
 
+function registerTimezone(composer: Composer<BotContext>, handlers: Handlers) {
+  const { say, settingsOf, saveSettings } = handlers;
   composer.command("timezone", async (ctx) => {
     const lang = ctx.jb.lang;
     const arg = ctx.payload.trim();
@@ -339,7 +384,11 @@ function registerHandlers(
     await saveSettings(ctx, { ...settings, timezone: zone });
     await say(ctx, escapeHtml(t(lang, "timezoneSet", { zone, time: settings.time })));
   });
+}
 
+function registerButtons(composer: Composer<BotContext>, handlers: Handlers) {
+  const { kit, store, say, defaultFeeds } = handlers;
+  const { config, records, jobs, logger } = kit.deps;
   composer.on("callback_query", async (ctx, next) => {
     const data = "data" in ctx.callbackQuery ? ctx.callbackQuery.data : undefined;
     if (!data) return next();
@@ -351,7 +400,7 @@ function registerHandlers(
       await ctx
         .answerCbQuery(htmlToText(t(lang, "subUnsubscribed", { title: escapeHtml(feed?.title ?? "") })))
         .catch(() => undefined);
-      const { html, keyboard } = await listMessage(ctx);
+      const { html, keyboard } = await listMessage(handlers, ctx);
       await ctx
         .editMessageText(html, {
           parse_mode: "HTML",
@@ -364,7 +413,7 @@ function registerHandlers(
     if (data.startsWith(ADD_DEFAULT_PREFIX)) {
       const url = defaultFeeds()[Number(data.slice(ADD_DEFAULT_PREFIX.length))];
       await ctx.answerCbQuery().catch(() => undefined);
-      if (url) await startSubscribing(ctx, url);
+      if (url) await startSubscribing(handlers, ctx, url);
       return;
     }
     if (data.startsWith(DIGEST_CALLBACK.summary) || data.startsWith(DIGEST_CALLBACK.ask)) {
