@@ -1,7 +1,7 @@
 import { Composer } from "telegraf";
 import { formatBytes, t } from "../i18n/index.js";
+import { cacheKey } from "../llm/summarize.js";
 import { articleSourceKey } from "../pipeline/read.js";
-import { cacheKey } from "../pipeline/summarize.js";
 import type { Article, LangChoice } from "../types.js";
 import type { BotContext, BotFeature, CommandInfo, FeatureKit } from "./context.js";
 import { sendRich } from "./send.js";

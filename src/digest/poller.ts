@@ -8,11 +8,11 @@
 import cron, { type ScheduledTask } from "node-cron";
 import PQueue from "p-queue";
 import type { LlmClient } from "../llm/client.js";
+import { resolveLang } from "../llm/summarize.js";
 import { type Logger, silentLogger } from "../log.js";
 import { makeArticle } from "../pipeline/clean/article.js";
 import { type FetchOptions, fetchPage as realFetchPage } from "../pipeline/fetch.js";
 import { cleanSource, type ReadingDeps, type ReadSource, saveArticle, summarizeArticle } from "../pipeline/read.js";
-import { resolveLang } from "../pipeline/summarize.js";
 import { interfaceLang, records as openRecords, type Records, type UserRecord } from "../store/records.js";
 import type { Collection, Store } from "../store/store.js";
 import { DAY_MS } from "../text/dates.js";

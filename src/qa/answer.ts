@@ -1,6 +1,7 @@
-import { ErrorCode, isJianbaoError, LlmError } from "../errors.js";
+import { ErrorCode, isJianbaoError } from "../errors.js";
 import type { CompletionRequest, LlmClient } from "../llm/client.js";
 import { LANGUAGE_NAMES, neutraliseDelimiters, renderPrompt } from "../llm/prompts.js";
+import { askWithReasks } from "../llm/reask.js";
 import { stripInvisible, stripThinking } from "../llm/text.js";
 import { readsAs } from "../text/lang.js";
 import { splitSentences } from "../text/sentences.js";
@@ -185,37 +186,29 @@ async function answerWithModel(options: AnswerOptions & { llm: LlmClient; histor
     lang: options.lang,
     maxInputTokens: options.maxInputTokens,
   });
-  const signal = options.signal ? { signal: options.signal } : {};
-  let result = await options.llm.complete({ ...request, ...signal });
-  let parsed = parseModelAnswer(result.text);
-  let usage = result.usage;
-  if (parsed && !readsAs(parsed.text, options.lang)) {
-    // One re-ask in the same conversation; if the second answer is no better, keep whichever parsed.
-    const retry = await options.llm
-      .complete({
-        ...request,
-        ...signal,
-        messages: [
-          ...request.messages,
-          { role: "assistant", content: result.text },
-          { role: "user", content: renderPrompt("answer-fix-language.md", { language: LANGUAGE_NAMES[options.lang] }) },
-        ],
-      })
-      .catch((error: unknown) => {
-        // The model already answered from the article: a failed re-ask must not throw that answer away.
-        if (options.signal?.aborted || !(error instanceof LlmError)) throw error;
-        return undefined;
-      });
-    const reparsed = retry && parseModelAnswer(retry.text);
-    if (retry) usage = addUsage(usage, retry.usage);
-    if (retry && reparsed) {
-      result = retry;
-      parsed = reparsed;
-    }
-  }
-  if (!parsed) {
-    throw new LlmError(ErrorCode.LlmBadOutput, `The model ${result.model} sent an empty or unreadable answer`);
-  }
+  let usage: TokenUsage = { prompt_tokens: 0, completion_tokens: 0 };
+  const { value: parsed, result } = await askWithReasks<NonNullable<ReturnType<typeof parseModelAnswer>>>({
+    llm: options.llm,
+    request: { ...request, ...(options.signal ? { signal: options.signal } : {}) },
+    // One re-ask for the language; if the second answer is no better, keep whichever parsed.
+    keepFallbackOnError: true,
+    onResult(answer) {
+      usage = addUsage(usage, answer.usage);
+    },
+    check(answer) {
+      const parsed = parseModelAnswer(answer.text);
+      if (!parsed) {
+        return { kind: "format", failure: `The model ${answer.model} sent an empty or unreadable answer` };
+      }
+      if (readsAs(parsed.text, options.lang)) return { ok: parsed };
+      return {
+        kind: "language",
+        fix: renderPrompt("answer-fix-language.md", { language: LANGUAGE_NAMES[options.lang] }),
+        fallback: parsed,
+        failure: "unreachable: a wrong-language answer is its own fallback",
+      };
+    },
+  });
   const allowed = new Set(sent);
   const quotes = parsed.notInArticle ? [] : [...new Set(parsed.quotes.filter((index) => allowed.has(index)))];
   return {

@@ -1,15 +1,16 @@
 import { createHash } from "node:crypto";
 import { ErrorCode, LlmError } from "../errors.js";
-import type { ChatMessage, LlmClient } from "../llm/client.js";
-import { type ParsedSummary, parseSummaryAnswer, SUMMARY_JSON_SCHEMA } from "../llm/parse-summary.js";
-import { LANGUAGE_NAMES, neutraliseDelimiters, renderPrompt } from "../llm/prompts.js";
-import { countTokens } from "../llm/tokens.js";
 import type { Collection } from "../store/store.js";
 import { DAY_MS } from "../text/dates.js";
 import { readsAs } from "../text/lang.js";
 import { splitArticle, splitSentences } from "../text/sentences.js";
 import type { Article, Lang, LangChoice, Summary, TokenUsage } from "../types.js";
 import { type CpuWork, inlineCpu } from "../workers/cpu.js";
+import type { ChatMessage, LlmClient } from "./client.js";
+import { type ParsedSummary, parseSummaryAnswer, SUMMARY_JSON_SCHEMA } from "./parse-summary.js";
+import { LANGUAGE_NAMES, neutraliseDelimiters, renderPrompt } from "./prompts.js";
+import { askWithReasks } from "./reask.js";
+import { countTokens } from "./tokens.js";
 
 // ── Tunables ──────────────────────────────────────────────────────────────────────────────────────
 /** Part of every cache key: bump it whenever a prompts/summarize* file or the answer handling changes. */
@@ -232,45 +233,43 @@ interface Ask {
  * (offline could not translate either).
  */
 async function askForSummary(llm: LlmClient, run: Run, ask: Ask): Promise<ParsedSummary> {
-  const messages = [...ask.messages];
-  let askedFormat = false;
-  let askedLanguage = false;
-  let wrongLanguage: ParsedSummary | undefined;
-  for (;;) {
-    const result = await llm.complete({
-      messages,
+  const vars = { lang_name: LANGUAGE_NAMES[ask.lang], bullet_range: ask.range.text };
+  const { value } = await askWithReasks<ParsedSummary>({
+    llm,
+    request: {
+      messages: ask.messages,
       jsonSchema: SUMMARY_JSON_SCHEMA,
       maxTokens: MAX_ANSWER_TOKENS,
       temperature: TEMPERATURE,
       signal: run.signal,
-    });
-    run.usage.prompt_tokens += result.usage.prompt_tokens;
-    run.usage.completion_tokens += result.usage.completion_tokens;
-    run.model = result.model;
-    const checked = validateSummary(parseSummaryAnswer(result.text), ask.paragraphCount, ask.range);
-    const reply: ChatMessage = { role: "assistant", content: result.text.slice(0, MAX_ECHOED_ANSWER) };
-    const vars = { lang_name: LANGUAGE_NAMES[ask.lang], bullet_range: ask.range.text };
-
-    if ("problem" in checked) {
-      if (askedFormat) {
-        if (wrongLanguage) return wrongLanguage;
-        throw new LlmError(ErrorCode.LlmBadOutput, `The model's summary was unusable twice: ${checked.problem}`);
+    },
+    echoChars: MAX_ECHOED_ANSWER,
+    onResult(result) {
+      run.usage.prompt_tokens += result.usage.prompt_tokens;
+      run.usage.completion_tokens += result.usage.completion_tokens;
+      run.model = result.model;
+    },
+    check(result) {
+      const checked = validateSummary(parseSummaryAnswer(result.text), ask.paragraphCount, ask.range);
+      if ("problem" in checked) {
+        return {
+          kind: "format",
+          fix: renderPrompt("summarize-fix-format.md", { ...vars, problem: checked.problem }),
+          failure: `The model's summary was unusable twice: ${checked.problem}`,
+        };
       }
-      askedFormat = true;
-      messages.push(reply, {
-        role: "user",
-        content: renderPrompt("summarize-fix-format.md", { ...vars, problem: checked.problem }),
-      });
-      continue;
-    }
-    if (ask.checkLanguage && !askedLanguage && !isInLanguage(checked, ask.lang)) {
-      askedLanguage = true;
-      wrongLanguage = checked;
-      messages.push(reply, { role: "user", content: renderPrompt("summarize-fix-language.md", vars) });
-      continue;
-    }
-    return checked;
-  }
+      if (ask.checkLanguage && !isInLanguage(checked, ask.lang)) {
+        return {
+          kind: "language",
+          fix: renderPrompt("summarize-fix-language.md", vars),
+          fallback: checked,
+          failure: "unreachable: a wrong-language summary is its own fallback",
+        };
+      }
+      return { ok: checked };
+    },
+  });
+  return value;
 }
 
 /**
