@@ -21,12 +21,13 @@ import { parseArgs } from "node:util";
 import * as cheerio from "cheerio";
 import type { ChatMessage } from "../src/llm/client.js";
 import { summarizeOffline } from "../src/llm/offline.js";
-import { splitArticle, termsOf } from "../src/llm/text.js";
+import { planChunks, resolveLang, summaryMessages } from "../src/llm/summarize.js";
 import { countTokens } from "../src/llm/tokens.js";
 import { decodeText } from "../src/pipeline/charset.js";
 import { makeArticle } from "../src/pipeline/clean/article.js";
 import { cleanHtml } from "../src/pipeline/clean/html.js";
-import { planChunks, resolveLang, summaryMessages } from "../src/pipeline/summarize.js";
+import { splitArticle } from "../src/text/sentences.js";
+import { contentTerms } from "../src/text/tokens.js";
 import type { Article, Summary } from "../src/types.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -221,7 +222,7 @@ function leadParagraph(article: Article): number {
 }
 
 function bigrams(text: string): Set<string> {
-  const terms = termsOf(text);
+  const terms = contentTerms(text);
   const pairs = new Set<string>();
   for (let i = 0; i + 1 < terms.length; i += 1) pairs.add(`${terms[i]} ${terms[i + 1]}`);
   return pairs;
@@ -270,7 +271,7 @@ function qualityRow(article: Article, picks: Picks, ms: number): QualityRow {
 
 /** Anchor: the first sentences of the article, as many as the summary has bullets (what "lead-N" baselines do). */
 function leadSentences(article: Article, count: number): Picks {
-  const sentences = splitArticle(article.paragraphs).filter((sentence) => termsOf(sentence.text).length >= 4);
+  const sentences = splitArticle(article.paragraphs).filter((sentence) => contentTerms(sentence.text).length >= 4);
   const first = sentences.slice(0, count);
   return { paragraphs: first.map((sentence) => sentence.paragraph), bullets: first.map((sentence) => sentence.text) };
 }

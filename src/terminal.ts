@@ -25,8 +25,10 @@ import type { Readable, Writable } from "node:stream";
 import { TelegramError } from "telegraf";
 import type { Update, UserFromGetMe } from "telegraf/types";
 import type { BotApp } from "./bot/index.js";
-import { htmlToText } from "./pipeline/render.js";
+import { t } from "./i18n/index.js";
+import { READABLE_FILES } from "./pipeline/input.js";
 import { interfaceLang, langFromTelegram } from "./store/records.js";
+import { htmlToText } from "./text/html.js";
 import type { Lang } from "./types.js";
 
 export const TERMINAL_BOT_INFO: UserFromGetMe = {
@@ -44,64 +46,10 @@ export const TERMINAL_API_ROOT = "http://localhost";
 
 /** A line with just this ends the message being typed or piped (as in mail and ed). */
 export const END_OF_MESSAGE = ".";
-const FILE_EXTENSIONS = new Set([".html", ".htm", ".txt", ".md", ".markdown", ".pdf"]);
-const MIME: Record<string, string> = {
-  ".html": "text/html",
-  ".htm": "text/html",
-  ".txt": "text/plain",
-  ".md": "text/markdown",
-  ".markdown": "text/markdown",
-  ".pdf": "application/pdf",
-};
 /** A command line: `/word`, optionally `@bot`, then nothing or a space and arguments. */
 const COMMAND_LINE = /^\/[A-Za-z0-9_]+(@\w+)?(\s|$)/;
 /** Control characters other than tab (a stray Ctrl-L or escape sequence would hide a command). */
 const CONTROL_CHARACTERS = /(?!\t)\p{Cc}/gu;
-
-/** Texts only the terminal says (the bot's own texts live in src/bot/i18n.ts). */
-const TERMINAL_TEXT = {
-  banner: {
-    en: [
-      "简报 Jianbao — terminal chat (no TELEGRAM_BOT_TOKEN set).",
-      "Paste a page, type a link, or the path of an .html/.txt/.md/.pdf file. /help lists commands;",
-      "/1, /2… press the buttons under a message; '> question' replies to the latest summary; Ctrl-D or /quit leaves.",
-      "To run on Telegram: get a token from @BotFather, then TELEGRAM_BOT_TOKEN=123456:ABC… npm start",
-    ].join("\n"),
-    zh: [
-      "简报 Jianbao — 终端聊天（没有设置 TELEGRAM_BOT_TOKEN）。",
-      "粘贴网页文字、输入链接，或输入 .html/.txt/.md/.pdf 文件的路径。/help 查看命令；",
-      "/1、/2… 按下消息下面的按钮；“> 问题”回复最新的摘要；Ctrl-D 或 /quit 退出。",
-      "To run on Telegram: get a token from @BotFather, then TELEGRAM_BOT_TOKEN=123456:ABC… npm start",
-    ].join("\n"),
-  },
-  help: {
-    en: [
-      "In this terminal:",
-      "• /1, /2… press the numbered buttons; '> question' replies to the latest summary",
-      "• a file path (.html/.htm/.txt/.md/.pdf) is sent as an upload",
-      "• a line with a single '.' ends a pasted page at once; when input is piped (npm start < page.txt),",
-      "  a page runs until a '.' line, a command or the end of input: end the page with a newline and '.'",
-      "  before a question, e.g. (cat page.txt; printf '\\n.\\nwho said it?\\n') | npm start",
-      "• /quit or Ctrl-D leaves",
-    ].join("\n"),
-    zh: [
-      "终端里：",
-      "• /1、/2… 按下带编号的按钮；“> 问题”回复最新的摘要",
-      "• 输入文件路径（.html/.htm/.txt/.md/.pdf）就当作上传文件",
-      "• 单独一行“.”立即结束正在粘贴的网页；用管道输入时（npm start < page.txt），网页一直持续到",
-      "  “.”行、命令或输入结束：提问前先换行再加一行“.”，例如 (cat page.txt; printf '\\n.\\n谁说的？\\n') | npm start",
-      "• /quit 或 Ctrl-D 退出",
-    ].join("\n"),
-  },
-  noFile: { en: "(no file at {path})", zh: "（没有这个文件：{path}）" },
-  notAFile: { en: "({path} is a folder, not a file)", zh: "（{path} 是文件夹，不是文件）" },
-  noButton: { en: "(no button /{number})", zh: "（没有按钮 /{number}）" },
-  prompt: { en: "\nyou › ", zh: "\n你 › " },
-} as const satisfies Record<string, Record<Lang, string>>;
-
-function say(lang: Lang, key: keyof typeof TERMINAL_TEXT, vars: Record<string, string> = {}): string {
-  return TERMINAL_TEXT[key][lang].replace(/\{(\w+)\}/g, (whole, name: string) => vars[name] ?? whole);
-}
 
 /**
  * The person's language from a POSIX locale (LC_ALL / LC_MESSAGES / LANG), Telegram-style ("zh-CN"),
@@ -157,93 +105,96 @@ function buttonsOf(params: Params): StoredMessage["buttons"] {
 
 /** Runs the chat until the input ends or the person types /quit. */
 export async function runTerminalChat(options: TerminalChatOptions): Promise<void> {
-  const { app, output } = options;
-  const chatId = 1;
-  const userId = 1;
-  const user = {
-    id: userId,
-    is_bot: false,
-    first_name: options.userName ?? "you",
-    ...(options.languageCode ? { language_code: options.languageCode } : {}),
-  };
-  const chat = { id: chatId, type: "private" as const, first_name: user.first_name };
-  const messages = new Map<number, StoredMessage>();
-  const choices = new Map<number, { messageId: number; data: string }>();
-  let nextMessageId = 1;
-  let nextUpdateId = 1;
-  let nextChoice = 1;
-  let lastSummaryId: number | undefined;
-  const write = (text: string) => output.write(`${text}\n`);
-  const now = () => Math.floor(Date.now() / 1000);
+  const session = new TerminalSession(options);
+  session.attach();
   const interactive = options.interactive === true;
+  session.write(t(langFromTelegram(options.languageCode) ?? "en", "terminalBanner"));
+  const blocks = readBlocks(options.input, interactive, options.pasteJoinMs);
+  const showPrompt = async () => {
+    if (interactive) options.output.write(t(await session.currentLang(), "terminalPrompt"));
+  };
+  await showPrompt();
+  for (let block = await blocks.next(); block !== undefined; block = await blocks.next()) {
+    if (!(await session.handleBlock(block))) break;
+    await showPrompt();
+  }
+  blocks.close();
+  await options.app.settled();
+}
+
+type Incoming = Omit<Update, "update_id">;
+
+/** One person chatting with the bot in this terminal: the chat's messages, its numbered buttons, the fake Bot API. */
+class TerminalSession {
+  private readonly app: BotApp;
+  private readonly user: { id: number; is_bot: false; first_name: string; language_code?: string };
+  private readonly chat: { id: number; type: "private"; first_name: string };
+  private readonly messages = new Map<number, StoredMessage>();
+  private readonly choices = new Map<number, { messageId: number; data: string }>();
+  private nextMessageId = 1;
+  private nextUpdateId = 1;
+  private nextChoice = 1;
+  private lastSummaryId: number | undefined;
+
+  constructor(private readonly options: TerminalChatOptions) {
+    this.app = options.app;
+    this.user = {
+      id: 1,
+      is_bot: false,
+      first_name: options.userName ?? "you",
+      ...(options.languageCode ? { language_code: options.languageCode } : {}),
+    };
+    this.chat = { id: 1, type: "private", first_name: this.user.first_name };
+  }
+
+  write(text: string): void {
+    this.options.output.write(`${text}\n`);
+  }
+
   /** The person's interface language, as the bot sees it now (it may follow what they write). */
-  const currentLang = async (): Promise<Lang> => {
-    const record = await app.kit.deps.records.users.get(String(userId)).catch(() => undefined);
+  async currentLang(): Promise<Lang> {
+    const { records, config } = this.app.kit.deps;
+    const record = await records.users.get(String(this.user.id)).catch(() => undefined);
     return record
-      ? interfaceLang(record, app.kit.deps.config.bot.defaultLang)
-      : (langFromTelegram(options.languageCode) ?? interfaceLang(undefined, app.kit.deps.config.bot.defaultLang));
-  };
+      ? interfaceLang(record, config.bot.defaultLang)
+      : (langFromTelegram(this.options.languageCode) ?? interfaceLang(undefined, config.bot.defaultLang));
+  }
 
-  const printBotMessage = (messageId: number, stored: StoredMessage) => {
-    write(`\n简报 › ${stored.text.replace(/\n/g, "\n       ")}`);
-    const labels: string[] = [];
-    for (const button of stored.buttons) {
-      if (button.data) {
-        const number = nextChoice++;
-        choices.set(number, { messageId, data: button.data });
-        labels.push(`[/${number}] ${button.text}`);
-      } else if (button.url) {
-        labels.push(`${button.text}: ${button.url}`);
-      }
-    }
-    if (labels.length > 0) write(`       ${labels.join("   ")}`);
-    if (stored.buttons.some((button) => button.data?.startsWith("jb:sl:"))) lastSummaryId = messageId;
-  };
+  /** Routes every Bot API call the bot makes to `callApi` instead of api.telegram.org. */
+  attach(): void {
+    const telegram = this.app.bot.telegram as unknown as { callApi: (method: string, payload: unknown) => unknown };
+    telegram.callApi = (method, payload) => this.callApi(method, (payload ?? {}) as Params);
+    // telegraf builds a fresh Telegram client per update; handing ours to every context routes all calls here.
+    (this.app.bot.context as { telegram?: unknown }).telegram = this.app.bot.telegram;
+    this.app.bot.botInfo = TERMINAL_BOT_INFO;
+  }
 
-  const botMessageObject = (messageId: number, text: string, edited = false) => ({
-    message_id: messageId,
-    date: now(),
-    ...(edited ? { edit_date: now() } : {}),
-    chat,
-    from: { id: TERMINAL_BOT_INFO.id, is_bot: true, first_name: TERMINAL_BOT_INFO.first_name },
-    text,
-  });
-
-  // The transport: every Bot API call the bot makes lands here instead of on api.telegram.org.
-  const callApi = async (method: string, payload: unknown): Promise<unknown> => {
-    const params = (payload ?? {}) as Params;
+  private async callApi(method: string, params: Params): Promise<unknown> {
     switch (method) {
       case "getMe":
         return TERMINAL_BOT_INFO;
       case "sendMessage": {
-        const messageId = nextMessageId++;
-        const stored = { text: display(params), buttons: buttonsOf(params) };
-        messages.set(messageId, stored);
-        printBotMessage(messageId, stored);
-        return botMessageObject(messageId, stored.text);
+        const messageId = this.nextMessageId++;
+        return this.show(messageId, { text: display(params), buttons: buttonsOf(params) });
       }
       case "editMessageText": {
         const messageId = Number(params.message_id);
-        const previous = messages.get(messageId);
-        if (!previous) {
+        if (!this.messages.has(messageId)) {
           throw new TelegramError({ error_code: 400, description: "Bad Request: message to edit not found" });
         }
-        const stored = { text: display(params), buttons: buttonsOf(params) };
-        messages.set(messageId, stored);
-        printBotMessage(messageId, stored);
-        return botMessageObject(messageId, stored.text, true);
+        return this.show(messageId, { text: display(params), buttons: buttonsOf(params) }, true);
       }
       case "editMessageReplyMarkup": {
         const messageId = Number(params.message_id);
-        const previous = messages.get(messageId);
+        const previous = this.messages.get(messageId);
         if (previous) {
           previous.buttons = buttonsOf(params);
-          printBotMessage(messageId, previous);
+          this.print(messageId, previous);
         }
-        return botMessageObject(messageId, previous?.text ?? "", true);
+        return this.botMessage(messageId, previous?.text ?? "", true);
       }
       case "answerCallbackQuery":
-        if (params.text) write(`\nℹ️  ${String(params.text)}`);
+        if (params.text) this.write(`\nℹ️  ${String(params.text)}`);
         return true;
       case "getFile": {
         const path = String(params.file_id);
@@ -253,23 +204,59 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
         // sendChatAction, deleteMessage, setMyCommands…: nothing to show.
         return true;
     }
-  };
-  const telegram = app.bot.telegram as unknown as { callApi: typeof callApi };
-  telegram.callApi = callApi;
-  // telegraf builds a fresh Telegram client per update; handing ours to every context routes all calls here.
-  (app.bot.context as { telegram?: unknown }).telegram = app.bot.telegram;
-  app.bot.botInfo = TERMINAL_BOT_INFO;
+  }
 
-  const feed = async (update: Omit<Update, "update_id">) => {
-    await app.bot.handleUpdate({ ...update, update_id: nextUpdateId++ } as Update);
-    await app.settled();
-  };
+  private show(messageId: number, stored: StoredMessage, edited = false) {
+    this.messages.set(messageId, stored);
+    this.print(messageId, stored);
+    return this.botMessage(messageId, stored.text, edited);
+  }
 
-  const userMessage = (extra: Params) => ({
-    message: { message_id: nextMessageId++, date: now(), from: user, chat, ...extra },
-  });
+  private print(messageId: number, stored: StoredMessage): void {
+    this.write(`\n简报 › ${stored.text.replace(/\n/g, "\n       ")}`);
+    const labels: string[] = [];
+    for (const button of stored.buttons) {
+      if (button.data) {
+        const number = this.nextChoice++;
+        this.choices.set(number, { messageId, data: button.data });
+        labels.push(`[/${number}] ${button.text}`);
+      } else if (button.url) {
+        labels.push(`${button.text}: ${button.url}`);
+      }
+    }
+    if (labels.length > 0) this.write(`       ${labels.join("   ")}`);
+    if (stored.buttons.some((button) => button.data?.startsWith("jb:sl:"))) this.lastSummaryId = messageId;
+  }
 
-  const textMessage = (text: string, replyTo?: number) => {
+  private botMessage(messageId: number, text: string, edited = false) {
+    const date = Math.floor(Date.now() / 1000);
+    return {
+      message_id: messageId,
+      date,
+      ...(edited ? { edit_date: date } : {}),
+      chat: this.chat,
+      from: { id: TERMINAL_BOT_INFO.id, is_bot: true, first_name: TERMINAL_BOT_INFO.first_name },
+      text,
+    };
+  }
+
+  private async feed(update: Incoming): Promise<void> {
+    await this.app.bot.handleUpdate({ ...update, update_id: this.nextUpdateId++ } as Update);
+    await this.app.settled();
+  }
+
+  private userMessage(extra: Params): Incoming {
+    const message = {
+      message_id: this.nextMessageId++,
+      date: Math.floor(Date.now() / 1000),
+      from: this.user,
+      chat: this.chat,
+      ...extra,
+    };
+    return { message } as unknown as Incoming;
+  }
+
+  private textMessage(text: string, replyTo?: number): Incoming {
     const entities: Array<{ type: string; offset: number; length: number }> = [];
     const command = /^\/[A-Za-z0-9_]+/.exec(text);
     if (command) entities.push({ type: "bot_command", offset: 0, length: command[0].length });
@@ -278,129 +265,135 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
       const link = match[0].replace(/[.,;:!?)\]'"]+$/, "");
       entities.push({ type: "url", offset: match.index ?? 0, length: link.length });
     }
-    const replied = replyTo === undefined ? undefined : messages.get(replyTo);
-    return userMessage({
+    const replied = replyTo === undefined ? undefined : this.messages.get(replyTo);
+    return this.userMessage({
       text,
       ...(entities.length > 0 ? { entities } : {}),
-      ...(replied && replyTo !== undefined
-        ? {
-            reply_to_message: {
-              ...botMessageObject(replyTo, replied.text),
-              from: { id: TERMINAL_BOT_INFO.id, is_bot: true, first_name: TERMINAL_BOT_INFO.first_name },
-            },
-          }
-        : {}),
+      ...(replied && replyTo !== undefined ? { reply_to_message: this.botMessage(replyTo, replied.text) } : {}),
     });
-  };
-
-  const isFile = (path: string) => {
-    try {
-      return statSync(path).isFile();
-    } catch {
-      return false;
-    }
-  };
-  /**
-   * The line as a path on this disk when it looks like one (`/a/b.html`, `./x.txt`, `~/x`, `page.md`), or
-   * names an existing .html/.txt/.md file (spaces allowed; a terminal's drag-and-drop escapes them as "\ ").
-   */
-  const pathOf = (line: string): string | undefined => {
-    const trimmed = line
-      .trim()
-      .replace(/^['"]|['"]$/g, "")
-      .replace(/\\ /g, " ");
-    if (!trimmed || trimmed.includes("\n") || /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) return undefined;
-    const path = resolve(trimmed.replace(/^~(?=\/)/, homedir()));
-    const knownType = FILE_EXTENSIONS.has(extname(trimmed).toLowerCase());
-    if (knownType && isFile(path)) return path;
-    const looksLikePath =
-      /^(~|\.{1,2})?\/\S*\/\S*$/.test(trimmed) ||
-      /^(~|\.{1,2})\/\S+$/.test(trimmed) ||
-      (knownType && !/\s/.test(trimmed));
-    return looksLikePath ? path : undefined;
-  };
-  const asFilePath = (line: string): string | undefined => {
-    const path = pathOf(line);
-    return path && isFile(path) ? path : undefined;
-  };
+  }
 
   /** Handles one message-worth of input; false when the person wants to leave. */
-  const handleBlock = async (block: string): Promise<boolean> => {
+  async handleBlock(block: string): Promise<boolean> {
     const text = block.replace(/\s+$/, "");
-    if (!text.trim()) return true;
     const single = text.trim();
+    if (!single) return true;
     if (/^\/(quit|exit)$/i.test(single)) return false;
     const choice = /^\/(\d+)$/.exec(single);
-    if (choice) {
-      const picked = choices.get(Number(choice[1]));
-      if (!picked) {
-        write(`\n${say(await currentLang(), "noButton", { number: choice[1] ?? "" })}`);
-        return true;
-      }
-      const shown = messages.get(picked.messageId);
-      await feed({
-        callback_query: {
-          id: `cb${nextUpdateId}`,
-          from: user,
-          chat_instance: "terminal",
-          data: picked.data,
-          message: botMessageObject(picked.messageId, shown?.text ?? ""),
-        },
-      } as unknown as Omit<Update, "update_id">);
-      return true;
-    }
+    if (choice) return this.pressButton(choice[1] ?? "");
     const filePath = asFilePath(single);
-    if (filePath) {
-      const size = statSync(filePath).size;
-      await feed(
-        userMessage({
-          document: {
-            file_id: filePath,
-            file_unique_id: filePath,
-            file_name: basename(filePath),
-            mime_type: MIME[extname(filePath).toLowerCase()] ?? "text/plain",
-            file_size: size,
-          },
-        }) as unknown as Omit<Update, "update_id">,
-      );
-      return true;
-    }
+    if (filePath) return this.upload(filePath);
     const missingPath = COMMAND_LINE.test(single) ? undefined : pathOf(single);
     if (missingPath) {
-      let folder = false;
-      try {
-        folder = statSync(missingPath).isDirectory();
-      } catch {
-        // nothing there
-      }
-      write(`\n${say(await currentLang(), folder ? "notAFile" : "noFile", { path: missingPath })}`);
+      const key = isFolder(missingPath) ? "terminalNotAFile" : "terminalNoFile";
+      this.write(`\n${t(await this.currentLang(), key, { path: missingPath })}`);
       return true;
     }
     if (single.startsWith(">")) {
       const question = single.replace(/^>\s*/, "");
       // No summary shown in this session (e.g. after a restart): /ask takes the chat's latest article,
       // or says there is none yet.
-      const message =
-        lastSummaryId === undefined ? textMessage(`/ask ${question}`) : textMessage(question, lastSummaryId);
-      await feed(message as unknown as Omit<Update, "update_id">);
+      const last = this.lastSummaryId;
+      await this.feed(last === undefined ? this.textMessage(`/ask ${question}`) : this.textMessage(question, last));
       return true;
     }
-    await feed(textMessage(text) as unknown as Omit<Update, "update_id">);
+    await this.feed(this.textMessage(text));
     // The bot's /help knows nothing of buttons by number or piped input: add the terminal's part.
-    if (/^\/help(@\w+)?$/i.test(single)) write(`\n${say(await currentLang(), "help")}`);
+    if (/^\/help(@\w+)?$/i.test(single)) this.write(`\n${t(await this.currentLang(), "terminalHelp")}`);
     return true;
-  };
+  }
 
-  write(say(langFromTelegram(options.languageCode) ?? "en", "banner"));
+  private async pressButton(number: string): Promise<boolean> {
+    const picked = this.choices.get(Number(number));
+    if (!picked) {
+      this.write(`\n${t(await this.currentLang(), "terminalNoButton", { number })}`);
+      return true;
+    }
+    const shown = this.messages.get(picked.messageId);
+    await this.feed({
+      callback_query: {
+        id: `cb${this.nextUpdateId}`,
+        from: this.user,
+        chat_instance: "terminal",
+        data: picked.data,
+        message: this.botMessage(picked.messageId, shown?.text ?? ""),
+      },
+    } as unknown as Incoming);
+    return true;
+  }
 
-  // Lines become blocks: a command, a lone link or a file path stands alone; a "." line ends a block;
-  // other lines are joined — typed: while they keep coming within pasteJoinMs (a paste arrives as a
-  // burst of lines); piped: until a "." line, a command or the end of input.
+  private async upload(filePath: string): Promise<boolean> {
+    await this.feed(
+      this.userMessage({
+        document: {
+          file_id: filePath,
+          file_unique_id: filePath,
+          file_name: basename(filePath),
+          mime_type: READABLE_FILES[extname(filePath).toLowerCase()] ?? "text/plain",
+          file_size: statSync(filePath).size,
+        },
+      }),
+    );
+    return true;
+  }
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The line as a path on this disk when it looks like one (`/a/b.html`, `./x.txt`, `~/x`, `page.md`), or
+ * names an existing .html/.txt/.md file (spaces allowed; a terminal's drag-and-drop escapes them as "\ ").
+ */
+function pathOf(line: string): string | undefined {
+  const trimmed = line
+    .trim()
+    .replace(/^['"]|['"]$/g, "")
+    .replace(/\\ /g, " ");
+  if (!trimmed || trimmed.includes("\n") || /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) return undefined;
+  const path = resolve(trimmed.replace(/^~(?=\/)/, homedir()));
+  const knownType = READABLE_FILES[extname(trimmed).toLowerCase()] !== undefined;
+  if (knownType && isFile(path)) return path;
+  const looksLikePath =
+    /^(~|\.{1,2})?\/\S*\/\S*$/.test(trimmed) ||
+    /^(~|\.{1,2})\/\S+$/.test(trimmed) ||
+    (knownType && !/\s/.test(trimmed));
+  return looksLikePath ? path : undefined;
+}
+
+function asFilePath(line: string): string | undefined {
+  const path = pathOf(line);
+  return path && isFile(path) ? path : undefined;
+}
+
+/**
+ * Lines become blocks: a command, a lone link or a file path stands alone; a "." line ends a block;
+ * other lines are joined — typed: while they keep coming within pasteJoinMs (a paste arrives as a
+ * burst of lines); piped: until a "." line, a command or the end of input. `next` is undefined at the end.
+ */
+function readBlocks(input: Readable, interactive: boolean, pasteJoinMs: number) {
   const blocks: string[] = [];
   let pending: string[] = [];
   let timer: NodeJS.Timeout | undefined;
   let wake: (() => void) | undefined;
   let ended = false;
+  const push = (block: string) => {
+    blocks.push(block);
+    wake?.();
+  };
   const flushPending = () => {
     if (timer) clearTimeout(timer);
     timer = undefined;
@@ -412,54 +405,36 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
     const trimmed = line.trim();
     return trimmed.startsWith("/") || trimmed.startsWith(">") || /^https?:\/\/\S+$/.test(trimmed) || !!pathOf(trimmed);
   };
-  const lines = createInterface({ input: options.input, terminal: false });
+  const lines = createInterface({ input, terminal: false });
   lines.on("line", (raw) => {
     const line = raw.replace(CONTROL_CHARACTERS, "");
-    if (line.trim() === END_OF_MESSAGE) {
-      flushPending();
-      return;
-    }
-    if (pending.length === 0 && standsAlone(line)) {
-      blocks.push(line);
-      wake?.();
-      return;
-    }
+    if (line.trim() === END_OF_MESSAGE) return flushPending();
+    if (pending.length === 0 && standsAlone(line)) return push(line);
     // A command or a "> reply" ends a page even when it arrives with it (piped input arrives at once).
     if (pending.length > 0 && (COMMAND_LINE.test(line.trim()) || line.trim().startsWith(">"))) {
       flushPending();
-      blocks.push(line);
-      wake?.();
-      return;
+      return push(line);
     }
     pending.push(line);
     if (!interactive) return;
     if (timer) clearTimeout(timer);
-    timer = setTimeout(flushPending, options.pasteJoinMs);
+    timer = setTimeout(flushPending, pasteJoinMs);
   });
   lines.on("close", () => {
     ended = true;
     flushPending();
-    wake?.();
   });
-
-  const showPrompt = async () => {
-    if (interactive) output.write(say(await currentLang(), "prompt"));
+  return {
+    async next(): Promise<string | undefined> {
+      for (;;) {
+        const block = blocks.shift();
+        if (block !== undefined || ended) return block;
+        await new Promise<void>((resolveWake) => {
+          wake = resolveWake;
+        });
+        wake = undefined;
+      }
+    },
+    close: () => lines.close(),
   };
-  await showPrompt();
-  for (;;) {
-    const block = blocks.shift();
-    if (block === undefined) {
-      if (ended) break;
-      await new Promise<void>((resolveWake) => {
-        wake = resolveWake;
-      });
-      wake = undefined;
-      continue;
-    }
-    const keepGoing = await handleBlock(block);
-    if (!keepGoing) break;
-    await showPrompt();
-  }
-  lines.close();
-  await app.settled();
 }

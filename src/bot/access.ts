@@ -1,9 +1,9 @@
 import type { Message, MessageEntity } from "telegraf/types";
 import type { Config } from "../config.js";
+import { t } from "../i18n/index.js";
 import type { Logger } from "../log.js";
 import { langFromTelegram } from "../store/records.js";
 import type { BotContext } from "./context.js";
-import { t } from "./i18n.js";
 
 /** Text and entities of a message, whether it is a text message or a captioned document. */
 export function textOf(message: Message | undefined): { text: string; entities: readonly MessageEntity[] } {

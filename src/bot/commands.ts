@@ -1,9 +1,9 @@
 import { Composer } from "telegraf";
+import { formatBytes, t } from "../i18n/index.js";
+import { cacheKey } from "../llm/summarize.js";
 import { articleSourceKey } from "../pipeline/read.js";
-import { cacheKey } from "../pipeline/summarize.js";
 import type { Article, LangChoice } from "../types.js";
 import type { BotContext, BotFeature, CommandInfo, FeatureKit } from "./context.js";
-import { formatBytes, t } from "./i18n.js";
 import { sendRich } from "./send.js";
 
 const LANG_CHOICES: readonly LangChoice[] = ["zh", "en", "auto"];

@@ -1,13 +1,13 @@
 import { Composer } from "telegraf";
 import { ErrorCode, JianbaoError } from "../errors.js";
-import { uploadCap } from "../pipeline/input.js";
+import { describeError } from "../i18n/errors.js";
+import { READABLE_FILES, uploadCap } from "../pipeline/input.js";
 import type { BotContext, FeatureKit } from "./context.js";
-import { describeError } from "./i18n.js";
 import { startReading } from "./reading.js";
 import { sendRich } from "./send.js";
 
 /** Uploaded files we read: web pages, text and PDFs. Anything else gets a clear "unsupported" reply. */
-const READABLE_EXTENSIONS = [".html", ".htm", ".txt", ".md", ".markdown", ".pdf"] as const;
+const READABLE_EXTENSIONS = Object.keys(READABLE_FILES);
 const READABLE_MIME = /^(text\/(html|plain|markdown|x-markdown)|application\/xhtml\+xml|application\/(x-)?pdf)\b/i;
 
 export function isReadableFile(fileName: string | undefined, mimeType: string | undefined): boolean {

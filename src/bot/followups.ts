@@ -1,15 +1,17 @@
 import type { Composer } from "telegraf";
 import type { InlineKeyboardButton, Message } from "telegraf/types";
-import { clip } from "../llm/text.js";
-import { hanShare } from "../pipeline/clean/article.js";
+import { describeError } from "../i18n/errors.js";
+import { inEachLang, t } from "../i18n/index.js";
 import { escapeHtml } from "../pipeline/render.js";
 import { type Answer, answerQuestion } from "../qa/answer.js";
 import { type ConversationMemory, conversationMemory } from "../qa/memory.js";
 import type { Collection } from "../store/store.js";
+import { DAY_MS } from "../text/dates.js";
+import { langOfText } from "../text/lang.js";
+import { clip } from "../text/truncate.js";
 import type { Article, Lang } from "../types.js";
 import { commandOf, repliesTo, textOf } from "./access.js";
 import type { BotContext, BotFeature, FeatureKit } from "./context.js";
-import { describeError, t } from "./i18n.js";
 import type { RenderedSummary } from "./render.js";
 import { editRich, isForbidden, type SendKit, sendRich, typing } from "./send.js";
 import { StatKind } from "./stats.js";
@@ -36,7 +38,6 @@ const BUTTON_LABEL_CHARS = 60;
 const MAX_SUGGESTED = 3;
 /** Longest answer text shown: leaves room for the header and quotes in Telegram's 4096 characters. */
 const MAX_ANSWER_CHARS = 3000;
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Replies that acknowledge rather than ask ("ok thanks", "好的，谢谢"): passed on, not answered from the article. */
 const ACKNOWLEDGEMENT =
@@ -49,38 +50,6 @@ const SUGGESTED_PATTERN = /^fu:q:(zh|en):(\d):([0-9a-f]{8,64})$/;
 const suggestedData = (lang: Lang, index: number, articleId: string) => `fu:q:${lang}:${index}:${articleId}`;
 /** Callback data of summary buttons that name an article (ours and the language switch). */
 const ARTICLE_IN_CALLBACK = /^(?:fu:q:(?:zh|en):\d|jb:sl:(?:zh|en)):([0-9a-f]{8,64})$/;
-
-const STRINGS = {
-  thinking: { zh: "正在文章里找答案…", en: "Looking in the article…" },
-  about: { zh: "关于：{title}", en: "About: {title}" },
-  fromArticle: { zh: "原文：", en: "From the article:" },
-  notInArticle: { zh: "这篇文章没有回答这个问题。", en: "The article doesn't answer that." },
-  extractOffline: {
-    zh: "原文摘录（离线模式，没有模型来组织回答）：",
-    en: "An extract from the article (offline mode: no model to write an answer):",
-  },
-  extractModelTimeout: {
-    zh: "模型没有及时回答，以下是原文摘录：",
-    en: "The model did not answer in time, so here is an extract from the article:",
-  },
-  extractModelDown: {
-    zh: "模型暂时不可用，以下是原文摘录：",
-    en: "The model is unavailable right now, so here is an extract from the article:",
-  },
-  offlineNotFoundHint: {
-    zh: "离线模式只能按字面在原文里查找：可以换个说法，或者用文章的语言提问。",
-    en: "Offline mode can only look for the article's own words: try other words, or ask in the article's language.",
-  },
-  askUsage: {
-    zh: "在 /ask 后面写上问题，例如：/ask 这是谁说的？",
-    en: "Write your question after /ask, for example: /ask who said this?",
-  },
-  cmdAsk: { zh: "就最近的文章提问", en: "Ask about the latest article" },
-} as const satisfies Record<string, Record<Lang, string>>;
-
-function say(lang: Lang, key: keyof typeof STRINGS, vars: Record<string, string> = {}): string {
-  return STRINGS[key][lang].replace(/\{(\w+)\}/g, (whole, name: string) => vars[name] ?? whole);
-}
 
 // --- Rendering (pure) ------------------------------------------------------------------------
 export interface AnswerView {
@@ -114,7 +83,7 @@ class Lines {
 /** "About: <title>" and the question, when the view has them. */
 function headerLines(view: Omit<AnswerView, "answer">): Lines {
   const lines = new Lines();
-  if (view.aboutTitle) lines.say(say(view.lang, "about", { title: clip(view.aboutTitle, 200) }), "i");
+  if (view.aboutTitle) lines.say(t(view.lang, "about", { title: clip(view.aboutTitle, 200) }), "i");
   if (view.question) {
     const question = clip(view.question, 300);
     lines.add(`❓ <b>${escapeHtml(question)}</b>`, `❓ ${question}`);
@@ -126,13 +95,13 @@ function headerLines(view: Omit<AnswerView, "answer">): Lines {
 /** The placeholder: the header, then "Looking in the article…". */
 function renderPlaceholder(view: Omit<AnswerView, "answer">): RenderedSummary {
   const lines = headerLines(view);
-  lines.say(say(view.lang, "thinking"));
+  lines.say(t(view.lang, "thinking"));
   return lines.render();
 }
 
 /** Why an offline extract stands where the model's answer should be. */
 function noticeLabel(lang: Lang, notice: NonNullable<Answer["notice"]>): string {
-  return say(lang, notice === "llm-timeout" ? "extractModelTimeout" : "extractModelDown");
+  return t(lang, notice === "llm-timeout" ? "extractModelTimeout" : "extractModelDown");
 }
 
 /** An answer message as Telegram HTML and as plain text; citation marks like [3] are dropped (quotes show instead). */
@@ -146,18 +115,18 @@ export function renderAnswer(view: AnswerView): RenderedSummary {
   if (answer.notInArticle) {
     // An offline "not found" after the model failed must still say why there is no written answer.
     if (answer.mode === "offline" && answer.notice) lines.say(noticeLabel(lang, answer.notice), "i");
-    lines.say(`🤷 ${say(lang, "notInArticle")}`);
+    lines.say(`🤷 ${t(lang, "notInArticle")}`);
     if (answer.mode === "llm" && body) lines.say(body);
-    if (answer.mode === "offline") lines.say(say(lang, "offlineNotFoundHint"), "i");
+    if (answer.mode === "offline") lines.say(t(lang, "offlineNotFoundHint"), "i");
   } else if (answer.mode === "offline") {
-    const label = answer.notice ? noticeLabel(lang, answer.notice) : say(lang, "extractOffline");
+    const label = answer.notice ? noticeLabel(lang, answer.notice) : t(lang, "extractOffline");
     lines.add(`📄 <i>${escapeHtml(label)}</i>`, `📄 ${label}`);
     quotes();
   } else {
     lines.say(body);
     if (answer.excerpts.length > 0) {
       lines.add("", "");
-      lines.say(say(lang, "fromArticle"), "i");
+      lines.say(t(lang, "fromArticle"), "i");
       quotes();
     }
   }
@@ -219,7 +188,7 @@ export function followups(options: FollowupOptions = {}): BotFeature {
 
   return {
     name: "followups",
-    commands: [{ command: "ask", description: { zh: STRINGS.cmdAsk.zh, en: STRINGS.cmdAsk.en } }],
+    commands: [{ command: "ask", description: inEachLang("cmdAsk") }],
 
     register(composer: Composer<BotContext>, kit: FeatureKit) {
       const { deps } = kit;
@@ -234,7 +203,7 @@ export function followups(options: FollowupOptions = {}): BotFeature {
         const question = ctx.message.text.replace(/^\/ask(@\w+)?/i, "").trim();
         const lang = answerLang(ctx, question);
         if (!question) {
-          await sendRich(sendKit(kit, ctx), ctx.chat.id, { text: say(lang, "askUsage") });
+          await sendRich(sendKit(kit, ctx), ctx.chat.id, { text: t(lang, "askUsage") });
           return;
         }
         const latest = await deps.records.chats.get(String(ctx.chat.id));
@@ -356,10 +325,7 @@ function sendKit(kit: FeatureKit, ctx: BotContext): SendKit {
 function answerLang(ctx: BotContext, question: string): Lang {
   const chosen = ctx.jb.user.lang;
   if (chosen === "zh" || chosen === "en") return chosen;
-  const han = hanShare(question);
-  if (han > 0.5) return "zh";
-  if (han === 0 && (question.match(/\p{Script=Latin}+/gu)?.length ?? 0) >= 2) return "en";
-  return ctx.jb.lang;
+  return langOfText(question) ?? ctx.jb.lang;
 }
 
 type ReplyMarkup = { inline_keyboard?: Array<Array<{ text?: string; callback_data?: string }>> };
@@ -443,7 +409,7 @@ async function answerIntoMessage(
     );
     await memory.append(job.chatId, job.articleId, {
       question: job.question,
-      answer: answer.notInArticle ? `(${say("en", "notInArticle")}) ${answer.text}`.trim() : answer.text,
+      answer: answer.notInArticle ? `(${t("en", "notInArticle")}) ${answer.text}`.trim() : answer.text,
       quotes: [...answer.quotes],
       userId: job.userId,
       at: new Date(deps.clock.now()).toISOString(),

@@ -17,16 +17,20 @@
  * summary (`summaryButtons`), list its commands (help text, setMyCommands), delete what it stores
  * on /forget (`forget`), and run background work (`start`/`stop`, e.g. the digest scheduler).
  */
+
 import { Composer, Telegraf } from "telegraf";
 import type { UserFromGetMe } from "telegraf/types";
+import { describeError } from "../i18n/errors.js";
+import { inEachLang, t } from "../i18n/index.js";
 import { interfaceLang, langFromTelegram, records as openRecords } from "../store/records.js";
+import { DAY_MS } from "../text/dates.js";
+import { langOfText } from "../text/lang.js";
 import type { Lang, Summary } from "../types.js";
 import { inlineCpu } from "../workers/cpu.js";
 import { accessControl, textOf } from "./access.js";
 import { commands } from "./commands.js";
 import type { BotContext, BotDeps, BotFeature, CommandInfo, FeatureKit, ResolvedDeps } from "./context.js";
 import { fileUploads } from "./files.js";
-import { describeError, langOfText, t } from "./i18n.js";
 import { createJobQueue, systemClock } from "./jobs.js";
 import { languageButtons } from "./language.js";
 import { links } from "./links.js";
@@ -45,8 +49,6 @@ export type {
   ResolvedDeps,
   SummaryButtonInput,
 } from "./context.js";
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface CreateBotOptions {
   features?: readonly BotFeature[];
@@ -77,11 +79,11 @@ export interface BotApp {
 }
 
 export const BUILT_IN_COMMANDS: readonly CommandInfo[] = [
-  { command: "start", description: { zh: t("zh", "cmdStart"), en: t("en", "cmdStart") } },
-  { command: "help", description: { zh: t("zh", "cmdHelp"), en: t("en", "cmdHelp") } },
-  { command: "lang", description: { zh: t("zh", "cmdLang"), en: t("en", "cmdLang") } },
-  { command: "forget", description: { zh: t("zh", "cmdForget"), en: t("en", "cmdForget") } },
-  { command: "stats", description: { zh: t("zh", "cmdStats"), en: t("en", "cmdStats") } },
+  { command: "start", description: inEachLang("cmdStart") },
+  { command: "help", description: inEachLang("cmdHelp") },
+  { command: "lang", description: inEachLang("cmdLang") },
+  { command: "forget", description: inEachLang("cmdForget") },
+  { command: "stats", description: inEachLang("cmdStats") },
 ];
 
 function resolveDeps(deps: BotDeps): ResolvedDeps {

@@ -1,20 +1,7 @@
 import PQueue from "p-queue";
 import type { Logger } from "../log.js";
 
-/** Time as the bot sees it; tests pass a manual clock so nothing sleeps for real. */
-export interface Clock {
-  now(): number;
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-  sleep(ms: number): Promise<void>;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
+export { type Clock, systemClock } from "../clock.js";
 
 /**
  * The bounded queue for slow work (fetch → clean → summarize → edit). Handlers add a job and return

@@ -1,8 +1,9 @@
 import { Composer } from "telegraf";
+import { describeError } from "../i18n/errors.js";
+import { t } from "../i18n/index.js";
 import { rememberSummary, summarizeArticle } from "../pipeline/read.js";
 import type { Lang } from "../types.js";
 import type { BotContext, FeatureKit } from "./context.js";
-import { describeError, t } from "./i18n.js";
 import { summaryMessage } from "./reading.js";
 import { CallbackData, SWITCH_LANG_PATTERN } from "./render.js";
 import { editRich, type SendKit } from "./send.js";

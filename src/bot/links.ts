@@ -1,8 +1,8 @@
 import { Composer } from "telegraf";
 import type { Message } from "telegraf/types";
+import { t } from "../i18n/index.js";
 import { commandOf, textOf } from "./access.js";
 import type { BotContext, FeatureKit } from "./context.js";
-import { t } from "./i18n.js";
 import { PASTE_MIN_CHARS, type PasteCollector } from "./paste.js";
 import { startReading } from "./reading.js";
 import { sendRich } from "./send.js";

@@ -6,11 +6,12 @@
 import { readFile, stat } from "node:fs/promises";
 import type { Telegram } from "telegraf";
 import { ErrorCode, isJianbaoError, JianbaoError } from "../errors.js";
+import { describeError } from "../i18n/errors.js";
+import { t } from "../i18n/index.js";
 import { uploadCap } from "../pipeline/input.js";
 import { type ReadSource, readSource, rememberSummary } from "../pipeline/read.js";
 import type { Article, Lang, LangChoice, Summary } from "../types.js";
 import type { FeatureKit } from "./context.js";
-import { describeError, t } from "./i18n.js";
 import { buildSummaryKeyboard, renderSummary } from "./render.js";
 import { editRich, isForbidden, type SendKit, sendRich, typing } from "./send.js";
 import { StatKind } from "./stats.js";

@@ -1,15 +1,12 @@
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from "telegraf/types";
+import { t } from "../i18n/index.js";
 import { escapeHtml, safeHref } from "../pipeline/render.js";
+import { clip, TELEGRAM_MAX_CHARS } from "../text/truncate.js";
 import type { Article, Lang, Summary } from "../types.js";
-import { t } from "./i18n.js";
 
-// Telegram rejects text over 4096 characters. We measure the HTML source, which is never shorter
-// than what Telegram counts after parsing, so a message that fits here fits there.
-const TELEGRAM_MAX_CHARS = 4096;
 // Reading speeds for the footer: Han characters and other words per minute.
 const HAN_PER_MINUTE = 400;
 const WORDS_PER_MINUTE = 230;
-const ELLIPSIS = "…";
 
 /** Callback data the summary buttons carry (≤ 64 bytes: the article id is 24 hex characters). */
 export const CallbackData = {
@@ -92,15 +89,6 @@ function toText(parts: Parts): string {
   return lines.join("\n");
 }
 
-function cut(text: string, chars: number): string {
-  const points = [...text];
-  if (points.length <= chars) return text;
-  return `${points
-    .slice(0, Math.max(0, chars - 1))
-    .join("")
-    .trimEnd()}${ELLIPSIS}`;
-}
-
 /**
  * Shrinks the parts until `render` fits `max`: drop trailing bullets first (keeping one), then
  * shorten texts with an ellipsis. Trimming happens in the text, before markup, so no tag is ever cut.
@@ -128,9 +116,9 @@ function fitWithin(parts: Parts, render: (parts: Parts) => string, max: number):
     }
     // Escaping can grow a character up to 6× ("&quot;"), so shrink by the overflow in source characters at least.
     const target = Math.max(0, longestLength - overflow - 1);
-    if (longest === "bullet") current.bullets[0] = cut(current.bullets[0] ?? "", target);
-    else if (longest === "headline") current.headline = cut(current.headline ?? "", target);
-    else current[longest] = cut(current[longest], target);
+    if (longest === "bullet") current.bullets[0] = clip(current.bullets[0] ?? "", target);
+    else if (longest === "headline") current.headline = clip(current.headline ?? "", target);
+    else current[longest] = clip(current[longest], target);
     if (longestLength === 0) current.href = undefined;
     out = render(current);
   }
@@ -174,7 +162,7 @@ export function buildSummaryKeyboard(
   // Without a model (or after an offline summary that could not translate) the switch would bring
   // back the same summary: no switch to offer.
   if (options.canTranslate !== false && summary.notice !== "offline-no-translation") {
-    row.push({ text: other === "zh" ? "中文" : "English", callback_data: CallbackData.switchLang(other, articleId) });
+    row.push({ text: t(other, "langSelfName"), callback_data: CallbackData.switchLang(other, articleId) });
   }
   row.push({ text: t(uiLang, "askButton"), callback_data: CallbackData.askHint });
   return { inline_keyboard: [row, ...(options.extraRows ?? []).map((extra) => [...extra])] };

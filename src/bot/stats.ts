@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Store } from "../store/store.js";
+import { DAY_MS } from "../text/dates.js";
 import type { Clock } from "./jobs.js";
 
 /** The events /stats counts. */
@@ -14,7 +15,6 @@ export type StatKind = (typeof StatKind)[keyof typeof StatKind];
 
 // Events older than this are dropped by the store's TTL; /stats reports this window.
 const KEEP_DAYS = 30;
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface StatsReport {
   days: number;

@@ -3,13 +3,12 @@
  * split only between articles), with a row of buttons per article.
  */
 
-import { clip } from "../llm/text.js";
+import { localeOf, t } from "../i18n/index.js";
 import { escapeHtml, safeHref } from "../pipeline/render.js";
+import { clip, TELEGRAM_MAX_CHARS } from "../text/truncate.js";
 import type { Lang } from "../types.js";
 import type { DigestPart } from "./store.js";
 
-/** Telegram's cap on one message. We measure the raw HTML, which is never shorter than what Telegram counts. */
-export const TELEGRAM_MESSAGE_LIMIT = 4096;
 /** Bullets per article in a digest: the digest is a list to skim, the full summary is one button away. */
 const BULLETS_PER_ITEM = 2;
 /** A bullet longer than this is cut with an ellipsis so one wordy item cannot crowd out the rest. */
@@ -44,49 +43,26 @@ export interface ComposeOptions {
 /** Callback data prefixes; kept short because Telegram allows 64 bytes. */
 export const DIGEST_CALLBACK = { summary: "dg:s:", ask: "dg:q:" } as const;
 
-const STRINGS = {
-  en: {
-    brand: "Your Jianbao digest",
-    count: (items: number, sources: number) =>
-      `${items} new article${items === 1 ? "" : "s"} from ${sources} source${sources === 1 ? "" : "s"}`,
-    more: (count: number) => `…and ${count} more not shown. /digest 20 raises the limit for the next digests.`,
-    empty: "Nothing new in your feeds since the last digest.",
-    summary: "Summary",
-    ask: "Ask",
-    continued: "(continued)",
-  },
-  zh: {
-    brand: "简报",
-    count: (items: number, sources: number) => `${sources} 个来源的 ${items} 篇新文章`,
-    more: (count: number) => `……另有 ${count} 篇未列出。发送 /digest 20 可调高以后每期的条数上限。`,
-    empty: "自上次简报以来，你订阅的来源没有新文章。",
-    summary: "全文摘要",
-    ask: "提问",
-    continued: "（续）",
-  },
-} as const;
-
 /** The dated header line, in the person's language and for their local date. */
 export function digestHeader(lang: Lang, localDate: string): string {
   const date = new Date(`${localDate}T12:00:00Z`);
-  const formatted = new Intl.DateTimeFormat(lang === "zh" ? "zh-CN" : "en-GB", {
+  const formatted = new Intl.DateTimeFormat(localeOf(lang), {
     timeZone: "UTC",
     weekday: "long",
     year: "numeric",
     month: "long",
     day: "numeric",
   }).format(date);
-  return `📰 <b>${escapeHtml(STRINGS[lang].brand)} · ${escapeHtml(formatted)}</b>`;
+  return `📰 <b>${escapeHtml(t(lang, "digestBrand"))} · ${escapeHtml(formatted)}</b>`;
 }
 
 /** Composes the digest's messages. Empty array: send nothing. */
 export function composeDigest(options: ComposeOptions): DigestPart[] {
   const { lang, localDate, sendEmpty } = options;
-  const limit = options.maxChars ?? TELEGRAM_MESSAGE_LIMIT;
-  const text = STRINGS[lang];
+  const limit = options.maxChars ?? TELEGRAM_MAX_CHARS;
   const header = digestHeader(lang, localDate);
   if (options.entries.length === 0) {
-    return sendEmpty ? [{ text: `${header}\n\n${escapeHtml(text.empty)}`, buttons: [] }] : [];
+    return sendEmpty ? [{ text: `${header}\n\n${escapeHtml(t(lang, "digestEmpty"))}`, buttons: [] }] : [];
   }
 
   const newestFirst = [...options.entries].sort(
@@ -98,7 +74,7 @@ export function composeDigest(options: ComposeOptions): DigestPart[] {
   const groups = new Map<string, DigestEntry[]>();
   for (const entry of chosen) groups.set(entry.feedTitle, [...(groups.get(entry.feedTitle) ?? []), entry]);
 
-  const intro = `${header}\n<i>${escapeHtml(text.count(chosen.length, groups.size))}</i>`;
+  const intro = `${header}\n<i>${escapeHtml(t(lang, "digestCount", { items: chosen.length, sources: groups.size }))}</i>`;
   const parts: DigestPart[] = [];
   let current: DigestPart = { text: intro, buttons: [] };
   let number = 0;
@@ -107,12 +83,12 @@ export function composeDigest(options: ComposeOptions): DigestPart[] {
     let headingShown = false;
     for (const entry of entries) {
       number += 1;
-      const block = articleBlock(entry, number, limit - heading.length - text.continued.length - 2);
+      const block = articleBlock(entry, number, limit - heading.length - t(lang, "digestContinued").length - 2);
       const prefix = headingShown ? "\n\n" : `${heading}\n`;
       if (current.text.length + prefix.length + block.length > limit) {
         parts.push(current);
         // "(continued)" only when this source's heading already went out in an earlier part.
-        const continued = headingShown ? ` ${escapeHtml(text.continued)}` : "";
+        const continued = headingShown ? ` ${escapeHtml(t(lang, "digestContinued"))}` : "";
         current = { text: `<b>${escapeHtml(source)}</b>${continued}\n${block}`, buttons: [] };
       } else {
         current.text += prefix + block;
@@ -120,14 +96,17 @@ export function composeDigest(options: ComposeOptions): DigestPart[] {
       headingShown = true;
       if (entry.articleId) {
         current.buttons.push([
-          { text: `📄 ${number} ${text.summary}`, data: `${DIGEST_CALLBACK.summary}${entry.articleId}` },
-          { text: `❓ ${number} ${text.ask}`, data: `${DIGEST_CALLBACK.ask}${entry.articleId}` },
+          {
+            text: `📄 ${number} ${t(lang, "digestSummaryButton")}`,
+            data: `${DIGEST_CALLBACK.summary}${entry.articleId}`,
+          },
+          { text: `❓ ${number} ${t(lang, "digestAskButton")}`, data: `${DIGEST_CALLBACK.ask}${entry.articleId}` },
         ]);
       }
     }
   }
   if (left > 0) {
-    const more = `\n\n<i>${escapeHtml(text.more(left))}</i>`;
+    const more = `\n\n<i>${escapeHtml(t(lang, "digestMore", { count: left }))}</i>`;
     if (current.text.length + more.length > limit) {
       parts.push(current);
       current = { text: more.trim(), buttons: [] };

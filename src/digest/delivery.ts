@@ -8,9 +8,12 @@
  * "not before" time (1 message/s per chat), a chat's messages go out in order one at a time,
  * and chats that are ready take turns first-come first-served.
  */
+
 import PQueue from "p-queue";
+import { type Clock as FullClock, systemClock } from "../clock.js";
 import type { Logger } from "../log.js";
 import { silentLogger } from "../log.js";
+import { DAY_MS } from "../text/dates.js";
 import type { DigestPart, DigestStore, LedgerEntry } from "./store.js";
 
 /** Tunables (real-time values; `timeScale` multiplies every duration, for benches). */
@@ -389,11 +392,9 @@ export class DeliveryQueue {
 }
 
 /** Wall clock for ledger timestamps; tests pass a manual one. */
-export interface Clock {
-  now(): number;
-}
-
-export const systemClock: Clock = { now: () => Date.now() };
+/** The digest only reads the time. */
+export type Clock = Pick<FullClock, "now">;
+export { systemClock };
 
 export interface DigestDeliveryOptions {
   digests: DigestStore;
@@ -409,7 +410,7 @@ export interface DigestDeliveryOptions {
 }
 
 /** Ledger entries outlive the grace window by far; after a week they only cost scan time. */
-const LEDGER_TTL_MS = 7 * 86_400_000;
+const LEDGER_TTL_MS = 7 * DAY_MS;
 /** Digest delivery tunables (see DigestDeliveryOptions). */
 const DELIVERY_DEFAULTS = {
   /** A `sending` entry silent this long was left by a crash (a multi-part digest sends a part a second). */

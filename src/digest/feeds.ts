@@ -8,6 +8,8 @@ import { type AnyFeed, parseFeed } from "feedsmith";
 import { ErrorCode, JianbaoError } from "../errors.js";
 import { type FetchedPage, type FetchOptions, fetchPage as realFetchPage } from "../pipeline/fetch.js";
 import { escapeHtml } from "../pipeline/render.js";
+import { toUtcIso } from "../text/dates.js";
+import { plainText } from "../text/html.js";
 
 /** Link types autodiscovery accepts, most specific first (a page often lists several). */
 const FEED_LINK_TYPES = [
@@ -257,7 +259,7 @@ function makeItem(fields: {
   contentHtml?: string;
   summary?: string;
 }): FeedItem {
-  const published = isoDate(fields.published);
+  const published = toUtcIso(fields.published);
   const title = (fields.title ?? "").trim() || fields.link;
   return {
     guid: (fields.guid ?? "").trim() || fields.link,
@@ -274,12 +276,6 @@ function textOf(text: { value?: string; type?: string } | undefined): string {
   return text.type === "html" || text.type === "xhtml" ? plainText(text.value) : text.value.trim();
 }
 
-/** Text of an HTML fragment (feed titles are sometimes HTML-typed or entity-escaped twice). */
-export function plainText(html: string): string {
-  if (!/[<&]/.test(html)) return html.replace(/\s+/g, " ").trim();
-  return cheerio.load(`<div>${html}</div>`)("div").first().text().replace(/\s+/g, " ").trim();
-}
-
 function alternateLink(links: ReadonlyArray<{ href?: string; rel?: string }> | undefined): string | undefined {
   return (links?.find((link) => !link.rel || link.rel === "alternate") ?? links?.[0])?.href;
 }
@@ -292,10 +288,4 @@ function absolute(href: string | undefined, base: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function isoDate(raw: string | undefined): string | undefined {
-  if (!raw) return undefined;
-  const time = Date.parse(raw);
-  return Number.isNaN(time) ? undefined : new Date(time).toISOString();
 }

@@ -3,6 +3,7 @@
  * built from the bot's dependencies. The subscriptions feature (src/bot/subscriptions.ts) creates one
  * and starts it with the bot; benches and tests build one directly.
  */
+
 import type { Telegram } from "telegraf";
 import type { Config } from "../config.js";
 import type { LlmClient } from "../llm/client.js";
@@ -10,6 +11,7 @@ import { type Logger, silentLogger } from "../log.js";
 import type { ReadingDeps } from "../pipeline/read.js";
 import type { Records } from "../store/records.js";
 import type { Collection, Store } from "../store/store.js";
+import { DAY_MS } from "../text/dates.js";
 import type { Summary } from "../types.js";
 import type { CpuWork } from "../workers/cpu.js";
 import {
@@ -96,7 +98,7 @@ export function createDigests(deps: DigestsDeps): Digests {
     summaryCache: deps.summaryCache,
     defaultLang: config.bot.defaultLang,
     pollMinutes: config.digest.pollMinutes,
-    articleRetentionMs: config.store.articleRetentionDays * 86_400_000,
+    articleRetentionMs: config.store.articleRetentionDays * DAY_MS,
     maxInputTokens: config.llm.maxInputTokens,
     // config.fetch holds exactly the fetcher's limits (FETCH_*): feed and item URLs are as hostile as any link.
     fetchOptions: deps.fetchOptions ?? config.fetch,

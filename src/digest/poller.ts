@@ -4,28 +4,23 @@
  * once per language its subscribers read — through the summary cache, under a claim, so the cost
  * grows with articles × languages, never with subscribers or replicas.
  */
+
 import cron, { type ScheduledTask } from "node-cron";
 import PQueue from "p-queue";
 import type { LlmClient } from "../llm/client.js";
+import { resolveLang } from "../llm/summarize.js";
 import { type Logger, silentLogger } from "../log.js";
 import { makeArticle } from "../pipeline/clean/article.js";
 import { type FetchOptions, fetchPage as realFetchPage } from "../pipeline/fetch.js";
 import { cleanSource, type ReadingDeps, type ReadSource, saveArticle, summarizeArticle } from "../pipeline/read.js";
-import { resolveLang } from "../pipeline/summarize.js";
 import { interfaceLang, records as openRecords, type Records, type UserRecord } from "../store/records.js";
 import type { Collection, Store } from "../store/store.js";
+import { DAY_MS } from "../text/dates.js";
+import { plainText } from "../text/html.js";
 import type { Article, Lang, LangChoice, Summary } from "../types.js";
 import { type CpuWork, inlineCpu } from "../workers/cpu.js";
 import { type Clock, systemClock } from "./delivery.js";
-import {
-  type FeedItem,
-  type FetchPage,
-  feedIdOf,
-  fetchFeed,
-  itemHashOf,
-  plainText,
-  type ResolvedFeed,
-} from "./feeds.js";
+import { type FeedItem, type FetchPage, feedIdOf, fetchFeed, itemHashOf, type ResolvedFeed } from "./feeds.js";
 import { type DigestStore, digestStore, type FeedRecord, type ItemRecord } from "./store.js";
 
 /** Tunables. */
@@ -46,7 +41,7 @@ const DEFAULTS = {
    * How long a seen item is remembered for dedupe. Feeds drop entries within weeks; an entry still listed
    * after half a year would come back as news once, which beats keeping every item of every feed forever.
    */
-  itemTtlMs: 180 * 86_400_000,
+  itemTtlMs: 180 * DAY_MS,
 } as const;
 
 export interface PollerDeps {
@@ -112,6 +107,39 @@ export interface Poller {
 }
 
 export function createPoller(deps: PollerDeps): Poller {
+  let task: ScheduledTask | undefined;
+  let running: Promise<PollReport> | undefined;
+  const ctx = pollerContext(deps);
+  const { logger } = ctx;
+  return {
+    pollAll: (...args) => pollAll(ctx, ...args),
+    addFeed: (...args) => addFeed(ctx, ...args),
+    start() {
+      // Every minute: pollAll only fetches feeds whose FEED_POLL_MINUTES have passed, so any interval works.
+      task ??= cron.schedule("* * * * *", async () => {
+        if (running) return;
+        running = pollAll(ctx);
+        try {
+          const report = await running;
+          if (report.polled > 0) logger.info("feeds polled", { ...report });
+        } catch (error) {
+          logger.error("feed poll run failed", { error });
+        } finally {
+          running = undefined;
+        }
+      });
+    },
+    stop() {
+      void task?.stop();
+      task = undefined;
+    },
+  };
+}
+
+/** What the steps of createPoller share. */
+type PollerContext = ReturnType<typeof pollerContext>;
+
+function pollerContext(deps: PollerDeps) {
   const records = deps.records ?? openRecords(deps.store);
   const digests = deps.digests ?? digestStore(deps.store);
   const clock = deps.clock ?? systemClock;
@@ -131,235 +159,221 @@ export function createPoller(deps: PollerDeps): Poller {
     fetchPage,
   };
   const nowIso = () => new Date(clock.now()).toISOString();
-  let task: ScheduledTask | undefined;
-  let running: Promise<PollReport> | undefined;
 
-  async function addFeed(resolved: ResolvedFeed): Promise<string> {
-    const feedId = feedIdOf(resolved.url);
-    const at = nowIso();
-    const known = (await digests.feeds.get(feedId)) !== undefined;
-    // A new feed, or a known one nobody read since its last poll: what it lists now is not news to the person subscribing.
-    if (!known || (await digests.subscribersOf(feedId)).length === 0) {
-      for (const item of resolved.feed.items) {
-        const key = `${feedId}:${itemHashOf(item)}`;
-        if (known && (await digests.items.get(key))) continue;
-        await digests.items.set(key, { ...itemRecord(item, at), baseline: true }, DEFAULTS.itemTtlMs);
-      }
+  return { clock, deps, digests, fetchPage, logger, nowIso, reading, records };
+}
+
+async function addFeed(ctx: PollerContext, resolved: ResolvedFeed): Promise<string> {
+  const { digests, nowIso } = ctx;
+  const feedId = feedIdOf(resolved.url);
+  const at = nowIso();
+  const known = (await digests.feeds.get(feedId)) !== undefined;
+  // A new feed, or a known one nobody read since its last poll: what it lists now is not news to the person subscribing.
+  if (!known || (await digests.subscribersOf(feedId)).length === 0) {
+    for (const item of resolved.feed.items) {
+      const key = `${feedId}:${itemHashOf(item)}`;
+      if (known && (await digests.items.get(key))) continue;
+      await digests.items.set(key, { ...itemRecord(item, at), baseline: true }, DEFAULTS.itemTtlMs);
     }
-    if (known) return feedId;
-    await digests.feeds.set(feedId, {
-      url: resolved.url,
-      title: resolved.feed.title,
-      ...(resolved.feed.siteUrl ? { siteUrl: resolved.feed.siteUrl } : {}),
-      ...(resolved.etag ? { etag: resolved.etag } : {}),
-      ...(resolved.lastModified ? { lastModified: resolved.lastModified } : {}),
-      lastPolledAt: at,
-    });
-    return feedId;
   }
+  if (known) return feedId;
+  await digests.feeds.set(feedId, {
+    url: resolved.url,
+    title: resolved.feed.title,
+    ...(resolved.feed.siteUrl ? { siteUrl: resolved.feed.siteUrl } : {}),
+    ...(resolved.etag ? { etag: resolved.etag } : {}),
+    ...(resolved.lastModified ? { lastModified: resolved.lastModified } : {}),
+    lastPolledAt: at,
+  });
+  return feedId;
+}
 
-  async function pollAll(options: { force?: boolean } = {}): Promise<PollReport> {
-    const report: PollReport = { polled: 0, notModified: 0, newItems: 0, summaries: 0, failures: 0 };
-    const now = clock.now();
-    const feedQueue = new PQueue({ concurrency: deps.feedConcurrency ?? DEFAULTS.feedConcurrency });
-    const itemQueue = new PQueue({ concurrency: deps.itemConcurrency ?? DEFAULTS.itemConcurrency });
-    const itemJobs: Promise<void>[] = [];
-    const dueFeeds = (await digests.feeds.list()).filter(
-      ({ value: feed }) =>
-        options.force || !feed.lastPolledAt || now - Date.parse(feed.lastPolledAt) >= deps.pollMinutes * 60_000,
-    );
-    // Most minute ticks find nothing due: then the subscriptions are not read at all.
-    if (dueFeeds.length === 0) return report;
-    // Everyone's subscriptions in one scan, grouped by feed (a prefix scan per feed is a table scan each on SQLite).
-    const readersByFeed = new Map<string, number[]>();
-    for (const { value: sub } of await digests.subs.list()) {
-      const readers = readersByFeed.get(sub.feedId) ?? [];
-      readers.push(sub.userId);
-      readersByFeed.set(sub.feedId, readers);
-    }
-    for (const { id: feedId, value: feed } of dueFeeds) {
-      const failed = (error: unknown) => {
-        report.failures += 1;
-        logger.warn("feed poll failed", { feedId, error });
-      };
-      const job = feedQueue.add(async () => {
-        const subscribers = readersByFeed.get(feedId) ?? [];
-        if (subscribers.length === 0) return;
-        // One replica polls a feed at a time; the claim is released after, lastPolledAt spaces the polls.
-        if (!(await deps.store.claim(`poll:${feedId}`, DEFAULTS.pollClaimMs))) return;
-        try {
-          const fresh = await pollFeed(feedId, feed, report);
-          if (fresh.length === 0) return;
-          const users = await Promise.all(subscribers.map((userId) => records.users.get(String(userId))));
-          for (const item of fresh) {
-            itemJobs.push(
-              itemQueue.add(() =>
-                processItem(feedId, item, users).then(
-                  (made) => {
-                    report.summaries += made;
-                  },
-                  (error: unknown) => {
-                    report.failures += 1;
-                    logger.warn("digest item failed", { feedId, error });
-                  },
-                ),
+async function pollAll(ctx: PollerContext, options: { force?: boolean } = {}): Promise<PollReport> {
+  const { clock, deps, digests, logger, nowIso, records } = ctx;
+  const report: PollReport = { polled: 0, notModified: 0, newItems: 0, summaries: 0, failures: 0 };
+  const now = clock.now();
+  const feedQueue = new PQueue({ concurrency: deps.feedConcurrency ?? DEFAULTS.feedConcurrency });
+  const itemQueue = new PQueue({ concurrency: deps.itemConcurrency ?? DEFAULTS.itemConcurrency });
+  const itemJobs: Promise<void>[] = [];
+  const dueFeeds = (await digests.feeds.list()).filter(
+    ({ value: feed }) =>
+      options.force || !feed.lastPolledAt || now - Date.parse(feed.lastPolledAt) >= deps.pollMinutes * 60_000,
+  );
+  // Most minute ticks find nothing due: then the subscriptions are not read at all.
+  if (dueFeeds.length === 0) return report;
+  // Everyone's subscriptions in one scan, grouped by feed (a prefix scan per feed is a table scan each on SQLite).
+  const readersByFeed = new Map<string, number[]>();
+  for (const { value: sub } of await digests.subs.list()) {
+    const readers = readersByFeed.get(sub.feedId) ?? [];
+    readers.push(sub.userId);
+    readersByFeed.set(sub.feedId, readers);
+  }
+  for (const { id: feedId, value: feed } of dueFeeds) {
+    const failed = (error: unknown) => {
+      report.failures += 1;
+      logger.warn("feed poll failed", { feedId, error });
+    };
+    const job = feedQueue.add(async () => {
+      const subscribers = readersByFeed.get(feedId) ?? [];
+      if (subscribers.length === 0) return;
+      // One replica polls a feed at a time; the claim is released after, lastPolledAt spaces the polls.
+      if (!(await deps.store.claim(`poll:${feedId}`, DEFAULTS.pollClaimMs))) return;
+      try {
+        const fresh = await pollFeed(ctx, feedId, feed, report);
+        if (fresh.length === 0) return;
+        const users = await Promise.all(subscribers.map((userId) => records.users.get(String(userId))));
+        for (const item of fresh) {
+          itemJobs.push(
+            itemQueue.add(() =>
+              processItem(ctx, feedId, item, users).then(
+                (made) => {
+                  report.summaries += made;
+                },
+                (error: unknown) => {
+                  report.failures += 1;
+                  logger.warn("digest item failed", { feedId, error });
+                },
               ),
-            );
-          }
-        } catch (error) {
-          failed(error);
-          await digests.feeds.set(feedId, {
-            ...feed,
-            lastPolledAt: nowIso(),
-            lastError: String((error as Error).message ?? error),
-          });
-        } finally {
-          await deps.store.release(`poll:${feedId}`);
+            ),
+          );
         }
-      });
-      // The store itself failing (claim, release, recording the error) is a failed poll too, not an unhandled rejection.
-      void job.catch(failed);
-    }
-    await feedQueue.onIdle();
-    await Promise.all(itemJobs);
-    return report;
-  }
-
-  /** Fetches one feed; returns its new items (already recorded as seen). */
-  async function pollFeed(feedId: string, feed: FeedRecord, report: PollReport): Promise<FeedItem[]> {
-    report.polled += 1;
-    const result = await fetchFeed({
-      url: feed.url,
-      etag: feed.etag,
-      lastModified: feed.lastModified,
-      fetchPage,
-      fetchOptions: deps.fetchOptions,
+      } catch (error) {
+        failed(error);
+        await digests.feeds.set(feedId, {
+          ...feed,
+          lastPolledAt: nowIso(),
+          lastError: String((error as Error).message ?? error),
+        });
+      } finally {
+        await deps.store.release(`poll:${feedId}`);
+      }
     });
-    const at = nowIso();
-    if (result.notModified) {
-      report.notModified += 1;
-      await digests.feeds.set(feedId, { ...feed, lastPolledAt: at, lastError: undefined });
-      return [];
-    }
-    // Known guids and links of this feed: dedupe by either (a re-published entry keeps its link, a moved one its guid).
-    const known = new Set<string>();
-    for (const { id, value } of await digests.items.list(`${feedId}:`)) {
-      known.add(id.slice(feedId.length + 1));
-      if (value.link) known.add(value.link);
-      known.add(value.guid);
-    }
-    const fresh: FeedItem[] = [];
-    for (const item of result.feed.items) {
-      const hash = itemHashOf(item);
-      if (known.has(hash) || known.has(item.guid) || (item.link && known.has(item.link))) continue;
-      known.add(hash);
-      known.add(item.guid);
-      if (item.link) known.add(item.link);
-      fresh.push(item);
-    }
-    const taken = fresh.slice(0, DEFAULTS.maxNewItemsPerPoll);
-    for (const item of fresh) {
-      await digests.items.set(
-        `${feedId}:${itemHashOf(item)}`,
-        { ...itemRecord(item, at), ...(taken.includes(item) ? {} : { baseline: true }) },
-        DEFAULTS.itemTtlMs,
-      );
-    }
-    await digests.feeds.set(feedId, {
-      ...feed,
-      title: result.feed.title || feed.title,
-      etag: result.etag,
-      lastModified: result.lastModified,
-      lastPolledAt: at,
-      lastError: undefined,
-    });
-    report.newItems += taken.length;
-    return taken;
+    // The store itself failing (claim, release, recording the error) is a failed poll too, not an unhandled rejection.
+    void job.catch(failed);
   }
+  await feedQueue.onIdle();
+  await Promise.all(itemJobs);
+  return report;
+}
 
-  /** Cleans, stores and summarizes one new item; returns how many summaries this call produced. */
-  async function processItem(feedId: string, item: FeedItem, users: Array<UserRecord | undefined>): Promise<number> {
-    const article = await articleFor(item);
-    if (!article) return 0;
-    // A feed item is a public page: its `web` source keeps it when someone who uploaded the same text uses /forget.
-    const id = await saveArticle(reading, article, { kind: "web" });
-    const itemKey = `${feedId}:${itemHashOf(item)}`;
-    const current = await digests.items.get(itemKey);
+/** Fetches one feed; returns its new items (already recorded as seen). */
+async function pollFeed(ctx: PollerContext, feedId: string, feed: FeedRecord, report: PollReport): Promise<FeedItem[]> {
+  const { deps, digests, fetchPage, nowIso } = ctx;
+  report.polled += 1;
+  const result = await fetchFeed({
+    url: feed.url,
+    etag: feed.etag,
+    lastModified: feed.lastModified,
+    fetchPage,
+    fetchOptions: deps.fetchOptions,
+  });
+  const at = nowIso();
+  if (result.notModified) {
+    report.notModified += 1;
+    await digests.feeds.set(feedId, { ...feed, lastPolledAt: at, lastError: undefined });
+    return [];
+  }
+  // Known guids and links of this feed: dedupe by either (a re-published entry keeps its link, a moved one its guid).
+  const known = new Set<string>();
+  for (const { id, value } of await digests.items.list(`${feedId}:`)) {
+    known.add(id.slice(feedId.length + 1));
+    if (value.link) known.add(value.link);
+    known.add(value.guid);
+  }
+  const fresh: FeedItem[] = [];
+  for (const item of result.feed.items) {
+    const hash = itemHashOf(item);
+    if (known.has(hash) || known.has(item.guid) || (item.link && known.has(item.link))) continue;
+    known.add(hash);
+    known.add(item.guid);
+    if (item.link) known.add(item.link);
+    fresh.push(item);
+  }
+  const taken = fresh.slice(0, DEFAULTS.maxNewItemsPerPoll);
+  for (const item of fresh) {
     await digests.items.set(
-      itemKey,
-      { ...(current ?? itemRecord(item, nowIso())), articleId: id, lang: article.lang },
+      `${feedId}:${itemHashOf(item)}`,
+      { ...itemRecord(item, at), ...(taken.includes(item) ? {} : { baseline: true }) },
       DEFAULTS.itemTtlMs,
     );
-
-    const langs = new Set(users.map((user) => summaryLangFor(user, article.lang, deps.defaultLang)));
-    let made = 0;
-    for (const lang of langs) {
-      const summaryKey = `${id}:${lang}`;
-      if (await digests.summaries.get(summaryKey)) continue;
-      // Another replica (or another feed listing the same article) may be on it already.
-      if (!(await deps.store.claim(`summarize:${summaryKey}`, DEFAULTS.summarizeClaimMs))) continue;
-      try {
-        const summary = await summarizeArticle(reading, article, { lang, readerLang: lang });
-        await digests.summaries.set(summaryKey, summary, deps.articleRetentionMs);
-        made += 1;
-      } catch (error) {
-        logger.warn("digest summary failed; the digest will use the feed's own line", { feedId, lang, error });
-      } finally {
-        await deps.store.release(`summarize:${summaryKey}`);
-      }
-    }
-    return made;
   }
+  await digests.feeds.set(feedId, {
+    ...feed,
+    title: result.feed.title || feed.title,
+    etag: result.etag,
+    lastModified: result.lastModified,
+    lastPolledAt: at,
+    lastError: undefined,
+  });
+  report.newItems += taken.length;
+  return taken;
+}
 
-  /** The item's page cleaned; else the feed's own content; else its description; undefined when nothing is there. */
-  async function articleFor(item: FeedItem): Promise<Article | undefined> {
-    const sources: ReadSource[] = [
-      ...(item.link ? [{ kind: "url", url: item.link } as const] : []),
-      ...(item.contentHtml
-        ? [{ kind: "page", page: { input: item.link, url: item.link || undefined, html: item.contentHtml } } as const]
-        : []),
-    ];
-    for (const source of sources) {
-      try {
-        return (await cleanSource(reading, source)).article;
-      } catch (error) {
-        // The page failed or is too short to pass as an article: try the feed's content, then its plain text.
-        logger.debug("item source failed; trying the next", { link: item.link, source: source.kind, error });
-      }
+/** Cleans, stores and summarizes one new item; returns how many summaries this call produced. */
+async function processItem(
+  ctx: PollerContext,
+  feedId: string,
+  item: FeedItem,
+  users: Array<UserRecord | undefined>,
+): Promise<number> {
+  const { deps, digests, logger, nowIso, reading } = ctx;
+  const article = await articleFor(ctx, item);
+  if (!article) return 0;
+  // A feed item is a public page: its `web` source keeps it when someone who uploaded the same text uses /forget.
+  const id = await saveArticle(reading, article, { kind: "web" });
+  const itemKey = `${feedId}:${itemHashOf(item)}`;
+  const current = await digests.items.get(itemKey);
+  await digests.items.set(
+    itemKey,
+    { ...(current ?? itemRecord(item, nowIso())), articleId: id, lang: article.lang },
+    DEFAULTS.itemTtlMs,
+  );
+
+  const langs = new Set(users.map((user) => summaryLangFor(user, article.lang, deps.defaultLang)));
+  let made = 0;
+  for (const lang of langs) {
+    const summaryKey = `${id}:${lang}`;
+    if (await digests.summaries.get(summaryKey)) continue;
+    // Another replica (or another feed listing the same article) may be on it already.
+    if (!(await deps.store.claim(`summarize:${summaryKey}`, DEFAULTS.summarizeClaimMs))) continue;
+    try {
+      const summary = await summarizeArticle(reading, article, { lang, readerLang: lang });
+      await digests.summaries.set(summaryKey, summary, deps.articleRetentionMs);
+      made += 1;
+    } catch (error) {
+      logger.warn("digest summary failed; the digest will use the feed's own line", { feedId, lang, error });
+    } finally {
+      await deps.store.release(`summarize:${summaryKey}`);
     }
-    // plainText collapses whitespace, so the feed's line is one paragraph.
-    const text = plainText(item.contentHtml ?? item.summary ?? "");
-    if (!text) return undefined;
-    return makeArticle({
-      title: item.title,
-      paragraphs: [text],
-      ...(item.link ? { url: item.link } : {}),
-    });
   }
+  return made;
+}
 
-  return {
-    pollAll,
-    addFeed,
-    start() {
-      // Every minute: pollAll only fetches feeds whose FEED_POLL_MINUTES have passed, so any interval works.
-      task ??= cron.schedule("* * * * *", async () => {
-        if (running) return;
-        running = pollAll();
-        try {
-          const report = await running;
-          if (report.polled > 0) logger.info("feeds polled", { ...report });
-        } catch (error) {
-          logger.error("feed poll run failed", { error });
-        } finally {
-          running = undefined;
-        }
-      });
-    },
-    stop() {
-      void task?.stop();
-      task = undefined;
-    },
-  };
+/** The item's page cleaned; else the feed's own content; else its description; undefined when nothing is there. */
+async function articleFor(ctx: PollerContext, item: FeedItem): Promise<Article | undefined> {
+  const { logger, reading } = ctx;
+  const sources: ReadSource[] = [
+    ...(item.link ? [{ kind: "url", url: item.link } as const] : []),
+    ...(item.contentHtml
+      ? [{ kind: "page", page: { input: item.link, url: item.link || undefined, html: item.contentHtml } } as const]
+      : []),
+  ];
+  for (const source of sources) {
+    try {
+      return (await cleanSource(reading, source)).article;
+    } catch (error) {
+      // The page failed or is too short to pass as an article: try the feed's content, then its plain text.
+      logger.debug("item source failed; trying the next", { link: item.link, source: source.kind, error });
+    }
+  }
+  // plainText collapses whitespace, so the feed's line is one paragraph.
+  const text = plainText(item.contentHtml ?? item.summary ?? "");
+  if (!text) return undefined;
+  return makeArticle({
+    title: item.title,
+    paragraphs: [text],
+    ...(item.link ? { url: item.link } : {}),
+  });
 }
 
 function itemRecord(item: FeedItem, firstSeen: string): ItemRecord {

@@ -5,8 +5,7 @@
  * and a time that occurs twice on a fall-back day fires at its first occurrence (once: the ledger is per local date).
  */
 
-const MINUTE_MS = 60_000;
-const DAY_MS = 86_400_000;
+import { DAY_MS, MINUTE_MS } from "../text/dates.js";
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 

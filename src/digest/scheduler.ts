@@ -91,189 +91,26 @@ export interface DigestScheduler {
 }
 
 export function createDigestScheduler(deps: SchedulerDeps): DigestScheduler {
-  const { digests, delivery } = deps;
-  const records = deps.records ?? openRecords(digests.store);
-  const clock = deps.clock ?? systemClock;
-  const logger = deps.logger ?? silentLogger;
   let task: ScheduledTask | undefined;
   let ticking = false;
-  // One window across ticks: a digest still waiting from an earlier tick is not queued again by the next.
-  const window = new PQueue({ concurrency: deps.maxDigestsInFlight ?? DEFAULT_DIGESTS_IN_FLIGHT });
-  const queued = new Set<string>();
-
-  const newCache = (): TickCache => ({ feeds: new Map(), items: new Map(), summaries: new Map() });
-  const memo = <T>(map: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> => {
-    let value = map.get(key);
-    if (!value) {
-      value = load();
-      map.set(key, value);
-    }
-    return value;
-  };
-
-  async function entriesFor(
-    userId: number,
-    user: UserRecord | undefined,
-    since: number,
-    until: number,
-    cache: TickCache,
-  ) {
-    const entries: DigestEntry[] = [];
-    const subscriptions = cache.subscriptions
-      ? (cache.subscriptions.get(userId) ?? [])
-      : await digests.subscriptionsOf(userId);
-    for (const sub of subscriptions) {
-      const feed = await memo(cache.feeds, sub.feedId, () => digests.feeds.get(sub.feedId));
-      if (!feed) continue;
-      const subscribedAt = Date.parse(sub.since);
-      const from = Math.max(since, subscribedAt);
-      const items = await memo(cache.items, sub.feedId, () => digests.items.list(`${sub.feedId}:`));
-      const entryFor = async (item: ItemRecord): Promise<DigestEntry> => {
-        let summary: Summary | undefined;
-        if (item.articleId) {
-          const key = `${item.articleId}:${summaryLangFor(user, item.lang ?? "und", deps.defaultLang)}`;
-          summary = await memo(cache.summaries, key, () => digests.summaries.get(key));
-        }
-        return {
-          feedTitle: feed.title,
-          title: item.title,
-          link: item.link,
-          bullets: summary?.bullets ?? (item.snippet ? [item.snippet] : []),
-          ...(item.articleId ? { articleId: item.articleId } : {}),
-          published: item.published ?? item.firstSeen,
-        };
-      };
-      const listedAtSubscription: ItemRecord[] = [];
-      let news = 0;
-      for (const { value: item } of items) {
-        const seen = Date.parse(item.firstSeen);
-        if (seen > until) continue;
-        if (item.baseline || seen <= from) {
-          if (seen <= subscribedAt || item.baseline) listedAtSubscription.push(item);
-          continue;
-        }
-        entries.push(await entryFor(item));
-        news += 1;
-      }
-      // No digest since this subscription and nothing new yet: show what the feed listed then, newest first.
-      if (since < subscribedAt && news === 0) {
-        const newest = listedAtSubscription
-          .sort((a, b) => Date.parse(b.published ?? b.firstSeen) - Date.parse(a.published ?? a.firstSeen))
-          .slice(0, FIRST_DIGEST_LISTED_ITEMS);
-        for (const item of newest) entries.push(await entryFor(item));
-      }
-    }
-    return entries;
-  }
-
-  async function composeFor(
-    userId: number,
-    settings: DigestSettings,
-    options: { localDate: string; sendEmpty: boolean; until: number; last?: LastDigest },
-    cache: TickCache,
-  ): Promise<DigestPart[]> {
-    const user = await records.users.get(String(userId));
-    const last = options.last ?? (await digests.last.get(String(userId)));
-    const since = last ? Date.parse(last.at) : 0;
-    const entries = await entriesFor(userId, user, since, options.until, cache);
-    return composeDigest({
-      lang: interfaceLang(user, deps.defaultLang),
-      localDate: options.localDate,
-      entries,
-      maxItems: settings.maxItems ?? deps.maxItems,
-      sendEmpty: options.sendEmpty,
-    });
-  }
-
-  async function tick(): Promise<TickReport> {
-    const now = clock.now();
-    const cache = newCache();
-    const runs: Promise<DigestRunResult>[] = [];
-    let due = 0;
-    let resumed = 0;
-
-    // A digest that fails (store down mid-delivery) is logged and reported, never left to reject unhandled.
-    const guarded = (userId: number, run: Promise<DigestRunResult>) =>
-      run.catch((error: unknown) => {
-        logger.error("digest delivery failed", { userId, error });
-        return "failed" as const;
-      });
-
-    for (const stale of await delivery.staleEntries()) {
-      resumed += 1;
-      runs.push(
-        guarded(
-          stale.userId,
-          delivery.deliver({
-            userId: stale.userId,
-            chatId: stale.entry.chatId,
-            localDate: stale.localDate,
-            compose: async () => stale.entry.parts,
-          }),
-        ),
-      );
-    }
-
-    const lastById = new Map((await digests.last.list()).map(({ id, value }) => [id, value]));
-    const dueNow: Array<{ id: string; settings: DigestSettings; last?: LastDigest; localDate: string }> = [];
-    for (const { id, value: settings } of await digests.settings.list()) {
-      if (!settings.enabled) continue;
-      const minutes = parseTimeOfDay(settings.time);
-      if (minutes === undefined) continue;
-      const last = lastById.get(id);
-      const verdict = digestDue({
-        now,
-        timeZone: settings.timezone,
-        minutes,
-        lastDate: last?.localDate,
-        graceMs: deps.graceMs,
-      });
-      if (verdict.status !== "due" || queued.has(`${id}:${verdict.localDate}`)) continue;
-      dueNow.push({ id, settings, last, localDate: verdict.localDate });
-    }
-    // Most minute ticks find nobody due: then the subscriptions are not read at all.
-    if (dueNow.length > 0) {
-      cache.subscriptions = new Map();
-      for (const { value: sub } of await digests.subsOf.list()) {
-        const list = cache.subscriptions.get(sub.userId) ?? [];
-        list.push(sub);
-        cache.subscriptions.set(sub.userId, list);
-      }
-    }
-    for (const { id, settings, last, localDate } of dueNow) {
-      const userId = Number(id);
-      const ledgerId = `${userId}:${localDate}`;
-      queued.add(ledgerId);
-      due += 1;
-      runs.push(
-        guarded(
-          userId,
-          window.add(() =>
-            delivery.deliver({
-              userId,
-              chatId: settings.chatId,
-              localDate,
-              compose: () =>
-                composeFor(userId, settings, { localDate, sendEmpty: settings.sendEmpty, until: now, last }, cache),
-              afterCompose: () => digests.last.set(id, { at: new Date(now).toISOString(), localDate }),
-            }),
-          ),
-        ).finally(() => queued.delete(ledgerId)),
-      );
-    }
-    return { due, resumed, done: Promise.all(runs) };
-  }
-
+  const ctx = schedulerContext(deps);
+  const { clock, delivery, digests, logger, newCache, window } = ctx;
   return {
-    tick,
+    tick: () => tick(ctx),
     compose: (userId, settings, options) =>
-      composeFor(userId, settings, { ...options, until: clock.now() }, newCache()),
+      composeFor(ctx, userId, settings, { ...options, until: clock.now() }, newCache()),
     async sendNow(userId) {
       const settings = await digests.settings.get(String(userId));
       if (!settings) return undefined;
       const now = clock.now();
       const date = localDate(now, settings.timezone);
-      const parts = await composeFor(userId, settings, { localDate: date, sendEmpty: true, until: now }, newCache());
+      const parts = await composeFor(
+        ctx,
+        userId,
+        settings,
+        { localDate: date, sendEmpty: true, until: now },
+        newCache(),
+      );
       const last = await digests.last.get(String(userId));
       // Keep the daily mark's date: /digest now does not replace today's scheduled digest, it only moves "since".
       await digests.last.set(String(userId), { ...last, at: new Date(now).toISOString() });
@@ -286,7 +123,7 @@ export function createDigestScheduler(deps: SchedulerDeps): DigestScheduler {
         if (ticking) return;
         ticking = true;
         try {
-          const report = await tick();
+          const report = await tick(ctx);
           if (report.due + report.resumed > 0) logger.info("digests due", { due: report.due, resumed: report.resumed });
           // Deliveries finish in the background (report.done never rejects); the next tick skips digests still in progress.
         } catch (error) {
@@ -303,4 +140,187 @@ export function createDigestScheduler(deps: SchedulerDeps): DigestScheduler {
       window.clear();
     },
   };
+}
+
+/** What the steps of createDigestScheduler share. */
+type SchedulerContext = ReturnType<typeof schedulerContext>;
+
+function schedulerContext(deps: SchedulerDeps) {
+  const { digests, delivery } = deps;
+  const records = deps.records ?? openRecords(digests.store);
+  const clock = deps.clock ?? systemClock;
+  const logger = deps.logger ?? silentLogger;
+  // One window across ticks: a digest still waiting from an earlier tick is not queued again by the next.
+  const window = new PQueue({ concurrency: deps.maxDigestsInFlight ?? DEFAULT_DIGESTS_IN_FLIGHT });
+  const queued = new Set<string>();
+
+  const newCache = (): TickCache => ({ feeds: new Map(), items: new Map(), summaries: new Map() });
+  const memo = <T>(map: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> => {
+    let value = map.get(key);
+    if (!value) {
+      value = load();
+      map.set(key, value);
+    }
+    return value;
+  };
+
+  return { clock, delivery, deps, digests, logger, memo, newCache, queued, records, window };
+}
+
+async function entriesFor(
+  ctx: SchedulerContext,
+  userId: number,
+  user: UserRecord | undefined,
+  since: number,
+  until: number,
+  cache: TickCache,
+) {
+  const { deps, digests, memo } = ctx;
+  const entries: DigestEntry[] = [];
+  const subscriptions = cache.subscriptions
+    ? (cache.subscriptions.get(userId) ?? [])
+    : await digests.subscriptionsOf(userId);
+  for (const sub of subscriptions) {
+    const feed = await memo(cache.feeds, sub.feedId, () => digests.feeds.get(sub.feedId));
+    if (!feed) continue;
+    const subscribedAt = Date.parse(sub.since);
+    const from = Math.max(since, subscribedAt);
+    const items = await memo(cache.items, sub.feedId, () => digests.items.list(`${sub.feedId}:`));
+    const entryFor = async (item: ItemRecord): Promise<DigestEntry> => {
+      let summary: Summary | undefined;
+      if (item.articleId) {
+        const key = `${item.articleId}:${summaryLangFor(user, item.lang ?? "und", deps.defaultLang)}`;
+        summary = await memo(cache.summaries, key, () => digests.summaries.get(key));
+      }
+      return {
+        feedTitle: feed.title,
+        title: item.title,
+        link: item.link,
+        bullets: summary?.bullets ?? (item.snippet ? [item.snippet] : []),
+        ...(item.articleId ? { articleId: item.articleId } : {}),
+        published: item.published ?? item.firstSeen,
+      };
+    };
+    const listedAtSubscription: ItemRecord[] = [];
+    let news = 0;
+    for (const { value: item } of items) {
+      const seen = Date.parse(item.firstSeen);
+      if (seen > until) continue;
+      if (item.baseline || seen <= from) {
+        if (seen <= subscribedAt || item.baseline) listedAtSubscription.push(item);
+        continue;
+      }
+      entries.push(await entryFor(item));
+      news += 1;
+    }
+    // No digest since this subscription and nothing new yet: show what the feed listed then, newest first.
+    if (since < subscribedAt && news === 0) {
+      const newest = listedAtSubscription
+        .sort((a, b) => Date.parse(b.published ?? b.firstSeen) - Date.parse(a.published ?? a.firstSeen))
+        .slice(0, FIRST_DIGEST_LISTED_ITEMS);
+      for (const item of newest) entries.push(await entryFor(item));
+    }
+  }
+  return entries;
+}
+
+async function composeFor(
+  ctx: SchedulerContext,
+  userId: number,
+  settings: DigestSettings,
+  options: { localDate: string; sendEmpty: boolean; until: number; last?: LastDigest },
+  cache: TickCache,
+): Promise<DigestPart[]> {
+  const { deps, digests, records } = ctx;
+  const user = await records.users.get(String(userId));
+  const last = options.last ?? (await digests.last.get(String(userId)));
+  const since = last ? Date.parse(last.at) : 0;
+  const entries = await entriesFor(ctx, userId, user, since, options.until, cache);
+  return composeDigest({
+    lang: interfaceLang(user, deps.defaultLang),
+    localDate: options.localDate,
+    entries,
+    maxItems: settings.maxItems ?? deps.maxItems,
+    sendEmpty: options.sendEmpty,
+  });
+}
+
+async function tick(ctx: SchedulerContext): Promise<TickReport> {
+  const { clock, delivery, deps, digests, logger, newCache, queued, window } = ctx;
+  const now = clock.now();
+  const cache = newCache();
+  const runs: Promise<DigestRunResult>[] = [];
+  let due = 0;
+  let resumed = 0;
+
+  // A digest that fails (store down mid-delivery) is logged and reported, never left to reject unhandled.
+  const guarded = (userId: number, run: Promise<DigestRunResult>) =>
+    run.catch((error: unknown) => {
+      logger.error("digest delivery failed", { userId, error });
+      return "failed" as const;
+    });
+
+  for (const stale of await delivery.staleEntries()) {
+    resumed += 1;
+    runs.push(
+      guarded(
+        stale.userId,
+        delivery.deliver({
+          userId: stale.userId,
+          chatId: stale.entry.chatId,
+          localDate: stale.localDate,
+          compose: async () => stale.entry.parts,
+        }),
+      ),
+    );
+  }
+
+  const lastById = new Map((await digests.last.list()).map(({ id, value }) => [id, value]));
+  const dueNow: Array<{ id: string; settings: DigestSettings; last?: LastDigest; localDate: string }> = [];
+  for (const { id, value: settings } of await digests.settings.list()) {
+    if (!settings.enabled) continue;
+    const minutes = parseTimeOfDay(settings.time);
+    if (minutes === undefined) continue;
+    const last = lastById.get(id);
+    const verdict = digestDue({
+      now,
+      timeZone: settings.timezone,
+      minutes,
+      lastDate: last?.localDate,
+      graceMs: deps.graceMs,
+    });
+    if (verdict.status !== "due" || queued.has(`${id}:${verdict.localDate}`)) continue;
+    dueNow.push({ id, settings, last, localDate: verdict.localDate });
+  }
+  // Most minute ticks find nobody due: then the subscriptions are not read at all.
+  if (dueNow.length > 0) {
+    cache.subscriptions = new Map();
+    for (const { value: sub } of await digests.subsOf.list()) {
+      const list = cache.subscriptions.get(sub.userId) ?? [];
+      list.push(sub);
+      cache.subscriptions.set(sub.userId, list);
+    }
+  }
+  for (const { id, settings, last, localDate } of dueNow) {
+    const userId = Number(id);
+    const ledgerId = `${userId}:${localDate}`;
+    queued.add(ledgerId);
+    due += 1;
+    runs.push(
+      guarded(
+        userId,
+        window.add(() =>
+          delivery.deliver({
+            userId,
+            chatId: settings.chatId,
+            localDate,
+            compose: () =>
+              composeFor(ctx, userId, settings, { localDate, sendEmpty: settings.sendEmpty, until: now, last }, cache),
+            afterCompose: () => digests.last.set(id, { at: new Date(now).toISOString(), localDate }),
+          }),
+        ),
+      ).finally(() => queued.delete(ledgerId)),
+    );
+  }
+  return { due, resumed, done: Promise.all(runs) };
 }

@@ -1,5 +1,10 @@
+import { t } from "../i18n/index.js";
+import { isMostlyHan } from "../text/lang.js";
+import { type Sentence, splitArticle } from "../text/sentences.js";
+import { contentTerms } from "../text/tokens.js";
+import { trimAtClause } from "../text/truncate.js";
 import type { Article, Lang, Summary } from "../types.js";
-import { isMostlyHan, type Sentence, splitArticle, stripDateline, termsOf, trimAtClause } from "./text.js";
+import { stripDateline } from "./text.js";
 
 // ── Tunables ──────────────────────────────────────────────────────────────────────────────────────
 /** Bullets for an ordinary article; short ones get fewer (see bulletCount). */
@@ -72,6 +77,8 @@ const QUESTION_TEMPLATES = {
   zh: ["关于“{term}”，文章还说了什么？", "文章里关于“{term}”有哪些细节？"],
   en: ["What else does the article say about “{term}”?", "What details does the article give about “{term}”?"],
 } as const;
+/** Follow-up questions (offline), from the catalog in the reader's language; {term} is a key term of the article. */
+const QUESTION_KEYS = ["offlineQuestion1", "offlineQuestion2"] as const;
 
 export interface OfflineSummaryOptions {
   article: Article;
@@ -95,7 +102,7 @@ export function summarizeOffline({ article, lang }: OfflineSummaryOptions): Summ
     .slice(0, MAX_SENTENCES)
     .map((sentence) => ({
       ...sentence,
-      terms: termsOf(sentence.text),
+      terms: contentTerms(sentence.text),
     }));
   const picked = pickSentences(sentences, article.title.trim(), articleLang);
   const headline =
@@ -394,13 +401,13 @@ function offlineQuestions(
   const terms: string[] = [];
   for (const [term] of ranked) {
     if (terms.some((kept) => kept.toLowerCase().includes(term) || term.includes(kept.toLowerCase()))) continue;
-    // termsOf lower-cases and stems: show the term as the article writes it (skip parts of words like e-tron).
+    // contentTerms lower-cases and stems: show the term as the article writes it (skip parts of words like e-tron).
     const shown = surfaceForm(article.text, term);
     if (shown) terms.push(shown);
-    if (terms.length === QUESTION_TEMPLATES[lang].length) break;
+    if (terms.length === QUESTION_KEYS.length) break;
   }
   if (terms.length < 2) return [];
-  return terms.map((term, index) => (QUESTION_TEMPLATES[lang][index] as string).replace("{term}", term));
+  return terms.map((term, index) => t(lang, QUESTION_KEYS[index] ?? "offlineQuestion1", { term }));
 }
 
 function surfaceForm(text: string, term: string): string | undefined {

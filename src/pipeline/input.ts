@@ -11,8 +11,24 @@ export type { PageInput };
 
 /** Files and stdin larger than this are refused unless the caller says otherwise (same as the fetch cap). */
 const DEFAULT_MAX_BYTES = 5 * 1024 * 1024;
-const HTML_EXTENSIONS = new Set([".html", ".htm", ".xhtml", ".shtml"]);
-const TEXT_EXTENSIONS = new Set([".txt", ".text", ".md", ".markdown"]);
+/** The one list of readable files, by extension, with the type each is read as (CLI, uploads, terminal). */
+export const READABLE_FILES: Readonly<
+  Record<string, "text/html" | "text/plain" | "text/markdown" | "application/pdf">
+> = {
+  ".html": "text/html",
+  ".htm": "text/html",
+  ".xhtml": "text/html",
+  ".shtml": "text/html",
+  ".txt": "text/plain",
+  ".text": "text/plain",
+  ".md": "text/markdown",
+  ".markdown": "text/markdown",
+  ".pdf": "application/pdf",
+};
+const extensionsOf = (...types: string[]) =>
+  new Set(Object.keys(READABLE_FILES).filter((extension) => types.includes(READABLE_FILES[extension] ?? "")));
+const HTML_EXTENSIONS = extensionsOf("text/html");
+const TEXT_EXTENSIONS = extensionsOf("text/plain", "text/markdown");
 const PDF_EXTENSION = ".pdf";
 /** Extensions named in refusals, so a person learns what we take. */
 const READABLE = ".html, .htm, .txt, .md or .pdf";

@@ -25,6 +25,7 @@
 import { StatKind, type Stats } from "../bot/stats.js";
 import { ErrorCode, JianbaoError } from "../errors.js";
 import type { LlmClient } from "../llm/client.js";
+import { summarize } from "../llm/summarize.js";
 import { articleId as idOf, type Records } from "../store/records.js";
 import type { Collection } from "../store/store.js";
 import type { Article, Lang, LangChoice, Summary } from "../types.js";
@@ -32,7 +33,6 @@ import type { CpuWork } from "../workers/cpu.js";
 import type { FetchOptions, fetchPage } from "./fetch.js";
 import { pageFromBytes, readInput } from "./input.js";
 import type { PageInput } from "./page.js";
-import { summarize } from "./summarize.js";
 
 /** What the chain needs from the outside world. Each function takes only the part it uses. */
 export interface ReadingDeps {

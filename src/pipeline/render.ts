@@ -1,5 +1,5 @@
 /**
- * The deliver stage's pure text helpers: Telegram-HTML escaping, safe links, and HTML back to plain text.
+ * The deliver stage's pure text helpers: Telegram-HTML escaping and safe links (HTML back to text: src/text/html.ts).
  * Shared by the bot's messages and the digests; no I/O, no language strings.
  */
 
@@ -17,18 +17,4 @@ export function safeHref(url: string | undefined): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Telegram HTML → readable plain text (for the terminal chat and for plain-text fallbacks of short notes). */
-export function htmlToText(html: string): string {
-  return html
-    .replace(/<a\s+href="([^"]*)"\s*>(.*?)<\/a>/gs, (_whole, href: string, label: string) =>
-      label.includes(href) ? label : `${label} (${href})`,
-    )
-    .replace(/<[^<>]+>/g, "")
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&quot;/g, '"')
-    .replace(/&#(\d+);/g, (_whole, code: string) => String.fromCodePoint(Number(code)))
-    .replace(/&amp;/g, "&");
 }

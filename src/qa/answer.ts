@@ -1,11 +1,15 @@
-import { ErrorCode, isJianbaoError, LlmError } from "../errors.js";
+import { ErrorCode, isJianbaoError } from "../errors.js";
 import type { CompletionRequest, LlmClient } from "../llm/client.js";
 import { sharedDeadline } from "../llm/deadline.js";
 import { LANGUAGE_NAMES, neutraliseDelimiters, renderPrompt } from "../llm/prompts.js";
-import { clip, stripInvisible, stripThinking } from "../llm/text.js";
-import { hanShare } from "../pipeline/clean/article.js";
+import { askWithReasks } from "../llm/reask.js";
+import { stripInvisible, stripThinking } from "../llm/text.js";
+import { readsAs } from "../text/lang.js";
+import { splitSentences } from "../text/sentences.js";
+import { searchTerms } from "../text/tokens.js";
+import { clip } from "../text/truncate.js";
 import type { Article, Lang, TokenUsage } from "../types.js";
-import { leadIndex, rankParagraphs, selectPassages, type Turn, terms } from "./retrieve.js";
+import { leadIndex, rankParagraphs, selectPassages, type Turn } from "./retrieve.js";
 
 /**
  * Answers a question about one article from the article alone: with a model when there is one
@@ -34,14 +38,6 @@ const OFFLINE_MIN_COVERAGE = 0.34;
 /** Offline extracts: at most this many sentences, this many characters in all. */
 const OFFLINE_MAX_SENTENCES = 2;
 const OFFLINE_MAX_CHARS = 420;
-/**
- * Language check of a model answer (share of Han characters among letters): a Chinese answer is
- * mostly Han even with Latin names in it; an English one has almost none. Outside these → one re-ask.
- * Answers shorter than `LANGUAGE_CHECK_MIN_LETTERS` letters (a name, a number) are not checked.
- */
-const ZH_MIN_HAN_SHARE = 0.3;
-const EN_MAX_HAN_SHARE = 0.2;
-const LANGUAGE_CHECK_MIN_LETTERS = 12;
 /** Quoted passages shown under an answer: how many, and how long each. */
 const MAX_EXCERPTS = 2;
 const EXCERPT_MAX_CHARS = 160;
@@ -193,37 +189,29 @@ async function answerWithModel(options: AnswerOptions & { llm: LlmClient; histor
     lang: options.lang,
     maxInputTokens: options.maxInputTokens,
   });
-  const signal = options.signal ? { signal: options.signal } : {};
-  let result = await llm.complete({ ...request, ...signal });
-  let parsed = parseModelAnswer(result.text);
-  let usage = result.usage;
-  if (parsed && !inLanguage(parsed.text, options.lang)) {
-    // One re-ask in the same conversation; if the second answer is no better, keep whichever parsed.
-    const retry = await llm
-      .complete({
-        ...request,
-        ...signal,
-        messages: [
-          ...request.messages,
-          { role: "assistant", content: result.text },
-          { role: "user", content: renderPrompt("answer-fix-language.md", { language: LANGUAGE_NAMES[options.lang] }) },
-        ],
-      })
-      .catch((error: unknown) => {
-        // The model already answered from the article: a failed re-ask must not throw that answer away.
-        if (options.signal?.aborted || !(error instanceof LlmError)) throw error;
-        return undefined;
-      });
-    const reparsed = retry && parseModelAnswer(retry.text);
-    if (retry) usage = addUsage(usage, retry.usage);
-    if (retry && reparsed) {
-      result = retry;
-      parsed = reparsed;
-    }
-  }
-  if (!parsed) {
-    throw new LlmError(ErrorCode.LlmBadOutput, `The model ${result.model} sent an empty or unreadable answer`);
-  }
+  let usage: TokenUsage = { prompt_tokens: 0, completion_tokens: 0 };
+  const { value: parsed, result } = await askWithReasks<NonNullable<ReturnType<typeof parseModelAnswer>>>({
+    llm,
+    request: { ...request, ...(options.signal ? { signal: options.signal } : {}) },
+    // One re-ask for the language; if the second answer is no better, keep whichever parsed.
+    keepFallbackOnError: true,
+    onResult(answer) {
+      usage = addUsage(usage, answer.usage);
+    },
+    check(answer) {
+      const parsed = parseModelAnswer(answer.text);
+      if (!parsed) {
+        return { kind: "format", failure: `The model ${answer.model} sent an empty or unreadable answer` };
+      }
+      if (readsAs(parsed.text, options.lang)) return { ok: parsed };
+      return {
+        kind: "language",
+        fix: renderPrompt("answer-fix-language.md", { language: LANGUAGE_NAMES[options.lang] }),
+        fallback: parsed,
+        failure: "unreachable: a wrong-language answer is its own fallback",
+      };
+    },
+  });
   const allowed = new Set(sent);
   const quotes = parsed.notInArticle ? [] : [...new Set(parsed.quotes.filter((index) => allowed.has(index)))];
   return {
@@ -236,14 +224,6 @@ async function answerWithModel(options: AnswerOptions & { llm: LlmClient; histor
     model: result.model,
     sent,
   };
-}
-
-/** True when `text` reads as `lang` (see the thresholds), or is too short to tell. */
-export function inLanguage(text: string, lang: Lang): boolean {
-  const letters = text.match(/\p{L}/gu)?.length ?? 0;
-  if (letters < LANGUAGE_CHECK_MIN_LETTERS) return true;
-  const share = hanShare(text);
-  return lang === "zh" ? share >= ZH_MIN_HAN_SHARE : share <= EN_MAX_HAN_SHARE;
 }
 
 function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
@@ -301,15 +281,9 @@ function parseJsonObject(text: string): Record<string, unknown> | undefined {
 }
 
 // --- The offline path ------------------------------------------------------------------------
-const sentenceSegmenter = new Intl.Segmenter("zh", { granularity: "sentence" });
-
-function sentencesOf(paragraph: string): string[] {
-  return [...sentenceSegmenter.segment(paragraph)].map((part) => part.segment.trim()).filter(Boolean);
-}
-
 /** Term weights for scoring sentences: rarer in the article → worth more (IDF over sentences). */
 function sentenceWeights(article: Article, wanted: ReadonlySet<string>): Map<string, number> {
-  const sentences = article.paragraphs.flatMap(sentencesOf).map((sentence) => new Set(terms(sentence)));
+  const sentences = article.paragraphs.flatMap(splitSentences).map((sentence) => new Set(searchTerms(sentence)));
   const weights = new Map<string, number>();
   for (const term of wanted) {
     const n = sentences.filter((have) => have.has(term)).length;
@@ -322,7 +296,7 @@ function sentenceWeights(article: Article, wanted: ReadonlySet<string>): Map<str
 function overlap(weights: ReadonlyMap<string, number>, text: string): number {
   let total = 0;
   let hits = 0;
-  const have = new Set(terms(text));
+  const have = new Set(searchTerms(text));
   for (const [term, weight] of weights) {
     total += weight;
     if (have.has(term)) hits += weight;
@@ -333,7 +307,7 @@ function overlap(weights: ReadonlyMap<string, number>, text: string): number {
 /** True for a question about the article as a whole: take out the words asking for the gist and nothing is left. */
 export function asksForTheGist(question: string): boolean {
   const rest = question.replace(ABOUT_THE_WHOLE_ARTICLE, " ");
-  return rest !== question && terms(rest).length === 0;
+  return rest !== question && searchTerms(rest).length === 0;
 }
 
 /**
@@ -359,13 +333,13 @@ export function answerOffline(options: { article: Article; question: string; his
   if (asksForTheGist(question)) return leadExtract(article) ?? empty;
   if (!best) return empty;
 
-  const weights = sentenceWeights(article, new Set(terms(question)));
+  const weights = sentenceWeights(article, new Set(searchTerms(question)));
   type Candidate = { index: number; order: number; text: string; terms: Set<string>; rank: number };
   const candidates: Candidate[] = [];
   // The best paragraph, and the runner-up when it also answers well (e.g. a list spread over two paragraphs).
   for (const [rank, entry] of ranking.slice(0, 2).entries()) {
-    sentencesOf(article.paragraphs[entry.index] ?? "").forEach((text, order) => {
-      candidates.push({ index: entry.index, order, text, terms: new Set(terms(text)), rank });
+    splitSentences(article.paragraphs[entry.index] ?? "").forEach((text, order) => {
+      candidates.push({ index: entry.index, order, text, terms: new Set(searchTerms(text)), rank });
     });
   }
   // Greedy coverage: each pick is the sentence adding the most question weight not yet covered, so a
@@ -411,7 +385,7 @@ function leadExtract(article: Article): Answer | undefined {
   if (lead === undefined) return undefined;
   const opening: Array<{ index: number; order: number; text: string }> = [];
   let length = 0;
-  for (const [order, text] of sentencesOf(article.paragraphs[lead] ?? "").entries()) {
+  for (const [order, text] of splitSentences(article.paragraphs[lead] ?? "").entries()) {
     const size = [...text].length;
     if (opening.length >= OFFLINE_MAX_SENTENCES || (opening.length > 0 && length + size > OFFLINE_MAX_CHARS)) break;
     opening.push({ index: lead, order, text });
@@ -451,14 +425,14 @@ function mergeExcerpts(
 
 /** For each quoted paragraph (first `MAX_EXCERPTS`), its sentence that best matches `about`, clipped. */
 export function excerptsFor(article: Article, quotes: readonly number[], about: string): Excerpt[] {
-  const weights = sentenceWeights(article, new Set(terms(about)));
+  const weights = sentenceWeights(article, new Set(searchTerms(about)));
   return [...quotes]
     .sort((a, b) => a - b)
     .slice(0, MAX_EXCERPTS)
     .flatMap((index) => {
       const paragraph = article.paragraphs[index];
       if (paragraph === undefined) return [];
-      const sentences = sentencesOf(paragraph);
+      const sentences = splitSentences(paragraph);
       let best = sentences[0] ?? paragraph;
       let bestScore = -1;
       for (const sentence of sentences) {

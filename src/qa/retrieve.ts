@@ -1,5 +1,7 @@
 import { countTokens } from "../llm/tokens.js";
 import { countWords } from "../pipeline/clean/article.js";
+import { sentencePieces } from "../text/sentences.js";
+import { searchTerms } from "../text/tokens.js";
 import type { Article } from "../types.js";
 
 /**
@@ -38,99 +40,6 @@ const WINDOW_FOR_TOP_N = 3;
 /** Tokens of a line's "[n] " prefix and newline, counted once per passage on top of its text. */
 const PASSAGE_OVERHEAD_TOKENS = 4;
 
-const HAN = /\p{Script=Han}/u;
-const HAN_RUN = /\p{Script=Han}+/gu;
-
-/**
- * Particles, pronouns and question words that say nothing about which paragraph answers. They also
- * break bigram runs. Not prepositions such as 上/中/对: the segmenter often emits them alone inside
- * real words ("上|传|到" for 上传到), and dropping them would lose the bigram that matches.
- */
-const ZH_STOP = new Set(
-  (
-    "的 了 是 和 与 及 或 也 就 都 而 着 这 那 这个 那个 这些 那些 个 " +
-    "吗 呢 吧 啊 么 什么 哪 哪些 哪个 哪里 哪儿 谁 多少 几 几个 怎么 怎样 怎么样 如何 为什么 为何 是否 有没有 是不是 " +
-    "请问 请 一下 告诉 我 你 他 她 它 我们 你们 他们 文章 文中 本文 提到 提及 说 讲 说了 讲了 " +
-    // Words of questions about the article itself ("关于X，文章还说了什么？", "有哪些细节？").
-    "关于 有关 还 还有 还说 还讲 还提到 其他 其它 更多 细节 具体 详细 内容 情况 信息"
-  ).split(" "),
-);
-const EN_STOP = new Set(
-  (
-    "a an the and or but if of to in on at by for with from as into about than then so that this these those " +
-    "is are was were be been being do does did done have has had having it its it's he she they them their his her " +
-    "we you your our i me my what which who whom whose when where why how whether there here not no yes can could " +
-    "would should will shall may might must also just more most some any all each other such only own same very " +
-    "article text author say says said tell mention mentioned mentions according please " +
-    // Words of questions about the article itself ("What else does it say about X?", "What details…").
-    "else detail details give gives given more information info regarding"
-  ).split(" "),
-);
-
-// --- Terms ---------------------------------------------------------------------------------
-const segmenter = new Intl.Segmenter("zh", { granularity: "word" });
-
-/**
- * Light English stemming: enough that "vaccines"/"vaccine"/"vaccinated" and "received"/"receive" meet.
- * Not a real stemmer; the same cut on both sides is all matching needs.
- */
-function stem(word: string): string {
-  if (word.length <= 3) return word;
-  word = word.replace(/['’]s$/, "");
-  if (word.endsWith("ies") && word.length > 4) word = `${word.slice(0, -3)}y`;
-  else if (word.endsWith("sses")) word = word.slice(0, -2);
-  else if (word.endsWith("ing") && word.length > 5) word = word.slice(0, -3);
-  else if (word.endsWith("ed") && word.length > 4) word = word.slice(0, -2);
-  else if (/(ch|sh|x|z)es$/.test(word)) word = word.slice(0, -2);
-  else if (word.endsWith("s") && !/(ss|us|is)$/.test(word)) word = word.slice(0, -1);
-  if (word.endsWith("e") && word.length > 4) word = word.slice(0, -1);
-  return word;
-}
-
-/**
- * The search terms of a text: `w:` words and `b:` Han bigrams. Stop words are dropped and
- * break bigram runs, so a question's "是什么" adds no bigrams of its own.
- */
-export function terms(text: string): string[] {
-  const out: string[] = [];
-  let hanRun = "";
-  const flushBigrams = () => {
-    for (const run of hanRun.match(HAN_RUN) ?? []) {
-      for (let i = 0; i + 1 < run.length; i++) out.push(`b:${run.slice(i, i + 2)}`);
-    }
-    hanRun = "";
-  };
-  for (const { segment, isWordLike } of segmenter.segment(text.normalize("NFKC"))) {
-    if (!isWordLike) {
-      flushBigrams();
-      continue;
-    }
-    if (HAN.test(segment)) {
-      if (isStopWord(segment)) {
-        flushBigrams();
-        continue;
-      }
-      hanRun += segment;
-      // Single characters are too common to rank on; their bigrams carry them.
-      if ([...segment].length > 1) out.push(`w:${segment}`);
-      continue;
-    }
-    flushBigrams();
-    // "what's", "it's": the contraction is the stop word it starts with.
-    const word = segment.toLowerCase().replace(/['’]s$/, "");
-    if (EN_STOP.has(word)) continue;
-    if (!/[\p{L}\p{N}]/u.test(word)) continue;
-    out.push(`w:${/^\p{N}+$/u.test(word) ? word : stem(word)}`);
-  }
-  flushBigrams();
-  return out;
-}
-
-/** A stop word, or a word the segmenter glued together from stop characters (谁是, 还是, 他说). */
-function isStopWord(segment: string): boolean {
-  return ZH_STOP.has(segment) || [...segment].every((char) => ZH_STOP.has(char));
-}
-
 function termWeight(term: string): number {
   return term.startsWith("b:") ? BIGRAM_WEIGHT : 1;
 }
@@ -165,13 +74,13 @@ interface Query {
 function buildQuery(question: string, history: readonly Turn[]): Query {
   const weights = new Map<string, number>();
   const add = (text: string, weight: number) => {
-    for (const term of new Set(terms(text))) weights.set(term, Math.max(weights.get(term) ?? 0, weight));
+    for (const term of new Set(searchTerms(text))) weights.set(term, Math.max(weights.get(term) ?? 0, weight));
   };
   for (const turn of history.slice(-HISTORY_TURNS_FOR_QUERY)) {
     add(turn.question, HISTORY_QUESTION_WEIGHT);
     add(turn.answer, HISTORY_ANSWER_WEIGHT);
   }
-  const questionTerms = new Set(terms(question));
+  const questionTerms = new Set(searchTerms(question));
   for (const term of questionTerms) weights.set(term, 1);
   return { weights, questionTerms };
 }
@@ -187,7 +96,7 @@ export function rankParagraphs(options: {
   const query = buildQuery(options.question, history);
   const docs = paragraphs.map((paragraph) => {
     const counts = new Map<string, number>();
-    const all = terms(paragraph);
+    const all = searchTerms(paragraph);
     for (const term of all) counts.set(term, (counts.get(term) ?? 0) + 1);
     return { counts, length: all.length };
   });
@@ -295,18 +204,16 @@ function truncateToTokens(text: string, maxTokens: number): string {
   return `${chars.slice(0, low).join("")}…`;
 }
 
-const sentenceSegmenter = new Intl.Segmenter("zh", { granularity: "sentence" });
-
 /**
  * The sentences of `text` around the one matching most of `wanted`, grown on both sides while they fit
  * in `maxTokens`; "…" marks what was cut. Undefined when not even the best sentence fits.
  */
 export function windowAroundMatch(text: string, wanted: ReadonlySet<string>, maxTokens: number): string | undefined {
-  const sentences = [...sentenceSegmenter.segment(text)].map((part) => part.segment);
+  const sentences = sentencePieces(text);
   let best = 0;
   let bestHits = -1;
   sentences.forEach((sentence, index) => {
-    const hits = new Set(terms(sentence).filter((term) => wanted.has(term))).size;
+    const hits = new Set(searchTerms(sentence).filter((term) => wanted.has(term))).size;
     if (hits > bestHits) {
       best = index;
       bestHits = hits;
@@ -394,7 +301,7 @@ export function selectPassages(options: {
     // and the loop keeps looking for shorter relevant paragraphs that fit.
     const room = maxTokens - used - String(entry.index).length - PASSAGE_OVERHEAD_TOKENS;
     if (rank >= WINDOW_FOR_TOP_N || room < MIN_WINDOW_TOKENS) continue;
-    wanted ??= new Set(terms(options.question));
+    wanted ??= new Set(searchTerms(options.question));
     const window = windowAroundMatch(text, wanted, room);
     if (!window) continue;
     chosen.set(entry.index, { index: entry.index, text: window, reason: "relevant", score: entry.score });

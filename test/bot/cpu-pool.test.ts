@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { t } from "../../src/bot/i18n.js";
+import { t } from "../../src/i18n/index.js";
 import type { CpuWork } from "../../src/workers/cpu.js";
 import { type CpuPool, createCpuPool } from "../../src/workers/pool.js";
 import type { ApiCall } from "../fakes/telegram.js";

@@ -5,8 +5,8 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { followups } from "../../src/bot/followups.js";
-import { t } from "../../src/bot/i18n.js";
 import type { Clock } from "../../src/bot/jobs.js";
+import { t } from "../../src/i18n/index.js";
 import { type CpuPool, createCpuPool } from "../../src/workers/pool.js";
 import type { ApiCall } from "../fakes/telegram.js";
 import { articleHtml, type Harness, modelSummary, startHarness } from "./harness.js";

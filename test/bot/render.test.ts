@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { buildSummaryKeyboard, renderSummary } from "../../src/bot/render.js";
 import { makeArticle } from "../../src/pipeline/clean/article.js";
-import { escapeHtml, htmlToText, safeHref } from "../../src/pipeline/render.js";
+import { escapeHtml, safeHref } from "../../src/pipeline/render.js";
+import { htmlToText } from "../../src/text/html.js";
 import type { Summary } from "../../src/types.js";
 import { parseTelegramHtml } from "../fakes/telegram.js";
 

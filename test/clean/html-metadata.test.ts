@@ -1,14 +1,7 @@
 import { load } from "cheerio/slim";
 import { describe, expect, it } from "vitest";
-import {
-  cleanByline,
-  extractMetadata,
-  findDateInText,
-  findLastDateInText,
-  siteFromTitle,
-  stripTitleSuffix,
-  toIsoDate,
-} from "../../src/pipeline/clean/metadata.js";
+import { cleanByline, extractMetadata, siteFromTitle, stripTitleSuffix } from "../../src/pipeline/clean/metadata.js";
+import { findDateInText, findLastDateInText, toIsoDate } from "../../src/text/dates.js";
 
 describe("stripTitleSuffix", () => {
   it.each([

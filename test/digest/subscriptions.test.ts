@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { createJobQueue } from "../../src/bot/jobs.js";
 import { type SubscriptionsFeature, subscriptionsFeature } from "../../src/bot/subscriptions.js";
+import { silentLogger } from "../../src/log.js";
 import { articleSourceKey } from "../../src/pipeline/read.js";
 import { records } from "../../src/store/records.js";
 import { type Harness, type HarnessOptions, recordingTtls, startHarness } from "../bot/harness.js";
@@ -81,6 +83,20 @@ describe("subscriptions in the bot (fake Bot API, fake site, fake model)", () =>
     const edited = await tg.waitFor((call) => call.method === "editMessageText", { since: beforePress });
     expect(String(edited.params.text)).toContain("no subscriptions");
     expect(await feature.digests()?.digests.subscriptionsOf(7)).toEqual([]);
+  });
+
+  it("says it is busy, not that something went wrong, when /subscribe meets a full job queue", async () => {
+    const jobs = createJobQueue({ logger: silentLogger, concurrency: 1, maxWaiting: 0 });
+    let release: () => void = () => {};
+    expect(jobs.add("running", () => new Promise<void>((resolve) => (release = resolve)))).toBe(true);
+    const { tg, site } = await start({ jobs });
+    tg.sendText({ chatId: 8, text: `/subscribe ${site.url}/blog/`, languageCode: "en" });
+    const answer = await tg.waitFor(sent(8));
+    expect(answer.method).toBe("editMessageText");
+    expect(String(answer.params.text)).toBe(
+      "I have too much to read right now. Please send it again in a little while.",
+    );
+    release();
   });
 
   it("lists many subscriptions within one Telegram message and at most 50 remove buttons", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { cleanText, parseSummaryAnswer } from "../../src/llm/parse-summary.js";
-import { validateSummary } from "../../src/pipeline/summarize.js";
+import { validateSummary } from "../../src/llm/summarize.js";
 
 const RANGE = { min: 3, max: 5, text: "3 to 5" };
 

@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { clip, splitArticle, splitSentences, stripDateline, termsOf, trimAtClause } from "../../src/llm/text.js";
+import { stripDateline } from "../../src/llm/text.js";
+import { splitArticle, splitSentences } from "../../src/text/sentences.js";
+import { contentTerms } from "../../src/text/tokens.js";
+import { clip, trimAtClause } from "../../src/text/truncate.js";
 
 describe("splitSentences", () => {
   it("splits English at . ! ? but not at abbreviations, initials, decimals or times", () => {
@@ -48,15 +51,15 @@ describe("splitSentences", () => {
   });
 });
 
-describe("termsOf", () => {
+describe("contentTerms", () => {
   it("segments Chinese into words, joins single characters the dictionary missed, drops stop words", () => {
-    const terms = termsOf("中国全力投入疫情防控的工作");
+    const terms = contentTerms("中国全力投入疫情防控的工作");
     expect(terms).toEqual(expect.arrayContaining(["中国", "全力", "投入", "疫情", "防控"]));
     expect(terms).not.toContain("的");
   });
 
   it("lower-cases and lightly stems English, dropping stop words", () => {
-    expect(termsOf("The Rates and the talks")).toEqual(["rate", "talk"]);
+    expect(contentTerms("The Rates and the talks")).toEqual(["rate", "talk"]);
   });
 });
 

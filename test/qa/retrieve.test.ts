@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { countTokens } from "gpt-tokenizer";
 import { describe, expect, it } from "vitest";
-import { leadIndex, rankParagraphs, selectPassages, terms } from "../../src/qa/retrieve.js";
+import { leadIndex, rankParagraphs, selectPassages } from "../../src/qa/retrieve.js";
+import { searchTerms as terms } from "../../src/text/tokens.js";
 
 // The cleaned body of the pasted-page fixture (光明网, 2020-03-26).
 const gmw = JSON.parse(readFileSync(new URL("./gmw-article.json", import.meta.url), "utf8")) as {

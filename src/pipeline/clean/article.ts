@@ -1,3 +1,4 @@
+import { detectLang } from "../../text/lang.js";
 import type { Article } from "../../types.js";
 
 const HAN = /\p{Script=Han}/gu;
@@ -8,25 +9,6 @@ export function countWords(text: string): number {
   const han = text.match(HAN)?.length ?? 0;
   const others = text.replace(HAN, " ").match(WORD)?.length ?? 0;
   return han + others;
-}
-
-/** Share of Han characters among letters: 0 for English, near 1 for Chinese. */
-export function hanShare(text: string): number {
-  const han = text.match(HAN)?.length ?? 0;
-  const letters = text.match(/\p{L}/gu)?.length ?? 0;
-  return letters === 0 ? 0 : han / letters;
-}
-
-/** `zh`, `en`, or the page's declared primary language code when neither fits; `und` when unknown. */
-export function detectLang(text: string, declared?: string): string {
-  const primary = declared?.toLowerCase().split(/[-_]/)[0];
-  const share = hanShare(text);
-  if (share > 0.3) return "zh";
-  if (primary && primary !== "zh" && primary !== "en") return primary;
-  const latin = text.match(/\p{Script=Latin}/gu)?.length ?? 0;
-  const letters = text.match(/\p{L}/gu)?.length ?? 0;
-  if (letters > 0 && latin / letters > 0.6) return primary === "en" || !primary ? "en" : primary;
-  return primary ?? "und";
 }
 
 /** Normalises a paragraph: collapses white space (keeps CJK text intact), trims. */

@@ -4,6 +4,7 @@
  * JSON-LD, `<time>` and `<html lang>`. Pure functions over a parsed cheerio document.
  */
 import type { CheerioAPI } from "cheerio/slim";
+import { LOOSE_DATE, toIsoDate } from "../../text/dates.js";
 import { trimChars } from "./article.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -51,10 +52,6 @@ const DATE_META = [
   "article:modified_time",
 ];
 const AUTHOR_META = ["author", "article:author", "byl", "dc.creator", "parsely-author", "sailthru.author"];
-/** Dates written in Chinese or numeric forms: 2020-03-26 11:05, 2020年3月26日, 2020/3/26. */
-const LOOSE_DATE =
-  /((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[\sT]*(\d{1,2})[:：时](\d{2})(?:[:：分](\d{2}))?)?/u;
-
 export interface PageMetadata {
   title: string;
   siteName?: string;
@@ -187,34 +184,6 @@ function joinKept(clean: string, kept: string[]): string {
   return start >= 0 && end > start ? clean.slice(start, end).trim() : kept.join(" ");
 }
 
-/** ISO 8601 for a date string; keeps a date without zone as local time (`2020-03-26T11:05:00`). */
-export function toIsoDate(value: string | undefined): string | undefined {
-  const raw = value?.trim();
-  if (!raw) return undefined;
-  // Unix seconds or milliseconds.
-  if (/^\d{10}(\d{3})?$/.test(raw)) {
-    const ms = Number(raw) * (raw.length === 10 ? 1000 : 1);
-    return new Date(ms).toISOString();
-  }
-  const hasZone = /(?:Z|[+-]\d{2}:?\d{2}|\b(?:GMT|UTC|EST|EDT|CST|PST|PDT|BST))\s*$/i.test(raw);
-  const isoLike = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?/.exec(raw);
-  // Full ISO 8601 with its own offset: keep the page's offset rather than converting to UTC.
-  const isoWithZone = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2})?(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})$/.exec(raw);
-  if (isoWithZone && validDay(raw)) {
-    const [, day, hm, sec, zone] = isoWithZone;
-    const offset = zone === "Z" ? "Z" : zone!.replace(/^([+-]\d{2})(\d{2})$/, "$1:$2");
-    return `${day}T${hm}${sec ?? ":00"}${offset}`;
-  }
-  if (isoLike && !hasZone) return validDay(isoLike[0]) ? isoLike[0].replace(" ", "T") : undefined;
-  if (hasZone || /[a-z]{3}/i.test(raw)) {
-    const ms = Date.parse(raw);
-    if (!Number.isNaN(ms)) return hasZone ? new Date(ms).toISOString() : localIso(new Date(ms));
-  }
-  const loose = LOOSE_DATE.exec(raw);
-  if (loose) return looseToIso(loose);
-  return undefined;
-}
-
 /** Drops separators left at either end (`China-Pub blog-`, `-雅虎新闻`). */
 function trimSeparators(value: string): string {
   return trimChars(value, TITLE_SEPARATOR_CHAR);
@@ -229,42 +198,6 @@ export function cleanByline(value: string | undefined): string | undefined {
     .replace(/\s+/g, " ")
     .trim();
   return names ? names.slice(0, MAX_BYLINE_CHARS) : undefined;
-}
-
-/** Month 1–12 and day 1–31 in a `YYYY-MM-DD…` string. */
-function validDay(iso: string): boolean {
-  const month = Number(iso.slice(5, 7));
-  const day = Number(iso.slice(8, 10));
-  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
-}
-
-/** Finds a date written in text (`来源:光明网2020-03-26 11:05`). */
-export function findDateInText(value: string): string | undefined {
-  const loose = LOOSE_DATE.exec(value);
-  return loose ? looseToIso(loose) : undefined;
-}
-
-/** The last date written in text (the one nearest to what follows it). */
-export function findLastDateInText(value: string): string | undefined {
-  let last: string | undefined;
-  for (const match of value.matchAll(new RegExp(LOOSE_DATE.source, "gu")))
-    last = looseToIso(match as RegExpExecArray) ?? last;
-  return last;
-}
-
-function looseToIso(match: RegExpExecArray): string | undefined {
-  const [, y, mo, d, h, mi, s] = match;
-  const month = Number(mo);
-  const day = Number(d);
-  if (month < 1 || month > 12 || day < 1 || day > 31) return undefined;
-  const pad = (n: string | undefined) => String(Number(n ?? 0)).padStart(2, "0");
-  const date = `${y}-${pad(mo)}-${pad(d)}`;
-  return h ? `${date}T${pad(h)}:${pad(mi)}:${pad(s)}` : date;
-}
-
-function localIso(date: Date): string {
-  const pad = (n: number) => String(n).padStart(2, "0");
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
 }
 
 const isUrl = (value: string): boolean => /^https?:\/\//i.test(value);

@@ -10,8 +10,10 @@
  */
 
 import { NotAnArticleError } from "../../errors.js";
+import { MONTH_NAME, parseDate } from "../../text/dates.js";
+import { detectLang } from "../../text/lang.js";
 import type { Article } from "../../types.js";
-import { detectLang, makeArticle, tidyParagraph, trimChars } from "./article.js";
+import { makeArticle, tidyParagraph, trimChars } from "./article.js";
 import { displayWidth, joinWrapped } from "./lines.js";
 
 // ───────────────────────────── Tunables ─────────────────────────────
@@ -176,43 +178,6 @@ const BYLINE_EN_INLINE = /\bby\s+(\p{Lu}[\p{L}'.-]+(?:\s+(?:\p{Lu}[\p{L}'.-]+|de
 const BYLINE_ZH = /(?:^|\s)(?:作者|撰文|文|记者|采写|编译)\s*[:：|｜/\s]\s*(.+)$/;
 const WECHAT_HEADER = /^原创\s+(\S+)\s+(\S+)/;
 
-const MONTHS: Record<string, number> = {
-  jan: 1,
-  feb: 2,
-  mar: 3,
-  apr: 4,
-  may: 5,
-  jun: 6,
-  jul: 7,
-  aug: 8,
-  sep: 9,
-  sept: 9,
-  oct: 10,
-  nov: 11,
-  dec: 12,
-};
-const MONTH_NAME =
-  "(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)";
-const NUMERIC_DATE = /(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?/;
-const DAY_MONTH_YEAR = new RegExp(`\\b(\\d{1,2})(?:st|nd|rd|th)?\\s+${MONTH_NAME}\\.?,?\\s+(\\d{4})\\b`, "i");
-const MONTH_DAY_YEAR = new RegExp(`\\b${MONTH_NAME}\\.?\\s+(\\d{1,2})(?:st|nd|rd|th)?,?\\s+(\\d{4})\\b`, "i");
-/** 11:05, 11时05分, 2:15 PM; "06.00" only when a meridiem or zone follows (else it is a number). */
-const TIME =
-  /(\d{1,2})\s*(?:[:：时]|\.(?=\d{2}\s*(?:[ap]\.?m|GMT|UTC|BST|CES?T|E[SD]T|P[SD]T|JST|HKT|SGT)))\s*(\d{2})(?:\s*[:：分]\s*(\d{2}))?\s*(a\.?m\.?|p\.?m\.?)?\s*((?:GMT|UTC)\s*[+-]\d{1,2}(?::?\d{2})?|GMT|UTC|BST|CEST|CET|EST|EDT|PST|PDT|JST|HKT|SGT|Z(?![a-z])|[+-]\d{2}:?\d{2}|北京时间)?/i;
-const ZONE_OFFSETS: Record<string, string> = {
-  GMT: "Z",
-  UTC: "Z",
-  BST: "+01:00",
-  CET: "+01:00",
-  CEST: "+02:00",
-  EST: "-05:00",
-  EDT: "-04:00",
-  PST: "-08:00",
-  PDT: "-07:00",
-  JST: "+09:00",
-  HKT: "+08:00",
-  SGT: "+08:00",
-};
 const WEEKDAY =
   "(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\\.?,?\\s+|(?:星期|周)[一二三四五六日天]\\s*)?";
 /** A line that is only a date and/or time (list timestamps, or a bare date under a title). */
@@ -755,62 +720,8 @@ function stripSiteSuffix(title: string, siteName: string | undefined): string {
   return looksLikeSite && units(head) >= TUNABLES.minTitleUnits ? head : title;
 }
 
-/** Reads the first date (and time) in a line; Chinese pages without a zone are Beijing time (+08:00). */
-function parseDate(text: string, chinese: boolean): string | undefined {
-  let year: number;
-  let month: number;
-  let day: number;
-  let rest: string;
-  const numeric = NUMERIC_DATE.exec(text);
-  const dmy = DAY_MONTH_YEAR.exec(text);
-  const mdy = MONTH_DAY_YEAR.exec(text);
-  if (numeric) {
-    [year, month, day] = [Number(numeric[1]), Number(numeric[2]), Number(numeric[3])];
-    rest = text.slice(numeric.index + numeric[0].length);
-  } else if (dmy) {
-    [year, month, day] = [Number(dmy[3]), MONTHS[dmy[2]!.slice(0, 3).toLowerCase()] ?? 0, Number(dmy[1])];
-    rest = text.slice(0, dmy.index) + text.slice(dmy.index + dmy[0].length);
-  } else if (mdy) {
-    [year, month, day] = [Number(mdy[3]), MONTHS[mdy[1]!.slice(0, 3).toLowerCase()] ?? 0, Number(mdy[2])];
-    rest = text.slice(0, mdy.index) + text.slice(mdy.index + mdy[0].length);
-  } else {
-    return undefined;
-  }
-  if (year < 1990 || year > 2100 || month < 1 || month > 12 || day < 1 || day > 31) return undefined;
-  const date = `${year}-${pad(month)}-${pad(day)}`;
-  const time = TIME.exec(rest);
-  if (!time) return date;
-  let hour = Number(time[1]);
-  const minute = Number(time[2]);
-  const second = Number(time[3] ?? 0);
-  const meridiem = time[4]?.toLowerCase().replace(/\./g, "");
-  if (meridiem === "pm" && hour < 12) hour += 12;
-  if (meridiem === "am" && hour === 12) hour = 0;
-  if (hour > 23 || minute > 59 || second > 59) return date;
-  const zone = time[5] ? zoneOffset(time[5]) : chinese || /北京时间|beijing time/i.test(text) ? "+08:00" : "";
-  return `${date}T${pad(hour)}:${pad(minute)}:${pad(second)}${zone}`;
-}
-
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-/** "GMT" → "Z", "EDT" → "-04:00", "+0800"/"UTC+8" → "+08:00", "北京时间" → "+08:00"; unknown → "" (local time). */
-function zoneOffset(zone: string): string {
-  const named = ZONE_OFFSETS[zone.toUpperCase()];
-  if (named) return named;
-  if (zone === "北京时间") return "+08:00";
-  if (/^z$/i.test(zone)) return "Z";
-  const numeric = /([+-])(\d{1,2}):?(\d{2})?$/.exec(zone);
-  if (!numeric) return "";
-  const [, sign, hours, minutes] = numeric as unknown as [string, string, string, string | undefined];
-  return Number(hours) === 0 && Number(minutes ?? 0) === 0
-    ? "Z"
-    : `${sign}${hours.padStart(2, "0")}:${minutes ?? "00"}`;
-}
-
-function pad(value: number): string {
-  return String(value).padStart(2, "0");
 }
 
 /** Text before the next field on a source/byline line ("光明网2020-03-26 11:05" → "光明网"). */

@@ -1,30 +1,29 @@
 import { createHash } from "node:crypto";
 import { ErrorCode, LlmError } from "../errors.js";
-import type { ChatMessage, LlmClient } from "../llm/client.js";
-import { sharedDeadline } from "../llm/deadline.js";
-import { type ParsedSummary, parseSummaryAnswer, SUMMARY_JSON_SCHEMA } from "../llm/parse-summary.js";
-import { LANGUAGE_NAMES, neutraliseDelimiters, renderPrompt } from "../llm/prompts.js";
-import { splitArticle, splitSentences } from "../llm/text.js";
-import { countTokens } from "../llm/tokens.js";
 import type { Collection } from "../store/store.js";
+import { DAY_MS } from "../text/dates.js";
+import { readsAs } from "../text/lang.js";
+import { splitArticle, splitSentences } from "../text/sentences.js";
 import type { Article, Lang, LangChoice, Summary, TokenUsage } from "../types.js";
 import { type CpuWork, inlineCpu } from "../workers/cpu.js";
-import { hanShare } from "./clean/article.js";
+import type { ChatMessage, LlmClient } from "./client.js";
+import { sharedDeadline } from "./deadline.js";
+import { type ParsedSummary, parseSummaryAnswer, SUMMARY_JSON_SCHEMA } from "./parse-summary.js";
+import { LANGUAGE_NAMES, neutraliseDelimiters, renderPrompt } from "./prompts.js";
+import { askWithReasks } from "./reask.js";
+import { countTokens } from "./tokens.js";
 
 // ── Tunables ──────────────────────────────────────────────────────────────────────────────────────
 /** Part of every cache key: bump it whenever a prompts/summarize* file or the answer handling changes. */
 export const PROMPT_VERSION = "summarize-1";
 /** How long a model summary is reused for the same article text, language and model. */
-const CACHE_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+const CACHE_TTL_MS = 30 * DAY_MS;
 /** Article tokens per request before chunking (LLM_MAX_INPUT_TOKENS); suits 8k-context small models. */
 const DEFAULT_MAX_INPUT_TOKENS = 6000;
 /** Room for the answer: five two-sentence bullets and three questions fit in well under this, even in Chinese. */
 const MAX_ANSWER_TOKENS = 1200;
 /** Low temperature: summaries should be faithful, not creative. */
 const TEMPERATURE = 0.2;
-/** A summary is in Chinese when at least this share of its letters are Han characters, English when at most… */
-const MIN_HAN_SHARE_ZH = 0.4;
-const MAX_HAN_SHARE_EN = 0.2;
 /** More parts than this is a book, not an article: summarize extractively rather than send 20+ requests. */
 const MAX_CHUNKS = 20;
 /** A malformed answer echoed back for the re-ask is cut to this many characters. */
@@ -237,45 +236,43 @@ interface Ask {
  * (offline could not translate either).
  */
 async function askForSummary(llm: LlmClient, run: Run, ask: Ask): Promise<ParsedSummary> {
-  const messages = [...ask.messages];
-  let askedFormat = false;
-  let askedLanguage = false;
-  let wrongLanguage: ParsedSummary | undefined;
-  for (;;) {
-    const result = await llm.complete({
-      messages,
+  const vars = { lang_name: LANGUAGE_NAMES[ask.lang], bullet_range: ask.range.text };
+  const { value } = await askWithReasks<ParsedSummary>({
+    llm,
+    request: {
+      messages: ask.messages,
       jsonSchema: SUMMARY_JSON_SCHEMA,
       maxTokens: MAX_ANSWER_TOKENS,
       temperature: TEMPERATURE,
       signal: run.signal,
-    });
-    run.usage.prompt_tokens += result.usage.prompt_tokens;
-    run.usage.completion_tokens += result.usage.completion_tokens;
-    run.model = result.model;
-    const checked = validateSummary(parseSummaryAnswer(result.text), ask.paragraphCount, ask.range);
-    const reply: ChatMessage = { role: "assistant", content: result.text.slice(0, MAX_ECHOED_ANSWER) };
-    const vars = { lang_name: LANGUAGE_NAMES[ask.lang], bullet_range: ask.range.text };
-
-    if ("problem" in checked) {
-      if (askedFormat) {
-        if (wrongLanguage) return wrongLanguage;
-        throw new LlmError(ErrorCode.LlmBadOutput, `The model's summary was unusable twice: ${checked.problem}`);
+    },
+    echoChars: MAX_ECHOED_ANSWER,
+    onResult(result) {
+      run.usage.prompt_tokens += result.usage.prompt_tokens;
+      run.usage.completion_tokens += result.usage.completion_tokens;
+      run.model = result.model;
+    },
+    check(result) {
+      const checked = validateSummary(parseSummaryAnswer(result.text), ask.paragraphCount, ask.range);
+      if ("problem" in checked) {
+        return {
+          kind: "format",
+          fix: renderPrompt("summarize-fix-format.md", { ...vars, problem: checked.problem }),
+          failure: `The model's summary was unusable twice: ${checked.problem}`,
+        };
       }
-      askedFormat = true;
-      messages.push(reply, {
-        role: "user",
-        content: renderPrompt("summarize-fix-format.md", { ...vars, problem: checked.problem }),
-      });
-      continue;
-    }
-    if (ask.checkLanguage && !askedLanguage && !isInLanguage(checked, ask.lang)) {
-      askedLanguage = true;
-      wrongLanguage = checked;
-      messages.push(reply, { role: "user", content: renderPrompt("summarize-fix-language.md", vars) });
-      continue;
-    }
-    return checked;
-  }
+      if (ask.checkLanguage && !isInLanguage(checked, ask.lang)) {
+        return {
+          kind: "language",
+          fix: renderPrompt("summarize-fix-language.md", vars),
+          fallback: checked,
+          failure: "unreachable: a wrong-language summary is its own fallback",
+        };
+      }
+      return { ok: checked };
+    },
+  });
+  return value;
 }
 
 /**
@@ -310,8 +307,7 @@ export function validateSummary(
 }
 
 function isInLanguage(summary: ParsedSummary, lang: Lang): boolean {
-  const share = hanShare([summary.headline, ...summary.bullets.map((bullet) => bullet.text)].join(" "));
-  return lang === "zh" ? share >= MIN_HAN_SHARE_ZH : share <= MAX_HAN_SHARE_EN;
+  return readsAs([summary.headline, ...summary.bullets.map((bullet) => bullet.text)].join(" "), lang);
 }
 
 /** 3–5 bullets for an article; fewer for one of a few sentences, never padded. */
