@@ -3,13 +3,14 @@
  * find a site's feed by autodiscovery, and fetch a feed with a conditional request.
  */
 import { createHash } from "node:crypto";
-import * as cheerio from "cheerio";
+import { load } from "cheerio/slim";
 import { type AnyFeed, parseFeed } from "feedsmith";
 import { ErrorCode, JianbaoError } from "../errors.js";
 import { type FetchedPage, type FetchOptions, fetchPage as realFetchPage } from "../pipeline/fetch.js";
 import { escapeHtml } from "../pipeline/render.js";
 import { toUtcIso } from "../text/dates.js";
 import { plainText } from "../text/html.js";
+import { parseHtml } from "../text/parse-html.js";
 
 /** Link types autodiscovery accepts, most specific first (a page often lists several). */
 const FEED_LINK_TYPES = [
@@ -152,7 +153,8 @@ export function itemHashOf(item: Pick<FeedItem, "guid" | "link">): string {
 
 /** Feed URLs a page advertises with `<link rel="alternate" type="…rss+xml|atom+xml…">`, absolute, best first. */
 export function discoverFeedLinks(html: string, pageUrl: string): string[] {
-  const $ = cheerio.load(html);
+  // The page a person gave to /subscribe: parsed with the nesting capped, as the cleaner parses pages.
+  const $ = load(parseHtml(html));
   const base = absolute($("base[href]").attr("href"), pageUrl) ?? pageUrl;
   const found: Array<{ url: string; rank: number }> = [];
   $("link[rel][href]").each((_, element) => {

@@ -72,11 +72,6 @@ const MAX_CANDIDATES = 400;
  * lines and repeats that drop out, and keeps a page of 60,000 paragraphs (4 s to weigh whole) at a bounded cost.
  */
 const MAX_SENTENCES = 4000;
-/** Follow-up question templates (offline), by the reader's language; {term} is a key term of the article. */
-const QUESTION_TEMPLATES = {
-  zh: ["关于“{term}”，文章还说了什么？", "文章里关于“{term}”有哪些细节？"],
-  en: ["What else does the article say about “{term}”?", "What details does the article give about “{term}”?"],
-} as const;
 /** Follow-up questions (offline), from the catalog in the reader's language; {term} is a key term of the article. */
 const QUESTION_KEYS = ["offlineQuestion1", "offlineQuestion2"] as const;
 

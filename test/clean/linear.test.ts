@@ -9,8 +9,8 @@ import { isJianbaoError } from "../../src/errors.js";
 import { trimChars } from "../../src/pipeline/clean/article.js";
 import { cleanHtml } from "../../src/pipeline/clean/html.js";
 import { LineJoiner, reflowFixedWidth } from "../../src/pipeline/clean/lines.js";
-import { PARSE_TUNABLES, parseHtml } from "../../src/pipeline/clean/parse.js";
 import { cleanPastedText } from "../../src/pipeline/clean/text.js";
+import { PARSE_TUNABLES, parseHtml } from "../../src/text/parse-html.js";
 
 function maxDepth(node: AnyNode, depth = 0): number {
   let deepest = depth;

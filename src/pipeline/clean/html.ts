@@ -18,11 +18,11 @@ import { load } from "cheerio/slim";
 import type { AnyNode, Element, ParentNode } from "domhandler";
 import { NotAnArticleError } from "../../errors.js";
 import { findDateInText, findLastDateInText } from "../../text/dates.js";
+import { parseHtml } from "../../text/parse-html.js";
 import type { Article } from "../../types.js";
 import { countWords, makeArticle } from "./article.js";
 import { keptLineIndexes, reflowFixedWidth } from "./lines.js";
 import { extractMetadata, type PageMetadata } from "./metadata.js";
-import { parseHtml } from "./parse.js";
 
 // ---------------------------------------------------------------------------------------------
 // Tunables and patterns (one place; each value says why it is what it is).
