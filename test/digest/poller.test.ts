@@ -172,6 +172,10 @@ describe("createPoller", () => {
       ...store,
       collection: (name) => store.collection(name),
       release: (key) => store.release(key),
+      lease: (key, owner, ttlMs, now) => store.lease(key, owner, ttlMs, now),
+      releaseLease: (key, owner) => store.releaseLease(key, owner),
+      leaseHolder: (key, now) => store.leaseHolder(key, now),
+      ping: () => store.ping(),
       close: () => store.close(),
       claim: async () => {
         throw new Error("connection lost");
