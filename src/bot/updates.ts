@@ -23,7 +23,7 @@
 import type { Update } from "telegraf/types";
 import { type Logger, silentLogger } from "../log.js";
 import type { Metrics } from "../metrics.js";
-import { type HeldLease, holdLease, type LeaseClock } from "../store/jobs.js";
+import { type HeldLease, holdLease, type LeaseClock, leaseOwner } from "../store/jobs.js";
 import type { Store } from "../store/store.js";
 
 /** Re-deliveries of one update stop within hours; a day of `done` records covers them with room. */
@@ -68,7 +68,8 @@ export function updateKind(update: Update): string {
 }
 
 export function createUpdateGate(options: UpdateGateOptions): UpdateGate {
-  const { store, replicaId, leaseMs } = options;
+  const { store, leaseMs } = options;
+  const replicaId = leaseOwner(options.replicaId);
   const logger = options.logger ?? silentLogger;
   const inbox = store.collection<InboxRecord>("inbox");
   const leases = new Map<number, HeldLease>();

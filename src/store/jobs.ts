@@ -38,6 +38,14 @@ const systemLeaseClock: LeaseClock = {
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
+/**
+ * A lease owner for one component instance: REPLICA_ID plus a random tag, so two bots (or two pollers) in one
+ * process never mistake each other's leases for their own, and a restarted process is a new owner.
+ */
+export function leaseOwner(replicaId: string): string {
+  return `${replicaId}#${randomUUID().slice(0, 8)}`;
+}
+
 /** A lease being held: renewed in the background until `release()`. */
 export interface HeldLease {
   /** Renews now; false once another owner has it (or it was handed back): do not answer then. */
@@ -159,7 +167,8 @@ export interface JobLedgerOptions {
 const JOB_RECORD_TTL_MS = 24 * 3_600_000;
 
 export function createJobLedger(options: JobLedgerOptions): JobLedger {
-  const { store, queue, replicaId } = options;
+  const { store, queue } = options;
+  const replicaId = leaseOwner(options.replicaId);
   const leaseMs = options.leaseMs ?? 60_000;
   const clock = options.clock ?? systemLeaseClock;
   const logger = options.logger ?? silentLogger;
