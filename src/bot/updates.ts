@@ -134,33 +134,47 @@ export function createUpdateGate(options: UpdateGateOptions): UpdateGate {
     timer = clock ? clock.setTimeout(again, leaseMs / 2) : setTimeout(again, leaseMs / 2).unref();
   };
 
+  const accepting = new Set<number>();
+  const acceptOnce = async (update: Update): Promise<GateVerdict> => {
+    const id = update.update_id;
+    const lease = await take(id);
+    if (!lease) {
+      const recorded = await inbox.get(String(id));
+      count(update, recorded ? "duplicate" : "busy");
+      return recorded ? "duplicate" : "busy";
+    }
+    const existing = await inbox.get(String(id));
+    if (existing?.state === "done") {
+      await lease.release();
+      count(update, "duplicate");
+      return "duplicate";
+    }
+    leases.set(id, lease);
+    try {
+      if (!existing) {
+        await inbox.set(String(id), { update, state: "accepted", at: new Date(now()).toISOString() }, INBOX_TTL_MS);
+      }
+    } catch (error) {
+      leases.delete(id);
+      await lease.release().catch(() => undefined);
+      throw error;
+    }
+    return "accepted";
+  };
+
   return {
     async accept(update) {
       const id = update.update_id;
       if (leases.has(id)) return "duplicate";
-      const lease = await take(id);
-      if (!lease) {
-        const recorded = await inbox.get(String(id));
-        count(update, recorded ? "duplicate" : "busy");
-        return recorded ? "duplicate" : "busy";
-      }
-      const existing = await inbox.get(String(id));
-      if (existing?.state === "done") {
-        await lease.release();
-        count(update, "duplicate");
-        return "duplicate";
-      }
-      leases.set(id, lease);
+      // The same update twice at once to this replica (one lease owner here): the second is answered 503, and
+      // Telegram's next try finds it accepted or done.
+      if (accepting.has(id)) return "busy";
+      accepting.add(id);
       try {
-        if (!existing) {
-          await inbox.set(String(id), { update, state: "accepted", at: new Date(now()).toISOString() }, INBOX_TTL_MS);
-        }
-      } catch (error) {
-        leases.delete(id);
-        await lease.release().catch(() => undefined);
-        throw error;
+        return await acceptOnce(update);
+      } finally {
+        accepting.delete(id);
       }
-      return "accepted";
     },
     run,
     sweep,
