@@ -74,7 +74,10 @@ export async function holdLease(
   const renew = async (): Promise<boolean> => {
     if (lost || ended) return false;
     try {
-      if (!(await store.lease(key, owner, ttlMs, clock.now()))) lost = true;
+      // Renew only a lease we still hold: one that ran out, or was finished and given back by a replica that took
+      // it over, is lost for good (taking it again would let a second answer out).
+      const now = clock.now();
+      if ((await store.leaseHolder(key, now)) !== owner || !(await store.lease(key, owner, ttlMs, now))) lost = true;
     } catch (error) {
       // The store is down: keep the work going; if the outage outlasts the lease another replica may take over.
       options.logger?.warn("could not renew a lease", { key, error });
