@@ -209,10 +209,17 @@ export function createJobLedger(options: JobLedgerOptions): JobLedger {
     sweeping = true;
     let taken = 0;
     try {
-      for (const { id, value: record } of await records.list()) {
-        if (held.has(id) || !runners.has(record.kind)) continue;
+      for (const { id, value: listed } of await records.list()) {
+        if (held.has(id) || !runners.has(listed.kind)) continue;
         const lease = await holdLease(store, leaseKey(id), { owner: replicaId, ttlMs: leaseMs, clock, logger });
         if (!lease) continue;
+        // Read again under the lease: the job may have been finished (record deleted, lease freed) since the list.
+        const current = await records.get(id);
+        if (!current) {
+          await lease.release();
+          continue;
+        }
+        const record = current;
         if (record.attempt >= maxAttempts) {
           logger.warn("job given up after repeated takeovers", { id, kind: record.kind, attempt: record.attempt });
           await records.delete(id);
