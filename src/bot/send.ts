@@ -116,15 +116,18 @@ export function createPacer(): TelegramPacer {
 export function createSharedPacer(shared: SharedPace): TelegramPacer {
   // The local half: which chats were recently limited (to tell a chat's limit from a global one) and known pauses.
   const local = createPacer();
+  // The latest pause being written: this replica's next slot waits for it, so it is in Redis before we send again.
+  let pausing: Promise<void> = Promise.resolve();
   return {
     async slot(chatId, clock) {
+      await pausing;
       const now = clock.now();
       const at = await shared.book(chatId, now);
       if (at > now) await clock.sleep(at - now);
     },
     rateLimited(chatId, retryAfterMs, now) {
       const global = local.rateLimited(chatId, retryAfterMs, now);
-      void shared.pause(global ? undefined : chatId, now + retryAfterMs, now).catch(() => undefined);
+      pausing = shared.pause(global ? undefined : chatId, now + retryAfterMs, now).catch(() => undefined);
       return global;
     },
     isPaused: (chatId, now) => local.isPaused(chatId, now),
