@@ -297,8 +297,11 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): BotApp
     async settled() {
       for (;;) {
         while (paste.pendingCount() > 0) await resolved.clock.sleep(Math.max(10, config.bot.pasteJoinMs / 4));
+        // A job being recorded (ledger.submit) is not on the queue yet: wait for it to get there.
+        // (setImmediate, not the clock: a manual clock's sleep would spin without letting the store answer.)
+        while (resolved.ledger.submitting > 0) await new Promise((resolve) => setImmediate(resolve));
         await resolved.jobs.idle();
-        if (paste.pendingCount() === 0 && resolved.jobs.load === 0) return;
+        if (paste.pendingCount() === 0 && resolved.ledger.submitting === 0 && resolved.jobs.load === 0) return;
       }
     },
     async launch(launchOptions = {}) {

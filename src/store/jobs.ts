@@ -149,6 +149,8 @@ export interface JobLedger {
   handBack(): Promise<number>;
   /** Jobs this replica holds now. */
   readonly held: number;
+  /** Submits still being recorded (not yet on the local queue): `settled()` waits for them too. */
+  readonly submitting: number;
 }
 
 export interface JobLedgerOptions {
@@ -252,25 +254,35 @@ export function createJobLedger(options: JobLedgerOptions): JobLedger {
     }, leaseMs / 2);
   };
 
+  let submitting = 0;
+  const submitOne = async (kind: string, payload: unknown): Promise<boolean> => {
+    const record: JobRecord = {
+      id: randomUUID(),
+      kind,
+      payload,
+      createdAt: new Date(clock.now()).toISOString(),
+      attempt: 1,
+    };
+    // Record first, then lease: a crash between the two leaves a record with a free lease, which a sweep runs.
+    await records.set(record.id, record, JOB_RECORD_TTL_MS);
+    const lease = await holdLease(store, leaseKey(record.id), { owner: replicaId, ttlMs: leaseMs, clock, logger });
+    if (lease && enqueue(record, lease)) return true;
+    await lease?.release();
+    await records.delete(record.id);
+    return false;
+  };
+
   return {
     register(kind, run) {
       runners.set(kind, run as JobRunner<unknown>);
     },
     async submit(kind, payload) {
-      const record: JobRecord = {
-        id: randomUUID(),
-        kind,
-        payload,
-        createdAt: new Date(clock.now()).toISOString(),
-        attempt: 1,
-      };
-      // Record first, then lease: a crash between the two leaves a record with a free lease, which a sweep runs.
-      await records.set(record.id, record, JOB_RECORD_TTL_MS);
-      const lease = await holdLease(store, leaseKey(record.id), { owner: replicaId, ttlMs: leaseMs, clock, logger });
-      if (lease && enqueue(record, lease)) return true;
-      await lease?.release();
-      await records.delete(record.id);
-      return false;
+      submitting += 1;
+      try {
+        return await submitOne(kind, payload);
+      } finally {
+        submitting -= 1;
+      }
     },
     sweep,
     start() {
@@ -290,6 +302,9 @@ export function createJobLedger(options: JobLedgerOptions): JobLedger {
     },
     get held() {
       return held.size;
+    },
+    get submitting() {
+      return submitting;
     },
   };
 }

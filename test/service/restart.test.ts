@@ -60,7 +60,7 @@ it("a read accepted before a SIGKILL is finished after the restart, into the sam
   ).toBe(200);
   await ai.whenChatRequests(1);
   const placeholder = tg.callsTo("sendMessage").find((call) => call.ok && call.params.chat_id === 5);
-  const placeholderId = (placeholder?.result as { message_id: number }).message_id;
+  const placeholderId = ((placeholder?.result ?? {}) as { message_id?: number }).message_id;
   before.kill("SIGKILL");
   await before.exited;
 
