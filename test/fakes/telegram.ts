@@ -180,8 +180,9 @@ export interface FakeTelegram {
     | undefined;
   /**
    * Delivers an update by webhook (it gets an update_id when it has none): POSTs it with the secret header to the
-   * webhook URL, or to `targets` round-robin, and re-delivers (next target) on a non-2xx answer, a refused
-   * connection or no answer within `timeoutMs`, as Telegram does, up to `attempts` times.
+   * webhook URL, or to `targets` round-robin, and re-delivers (next target) on a 5xx or 429, a refused connection
+   * or no answer within `timeoutMs`, as Telegram does, up to `attempts` times. Another 4xx (401, 405, 413) is
+   * final here, so a test sees it at once.
    */
   deliver(
     update: Omit<Update, "update_id"> & { update_id?: number },

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Store } from "../../src/store/store.js";
 import { articleHtml, modelSummary } from "../bot/harness.js";
+import { hasRedisServer, startRedis } from "../helpers/redis.js";
 import { SECRET, type Service, startService, WEBHOOK_PATH } from "./service.js";
 
 const placeholdersAnswered = (service: Service, chatId: number) =>
@@ -143,4 +144,29 @@ describe("webhook mode", () => {
     });
     expect(elsewhere.status).toBe(404);
   });
+});
+
+describe.runIf(hasRedisServer())("/healthz on Redis", () => {
+  it("says not ready while Redis is down and ready again when it is back", async () => {
+    let redis = await startRedis();
+    const port = Number(new URL(redis.url).port);
+    const service = await startService({ env: { STORE_URL: redis.url } });
+    try {
+      expect((await fetch(`${service.server.url}/healthz`)).status).toBe(200);
+      await redis.stop();
+      const down = await fetch(`${service.server.url}/healthz`);
+      expect(down.status).toBe(503);
+      expect(await down.json()).toMatchObject({ alive: true, store: "down" });
+      redis = await startRedis({ port });
+      // The client reconnects with a backoff of at most 2 s; each check waits up to 2 s for the store.
+      let status = 0;
+      for (let attempt = 0; attempt < 10 && status !== 200; attempt += 1) {
+        status = (await fetch(`${service.server.url}/healthz`)).status;
+      }
+      expect(status).toBe(200);
+    } finally {
+      await service.stop();
+      await redis.stop();
+    }
+  }, 40_000);
 });
