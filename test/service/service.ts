@@ -63,7 +63,8 @@ export async function startService(
   });
   const opened = await openStore(config.store.url);
   const store = options.wrapStore ? options.wrapStore(opened) : opened;
-  const metrics = createMetrics();
+  // Node's default metrics too (event-loop delay), as main.ts has them.
+  const metrics = createMetrics({ defaults: true });
   const llm = measuredLlm(
     createOpenAiClient({ baseUrl: ai.baseUrl, apiKey: "test", model: "fake-model", timeoutMs: 5000, maxRetries: 0 }),
     metrics,

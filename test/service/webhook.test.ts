@@ -133,6 +133,7 @@ describe("webhook mode", () => {
     expect(text).toContain("jianbao_worker_pool_utilisation");
     expect(text).toContain("jianbao_digest_messages_total 0");
     expect(text).toContain("jianbao_telegram_429_total");
+    expect(text).toMatch(/nodejs_eventloop_lag_p99_seconds \d/);
   });
 
   it("serves the webhook only at the path of WEBHOOK_URL", async () => {
