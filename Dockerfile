@@ -1,6 +1,7 @@
-# Jianbao (简报): a small, non-root image that runs the bot with long polling.
+# Jianbao (简报): a small, non-root image that runs the bot (long polling, or webhooks with WEBHOOK_URL).
 #   docker build -t jianbao .
 #   docker run -d --name jianbao -e TELEGRAM_BOT_TOKEN=123456:ABC… -e OPENAI_API_KEY=… -v jianbao-data:/data jianbao
+# Several replicas behind a proxy: docker-compose.yml.
 # Without TELEGRAM_BOT_TOKEN it opens the terminal chat: docker run -it --rm jianbao
 
 # ── build: production dependencies, with the toolchain sqlite3 may need to compile its native module ──
@@ -16,7 +17,8 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 # ── runtime: node, the dependencies and the sources; no compilers ──
 FROM node:24-slim
 ENV NODE_ENV=production \
-    DATA_DIR=/data
+    DATA_DIR=/data \
+    PORT=8080
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json tsconfig.json ./
@@ -26,10 +28,11 @@ COPY bin ./bin
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME /data
-# The bot rewrites $DATA_DIR/health every 30 s while long polling runs (src/main.ts); a stale or
-# missing file means polling stopped or the process hung.
-HEALTHCHECK --interval=60s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "const f=(process.env.DATA_DIR||'/data')+'/health';const age=Date.now()-require('fs').statSync(f).mtimeMs;process.exit(age<120000?0:1)"]
-# SIGTERM (docker stop) stops polling, drains running summaries and closes the store.
+# PORT is set, so the operator server runs in both modes: /healthz answers 200 while the event loop and the
+# store answer (503 when the store is down).
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# SIGTERM (docker stop): stop accepting, finish running jobs within SHUTDOWN_GRACE_MS, hand the rest back, exit.
 STOPSIGNAL SIGTERM
 CMD ["node", "--import", "tsx", "src/main.ts"]

@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { ConfigError } from "./errors.js";
 import type { LangChoice } from "./types.js";
@@ -92,6 +93,26 @@ export interface Config {
     /** CPU_WORKER_MAX_MB: heap cap per worker; a page that needs more fails alone. @default 512 */
     workerMaxMb: number;
   };
+  service: {
+    /** WEBHOOK_URL: the public HTTPS URL Telegram posts updates to. Unset → long polling. */
+    webhookUrl?: string;
+    /** WEBHOOK_SECRET: sent to Telegram as `secret_token`; requests without it get 401. Required with WEBHOOK_URL. */
+    webhookSecret?: string;
+    /** WEBHOOK_MAX_CONNECTIONS: concurrent webhook requests Telegram may open (1–100). @default 40 */
+    webhookMaxConnections: number;
+    /** WEBHOOK_MAX_BODY_BYTES: a larger request body gets 413. @default 1048576 (1 MB) */
+    maxBodyBytes: number;
+    /** PORT: the operator server (webhook, /healthz, /metrics). Unset in polling mode → no server; webhook mode → 8080. */
+    port?: number;
+    /** HOST to listen on. @default "0.0.0.0" (the proxy in front terminates TLS) */
+    host: string;
+    /** JOB_LEASE_MS: how long a replica holds a job, an update, a feed poll or a digest without renewing. @default 60000 */
+    jobLeaseMs: number;
+    /** REPLICA_ID: names this process in leases and logs. @default "<hostname>-<pid>" */
+    replicaId: string;
+    /** SHUTDOWN_GRACE_MS: on SIGTERM, running jobs get this long to finish before they are handed back. @default 10000 */
+    shutdownGraceMs: number;
+  };
   /** LOG_LEVEL: debug | info | warn | error | silent. @default "info" */
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
 }
@@ -175,7 +196,7 @@ function clock(env: Env, name: string, fallback: string): string {
   return `${match[1]?.padStart(2, "0")}:${match[2]}`;
 }
 
-/** Reads and validates every setting. Pure: pass `process.env` from the entry point. */
+/** Reads and validates every setting. Pure: pass `process.env` from the entry point (REPLICA_ID defaults to host and pid). */
 export function loadConfig(env: Env): Config {
   const dataDir = resolve(text(env, "DATA_DIR") ?? "./data");
   const apiKey = text(env, "OPENAI_API_KEY");
@@ -185,6 +206,20 @@ export function loadConfig(env: Env): Config {
     throw new ConfigError(`STORE_URL must start with sqlite:// or redis://, got "${storeUrl}"`);
   }
   const token = text(env, "TELEGRAM_BOT_TOKEN");
+  const webhookUrl = url(env, "WEBHOOK_URL");
+  const webhookSecret = text(env, "WEBHOOK_SECRET");
+  if (webhookUrl !== undefined) {
+    if (!webhookSecret) throw new ConfigError("WEBHOOK_SECRET must be set with WEBHOOK_URL (Telegram sends it back)");
+    // Telegram's rule for secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -.
+    if (!/^[\w-]{1,256}$/.test(webhookSecret)) {
+      throw new ConfigError("WEBHOOK_SECRET may use only A-Z, a-z, 0-9, _ and - (1 to 256 characters)");
+    }
+    if (!token) throw new ConfigError("WEBHOOK_URL needs TELEGRAM_BOT_TOKEN");
+  }
+  const port = text(env, "PORT") === undefined ? undefined : integer(env, "PORT", 0, 0);
+  if (port !== undefined && port > 65_535) throw new ConfigError(`PORT must be at most 65535, got "${port}"`);
+  const webhookMaxConnections = integer(env, "WEBHOOK_MAX_CONNECTIONS", 40, 1);
+  if (webhookMaxConnections > 100) throw new ConfigError("WEBHOOK_MAX_CONNECTIONS must be between 1 and 100");
   if (token !== undefined && !/^\d+:[\w-]+$/.test(token)) {
     throw new ConfigError("TELEGRAM_BOT_TOKEN does not look like a bot token (digits:letters, from @BotFather)");
   }
@@ -238,6 +273,17 @@ export function loadConfig(env: Env): Config {
       maxQueue: integer(env, "CPU_MAX_QUEUE", 64),
       budgetMs: integer(env, "CPU_BUDGET_MS", 10_000, 100),
       workerMaxMb: integer(env, "CPU_WORKER_MAX_MB", 512, 32),
+    },
+    service: {
+      webhookUrl,
+      webhookSecret,
+      webhookMaxConnections,
+      maxBodyBytes: integer(env, "WEBHOOK_MAX_BODY_BYTES", 1024 * 1024, 1024),
+      port: port ?? (webhookUrl !== undefined ? 8080 : undefined),
+      host: text(env, "HOST") ?? "0.0.0.0",
+      jobLeaseMs: integer(env, "JOB_LEASE_MS", 60_000, 100),
+      replicaId: text(env, "REPLICA_ID") ?? `${hostname()}-${process.pid}`,
+      shutdownGraceMs: integer(env, "SHUTDOWN_GRACE_MS", 10_000),
     },
     logLevel: oneOf(env, "LOG_LEVEL", ["debug", "info", "warn", "error", "silent"] as const, "info"),
   };

@@ -1,23 +1,26 @@
 /**
- * Composition root: settings → logger → store → model client → bot with its features.
- * With TELEGRAM_BOT_TOKEN: long polling. Without: the terminal chat over the same bot code.
- * SIGINT/SIGTERM stop polling, drain the job queue (bounded) and close the store.
+ * Composition root: settings → logger → store → metrics → model client → bot with its features → server.
+ * With TELEGRAM_BOT_TOKEN: long polling, or webhooks when WEBHOOK_URL is set (server.ts, behind a TLS proxy).
+ * Without: the terminal chat over the same bot code.
+ * SIGINT/SIGTERM: stop accepting (the server answers 503, polling stops), let running jobs finish within
+ * SHUTDOWN_GRACE_MS, hand the rest back (their leases end now, another replica takes them), close the store.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { defaultFeatures } from "./bot/features.js";
 import { createBot } from "./bot/index.js";
+import { createUpdateGate } from "./bot/updates.js";
 import { loadConfig } from "./config.js";
 import { ErrorCode, isJianbaoError, JianbaoError } from "./errors.js";
 import { limitConcurrency } from "./llm/limit.js";
 import { createOpenAiClient } from "./llm/openai.js";
 import { createLogger } from "./log.js";
+import { createMetrics, measuredLlm } from "./metrics.js";
+import { type OperatorServer, startServer } from "./server.js";
 import { openStore, type Store } from "./store/store.js";
 import { languageFromLocale, runTerminalChat, TERMINAL_API_ROOT, TERMINAL_BOT_INFO } from "./terminal.js";
 import { createCpuPool } from "./workers/pool.js";
 
-// Jobs still running at shutdown get this long to finish their summaries.
-const SHUTDOWN_DEADLINE_MS = 10_000;
 // The Docker HEALTHCHECK reads this file's time; the bot rewrites it while polling runs.
 const HEALTH_FILE = "health";
 const HEALTH_EVERY_MS = 30_000;
@@ -60,7 +63,8 @@ async function main(): Promise<void> {
   });
   // A store that does not answer (Redis down: its client reconnects forever) must not hang start-up silently.
   const store = await openStoreWithin(config.store.url, config.store.openTimeoutMs);
-  const llm = config.llm.enabled
+  const metrics = createMetrics({ defaults: !terminal });
+  const limited = config.llm.enabled
     ? limitConcurrency(
         createOpenAiClient({
           apiKey: config.llm.apiKey,
@@ -73,10 +77,12 @@ async function main(): Promise<void> {
         { timeoutMs: config.llm.timeoutMs },
       )
     : undefined;
+  const llm = limited ? measuredLlm(limited, metrics) : undefined;
   // Parsing, cleaning and offline summaries run on worker threads, off the event loop (the terminal chat too).
   const cpu = createCpuPool({ ...config.cpu, logger });
+  metrics.watch({ workerUtilisation: () => cpu.utilisation });
   const app = createBot(
-    { config, store, llm, logger, cpu },
+    { config, store, llm, logger, cpu, metrics },
     {
       features: defaultFeatures(),
       ...(terminal ? { botInfo: TERMINAL_BOT_INFO, telegram: { apiRoot: TERMINAL_API_ROOT } } : {}),
@@ -84,11 +90,16 @@ async function main(): Promise<void> {
   );
 
   let stopping = false;
+  let server: OperatorServer | undefined;
+  let stopGate = () => {};
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info("shutting down", { signal });
-    await app.stop(signal, SHUTDOWN_DEADLINE_MS);
+    logger.info("shutting down", { signal, replica: config.service.replicaId });
+    stopGate();
+    // Stop accepting first: in-flight webhook requests finish, new ones get 503 and Telegram sends them elsewhere.
+    await server?.close().catch((error: unknown) => logger.warn("server close failed", { error }));
+    await app.stop(signal, config.service.shutdownGraceMs);
     await cpu.close().catch((error: unknown) => logger.warn("CPU pool close failed", { error }));
     await store.close().catch((error: unknown) => logger.warn("store close failed", { error }));
     process.exit(0);
@@ -111,6 +122,54 @@ async function main(): Promise<void> {
     return;
   }
 
+  const { service } = config;
+  if (service.webhookUrl && service.webhookSecret) {
+    const gate = createUpdateGate({
+      store,
+      replicaId: service.replicaId,
+      leaseMs: service.jobLeaseMs,
+      handle: (update) => app.bot.handleUpdate(update),
+      logger,
+      metrics,
+    });
+    // Listen before setWebhook: Telegram may post the first update at once.
+    server = await startServer({
+      host: service.host,
+      port: service.port ?? 8080,
+      store,
+      metrics,
+      replicaId: service.replicaId,
+      logger,
+      webhook: {
+        path: new URL(service.webhookUrl).pathname || "/",
+        secret: service.webhookSecret,
+        maxBodyBytes: service.maxBodyBytes,
+        gate,
+      },
+    });
+    await app.launch({
+      webhook: {
+        url: service.webhookUrl,
+        secret: service.webhookSecret,
+        maxConnections: service.webhookMaxConnections,
+      },
+    });
+    gate.start();
+    stopGate = () => gate.stop();
+    logger.info("webhook mode", { url: server.url, replica: service.replicaId });
+    return;
+  }
+
+  if (service.port !== undefined) {
+    server = await startServer({
+      host: service.host,
+      port: service.port,
+      store,
+      metrics,
+      replicaId: service.replicaId,
+      logger,
+    });
+  }
   await app.launch();
   mkdirSync(config.store.dataDir, { recursive: true });
   const healthPath = join(config.store.dataDir, HEALTH_FILE);

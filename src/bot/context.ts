@@ -9,14 +9,16 @@ import type { InlineKeyboardButton } from "telegraf/types";
 import type { Config } from "../config.js";
 import type { LlmClient } from "../llm/client.js";
 import type { Logger } from "../log.js";
+import type { Metrics } from "../metrics.js";
 import type { FetchOptions } from "../pipeline/fetch.js";
 import type { ReadingDeps } from "../pipeline/read.js";
+import type { JobLedger } from "../store/jobs.js";
 import type { Records, UserRecord } from "../store/records.js";
 import type { Collection, Store } from "../store/store.js";
 import type { Lang, LangChoice, Summary } from "../types.js";
 import type { CpuWork } from "../workers/cpu.js";
 import type { Clock, JobQueue } from "./jobs.js";
-import type { SendKit } from "./send.js";
+import type { SendKit, TelegramPacer } from "./send.js";
 import type { Stats } from "./stats.js";
 
 /** What the bot needs from the outside world. Everything but config/store/logger has a default. */
@@ -38,6 +40,12 @@ export interface BotDeps {
   fetch?: typeof globalThis.fetch;
   /** The CPU stages (cleaning, offline summaries): the worker pool in main.ts. @default inlineCpu */
   cpu?: CpuWork;
+  /** Accepted reads and questions, recorded with a lease (store/jobs.ts). @default a ledger over `store` and `jobs` */
+  ledger?: JobLedger;
+  /** Telegram pacing for every send and edit. @default pacerFor(store): shared through Redis, else in memory */
+  pacer?: TelegramPacer;
+  /** Prometheus counters. @default a registry of this bot's own */
+  metrics?: Metrics;
 }
 
 /** `BotDeps` with every default filled in: what features receive. */

@@ -5,6 +5,7 @@ import { inEachLang, t } from "../i18n/index.js";
 import { escapeHtml } from "../pipeline/render.js";
 import { type Answer, answerQuestion } from "../qa/answer.js";
 import { type ConversationMemory, conversationMemory } from "../qa/memory.js";
+import type { RunningJob } from "../store/jobs.js";
 import type { Collection } from "../store/store.js";
 import { DAY_MS } from "../text/dates.js";
 import { langOfText } from "../text/lang.js";
@@ -197,7 +198,8 @@ export function followups(options: FollowupOptions = {}): BotFeature {
       const suggested = deps.store.collection<SuggestedRecord>("suggest");
       memory = conversations;
       suggestions = suggested;
-      const ask = (input: Ask) => askInChat(kit, conversations, input);
+      const ask = (input: Ask) => askInChat(kit, input);
+      deps.ledger.register<AnswerJob>("answer", (job, running) => runAnswerJob(kit, conversations, job, running));
 
       composer.command("ask", async (ctx) => {
         const question = ctx.message.text.replace(/^\/ask(@\w+)?/i, "").trim();
@@ -351,8 +353,30 @@ function questionFromButton(message: unknown, data: string | undefined): string 
   return label || undefined;
 }
 
-/** Placeholder now, answer later: the background job reads memory, answers, edits, records. */
-async function askInChat(kit: FeatureKit, memory: ConversationMemory, input: Ask): Promise<void> {
+/** A question as recorded (store/jobs.ts): enough for any replica to answer it into the same placeholder. */
+interface AnswerJob {
+  chatId: number;
+  userId: number;
+  replyTo?: number;
+  articleId: string;
+  question: string;
+  lang: Lang;
+  nameArticle: boolean;
+  showQuestion: boolean;
+  placeholderId: number;
+}
+
+function headerFor(article: Article, input: Pick<Ask, "lang" | "nameArticle" | "showQuestion" | "question">) {
+  const header: Omit<AnswerView, "answer"> = {
+    lang: input.lang,
+    ...(input.nameArticle ? { aboutTitle: article.title } : {}),
+    ...(input.showQuestion ? { question: input.question } : {}),
+  };
+  return header;
+}
+
+/** Placeholder now, answer later: the recorded job reads memory, answers, edits, records. */
+async function askInChat(kit: FeatureKit, input: Ask): Promise<void> {
   const { deps } = kit;
   const send: SendKit = { ...kit.send, telegram: input.telegram };
   const record = await deps.records.articles.get(input.articleId);
@@ -360,12 +384,7 @@ async function askInChat(kit: FeatureKit, memory: ConversationMemory, input: Ask
     await sendRich(send, input.chatId, { text: t(input.lang, "expired"), replyTo: input.replyTo });
     return;
   }
-  const { article } = record;
-  const header: Omit<AnswerView, "answer"> = {
-    lang: input.lang,
-    ...(input.nameArticle ? { aboutTitle: article.title } : {}),
-    ...(input.showQuestion ? { question: input.question } : {}),
-  };
+  const header = headerFor(record.article, input);
   if (!(await input.spend())) return;
   let placeholderId: number;
   try {
@@ -376,10 +395,36 @@ async function askInChat(kit: FeatureKit, memory: ConversationMemory, input: Ask
     throw error;
   }
   await typing(send, input.chatId);
-  const job = () => answerIntoMessage(kit, memory, send, { ...input, article, header, placeholderId });
-  if (!deps.jobs.add("answer", job)) {
+  const job: AnswerJob = {
+    chatId: input.chatId,
+    userId: input.userId,
+    ...(input.replyTo !== undefined ? { replyTo: input.replyTo } : {}),
+    articleId: input.articleId,
+    question: input.question,
+    lang: input.lang,
+    nameArticle: input.nameArticle,
+    showQuestion: input.showQuestion,
+    placeholderId,
+  };
+  if (!(await deps.ledger.submit("answer", job))) {
     await editRich(send, input.chatId, placeholderId, { text: t(input.lang, "busy") });
   }
+}
+
+/** Runs a recorded question (first run or takeover): the article is read again, the answer edited in. */
+async function runAnswerJob(kit: FeatureKit, memory: ConversationMemory, job: AnswerJob, running: RunningJob) {
+  const send: SendKit = kit.send;
+  const record = await kit.deps.records.articles.get(job.articleId);
+  if (!record) {
+    if (await running.stillOurs())
+      await editRich(send, job.chatId, job.placeholderId, { text: t(job.lang, "expired") });
+    return;
+  }
+  await answerIntoMessage(kit, memory, send, running, {
+    ...job,
+    article: record.article,
+    header: headerFor(record.article, job),
+  });
 }
 
 /** The background job: history → answer → edit the placeholder → remember the answer message and the turn. */
@@ -387,7 +432,8 @@ async function answerIntoMessage(
   kit: FeatureKit,
   memory: ConversationMemory,
   send: SendKit,
-  job: Ask & { article: Article; header: Omit<AnswerView, "answer">; placeholderId: number },
+  running: Pick<RunningJob, "stillOurs">,
+  job: AnswerJob & { article: Article; header: Omit<AnswerView, "answer"> },
 ): Promise<void> {
   const { deps } = kit;
   try {
@@ -400,6 +446,8 @@ async function answerIntoMessage(
       llm: deps.llm,
       maxInputTokens: deps.config.llm.maxInputTokens,
     });
+    // Only the job's holder answers (a replica whose lease was taken over stays silent).
+    if (!(await running.stillOurs())) return;
     const messageId = await editRich(send, job.chatId, job.placeholderId, renderAnswer({ ...job.header, answer }));
     const retentionMs = deps.config.store.articleRetentionDays * DAY_MS;
     await deps.records.messages.set(
@@ -427,6 +475,7 @@ async function answerIntoMessage(
     if (isForbidden(error)) return;
     deps.logger.warn("answering failed", { chatId: job.chatId, error });
     await deps.stats.record(StatKind.Failure).catch(() => undefined);
+    if (!(await running.stillOurs().catch(() => false))) return;
     await editRich(send, job.chatId, job.placeholderId, { text: describeError(job.lang, error) }).catch(
       (sendError: unknown) =>
         deps.logger.warn("could not report a failed answer", { chatId: job.chatId, error: sendError }),

@@ -22,6 +22,8 @@ import { Composer, Telegraf } from "telegraf";
 import type { UserFromGetMe } from "telegraf/types";
 import { describeError } from "../i18n/errors.js";
 import { inEachLang, t } from "../i18n/index.js";
+import { createMetrics } from "../metrics.js";
+import { createJobLedger } from "../store/jobs.js";
 import { interfaceLang, langFromTelegram, records as openRecords } from "../store/records.js";
 import { DAY_MS } from "../text/dates.js";
 import { langOfText } from "../text/lang.js";
@@ -36,7 +38,8 @@ import { languageButtons } from "./language.js";
 import { links } from "./links.js";
 import { createPasteCollector, pastedPages } from "./paste.js";
 import { createRateLimiter } from "./ratelimit.js";
-import { createPacer, type SendKit, sendRich } from "./send.js";
+import { registerReading } from "./reading.js";
+import { pacerFor, type SendKit, sendRich } from "./send.js";
 import { createStats } from "./stats.js";
 
 export type {
@@ -66,8 +69,11 @@ export interface BotApp {
   features: readonly BotFeature[];
   /** Every command, built-in first. */
   commands: readonly CommandInfo[];
-  /** Starts long polling (not awaited: telegraf's launch resolves only at stop), registers commands, starts features. */
-  launch(): Promise<void>;
+  /**
+   * Registers commands, starts features and the job sweep, then takes updates: long polling (not awaited:
+   * telegraf's launch resolves only at stop), or with `webhook` setWebhook (the caller serves it, see server.ts).
+   */
+  launch(options?: { webhook?: WebhookSettings }): Promise<void>;
   /** Starts features' background work without polling (terminal chat). */
   startFeatures(): Promise<void>;
   /** True while long polling runs (health checks). */
@@ -77,6 +83,16 @@ export interface BotApp {
   /** Stops polling and features, then drains the job queue within `deadlineMs`. */
   stop(reason?: string, deadlineMs?: number): Promise<void>;
 }
+
+/** What setWebhook is told (WEBHOOK_*). */
+export interface WebhookSettings {
+  url: string;
+  secret: string;
+  maxConnections: number;
+}
+
+/** The updates the bot handles; Telegram sends no others (setWebhook's and getUpdates' allowed_updates). */
+export const ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"] as const;
 
 export const BUILT_IN_COMMANDS: readonly CommandInfo[] = [
   { command: "start", description: inEachLang("cmdStart") },
@@ -99,12 +115,27 @@ function resolveDeps(deps: BotDeps): ResolvedDeps {
   const cpu = deps.cpu ?? inlineCpu;
   const summaryCache = deps.store.collection<Summary>("summary");
   const stats = createStats(deps.store, clock);
+  const jobs = deps.jobs ?? createJobQueue({ logger: deps.logger });
+  const metrics = deps.metrics ?? createMetrics();
   return {
     ...deps,
     records,
     clock,
     fetchOptions,
-    jobs: deps.jobs ?? createJobQueue({ logger: deps.logger }),
+    jobs,
+    metrics,
+    pacer: deps.pacer ?? pacerFor(deps.store),
+    ledger:
+      deps.ledger ??
+      createJobLedger({
+        store: deps.store,
+        queue: jobs,
+        replicaId: config.service.replicaId,
+        leaseMs: config.service.jobLeaseMs,
+        clock,
+        logger: deps.logger,
+        onTakeover: () => metrics.jobTakeovers.inc(),
+      }),
     fetch: deps.fetch ?? globalThis.fetch,
     cpu,
     summaryCache,
@@ -172,7 +203,13 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): BotApp
   });
   if (options.botInfo) bot.botInfo = options.botInfo;
 
-  const send: SendKit = { telegram: bot.telegram, logger, clock: resolved.clock, pacer: createPacer() };
+  const send: SendKit = {
+    telegram: bot.telegram,
+    logger,
+    clock: resolved.clock,
+    pacer: resolved.pacer,
+    on429: () => resolved.metrics.telegram429.inc({ source: "reply" }),
+  };
   const kit: FeatureKit = {
     deps: resolved,
     telegram: bot.telegram,
@@ -188,6 +225,8 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): BotApp
       }),
     botUsername: () => bot.botInfo?.username ?? "",
   };
+  registerReading(kit);
+  resolved.metrics.watch({ jobQueueDepth: () => resolved.jobs.load });
   const allCommands = [...BUILT_IN_COMMANDS, ...features.flatMap((feature) => feature.commands ?? [])];
 
   const paste = createPasteCollector(resolved.clock, config.bot.pasteJoinMs);
@@ -204,6 +243,10 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): BotApp
     return false;
   };
 
+  bot.use((ctx, next) => {
+    resolved.metrics.updates.inc({ kind: ctx.updateType, outcome: "handled" });
+    return next();
+  });
   bot.use(accessControl({ config, logger, isCollectingPaste: paste.isCollecting }));
   bot.use(personMiddleware(resolved, spend));
   bot.use(commands({ kit, features, commands: allCommands }));
@@ -256,11 +299,14 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): BotApp
     async settled() {
       for (;;) {
         while (paste.pendingCount() > 0) await resolved.clock.sleep(Math.max(10, config.bot.pasteJoinMs / 4));
+        // A job being recorded (ledger.submit) is not on the queue yet: wait for it to get there.
+        // (setImmediate, not the clock: a manual clock's sleep would spin without letting the store answer.)
+        while (resolved.ledger.submitting > 0) await new Promise((resolve) => setImmediate(resolve));
         await resolved.jobs.idle();
-        if (paste.pendingCount() === 0 && resolved.jobs.load === 0) return;
+        if (paste.pendingCount() === 0 && resolved.ledger.submitting === 0 && resolved.jobs.load === 0) return;
       }
     },
-    async launch() {
+    async launch(launchOptions = {}) {
       bot.botInfo ??= await bot.telegram.getMe();
       for (const lang of ["en", "zh"] as const) {
         await bot.telegram
@@ -270,15 +316,27 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): BotApp
           )
           .catch((error: unknown) => logger.warn("setMyCommands failed", { error }));
       }
-      polling = true;
-      void bot.launch({ dropPendingUpdates: false }).catch((error: unknown) => {
-        polling = false;
-        logger.error("long polling stopped with an error", { error });
-      });
+      const { webhook } = launchOptions;
+      if (webhook) {
+        // Replaces any earlier webhook (and ends long polling elsewhere): Telegram now posts to our server.
+        await bot.telegram.setWebhook(webhook.url, {
+          secret_token: webhook.secret,
+          allowed_updates: [...ALLOWED_UPDATES],
+          max_connections: webhook.maxConnections,
+        });
+      } else {
+        polling = true;
+        void bot.launch({ dropPendingUpdates: false, allowedUpdates: [...ALLOWED_UPDATES] }).catch((error: unknown) => {
+          polling = false;
+          logger.error("long polling stopped with an error", { error });
+        });
+      }
+      resolved.ledger.start();
       await startFeatures();
       logger.info("bot started", { username: bot.botInfo.username, features: features.map((feature) => feature.name) });
     },
     async stop(reason = "stop", deadlineMs = 10_000) {
+      resolved.ledger.stop();
       if (polling) {
         polling = false;
         try {
@@ -294,7 +352,11 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): BotApp
         );
       }
       const drained = await resolved.jobs.drain(deadlineMs);
-      if (!drained) logger.warn("stopped with jobs still running", { load: resolved.jobs.load });
+      if (!drained) {
+        // Hand the rest back: their leases end now, so another replica (or the next start) finishes them at once.
+        const handedBack = await resolved.ledger.handBack().catch(() => 0);
+        logger.warn("stopped with jobs still running; handed back", { load: resolved.jobs.load, handedBack });
+      }
     },
   };
 }

@@ -10,6 +10,7 @@ import { describeError } from "../i18n/errors.js";
 import { t } from "../i18n/index.js";
 import { uploadCap } from "../pipeline/input.js";
 import { type ReadSource, readSource, rememberSummary } from "../pipeline/read.js";
+import type { RunningJob } from "../store/jobs.js";
 import type { Article, Lang, LangChoice, Summary } from "../types.js";
 import type { FeatureKit } from "./context.js";
 import { buildSummaryKeyboard, renderSummary } from "./render.js";
@@ -67,7 +68,36 @@ export async function sendPlaceholder(
   }
 }
 
-/** Queues the reading of `source` into the placeholder message; tells the person when the queue is full. */
+/** A read job as recorded (store/jobs.ts): everything needed to finish it from any replica, into the same placeholder. */
+interface ReadJob {
+  chatId: number;
+  replyTo?: number;
+  lang: Lang;
+  summaryLang: LangChoice;
+  placeholderId: number;
+  source: ChatSource;
+}
+
+/** Lets the job ledger run (and take over) read jobs: called once by createBot. */
+export function registerReading(kit: FeatureKit): void {
+  kit.deps.ledger.register<ReadJob>("read", (job, running) =>
+    readIntoMessage(
+      kit,
+      {
+        telegram: kit.telegram,
+        chatId: job.chatId,
+        replyTo: job.replyTo,
+        lang: job.lang,
+        summaryLang: job.summaryLang,
+      },
+      job.placeholderId,
+      job.source,
+      running,
+    ),
+  );
+}
+
+/** Records the reading of `source` into the placeholder message as a job; tells the person when the queue is full. */
 export async function queueReading(
   kit: FeatureKit,
   target: ReadTarget,
@@ -75,7 +105,15 @@ export async function queueReading(
   source: ChatSource,
 ): Promise<void> {
   const send: SendKit = { ...kit.send, telegram: target.telegram };
-  const accepted = kit.deps.jobs.add(`read-${source.kind}`, () => readIntoMessage(kit, target, placeholderId, source));
+  const job: ReadJob = {
+    chatId: target.chatId,
+    ...(target.replyTo !== undefined ? { replyTo: target.replyTo } : {}),
+    lang: target.lang,
+    summaryLang: target.summaryLang,
+    placeholderId,
+    source,
+  };
+  const accepted = await kit.deps.ledger.submit("read", job);
   if (!accepted) {
     await editRich(send, target.chatId, placeholderId, { text: t(target.lang, "busy") });
   }
@@ -169,7 +207,13 @@ export function summaryMessage(
 }
 
 /** The background job: download (uploads) → readSource (fetch → clean → save → summarize) → edit the placeholder. */
-async function readIntoMessage(kit: FeatureKit, target: ReadTarget, placeholderId: number, source: ChatSource) {
+async function readIntoMessage(
+  kit: FeatureKit,
+  target: ReadTarget,
+  placeholderId: number,
+  source: ChatSource,
+  job: Pick<RunningJob, "stillOurs">,
+) {
   const { logger } = kit.deps;
   const send: SendKit = { ...kit.send, telegram: target.telegram };
   const startedAt = kit.deps.clock.now();
@@ -203,7 +247,13 @@ async function readIntoMessage(kit: FeatureKit, target: ReadTarget, placeholderI
       sourceUrl: source.kind === "url" ? (page.url ?? source.url) : undefined,
     });
     summaryMade = true;
+    // Only the job's holder answers: a replica whose lease was taken over stays silent (one answer per placeholder).
+    if (!(await job.stillOurs())) {
+      logger.warn("read job was taken over; not answering", { chatId: target.chatId });
+      return;
+    }
     const messageId = await editRich(send, target.chatId, placeholderId, message);
+    kit.deps.metrics.summaries.inc({ mode: summary.mode, cached: String(summary.cached === true) });
     await rememberSummary(kit.deps.reading, { chatId: target.chatId, messageId, articleId });
     logger.info("summary sent", {
       chatId: target.chatId,
@@ -222,6 +272,8 @@ async function readIntoMessage(kit: FeatureKit, target: ReadTarget, placeholderI
       return;
     }
     await kit.deps.stats.record(StatKind.Failure).catch(() => undefined);
+    kit.deps.metrics.fetchFailures.inc({ code: isJianbaoError(error) ? error.code : "INTERNAL" });
+    if (!(await job.stillOurs().catch(() => false))) return;
     // Error messages can quote the person's URL: at info level only the code goes out.
     if (isJianbaoError(error)) {
       logger.info("reading failed", { chatId: target.chatId, source: source.kind, code: error.code });

@@ -2,6 +2,7 @@ import type { Telegram } from "telegraf";
 import { TelegramError } from "telegraf";
 import type { InlineKeyboardMarkup, Message } from "telegraf/types";
 import type { Logger } from "../log.js";
+import { type SharedPace, type Store, sharedPaceFor } from "../store/store.js";
 import type { Clock } from "./jobs.js";
 
 // ── Tunables ──────────────────────────────────────────────────────────────────────────────────────
@@ -36,8 +37,8 @@ export interface Sleeper {
 export interface TelegramPacer {
   /** Waits until a call to `chatId` may go out, and books it. */
   slot(chatId: number, clock: Pick<Clock, "now" | "sleep">): Promise<void>;
-  /** Telegram said wait `retryAfterMs` after a call to `chatId`. */
-  rateLimited(chatId: number, retryAfterMs: number, now: number): void;
+  /** Telegram said wait `retryAfterMs` after a call to `chatId`; true when it holds back every chat. */
+  rateLimited(chatId: number, retryAfterMs: number, now: number): boolean;
   /** True while `chatId` or everyone is held back (best-effort calls such as typing are skipped). */
   isPaused(chatId: number, now: number): boolean;
 }
@@ -97,11 +98,54 @@ export function createPacer(): TelegramPacer {
         lastLimit !== undefined && lastLimit.chatId !== chatId && now - lastLimit.at < SECOND_CHAT_WINDOW_MS;
       lastLimit = { chatId, at: now };
       if (quiet || secondChat) global.pausedUntil = Math.max(global.pausedUntil, until);
+      return quiet || secondChat;
     },
     isPaused(chatId, now) {
       return global.pausedUntil > now || (chats.get(chatId)?.pausedUntil ?? 0) > now;
     },
   };
+}
+
+/**
+ * The same pacing for every replica on one Redis: each slot is booked in Redis (one GCRA script over the chat's
+ * and the global limit), and a 429 that looks global pauses every replica (a pause key the script honours).
+ * rate-limiter-flexible's fixed windows were the first idea; they let twice the rate through across a window
+ * boundary (see digest/delivery.ts on p-queue's intervals), which Telegram answers with 429, so the script
+ * keeps the memory pacer's arithmetic instead.
+ */
+export function createSharedPacer(shared: SharedPace): TelegramPacer {
+  // The local half: which chats were recently limited (to tell a chat's limit from a global one) and known pauses.
+  const local = createPacer();
+  // The latest pause being written: this replica's next slot waits for it, so it is in Redis before we send again.
+  let pausing: Promise<void> = Promise.resolve();
+  return {
+    async slot(chatId, clock) {
+      await pausing;
+      const now = clock.now();
+      const at = await shared.book(chatId, now);
+      if (at > now) await clock.sleep(at - now);
+    },
+    rateLimited(chatId, retryAfterMs, now) {
+      const global = local.rateLimited(chatId, retryAfterMs, now);
+      pausing = shared.pause(global ? undefined : chatId, now + retryAfterMs, now).catch(() => undefined);
+      return global;
+    },
+    isPaused: (chatId, now) => local.isPaused(chatId, now),
+  };
+}
+
+/** Telegram's limits as the shared pacer books them (the memory pacer's values). */
+export const TELEGRAM_PACE = {
+  chatIntervalMs: PER_CHAT_INTERVAL_MS,
+  chatBurst: PER_CHAT_BURST,
+  globalIntervalMs: GLOBAL_INTERVAL_MS,
+  globalBurst: GLOBAL_BURST,
+} as const;
+
+/** The pacer for a store: shared through Redis when the store is Redis, in memory for one process on SQLite. */
+export function pacerFor(store: Store): TelegramPacer {
+  const shared = sharedPaceFor(store, TELEGRAM_PACE);
+  return shared ? createSharedPacer(shared) : createPacer();
 }
 
 /** A message in both renderings; HTML is tried first, plain text is the fallback. */
@@ -119,6 +163,8 @@ export interface SendKit {
   clock: Pick<Clock, "now" | "sleep">;
   /** Shared pacing and 429 pauses (one per bot). Without it calls go out at once and only 429s wait. */
   pacer?: TelegramPacer;
+  /** Told about every 429 (metrics). */
+  on429?: () => void;
 }
 
 /** True for Telegram's 403s (blocked by the user, kicked, deactivated): nothing to retry. */
@@ -153,7 +199,7 @@ export function isRateLimited(error: unknown): boolean {
  * last 429 is thrown for the caller's fallback.
  */
 export async function withRetry<T>(
-  kit: Pick<SendKit, "logger" | "clock" | "pacer">,
+  kit: Pick<SendKit, "logger" | "clock" | "pacer" | "on429">,
   method: string,
   call: () => Promise<T>,
   chatId?: number,
@@ -165,6 +211,7 @@ export async function withRetry<T>(
       return await call();
     } catch (error) {
       if (!(error instanceof TelegramError) || error.code !== 429) throw error;
+      kit.on429?.();
       const waitMs = Math.max(1, error.parameters?.retry_after ?? 1) * 1000;
       if (waited + waitMs > RATE_LIMIT_BUDGET_MS) {
         kit.logger.warn("telegram rate limit outlasted the budget", { method, chatId, waited, attempt });

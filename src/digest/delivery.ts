@@ -13,6 +13,7 @@ import PQueue from "p-queue";
 import { type Clock as FullClock, systemClock } from "../clock.js";
 import type { Logger } from "../log.js";
 import { silentLogger } from "../log.js";
+import { type HeldLease, holdLease } from "../store/jobs.js";
 import { DAY_MS } from "../text/dates.js";
 import type { DigestPart, DigestStore, LedgerEntry } from "./store.js";
 
@@ -400,8 +401,13 @@ export interface DigestDeliveryOptions {
   digests: DigestStore;
   queue: DeliveryQueue;
   clock?: Clock;
-  /** A `sending` ledger entry with no progress for this long is taken over. @default 10 min */
+  /**
+   * JOB_LEASE_MS: a `sending` ledger entry is taken over once it has made no progress for this long and its
+   * replica's heartbeat (`replica:<id>`, renewed every lease/3) has run out too. @default 60 s
+   */
   leaseMs?: number;
+  /** REPLICA_ID: names this replica's heartbeat and the ledger entries it sends. @default a random id */
+  replicaId?: string;
   /** A digest not finished this long after it was first claimed is given up. @default 6 h */
   graceMs?: number;
   /** Digests being claimed and composed at once. @default 32 */
@@ -413,8 +419,11 @@ export interface DigestDeliveryOptions {
 const LEDGER_TTL_MS = 7 * DAY_MS;
 /** Digest delivery tunables (see DigestDeliveryOptions). */
 const DELIVERY_DEFAULTS = {
-  /** A `sending` entry silent this long was left by a crash (a multi-part digest sends a part a second). */
-  leaseMs: 10 * 60_000,
+  /**
+   * A `sending` entry silent this long, whose replica stopped renewing its heartbeat, was left by a crash.
+   * A live replica may keep a digest queued for longer (100,000 people at 30/s): its heartbeat says it is alive.
+   */
+  leaseMs: 60_000,
   /** DIGEST_GRACE_HOURS' default: a digest not finished 6 h after it was first claimed is stale news. */
   graceMs: 6 * 3_600_000,
   /** Digests claimed and composed at once: enough to keep the send queue fed, few enough to start sending early. */
@@ -446,13 +455,43 @@ export class DigestDelivery {
   private readonly logger: Logger;
   private readonly active = new Set<string>();
   private readonly preparing: PQueue;
+  readonly replicaId: string;
+  private heartbeat?: HeldLease;
 
   constructor(private readonly options: DigestDeliveryOptions) {
     this.clock = options.clock ?? systemClock;
     this.leaseMs = options.leaseMs ?? DELIVERY_DEFAULTS.leaseMs;
+    this.replicaId = options.replicaId ?? `digest-${Math.random().toString(36).slice(2, 10)}`;
     this.graceMs = options.graceMs ?? DELIVERY_DEFAULTS.graceMs;
     this.logger = options.logger ?? silentLogger;
     this.preparing = new PQueue({ concurrency: options.prepareConcurrency ?? DELIVERY_DEFAULTS.prepareConcurrency });
+  }
+
+  /** Starts this replica's heartbeat lease, renewed every lease/3 while it runs. */
+  async start(): Promise<void> {
+    this.heartbeat ??= await holdLease(this.options.digests.store, `replica:${this.replicaId}`, {
+      owner: this.replicaId,
+      ttlMs: this.leaseMs,
+      clock: {
+        now: () => this.clock.now(),
+        setTimeout: (callback, ms) => setTimeout(callback, ms).unref(),
+        clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+      },
+      logger: this.logger,
+    });
+  }
+
+  /** Ends the heartbeat: this replica's half-sent digests may be resumed elsewhere as soon as they fall silent. */
+  async stop(): Promise<void> {
+    const heartbeat = this.heartbeat;
+    this.heartbeat = undefined;
+    await heartbeat?.handBack().catch(() => undefined);
+  }
+
+  /** True when the entry's replica is still renewing its heartbeat (it is working on the digest, or will). */
+  private async ownerAlive(entry: LedgerEntry, now: number): Promise<boolean> {
+    if (!entry.owner || entry.owner === this.replicaId) return false;
+    return (await this.options.digests.store.leaseHolder(`replica:${entry.owner}`, now)) === entry.owner;
   }
 
   /** Ledger ids being delivered by this instance. */
@@ -529,7 +568,9 @@ export class DigestDelivery {
     const existing = await ledger.get(ledgerId);
     const now = this.clock.now();
     if (existing && existing.state !== "sending") return "already-sent";
-    if (existing && now - Date.parse(existing.at) < this.leaseMs) return "busy";
+    if (existing && (now - Date.parse(existing.at) < this.leaseMs || (await this.ownerAlive(existing, now)))) {
+      return "busy";
+    }
     if (existing && now - Date.parse(existing.createdAt) > this.graceMs) {
       await ledger.set(ledgerId, { ...existing, state: "failed", at: new Date(now).toISOString() }, LEDGER_TTL_MS);
       await this.options.digests.open.delete(ledgerId);
@@ -544,12 +585,12 @@ export class DigestDelivery {
     try {
       let entry: LedgerEntry;
       if (existing) {
-        entry = { ...existing, attempt, at: new Date(now).toISOString() };
+        entry = { ...existing, attempt, at: new Date(now).toISOString(), owner: this.replicaId };
         this.logger.info("resuming digest", { userId, localDate, sentParts: existing.messageIds.length });
       } else {
         const parts = await options.compose();
         const at = new Date(this.clock.now()).toISOString();
-        entry = { state: "sending", parts, messageIds: [], at, createdAt: at, attempt, chatId };
+        entry = { state: "sending", parts, messageIds: [], at, createdAt: at, attempt, chatId, owner: this.replicaId };
         if (parts.length === 0) {
           await ledger.set(ledgerId, { ...entry, state: "sent" }, LEDGER_TTL_MS);
           await options.afterCompose?.();
@@ -569,11 +610,6 @@ export class DigestDelivery {
     }
   }
 
-  /** Sends a digest outside the ledger (/digest now): resolves with the outcome. */
-  async deliverNow(chatId: number, parts: DigestPart[]): Promise<DeliveryOutcome> {
-    return this.options.queue.enqueue(chatId, parts);
-  }
-
   /** Ledger entries left `sending` (by a crash or a failed attempt) and silent past the lease. */
   async staleEntries(): Promise<Array<{ userId: number; localDate: string; entry: LedgerEntry }>> {
     const now = this.clock.now();
@@ -586,7 +622,7 @@ export class DigestDelivery {
         await open.delete(id);
         continue;
       }
-      if (now - Date.parse(entry.at) < this.leaseMs) continue;
+      if (now - Date.parse(entry.at) < this.leaseMs || (await this.ownerAlive(entry, now))) continue;
       const [userId, localDate] = id.split(":");
       stale.push({ userId: Number(userId), localDate: localDate ?? "", entry });
     }

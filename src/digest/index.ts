@@ -5,10 +5,14 @@
  */
 
 import type { Telegram } from "telegraf";
+import type { Clock as BotClock } from "../bot/jobs.js";
+import type { TelegramPacer } from "../bot/send.js";
 import type { Config } from "../config.js";
 import type { LlmClient } from "../llm/client.js";
 import { type Logger, silentLogger } from "../log.js";
+import type { Metrics } from "../metrics.js";
 import type { ReadingDeps } from "../pipeline/read.js";
+import { leaseOwner } from "../store/jobs.js";
 import type { Records } from "../store/records.js";
 import type { Collection, Store } from "../store/store.js";
 import { DAY_MS } from "../text/dates.js";
@@ -16,6 +20,7 @@ import type { Summary } from "../types.js";
 import type { CpuWork } from "../workers/cpu.js";
 import {
   type Clock,
+  classifySendError,
   DeliveryQueue,
   type DeliveryQueueOptions,
   DigestDelivery,
@@ -45,7 +50,7 @@ export interface DigestsDeps {
   stats?: ReadingDeps["stats"];
   /** Pacing overrides (benches scale time; tests shorten it). */
   queue?: Omit<DeliveryQueueOptions, "send" | "logger">;
-  /** @default 10 minutes */
+  /** Lease of a digest, a feed poll and a summary claim. @default config.service.jobLeaseMs (JOB_LEASE_MS) */
   leaseMs?: number;
 }
 
@@ -61,22 +66,44 @@ export interface Digests {
   stop(): void;
 }
 
-/** A SendPart over telegraf's API client: HTML, no link previews, one button row per article. */
-export function telegramSender(telegram: Telegram): SendPart {
+/** What a digest send shares with the bot's replies: the pacer (Telegram's budget, shared by replicas) and metrics. */
+export interface SenderKit {
+  pacer: TelegramPacer;
+  clock: Pick<BotClock, "now" | "sleep">;
+  metrics?: Pick<Metrics, "digestMessages" | "telegram429">;
+}
+
+/**
+ * A SendPart over telegraf's API client: HTML, no link previews, one button row per article. With `kit`, every part
+ * takes its slot from the bot's pacer first (one budget for replies and digests, across replicas), and a 429
+ * pauses the pacer too, so replies wait with the digest.
+ */
+export function telegramSender(telegram: Telegram, kit?: SenderKit): SendPart {
   return async (chatId, part) => {
-    const message = await telegram.sendMessage(chatId, part.text, {
-      parse_mode: "HTML",
-      link_preview_options: { is_disabled: true },
-      ...(part.buttons.length > 0
-        ? {
-            reply_markup: {
-              inline_keyboard: part.buttons.map((row) =>
-                row.map((button) => ({ text: button.text, callback_data: button.data })),
-              ),
-            },
-          }
-        : {}),
-    });
+    if (kit) await kit.pacer.slot(chatId, kit.clock);
+    const message = await telegram
+      .sendMessage(chatId, part.text, {
+        parse_mode: "HTML",
+        link_preview_options: { is_disabled: true },
+        ...(part.buttons.length > 0
+          ? {
+              reply_markup: {
+                inline_keyboard: part.buttons.map((row) =>
+                  row.map((button) => ({ text: button.text, callback_data: button.data })),
+                ),
+              },
+            }
+          : {}),
+      })
+      .catch((error: unknown) => {
+        const failure = classifySendError(error);
+        if (kit && failure.kind === "rate-limited") {
+          kit.metrics?.telegram429.inc({ source: "digest" });
+          kit.pacer.rateLimited(chatId, failure.retryAfterMs, kit.clock.now());
+        }
+        throw error;
+      });
+    kit?.metrics?.digestMessages.inc();
     return message.message_id;
   };
 }
@@ -89,7 +116,10 @@ export function createDigests(deps: DigestsDeps): Digests {
   const digests = digestStore(store);
   const graceMs = config.digest.graceHours * 3_600_000;
   const queue = new DeliveryQueue({ send: deps.send, logger, ...deps.queue });
-  const delivery = new DigestDelivery({ digests, queue, clock, graceMs, leaseMs: deps.leaseMs, logger });
+  const leaseMs = deps.leaseMs ?? config.service.jobLeaseMs;
+  // One owner per instance (two digest machines in one process, as in tests, must not share leases).
+  const replicaId = leaseOwner(config.service.replicaId);
+  const delivery = new DigestDelivery({ digests, queue, clock, graceMs, leaseMs, replicaId, logger });
   const poller = createPoller({
     store,
     records: deps.records,
@@ -107,6 +137,8 @@ export function createDigests(deps: DigestsDeps): Digests {
     ...(deps.stats ? { stats: deps.stats } : {}),
     clock,
     logger,
+    leaseMs,
+    replicaId,
   });
   const scheduler = createDigestScheduler({
     digests,

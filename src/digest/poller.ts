@@ -13,6 +13,7 @@ import { type Logger, silentLogger } from "../log.js";
 import { makeArticle } from "../pipeline/clean/article.js";
 import { type FetchOptions, fetchPage as realFetchPage } from "../pipeline/fetch.js";
 import { cleanSource, type ReadingDeps, type ReadSource, saveArticle, summarizeArticle } from "../pipeline/read.js";
+import { holdLease, leaseOwner } from "../store/jobs.js";
 import { interfaceLang, records as openRecords, type Records, type UserRecord } from "../store/records.js";
 import type { Collection, Store } from "../store/store.js";
 import { DAY_MS } from "../text/dates.js";
@@ -29,10 +30,11 @@ const DEFAULTS = {
   feedConcurrency: 8,
   /** New items processed at once (page fetch + clean + summaries); the model has its own limit (LLM_MAX_CONCURRENCY). */
   itemConcurrency: 8,
-  /** How long a replica holds `poll:<feedId>` (released after the poll): longer than one feed fetch can take. */
-  pollClaimMs: 5 * 60_000,
-  /** How long a replica holds `summarize:<articleId>:<lang>` before another may try. */
-  summarizeClaimMs: 10 * 60_000,
+  /**
+   * Lease of `poll:<feedId>` and of `summarize:<articleId>:<lang>` (JOB_LEASE_MS): held by one replica, renewed
+   * every lease/3 while it works and released after, so a replica that dies mid-poll leaves it to another within a lease.
+   */
+  leaseMs: 60_000,
   /** Characters of the feed's description kept as the digest's fallback line. */
   snippetChars: 240,
   /** New items taken from one poll of one feed: a feed that suddenly lists 500 "new" entries is re-published, not news. */
@@ -71,6 +73,10 @@ export interface PollerDeps {
   logger?: Logger;
   feedConcurrency?: number;
   itemConcurrency?: number;
+  /** Lease of a feed poll and of a summary being made, renewed every lease/3 while the work goes on. @default 60 s */
+  leaseMs?: number;
+  /** REPLICA_ID: the owner named in those leases. @default a random id */
+  replicaId?: string;
 }
 
 export interface PollReport {
@@ -144,6 +150,20 @@ function pollerContext(deps: PollerDeps) {
   const digests = deps.digests ?? digestStore(deps.store);
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? silentLogger;
+  const owner = leaseOwner(deps.replicaId ?? "poller");
+  let leases = 0;
+  // Each poll and each summary is its own owner: two pieces of work in this process exclude each other too.
+  const leaseFor = (key: string) => holdLease(deps.store, key, { ...leaseOptions, owner: `${owner}/${++leases}` });
+  const leaseOptions = {
+    ttlMs: deps.leaseMs ?? DEFAULTS.leaseMs,
+    // Expiry by this poller's clock (a manual one in tests); renewals on real timers.
+    clock: {
+      now: () => clock.now(),
+      setTimeout: (callback: () => void, ms: number) => setTimeout(callback, ms).unref(),
+      clearTimeout: (handle: unknown) => clearTimeout(handle as NodeJS.Timeout),
+    },
+    logger,
+  };
   const fetchPage = deps.fetchPage ?? realFetchPage;
   // Items go through the one reading chain (pipeline/read.ts), as public (`web`) articles.
   const reading: ReadingDeps = {
@@ -160,7 +180,7 @@ function pollerContext(deps: PollerDeps) {
   };
   const nowIso = () => new Date(clock.now()).toISOString();
 
-  return { clock, deps, digests, fetchPage, logger, nowIso, reading, records };
+  return { clock, deps, digests, fetchPage, leaseFor, logger, nowIso, reading, records };
 }
 
 async function addFeed(ctx: PollerContext, resolved: ResolvedFeed): Promise<string> {
@@ -216,8 +236,10 @@ async function pollAll(ctx: PollerContext, options: { force?: boolean } = {}): P
     const job = feedQueue.add(async () => {
       const subscribers = readersByFeed.get(feedId) ?? [];
       if (subscribers.length === 0) return;
-      // One replica polls a feed at a time; the claim is released after, lastPolledAt spaces the polls.
-      if (!(await deps.store.claim(`poll:${feedId}`, DEFAULTS.pollClaimMs))) return;
+      // One replica polls a feed at a time, under a lease renewed while it fetches; released after, and
+      // lastPolledAt spaces the polls. A replica that dies mid-poll stops renewing: another takes the feed within a lease.
+      const lease = await ctx.leaseFor(`poll:${feedId}`);
+      if (!lease) return;
       try {
         const fresh = await pollFeed(ctx, feedId, feed, report);
         if (fresh.length === 0) return;
@@ -245,7 +267,7 @@ async function pollAll(ctx: PollerContext, options: { force?: boolean } = {}): P
           lastError: String((error as Error).message ?? error),
         });
       } finally {
-        await deps.store.release(`poll:${feedId}`);
+        await lease.release();
       }
     });
     // The store itself failing (claim, release, recording the error) is a failed poll too, not an unhandled rejection.
@@ -335,7 +357,8 @@ async function processItem(
     const summaryKey = `${id}:${lang}`;
     if (await digests.summaries.get(summaryKey)) continue;
     // Another replica (or another feed listing the same article) may be on it already.
-    if (!(await deps.store.claim(`summarize:${summaryKey}`, DEFAULTS.summarizeClaimMs))) continue;
+    const lease = await ctx.leaseFor(`summarize:${summaryKey}`);
+    if (!lease) continue;
     try {
       const summary = await summarizeArticle(reading, article, { lang, readerLang: lang });
       await digests.summaries.set(summaryKey, summary, deps.articleRetentionMs);
@@ -343,7 +366,7 @@ async function processItem(
     } catch (error) {
       logger.warn("digest summary failed; the digest will use the feed's own line", { feedId, lang, error });
     } finally {
-      await deps.store.release(`summarize:${summaryKey}`);
+      await lease.release();
     }
   }
   return made;

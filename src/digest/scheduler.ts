@@ -104,21 +104,36 @@ export function createDigestScheduler(deps: SchedulerDeps): DigestScheduler {
       if (!settings) return undefined;
       const now = clock.now();
       const date = localDate(now, settings.timezone);
-      const parts = await composeFor(
-        ctx,
+      let parts = 0;
+      // Through the ledger like every digest: composed and recorded before anything moves, so a crash mid-way
+      // resumes the rest (staleEntries) instead of losing the items. Its own ledger id leaves today's scheduled one alone.
+      const result = await delivery.deliver({
         userId,
-        settings,
-        { localDate: date, sendEmpty: true, until: now },
-        newCache(),
-      );
-      const last = await digests.last.get(String(userId));
-      // Keep the daily mark's date: /digest now does not replace today's scheduled digest, it only moves "since".
-      await digests.last.set(String(userId), { ...last, at: new Date(now).toISOString() });
-      const outcome = await delivery.deliverNow(settings.chatId, parts);
-      if (outcome === "blocked") await delivery.deactivate(userId);
-      return { parts: parts.length, outcome };
+        chatId: settings.chatId,
+        localDate: `${date}@${now}`,
+        compose: async () => {
+          const composed = await composeFor(
+            ctx,
+            userId,
+            settings,
+            { localDate: date, sendEmpty: true, until: now },
+            newCache(),
+          );
+          parts = composed.length;
+          return composed;
+        },
+        // Keep the daily mark's date: /digest now does not replace today's scheduled digest, it only moves "since".
+        afterCompose: async () => {
+          const last = await digests.last.get(String(userId));
+          await digests.last.set(String(userId), { ...last, at: new Date(now).toISOString() });
+        },
+      });
+      const outcome: DeliveryOutcome =
+        result === "blocked" ? "blocked" : result === "sent" || result === "empty" ? "sent" : "failed";
+      return { parts, outcome };
     },
     start() {
+      void delivery.start().catch((error: unknown) => logger.warn("digest heartbeat failed to start", { error }));
       task ??= cron.schedule("* * * * *", async () => {
         if (ticking) return;
         ticking = true;
@@ -138,6 +153,7 @@ export function createDigestScheduler(deps: SchedulerDeps): DigestScheduler {
       task = undefined;
       // Digests not started yet stay unclaimed: the next start (or another replica) sends them within the grace window.
       window.clear();
+      void delivery.stop();
     },
   };
 }

@@ -89,6 +89,8 @@ export interface LedgerEntry {
   /** Attempts so far; each attempt takes the claim `digest:<userId>:<date>:<attempt>`. */
   attempt: number;
   chatId: number;
+  /** REPLICA_ID of the replica sending it: while that replica's heartbeat lease lives, nobody else resumes it. */
+  owner?: string;
 }
 
 /** Typed access to the digest collections. */

@@ -22,6 +22,18 @@ export interface Store {
   claim(key: string, ttlMs: number): Promise<boolean>;
   /** Gives a claim back early. */
   release(key: string): Promise<void>;
+  /**
+   * Takes or renews the lease `key` for `owner` until `now + ttlMs`: true when it was free, had run out, or was
+   * already `owner`'s. Atomic across replicas on Redis (one Lua script); within this process on SQLite. Expiry is
+   * judged by the `now` given (the caller's clock), so a manual clock drives takeovers in tests.
+   */
+  lease(key: string, owner: string, ttlMs: number, now?: number): Promise<boolean>;
+  /** Ends `owner`'s lease on `key` at once (another holder's lease is left alone). */
+  releaseLease(key: string, owner: string): Promise<void>;
+  /** The owner of the lease `key` at `now`, or undefined when it is free or has run out. */
+  leaseHolder(key: string, now?: number): Promise<string | undefined>;
+  /** Resolves when the backend answers (readiness checks); throws STORE_UNAVAILABLE otherwise. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -62,6 +74,76 @@ export function rateLimiterFor(store: Store, budget: RateBudget): RateLimiterAbs
   return new RateLimiterMemory(options);
 }
 
+/** Pacing limits for `sharedPaceFor` (send.ts owns the values). */
+export interface PaceLimits {
+  chatIntervalMs: number;
+  chatBurst: number;
+  globalIntervalMs: number;
+  globalBurst: number;
+}
+
+/** One pacing budget for every replica on a Redis store (see send.ts's createPacer for the same rules in memory). */
+export interface SharedPace {
+  /** Books the next call to `chatId`: resolves with the time it may go out (≥ now, after any pause). */
+  book(chatId: number, now: number): Promise<number>;
+  /** Holds back `chatId`, or everyone when undefined, until `until` (Telegram's retry_after), on every replica. */
+  pause(chatId: number | undefined, until: number, now: number): Promise<void>;
+}
+
+/**
+ * GCRA over both limits in one Lua script, so two replicas booking at once cannot both take the last slot.
+ * KEYS: chat tat, global tat, chat pause, global pause. ARGV: now, chat interval, chat burst, global interval,
+ * global burst. Returns the booked time. Keys expire once they no longer hold anyone back.
+ */
+const BOOK_SCRIPT = `
+local now = tonumber(ARGV[1])
+local ci, cb, gi, gb = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local ctat = tonumber(redis.call('GET', KEYS[1]) or '0')
+local gtat = tonumber(redis.call('GET', KEYS[2]) or '0')
+local cp = tonumber(redis.call('GET', KEYS[3]) or '0')
+local gp = tonumber(redis.call('GET', KEYS[4]) or '0')
+local at = math.max(now, cp, gp, ctat - (cb - 1) * ci, gtat - (gb - 1) * gi)
+ctat = math.max(ctat, at) + ci
+gtat = math.max(gtat, at) + gi
+redis.call('SET', KEYS[1], tostring(ctat), 'PX', math.max(1, math.ceil(ctat - now + ci)))
+redis.call('SET', KEYS[2], tostring(gtat), 'PX', math.max(1, math.ceil(gtat - now + gi)))
+return tostring(at)`;
+/** KEYS[1] pause; ARGV until, now: only ever moved later. */
+const PAUSE_SCRIPT = `
+local old = tonumber(redis.call('GET', KEYS[1]) or '0')
+local untilMs = math.max(old, tonumber(ARGV[1]))
+redis.call('SET', KEYS[1], tostring(untilMs), 'PX', math.max(1, math.ceil(untilMs - tonumber(ARGV[2]))))
+return 1`;
+
+/** The shared pacing budget when the store is Redis; undefined on SQLite (one process: the memory pacer does). */
+export function sharedPaceFor(store: Store, limits: PaceLimits): SharedPace | undefined {
+  if (!(store instanceof KeyvStore) || store.redisClient === undefined) return undefined;
+  const client = store.redisClient as {
+    eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  };
+  return {
+    book: async (chatId, now) =>
+      Number(
+        await storeCall("book a Telegram slot", () =>
+          client.eval(BOOK_SCRIPT, {
+            keys: [`tgpace:chat:${chatId}`, "tgpace:global", `tgpause:chat:${chatId}`, "tgpause:global"],
+            arguments: [now, limits.chatIntervalMs, limits.chatBurst, limits.globalIntervalMs, limits.globalBurst].map(
+              (value) => String(Math.round(value * 1000) / 1000),
+            ),
+          }),
+        ),
+      ),
+    pause: async (chatId, until, now) => {
+      await storeCall("pause Telegram sends", () =>
+        client.eval(PAUSE_SCRIPT, {
+          keys: [chatId === undefined ? "tgpause:global" : `tgpause:chat:${chatId}`],
+          arguments: [String(Math.round(until)), String(Math.round(now))],
+        }),
+      );
+    },
+  };
+}
+
 /**
  * Opens the store named by a `sqlite://path` or `redis://host:port` URL. An unreachable Redis fails
  * with STORE_UNAVAILABLE and its reason (never waits forever); once connected, outages are retried.
@@ -74,6 +156,32 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
 }
 
 const CLAIM_PREFIX = "claim:";
+const LEASE_PREFIX = "lease:";
+/**
+ * A lease record outlives its expiry by this much before the backend deletes it: expiry itself is judged from the
+ * record's `until` against the caller's clock; the backend's TTL only collects the garbage.
+ */
+const LEASE_GARBAGE_MS = 10 * 60_000;
+
+/** "<owner>|<until ms>": the one encoding of a lease, on both backends. */
+function encodeLease(owner: string, until: number): string {
+  return `${owner}|${Math.round(until)}`;
+}
+
+function decodeLease(raw: unknown): { owner: string; until: number } | undefined {
+  if (typeof raw !== "string") return undefined;
+  const bar = raw.lastIndexOf("|");
+  if (bar < 0) return undefined;
+  return { owner: raw.slice(0, bar), until: Number(raw.slice(bar + 1)) };
+}
+
+/** The backend half of leases (raw keys, already prefixed). */
+interface LeaseBackend {
+  take(key: string, owner: string, ttlMs: number, now: number): Promise<boolean>;
+  release(key: string, owner: string): Promise<void>;
+  read(key: string): Promise<string | undefined>;
+  ping(): Promise<void>;
+}
 /** Keys read per getMany in `list`: keeps one SQL statement (SQLite's variable limit) or MGET bounded. */
 const LIST_PAGE_SIZE = 500;
 /** How long a SQLite write waits for another connection's lock before failing (a second process, a backup). */
@@ -109,6 +217,7 @@ class KeyvStore implements Store {
     private readonly scanKeys: (prefix: string) => Promise<string[]>,
     private readonly claimKey: (key: string, ttlMs: number) => Promise<boolean>,
     private readonly closeBackend: () => Promise<void>,
+    private readonly leases: LeaseBackend,
     /** The node-redis client under a Redis store (for rateLimiterFor); undefined on SQLite. */
     readonly redisClient?: unknown,
   ) {}
@@ -149,6 +258,25 @@ class KeyvStore implements Store {
     return storeCall(`release ${key}`, async () => {
       await this.keyv.delete(CLAIM_PREFIX + key);
     });
+  }
+
+  lease(key: string, owner: string, ttlMs: number, now = Date.now()): Promise<boolean> {
+    return storeCall(`lease ${key}`, () => this.leases.take(LEASE_PREFIX + key, owner, ttlMs, now));
+  }
+
+  releaseLease(key: string, owner: string): Promise<void> {
+    return storeCall(`release lease ${key}`, () => this.leases.release(LEASE_PREFIX + key, owner));
+  }
+
+  leaseHolder(key: string, now = Date.now()): Promise<string | undefined> {
+    return storeCall(`read lease ${key}`, async () => {
+      const lease = decodeLease(await this.leases.read(LEASE_PREFIX + key));
+      return lease && lease.until > now ? lease.owner : undefined;
+    });
+  }
+
+  ping(): Promise<void> {
+    return storeCall("answer a ping", () => this.leases.ping());
   }
 
   close(): Promise<void> {
@@ -203,8 +331,46 @@ async function openSqliteStore(url: string): Promise<Store> {
     const rows = await query("SELECT key FROM keyv WHERE key LIKE ? ESCAPE '\\'", [`${escapeLike(prefix)}%`]);
     return rows.map((row) => String(row.key));
   };
-  return new KeyvStore(keyv, scanKeys, claimKey, () => keyv.disconnect());
+  const leases: LeaseBackend = {
+    take: (key, owner, ttlMs, now) =>
+      serialised(key, async () => {
+        const held = decodeLease(await keyv.get(key));
+        if (held && held.owner !== owner && held.until > now) return false;
+        await keyv.set(key, encodeLease(owner, now + ttlMs), ttlMs + LEASE_GARBAGE_MS);
+        return true;
+      }),
+    release: (key, owner) =>
+      serialised(key, async () => {
+        if (decodeLease(await keyv.get(key))?.owner === owner) await keyv.delete(key);
+      }),
+    read: async (key) => {
+      const raw = await keyv.get(key);
+      return typeof raw === "string" ? raw : undefined;
+    },
+    ping: async () => {
+      await query("SELECT 1");
+    },
+  };
+  return new KeyvStore(keyv, scanKeys, claimKey, () => keyv.disconnect(), leases);
 }
+
+/**
+ * KEYS[1] lease; ARGV owner, now, new value, garbage TTL. Free, run out, or ours → set and 1; else 0.
+ * The value is "<owner>|<until>" (encodeLease); the owner may itself contain "|", so the last one splits.
+ */
+const TAKE_LEASE_SCRIPT = `
+local v = redis.call('GET', KEYS[1])
+if v then
+  local owner, untilMs = string.match(v, '^(.*)|(%d+)$')
+  if owner and owner ~= ARGV[1] and tonumber(untilMs) > tonumber(ARGV[2]) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
+return 1`;
+/** KEYS[1] lease; ARGV[1] owner: deleted only when that owner holds it. */
+const RELEASE_LEASE_SCRIPT = `
+local v = redis.call('GET', KEYS[1])
+if v and string.match(v, '^(.*)|%d+$') == ARGV[1] then redis.call('DEL', KEYS[1]) return 1 end
+return 0`;
 
 async function openRedisStore(url: string, connectTimeoutMs: number): Promise<Store> {
   let connected = false;
@@ -229,6 +395,9 @@ async function openRedisStore(url: string, connectTimeoutMs: number): Promise<St
   });
   let client: {
     set(key: string, value: string, options: { NX: true; PX: number }): Promise<string | null>;
+    get(key: string): Promise<string | null>;
+    eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+    ping(): Promise<string>;
     scanIterator(options: { MATCH: string; COUNT: number }): AsyncIterable<string | string[]>;
   };
   try {
@@ -255,5 +424,26 @@ async function openRedisStore(url: string, connectTimeoutMs: number): Promise<St
     }
     return keys;
   };
-  return new KeyvStore(keyv, scanKeys, claimKey, () => adapter.disconnect(), client);
+  const leases: LeaseBackend = {
+    take: async (key, owner, ttlMs, now) =>
+      Number(
+        await client.eval(TAKE_LEASE_SCRIPT, {
+          keys: [key],
+          arguments: [
+            owner,
+            String(Math.round(now)),
+            encodeLease(owner, now + ttlMs),
+            String(Math.round(ttlMs + LEASE_GARBAGE_MS)),
+          ],
+        }),
+      ) === 1,
+    release: async (key, owner) => {
+      await client.eval(RELEASE_LEASE_SCRIPT, { keys: [key], arguments: [owner] });
+    },
+    read: async (key) => (await client.get(key)) ?? undefined,
+    ping: async () => {
+      await client.ping();
+    },
+  };
+  return new KeyvStore(keyv, scanKeys, claimKey, () => adapter.disconnect(), leases, client);
 }

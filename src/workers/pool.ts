@@ -68,6 +68,8 @@ export interface CpuPool extends CpuWork {
   run<R>(task: unknown, label: string): Promise<R>;
   /** Worker threads alive now (the pool keeps this at `threads`). */
   readonly threadCount: number;
+  /** Tasks running or waiting per configured thread: 1 means every worker is busy (metrics). */
+  readonly utilisation: number;
 }
 
 /** The worker entry beside this module, with this module's extension (.ts under tsx and vitest, .js if compiled). */
@@ -174,6 +176,9 @@ export function createCpuPool(options: CpuPoolOptions = {}): CpuPool {
     run,
     get threadCount() {
       return piscina?.threads.length ?? 0;
+    },
+    get utilisation() {
+      return inFlight / threads;
     },
     async close() {
       if (closed) return;

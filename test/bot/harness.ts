@@ -170,6 +170,10 @@ export function recordingTtls(store: Store): Store & { ttls: Map<string, number 
     },
     claim: (key, ttlMs) => store.claim(key, ttlMs),
     release: (key) => store.release(key),
+    lease: (key, owner, ttlMs, now) => store.lease(key, owner, ttlMs, now),
+    releaseLease: (key, owner) => store.releaseLease(key, owner),
+    leaseHolder: (key, now) => store.leaseHolder(key, now),
+    ping: () => store.ping(),
     close: () => store.close(),
   };
 }

@@ -98,6 +98,16 @@ describe("daily digests end to end (fake site, fake model, fake Bot API, manual 
     return feedId;
   }
 
+  /** Waits until the ledger has recorded `count` sent parts of the person's digest (the write follows the send). */
+  async function partsRecorded(digests: Digests, prefix: string, count: number) {
+    for (let attempt = 0; attempt < 200; attempt += 1) {
+      const entries = await digests.digests.ledger.list(prefix);
+      if (entries.some((entry) => entry.value.messageIds.length >= count)) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error(`the ledger never recorded ${count} part(s) for ${prefix}`);
+  }
+
   const digestTexts = (chatId: number) => tg.chatTranscript(chatId).map((message) => message.text);
 
   it("summarizes each new item once per language however many people read the feed, and a 304 costs nothing", async () => {
@@ -286,6 +296,87 @@ describe("daily digests end to end (fake site, fake model, fake Bot API, manual 
     for (let index = 0; index < 36; index += 1) {
       expect(joined.split(`/long/${index}.html"`).length - 1).toBe(1);
     }
+  });
+
+  it("a digest half sent by a replica that died is resumed by another within a lease and a tick, each part once", async () => {
+    const real = telegramSender(new Telegram(tg.token, { apiRoot: tg.url }));
+    let sentByFirst = 0;
+    // The first replica dies after its first part: later sends never complete, its heartbeat stops being renewed.
+    const first = start({
+      leaseMs: 60_000,
+      send: async (chatId, part) => {
+        if (sentByFirst > 0) return new Promise<number>(() => {});
+        sentByFirst += 1;
+        return real(chatId, part);
+      },
+    });
+    await first.delivery.start();
+    publish("/feed.xml", "City News", [], "v1");
+    await subscribe(first, 52, "/feed.xml", { maxItems: 40 });
+    clock.set("2026-03-10T06:00:00Z");
+    const longTitles = items("long", 36, "2026-03-10T05:00:00Z").map((item) => ({
+      ...item,
+      title: `${item.title} ${"with a long headline that takes room ".repeat(3)}`,
+    }));
+    publish("/feed.xml", "City News", longTitles, "v2");
+    await first.poller.pollAll({ force: true });
+    clock.set("2026-03-10T08:00:00Z");
+    await first.delivery.start();
+    void (await first.scheduler.tick()).done;
+    await tg.waitFor((call) => call.method === "sendMessage" && call.ok);
+    await partsRecorded(first, "52:", 1);
+
+    const second = start({ leaseMs: 60_000 });
+    await second.delivery.start();
+    // Within the lease (and the first replica's heartbeat): left alone.
+    clock.set("2026-03-10T08:00:30Z");
+    expect((await second.scheduler.tick()).resumed).toBe(0);
+    // The heartbeat was last renewed at 08:00 and the entry is silent since: the next minute's tick resumes it.
+    clock.set("2026-03-10T08:01:01Z");
+    const tick = await second.scheduler.tick();
+    expect(tick.resumed).toBe(1);
+    await tick.done;
+    const entry = await second.digests.ledger.get("52:2026-03-10");
+    expect(entry).toMatchObject({ state: "sent" });
+    const sent = tg.chatTranscript(52).map((message) => message.raw);
+    expect(sent).toEqual(entry?.parts.map((part) => part.text));
+    expect(new Set(sent).size).toBe(sent.length);
+  });
+
+  it("/digest now interrupted by a crash is resumed from the ledger: no item lost, no part twice", async () => {
+    const real = telegramSender(new Telegram(tg.token, { apiRoot: tg.url }));
+    let sentByFirst = 0;
+    const first = start({
+      leaseMs: 60_000,
+      send: async (chatId, part) => {
+        if (sentByFirst > 0) return new Promise<number>(() => {});
+        sentByFirst += 1;
+        return real(chatId, part);
+      },
+    });
+    publish("/feed.xml", "City News", [], "v1");
+    await subscribe(first, 53, "/feed.xml", { maxItems: 40 });
+    clock.set("2026-03-10T03:00:00Z");
+    const longTitles = items("now", 36, "2026-03-10T02:00:00Z").map((item) => ({
+      ...item,
+      title: `${item.title} ${"with a long headline that takes room ".repeat(3)}`,
+    }));
+    publish("/feed.xml", "City News", longTitles, "v2");
+    await first.poller.pollAll({ force: true });
+    void first.scheduler.sendNow(53);
+    await tg.waitFor((call) => call.method === "sendMessage" && call.ok);
+    await partsRecorded(first, "53:", 1);
+
+    const second = start({ leaseMs: 60_000 });
+    clock.set("2026-03-10T03:02:00Z");
+    const tick = await second.scheduler.tick();
+    expect(tick.resumed).toBe(1);
+    await tick.done;
+    const joined = tg
+      .chatTranscript(53)
+      .map((message) => message.raw)
+      .join("\n");
+    for (let index = 0; index < 36; index += 1) expect(joined.split(`/now/${index}.html"`).length - 1).toBe(1);
   });
 
   it("uses the feed's own content when an item's page fails, and /forget removes everything digest-related", async () => {

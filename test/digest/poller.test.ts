@@ -167,13 +167,17 @@ describe("createPoller", () => {
     const digests = digestStore(store);
     await digests.feeds.set("f1", { url: "https://feeds.example/rss", title: "Example" });
     await digests.subscribe("f1", 7, "2026-03-10T07:00:00Z");
-    // Redis gone between the subscription scan and the poll claim.
+    // Redis gone between the subscription scan and the poll lease.
     const failingStore: Store = {
       ...store,
       collection: (name) => store.collection(name),
       release: (key) => store.release(key),
+      claim: (key, ttlMs) => store.claim(key, ttlMs),
+      releaseLease: (key, owner) => store.releaseLease(key, owner),
+      leaseHolder: (key, now) => store.leaseHolder(key, now),
+      ping: () => store.ping(),
       close: () => store.close(),
-      claim: async () => {
+      lease: async () => {
         throw new Error("connection lost");
       },
     };

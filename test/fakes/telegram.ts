@@ -22,6 +22,10 @@
  * tg.fail({ method: "editMessageText", code: 400, description: "Bad Request: can't parse entities: …" });
  * tg.limit({ perChat: { calls: 1, perMs: 1000 }, global: { calls: 30, perMs: 1000 }, globalPauseMs: 3000 });
  * //   Telegram's limits: sends and edits count per chat; over the global rate everyone gets 429 for a while
+ * // Webhooks, as Telegram delivers them: POST to the URL given to setWebhook (or to `targets`, round-robin), with
+ * // the secret header, again and again (next target, short pause) until one answers 2xx:
+ * const outcome = await tg.deliver(tg.textMessage({ chatId: 1, text: "https://…" })); // { status, target, attempts }
+ * tg.webhook;                       // what setWebhook was told ({ url, secret_token, allowed_updates, max_connections })
  * await tg.close();
  * ```
  *
@@ -170,6 +174,22 @@ export interface FakeTelegram {
   pendingUpdates(): number;
   /** Download requests served (paths). */
   downloads: string[];
+  /** The last setWebhook call's parameters (undefined before one). */
+  readonly webhook:
+    | { url: string; secret_token?: string; allowed_updates?: string[]; max_connections?: number }
+    | undefined;
+  /**
+   * Delivers an update by webhook (it gets an update_id when it has none): POSTs it with the secret header to the
+   * webhook URL, or to `targets` round-robin, and re-delivers (next target) on a 5xx or 429, a refused connection
+   * or no answer within `timeoutMs`, as Telegram does, up to `attempts` times. Another 4xx (401, 405, 413) is
+   * final here, so a test sees it at once.
+   */
+  deliver(
+    update: Omit<Update, "update_id"> & { update_id?: number },
+    options?: { targets?: readonly string[]; secret?: string; timeoutMs?: number; attempts?: number; pauseMs?: number },
+  ): Promise<{ update: Update; status: number; target: string; attempts: number }>;
+  /** Every webhook POST made: which update went where and what came back (0: no answer). */
+  deliveries: Array<{ updateId: number; target: string; status: number }>;
   close(): Promise<void>;
 }
 
@@ -460,9 +480,14 @@ export async function startFakeTelegram(
     return text;
   };
 
+  let webhook: FakeTelegram["webhook"];
   const handlers: Record<string, (params: Params) => unknown> = {
     getMe: () => botInfo,
     deleteWebhook: () => true,
+    setWebhook: (params) => {
+      webhook = params as NonNullable<FakeTelegram["webhook"]>;
+      return true;
+    },
     setMyCommands: () => true,
     sendChatAction: () => true,
     answerCallbackQuery: () => true,
@@ -753,12 +778,53 @@ export async function startFakeTelegram(
     });
   };
 
+  const deliveries: FakeTelegram["deliveries"] = [];
+  let nextTarget = 0;
+  const deliver: FakeTelegram["deliver"] = async (partial, deliverOptions = {}) => {
+    const update = { ...partial, update_id: partial.update_id ?? nextUpdateId++ } as Update;
+    nextUpdateId = Math.max(nextUpdateId, update.update_id + 1);
+    const targets = deliverOptions.targets ?? (webhook ? [webhook.url] : []);
+    if (targets.length === 0) throw new Error("fake Telegram: no webhook set and no targets given");
+    const secret = deliverOptions.secret ?? webhook?.secret_token;
+    const attempts = deliverOptions.attempts ?? 100;
+    const body = JSON.stringify(update);
+    for (let attempt = 1; ; attempt += 1) {
+      const target = targets[nextTarget++ % targets.length] as string;
+      let status = 0;
+      try {
+        const response = await fetch(target, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            ...(secret ? { "x-telegram-bot-api-secret-token": secret } : {}),
+          },
+          body,
+          signal: AbortSignal.timeout(deliverOptions.timeoutMs ?? 5000),
+        });
+        status = response.status;
+        await response.arrayBuffer().catch(() => undefined);
+      } catch {
+        status = 0;
+      }
+      deliveries.push({ updateId: update.update_id, target, status });
+      if ((status >= 200 && status < 300) || attempt >= attempts || (status >= 400 && status < 500 && status !== 429)) {
+        return { update, status, target, attempts: attempt };
+      }
+      await new Promise((resolve) => setTimeout(resolve, deliverOptions.pauseMs ?? 100));
+    }
+  };
+
   return {
     url: server.url,
     token,
     botInfo,
     calls,
     downloads,
+    get webhook() {
+      return webhook;
+    },
+    deliver,
+    deliveries,
     callsTo: (method) => calls.filter((call) => call.method === method),
     pushUpdate,
     textMessage,

@@ -26,9 +26,9 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-/** Starts a throwaway redis-server on a free loopback port, without persistence. */
-export async function startRedis(): Promise<RedisServer> {
-  const port = await freePort();
+/** Starts a throwaway redis-server on a free loopback port (or `port`, to bring one back), without persistence. */
+export async function startRedis(options: { port?: number } = {}): Promise<RedisServer> {
+  const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), "jianbao-redis-"));
   const child: ChildProcess = spawn(
     "redis-server",

@@ -1,0 +1,310 @@
+/**
+ * Work that was accepted is recorded before it is done (STYLE.md habit 18).
+ *
+ *   submit(kind, payload)   record `job:<id>` → lease `job:<id>` to this replica → run it on the local queue
+ *   while it runs           the lease is renewed every lease/3 (JOB_LEASE_MS, about a minute)
+ *   before it answers       the runner calls `job.stillOurs()`: renews once more and says whether the lease is
+ *                           still this replica's; a replica that lost it stays silent
+ *   when it is done         the record is deleted and the lease given back (the answer is out: nothing to resume)
+ *   a sweep                 every replica, every lease/2: a record whose lease ran out (its replica died, or this
+ *                           process restarted under a new REPLICA_ID) is leased by whoever gets there first and
+ *                           run again from its payload, into the same placeholder (the payload names it)
+ *   on SIGTERM              `handBack()` ends the leases of jobs still running after the grace period: the next
+ *                           sweep anywhere (or the next start on SQLite) takes them at once
+ *
+ * Why leases in the store rather than BullMQ: the job's address is a Telegram placeholder, not a queue; the store
+ * already does atomic claims on both backends, so the SQLite default in one process gets the same guarantees
+ * with no second system, and a takeover is one Lua script. BullMQ would need Redis even for one process, and
+ * its own stalled-job loop would sit beside the bot's queue (p-queue) and pacing rather than replace them.
+ *
+ * Exactly one answer: only the lease holder answers, and it checks right before the edit. The remaining window is
+ * a replica that stalls for a whole lease between that check and Telegram's answer to the edit: then the
+ * placeholder is edited twice with the same kind of content (still one message in the chat).
+ */
+import { randomUUID } from "node:crypto";
+import { type Logger, silentLogger } from "../log.js";
+import type { Store } from "./store.js";
+
+/** Timers and time; the bot's Clock fits (tests pass a manual one). */
+export interface LeaseClock {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const systemLeaseClock: LeaseClock = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms).unref(),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/**
+ * A lease owner for one component instance: REPLICA_ID plus a random tag, so two bots (or two pollers) in one
+ * process never mistake each other's leases for their own, and a restarted process is a new owner.
+ */
+export function leaseOwner(replicaId: string): string {
+  return `${replicaId}#${randomUUID().slice(0, 8)}`;
+}
+
+/** A lease being held: renewed in the background until `release()`. */
+export interface HeldLease {
+  /** Renews now; false once another owner has it (or it was handed back): do not answer then. */
+  stillOurs(): Promise<boolean>;
+  /** Stops renewing and ends the lease. */
+  release(): Promise<void>;
+  /** Stops renewing and ends the lease without waiting for the work (shutdown): `stillOurs` is false from now on. */
+  handBack(): Promise<void>;
+}
+
+/**
+ * Takes `key` for `owner` and keeps it renewed every ttl/3 until released; undefined when someone else holds it.
+ * Used for jobs, feed polls and digests alike.
+ */
+export async function holdLease(
+  store: Store,
+  key: string,
+  options: { owner: string; ttlMs: number; clock?: LeaseClock; logger?: Logger },
+): Promise<HeldLease | undefined> {
+  const clock = options.clock ?? systemLeaseClock;
+  const { owner, ttlMs } = options;
+  if (!(await store.lease(key, owner, ttlMs, clock.now()))) return undefined;
+  let lost = false;
+  let ended = false;
+  let timer: unknown;
+  const renew = async (): Promise<boolean> => {
+    if (lost || ended) return false;
+    try {
+      // Renew only a lease we still hold: one that ran out, or was finished and given back by a replica that took
+      // it over, is lost for good (taking it again would let a second answer out).
+      const now = clock.now();
+      if ((await store.leaseHolder(key, now)) !== owner || !(await store.lease(key, owner, ttlMs, now))) lost = true;
+    } catch (error) {
+      // The store is down: keep the work going; if the outage outlasts the lease another replica may take over.
+      options.logger?.warn("could not renew a lease", { key, error });
+      return !lost;
+    }
+    return !lost;
+  };
+  const schedule = () => {
+    timer = clock.setTimeout(() => {
+      void renew().then((ours) => {
+        if (ours) schedule();
+      });
+    }, ttlMs / 3);
+  };
+  schedule();
+  const end = async (give: boolean) => {
+    ended = true;
+    clock.clearTimeout(timer);
+    if (give && !lost) await store.releaseLease(key, owner);
+  };
+  return {
+    stillOurs: renew,
+    release: () => end(true),
+    handBack: async () => {
+      lost = true;
+      ended = true;
+      clock.clearTimeout(timer);
+      await store.releaseLease(key, owner);
+    },
+  };
+}
+
+/** A job as stored: enough to finish it from any replica. */
+export interface JobRecord<P = unknown> {
+  id: string;
+  kind: string;
+  payload: P;
+  createdAt: string;
+  /** Runs started (1 on the first; a takeover adds one). */
+  attempt: number;
+}
+
+/** What a runner gets besides its payload. */
+export interface RunningJob {
+  id: string;
+  attempt: number;
+  /** True while this replica still holds the job: check right before answering. */
+  stillOurs(): Promise<boolean>;
+}
+
+export type JobRunner<P> = (payload: P, job: RunningJob) => Promise<void>;
+
+/** Where jobs run in this process (bot/jobs.ts's JobQueue fits). */
+export interface LocalQueue {
+  add(name: string, job: () => Promise<void>): boolean;
+}
+
+export interface JobLedger {
+  /** The runner for a kind of job (before `submit` or a sweep meets one). */
+  register<P>(kind: string, run: JobRunner<P>): void;
+  /** Records the job, leases it here and queues it; false (nothing kept) when the local queue is full. */
+  submit<P>(kind: string, payload: P): Promise<boolean>;
+  /** Takes over recorded jobs whose lease ran out; resolves with how many were taken. */
+  sweep(): Promise<number>;
+  /** Sweeps now and every lease/2. */
+  start(): void;
+  stop(): void;
+  /** Ends the leases of jobs still running here, so another replica (or the next start) finishes them. */
+  handBack(): Promise<number>;
+  /** Jobs this replica holds now. */
+  readonly held: number;
+  /** Submits still being recorded (not yet on the local queue): `settled()` waits for them too. */
+  readonly submitting: number;
+}
+
+export interface JobLedgerOptions {
+  store: Store;
+  queue: LocalQueue;
+  /** REPLICA_ID */
+  replicaId: string;
+  /** JOB_LEASE_MS. @default 60000 */
+  leaseMs?: number;
+  clock?: LeaseClock;
+  logger?: Logger;
+  /** A job started this many times is given up (a page that kills every replica that reads it). @default 3 */
+  maxAttempts?: number;
+  /** Called for each job taken over (metrics). */
+  onTakeover?: () => void;
+}
+
+/** Records outlive any sensible job by far; the TTL only collects what a bug left behind. */
+const JOB_RECORD_TTL_MS = 24 * 3_600_000;
+
+export function createJobLedger(options: JobLedgerOptions): JobLedger {
+  const { store, queue } = options;
+  const replicaId = leaseOwner(options.replicaId);
+  const leaseMs = options.leaseMs ?? 60_000;
+  const clock = options.clock ?? systemLeaseClock;
+  const logger = options.logger ?? silentLogger;
+  const maxAttempts = options.maxAttempts ?? 3;
+  const records = store.collection<JobRecord>("job");
+  const runners = new Map<string, JobRunner<unknown>>();
+  const held = new Map<string, HeldLease>();
+  let timer: unknown;
+  let sweeping = false;
+  let stopped = false;
+
+  const leaseKey = (id: string) => `job:${id}`;
+
+  /** Queues a leased job; false when the queue refused it (the lease is then given back). */
+  const enqueue = (record: JobRecord, lease: HeldLease): boolean => {
+    const run = runners.get(record.kind);
+    if (!run) return false;
+    held.set(record.id, lease);
+    const accepted = queue.add(record.kind, async () => {
+      try {
+        await run(record.payload, { id: record.id, attempt: record.attempt, stillOurs: lease.stillOurs });
+        // Done (answered, or failed and told so): only the holder deletes, so a job taken over is not lost.
+        if (await lease.stillOurs()) await records.delete(record.id);
+      } finally {
+        held.delete(record.id);
+        await lease.release().catch(() => undefined);
+      }
+    });
+    if (!accepted) held.delete(record.id);
+    return accepted;
+  };
+
+  const sweep = async (): Promise<number> => {
+    if (sweeping || stopped) return 0;
+    sweeping = true;
+    let taken = 0;
+    try {
+      for (const { id, value: listed } of await records.list()) {
+        if (held.has(id) || !runners.has(listed.kind)) continue;
+        const lease = await holdLease(store, leaseKey(id), { owner: replicaId, ttlMs: leaseMs, clock, logger });
+        if (!lease) continue;
+        // Read again under the lease: the job may have been finished (record deleted, lease freed) since the list.
+        const current = await records.get(id);
+        if (!current) {
+          await lease.release();
+          continue;
+        }
+        const record = current;
+        if (record.attempt >= maxAttempts) {
+          logger.warn("job given up after repeated takeovers", { id, kind: record.kind, attempt: record.attempt });
+          await records.delete(id);
+          await lease.release();
+          continue;
+        }
+        const next = { ...record, attempt: record.attempt + 1 };
+        await records.set(id, next, JOB_RECORD_TTL_MS);
+        if (!enqueue(next, lease)) {
+          await lease.release();
+          continue;
+        }
+        taken += 1;
+        options.onTakeover?.();
+        logger.info("job taken over", { id, kind: record.kind, attempt: next.attempt, replica: replicaId });
+      }
+    } catch (error) {
+      logger.warn("job sweep failed", { error });
+    } finally {
+      sweeping = false;
+    }
+    return taken;
+  };
+
+  const schedule = () => {
+    timer = clock.setTimeout(() => {
+      void sweep().finally(() => {
+        if (!stopped) schedule();
+      });
+    }, leaseMs / 2);
+  };
+
+  let submitting = 0;
+  const submitOne = async (kind: string, payload: unknown): Promise<boolean> => {
+    const record: JobRecord = {
+      id: randomUUID(),
+      kind,
+      payload,
+      createdAt: new Date(clock.now()).toISOString(),
+      attempt: 1,
+    };
+    // Record first, then lease: a crash between the two leaves a record with a free lease, which a sweep runs.
+    await records.set(record.id, record, JOB_RECORD_TTL_MS);
+    const lease = await holdLease(store, leaseKey(record.id), { owner: replicaId, ttlMs: leaseMs, clock, logger });
+    if (lease && enqueue(record, lease)) return true;
+    await lease?.release();
+    await records.delete(record.id);
+    return false;
+  };
+
+  return {
+    register(kind, run) {
+      runners.set(kind, run as JobRunner<unknown>);
+    },
+    async submit(kind, payload) {
+      submitting += 1;
+      try {
+        return await submitOne(kind, payload);
+      } finally {
+        submitting -= 1;
+      }
+    },
+    sweep,
+    start() {
+      stopped = false;
+      void sweep();
+      schedule();
+    },
+    stop() {
+      stopped = true;
+      clock.clearTimeout(timer);
+    },
+    async handBack() {
+      const leases = [...held.values()];
+      held.clear();
+      await Promise.all(leases.map((lease) => lease.handBack().catch(() => undefined)));
+      return leases.length;
+    },
+    get held() {
+      return held.size;
+    },
+    get submitting() {
+      return submitting;
+    },
+  };
+}

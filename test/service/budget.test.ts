@@ -1,0 +1,92 @@
+/**
+ * One Telegram budget for every replica: two bots' pacers on one Redis book their slots from the same limits,
+ * and a 429 met by one holds back the other. Time is a manual clock: the pacers' sleeps are recorded, not slept.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPacer, pacerFor, type TelegramPacer } from "../../src/bot/send.js";
+import { openStore, type Store } from "../../src/store/store.js";
+import { hasRedisServer, type RedisServer, startRedis } from "../helpers/redis.js";
+
+/** A clock that stands still; each sleep is recorded as the delay a slot was given. */
+function stillClock(now: number) {
+  const sleeps: number[] = [];
+  return { now: () => now, sleep: async (ms: number) => void sleeps.push(ms), sleeps };
+}
+
+/** Books `count` slots for each chat from `pacer`; resolves with each slot's delay from now. */
+async function book(pacer: TelegramPacer, chats: readonly number[], count: number, now: number): Promise<number[]> {
+  const delays: number[] = [];
+  for (let index = 0; index < count; index += 1) {
+    for (const chatId of chats) {
+      const clock = stillClock(now);
+      await pacer.slot(chatId, clock);
+      delays.push(clock.sleeps[0] ?? 0);
+    }
+  }
+  return delays;
+}
+
+/** The most slots within any `windowMs` (slots at `delays` from one start). */
+function busiestWindow(delays: readonly number[], windowMs: number): number {
+  const sorted = [...delays].sort((a, b) => a - b);
+  let most = 0;
+  for (let start = 0, end = 0; end < sorted.length; end += 1) {
+    while ((sorted[end] as number) - (sorted[start] as number) >= windowMs) start += 1;
+    most = Math.max(most, end - start + 1);
+  }
+  return most;
+}
+
+describe.runIf(hasRedisServer())("the Telegram budget on Redis", () => {
+  let redis: RedisServer;
+  const stores: Store[] = [];
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    for (const store of stores) await store.close();
+    await redis?.stop();
+  });
+  const twoReplicas = async () => {
+    const [a, b] = [await openStore(redis.url), await openStore(redis.url)];
+    stores.push(a, b);
+    return [pacerFor(a), pacerFor(b)] as const;
+  };
+  let base = Date.UTC(2026, 0, 15, 8);
+  const nextStart = () => {
+    base += 3_600_000;
+    return base;
+  };
+
+  it("one chat: two replicas together send about one message a second after a burst of three", async () => {
+    const [a, b] = await twoReplicas();
+    const now = nextStart();
+    const delays = [...(await book(a, [1], 5, now)), ...(await book(b, [1], 5, now))].sort((x, y) => x - y);
+    expect(delays).toEqual([0, 0, 0, 1000, 2000, 3000, 4000, 5000, 6000, 7000]);
+    // Alone, each replica's own pacer would have let three out at once, six together.
+    const alone = [...(await book(createPacer(), [1], 5, now)), ...(await book(createPacer(), [1], 5, now))];
+    expect(alone.filter((delay) => delay === 0)).toHaveLength(6);
+  });
+
+  it("many chats: the sum stays within 30 a second (plus the burst of ten)", async () => {
+    const [a, b] = await twoReplicas();
+    const now = nextStart();
+    const chats = Array.from({ length: 60 }, (_unused, index) => 1000 + index);
+    const [fromA, fromB] = await Promise.all([book(a, chats, 1, now), book(b, chats, 1, now)]);
+    const all = [...fromA, ...fromB];
+    expect(all).toHaveLength(120);
+    expect(busiestWindow(all, 1000)).toBeLessThanOrEqual(40);
+    // …and the budget is used, not wasted: 120 messages go out within four seconds.
+    expect(Math.max(...all)).toBeLessThan(4000);
+  });
+
+  it("a 429 that holds back everyone on one replica pauses the other too", async () => {
+    const [a, b] = await twoReplicas();
+    const now = nextStart();
+    // A quiet chat told to wait: Telegram's global flood limit (see createPacer).
+    expect(a.rateLimited(7, 5000, now)).toBe(true);
+    // a's own next send waits for it (and for the pause to be written), and so does b's, in another chat.
+    expect(await book(a, [7], 1, now)).toEqual([5000]);
+    expect(await book(b, [8], 1, now)).toEqual([5000]);
+  });
+});
