@@ -162,10 +162,8 @@ class TerminalSession {
 
   /** Routes every Bot API call the bot makes to `callApi` instead of api.telegram.org. */
   attach(): void {
-    const telegram = this.app.bot.telegram as unknown as { callApi: (method: string, payload: unknown) => unknown };
-    telegram.callApi = (method, payload) => this.callApi(method, (payload ?? {}) as Params);
-    // telegraf builds a fresh Telegram client per update; handing ours to every context routes all calls here.
-    (this.app.bot.context as { telegram?: unknown }).telegram = this.app.bot.telegram;
+    // The terminal's screen is the base call under the bot's transport (every context already uses its client).
+    this.app.transport.route((method, payload) => this.callApi(method, (payload ?? {}) as Params));
     this.app.bot.botInfo = TERMINAL_BOT_INFO;
   }
 

@@ -15,10 +15,11 @@ import type { ReadingDeps } from "../pipeline/read.js";
 import type { JobLedger } from "../store/jobs.js";
 import type { Records, UserRecord } from "../store/records.js";
 import type { Collection, Store } from "../store/store.js";
+import type { TelegramPacer } from "../telegram/pacer.js";
 import type { Lang, LangChoice, Summary } from "../types.js";
 import type { CpuWork } from "../workers/cpu.js";
 import type { Clock, JobQueue } from "./jobs.js";
-import type { SendKit, TelegramPacer } from "./send.js";
+import type { SendKit } from "./send.js";
 import type { Stats } from "./stats.js";
 
 /** What the bot needs from the outside world. Everything but config/store/logger has a default. */

@@ -25,6 +25,8 @@ import { inEachLang, t } from "../i18n/index.js";
 import { createMetrics } from "../metrics.js";
 import { createJobLedger } from "../store/jobs.js";
 import { interfaceLang, langFromTelegram, records as openRecords } from "../store/records.js";
+import { pacerFor } from "../telegram/pacer.js";
+import { installTransport, type Transport } from "../telegram/transport.js";
 import { DAY_MS } from "../text/dates.js";
 import { langOfText } from "../text/lang.js";
 import type { Lang, Summary } from "../types.js";
@@ -39,7 +41,7 @@ import { links } from "./links.js";
 import { createPasteCollector, pastedPages } from "./paste.js";
 import { createRateLimiter } from "./ratelimit.js";
 import { registerReading } from "./reading.js";
-import { pacerFor, type SendKit, sendRich } from "./send.js";
+import { type SendKit, sendRich } from "./send.js";
 import { createStats } from "./stats.js";
 
 export type {
@@ -67,6 +69,8 @@ export interface BotApp {
   bot: Telegraf<BotContext>;
   kit: FeatureKit;
   features: readonly BotFeature[];
+  /** The one transport under every Bot API call (the terminal chat routes it to its screen). */
+  transport: Transport;
   /** Every command, built-in first. */
   commands: readonly CommandInfo[];
   /**
@@ -203,13 +207,14 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): BotApp
   });
   if (options.botInfo) bot.botInfo = options.botInfo;
 
-  const send: SendKit = {
-    telegram: bot.telegram,
-    logger,
-    clock: resolved.clock,
+  // Every Bot API call, replies and digests alike, goes through the one transport: pacing, 429s, HTML fallback, 4096.
+  const transport = installTransport(bot, {
     pacer: resolved.pacer,
+    clock: resolved.clock,
+    logger,
     on429: () => resolved.metrics.telegram429.inc({ source: "reply" }),
-  };
+  });
+  const send: SendKit = { telegram: bot.telegram, logger };
   const kit: FeatureKit = {
     deps: resolved,
     telegram: bot.telegram,
@@ -293,6 +298,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): BotApp
     bot,
     kit,
     features,
+    transport,
     commands: allCommands,
     startFeatures,
     isPolling: () => polling,

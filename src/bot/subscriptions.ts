@@ -84,11 +84,7 @@ export function subscriptionsFeature(
         records: kit.deps.records,
         llm: kit.deps.llm,
         summaryCache: kit.deps.summaryCache,
-        send: telegramSender(kit.telegram, {
-          pacer: kit.deps.pacer,
-          clock: kit.deps.clock,
-          metrics: kit.deps.metrics,
-        }),
+        send: telegramSender(kit.telegram, { metrics: kit.deps.metrics }),
         clock: kit.deps.clock,
         logger: kit.deps.logger,
         fetchOptions: kit.deps.fetchOptions,

@@ -5,8 +5,6 @@
  */
 
 import type { Telegram } from "telegraf";
-import type { Clock as BotClock } from "../bot/jobs.js";
-import type { TelegramPacer } from "../bot/send.js";
 import type { Config } from "../config.js";
 import type { LlmClient } from "../llm/client.js";
 import { type Logger, silentLogger } from "../log.js";
@@ -66,21 +64,18 @@ export interface Digests {
   stop(): void;
 }
 
-/** What a digest send shares with the bot's replies: the pacer (Telegram's budget, shared by replicas) and metrics. */
+/** What a digest send reports to the bot's metrics. */
 export interface SenderKit {
-  pacer: TelegramPacer;
-  clock: Pick<BotClock, "now" | "sleep">;
   metrics?: Pick<Metrics, "digestMessages" | "telegram429">;
 }
 
 /**
- * A SendPart over telegraf's API client: HTML, no link previews, one button row per article. With `kit`, every part
- * takes its slot from the bot's pacer first (one budget for replies and digests, across replicas), and a 429
- * pauses the pacer too, so replies wait with the digest.
+ * A SendPart over telegraf's API client: HTML, no link previews, one button row per article. The bot's client has
+ * the transport under it, so a digest part takes its slot from the same pacer as the replies (one budget, across
+ * replicas) and a 429 pauses both; a 429 that outlasts the transport's budget goes to the delivery queue's retry.
  */
 export function telegramSender(telegram: Telegram, kit?: SenderKit): SendPart {
   return async (chatId, part) => {
-    if (kit) await kit.pacer.slot(chatId, kit.clock);
     const message = await telegram
       .sendMessage(chatId, part.text, {
         parse_mode: "HTML",
@@ -96,11 +91,7 @@ export function telegramSender(telegram: Telegram, kit?: SenderKit): SendPart {
           : {}),
       })
       .catch((error: unknown) => {
-        const failure = classifySendError(error);
-        if (kit && failure.kind === "rate-limited") {
-          kit.metrics?.telegram429.inc({ source: "digest" });
-          kit.pacer.rateLimited(chatId, failure.retryAfterMs, kit.clock.now());
-        }
+        if (classifySendError(error).kind === "rate-limited") kit?.metrics?.telegram429.inc({ source: "digest" });
         throw error;
       });
     kit?.metrics?.digestMessages.inc();

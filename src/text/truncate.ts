@@ -46,3 +46,25 @@ export function trimAtClause(text: string, maxChars: number): string {
 function stripTrailing(text: string): string {
   return text.replace(/[\s,，、;；:：—–-]+$/u, "");
 }
+
+/**
+ * The one splitter of a long text into parts of at most `maxChars` characters (code points): at the last
+ * paragraph break, else line break, else space in the second half of a part; hard at `maxChars` otherwise.
+ */
+export function splitText(text: string, maxChars: number): string[] {
+  const parts: string[] = [];
+  let rest = [...text];
+  while (rest.length > maxChars) {
+    const head = rest.slice(0, maxChars).join("");
+    const floor = Math.floor(maxChars / 2);
+    let cut = head.lastIndexOf("\n\n");
+    if (cut < floor) cut = head.lastIndexOf("\n");
+    if (cut < floor) cut = head.lastIndexOf(" ");
+    const taken = cut < floor ? head : head.slice(0, cut);
+    parts.push(taken.trimEnd());
+    rest = rest.slice([...taken].length);
+    while (rest[0] === "\n" || rest[0] === " ") rest.shift();
+  }
+  if (rest.length > 0) parts.push(rest.join(""));
+  return parts;
+}

@@ -67,7 +67,8 @@ describe("failures and fairness", () => {
     expect(rejected?.ok).toBe(false);
     expect(rejected?.params.parse_mode).toBe("HTML");
     expect(edit.params.parse_mode).toBeUndefined();
-    expect(String(edit.params.text)).toMatch(/^Rivers of the North <Report> & Notes\nhttp/);
+    // The transport's plain rendering of the same HTML: the title with its link, then the bullets.
+    expect(String(edit.params.text)).toMatch(/^Rivers of the North <Report> & Notes \(http:\/\/[^)]+\/river\)\n/);
     expect(h.tg.chatTranscript(3).at(-1)?.text).toContain("• Paragraph");
   });
 

@@ -3,8 +3,8 @@
  * and a 429 met by one holds back the other. Time is a manual clock: the pacers' sleeps are recorded, not slept.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPacer, pacerFor, type TelegramPacer } from "../../src/bot/send.js";
 import { openStore, type Store } from "../../src/store/store.js";
+import { createPacer, pacerFor, type TelegramPacer } from "../../src/telegram/pacer.js";
 import { hasRedisServer, type RedisServer, startRedis } from "../helpers/redis.js";
 
 /** A clock that stands still; each sleep is recorded as the delay a slot was given. */

@@ -1,0 +1,145 @@
+/**
+ * Telegram's budget: about one message a second per chat (edits count too) and about 30 a second overall,
+ * booked per call (GCRA), with 429 pauses per chat or for everyone. In memory for one process; through Redis
+ * (one script) for several replicas. The transport (transport.ts) takes a slot for every call that sends.
+ */
+import type { Clock } from "../clock.js";
+import { type SharedPace, type Store, sharedPaceFor } from "../store/store.js";
+
+// ── Tunables ──────────────────────────────────────────────────────────────────────────────────────
+// Telegram's limits (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this):
+// about one message per second in a chat (edits count too) and about 30 per second overall; past them it
+// answers 429 with `retry_after`, and a flood can pause the whole bot.
+/** Calls to one chat: one per second on average, a short burst of this many allowed (a person sending 3 links). */
+const PER_CHAT_INTERVAL_MS = 1000;
+const PER_CHAT_BURST = 3;
+/** Calls across all chats: 30 per second, a small burst. */
+const GLOBAL_INTERVAL_MS = 1000 / 30;
+const GLOBAL_BURST = 10;
+/** A 429 for a chat that was quiet this long (or for a second chat within a second) is a global flood. */
+const QUIET_CHAT_MS = 2 * PER_CHAT_INTERVAL_MS;
+const SECOND_CHAT_WINDOW_MS = 1000;
+/** Chats remembered for pacing before idle ones are forgotten. */
+const MAX_TRACKED_CHATS = 5000;
+
+export interface Sleeper {
+  sleep(ms: number): Promise<void>;
+}
+
+/**
+ * Paces every interactive Bot API call (sends and edits alike) per chat and overall, and holds back a chat,
+ * or everyone, after a 429 until its `retry_after` has passed. One per bot, shared by all its sends.
+ */
+export interface TelegramPacer {
+  /** Waits until a call to `chatId` may go out, and books it. */
+  slot(chatId: number, clock: Pick<Clock, "now" | "sleep">): Promise<void>;
+  /** Telegram said wait `retryAfterMs` after a call to `chatId`; true when it holds back every chat. */
+  rateLimited(chatId: number, retryAfterMs: number, now: number): boolean;
+  /** True while `chatId` or everyone is held back (best-effort calls such as typing are skipped). */
+  isPaused(chatId: number, now: number): boolean;
+}
+
+interface ChatPace {
+  /** Theoretical arrival time of the next call (GCRA). */
+  tat: number;
+  pausedUntil: number;
+  /** When the two latest calls were booked. */
+  lastAt?: number;
+  previousAt?: number;
+}
+
+/** A generic cell-rate pacer (GCRA) per chat and overall, with 429 pauses. */
+export function createPacer(): TelegramPacer {
+  const chats = new Map<number, ChatPace>();
+  const global = { tat: 0, pausedUntil: 0 };
+  let lastLimit: { chatId: number; at: number } | undefined;
+
+  const pace = (chatId: number, now: number): ChatPace => {
+    let chat = chats.get(chatId);
+    if (!chat) {
+      if (chats.size >= MAX_TRACKED_CHATS) {
+        for (const [id, item] of chats) if (item.tat < now && item.pausedUntil < now) chats.delete(id);
+      }
+      chat = { tat: 0, pausedUntil: 0 };
+      chats.set(chatId, chat);
+    }
+    return chat;
+  };
+
+  return {
+    async slot(chatId, clock) {
+      const now = clock.now();
+      const chat = pace(chatId, now);
+      const at = Math.max(
+        now,
+        chat.pausedUntil,
+        global.pausedUntil,
+        chat.tat - (PER_CHAT_BURST - 1) * PER_CHAT_INTERVAL_MS,
+        global.tat - (GLOBAL_BURST - 1) * GLOBAL_INTERVAL_MS,
+      );
+      chat.tat = Math.max(chat.tat, at) + PER_CHAT_INTERVAL_MS;
+      global.tat = Math.max(global.tat, at) + GLOBAL_INTERVAL_MS;
+      chat.previousAt = chat.lastAt;
+      chat.lastAt = at;
+      if (at > now) await clock.sleep(at - now);
+    },
+    rateLimited(chatId, retryAfterMs, now) {
+      const chat = pace(chatId, now);
+      const until = now + retryAfterMs;
+      chat.pausedUntil = Math.max(chat.pausedUntil, until);
+      // Telegram does not say which limit was hit. A chat that was quiet cannot have hit its own limit,
+      // and two chats told to wait at once means the bot as a whole is over: hold everyone back.
+      const quiet = chat.previousAt === undefined || now - chat.previousAt > QUIET_CHAT_MS;
+      const secondChat =
+        lastLimit !== undefined && lastLimit.chatId !== chatId && now - lastLimit.at < SECOND_CHAT_WINDOW_MS;
+      lastLimit = { chatId, at: now };
+      if (quiet || secondChat) global.pausedUntil = Math.max(global.pausedUntil, until);
+      return quiet || secondChat;
+    },
+    isPaused(chatId, now) {
+      return global.pausedUntil > now || (chats.get(chatId)?.pausedUntil ?? 0) > now;
+    },
+  };
+}
+
+/**
+ * The same pacing for every replica on one Redis: each slot is booked in Redis (one GCRA script over the chat's
+ * and the global limit), and a 429 that looks global pauses every replica (a pause key the script honours).
+ * rate-limiter-flexible's fixed windows were the first idea; they let twice the rate through across a window
+ * boundary (see digest/delivery.ts on p-queue's intervals), which Telegram answers with 429, so the script
+ * keeps the memory pacer's arithmetic instead.
+ */
+export function createSharedPacer(shared: SharedPace): TelegramPacer {
+  // The local half: which chats were recently limited (to tell a chat's limit from a global one) and known pauses.
+  const local = createPacer();
+  // The latest pause being written: this replica's next slot waits for it, so it is in Redis before we send again.
+  let pausing: Promise<void> = Promise.resolve();
+  return {
+    async slot(chatId, clock) {
+      await pausing;
+      const now = clock.now();
+      const at = await shared.book(chatId, now);
+      if (at > now) await clock.sleep(at - now);
+    },
+    rateLimited(chatId, retryAfterMs, now) {
+      const global = local.rateLimited(chatId, retryAfterMs, now);
+      pausing = shared.pause(global ? undefined : chatId, now + retryAfterMs, now).catch(() => undefined);
+      return global;
+    },
+    isPaused: (chatId, now) => local.isPaused(chatId, now),
+  };
+}
+
+/** Telegram's limits as the shared pacer books them (the memory pacer's values). */
+export const TELEGRAM_PACE = {
+  chatIntervalMs: PER_CHAT_INTERVAL_MS,
+  chatBurst: PER_CHAT_BURST,
+  globalIntervalMs: GLOBAL_INTERVAL_MS,
+  globalBurst: GLOBAL_BURST,
+} as const;
+
+/** The pacer for a store: shared through Redis when the store is Redis, in memory for one process on SQLite. */
+export function pacerFor(store: Store): TelegramPacer {
+  const shared = sharedPaceFor(store, TELEGRAM_PACE);
+  return shared ? createSharedPacer(shared) : createPacer();
+}
