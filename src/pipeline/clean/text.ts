@@ -12,6 +12,7 @@
 import { NotAnArticleError } from "../../errors.js";
 import type { Article } from "../../types.js";
 import { detectLang, makeArticle, tidyParagraph } from "./article.js";
+import { endsArticle } from "./ending.js";
 import { displayWidth, joinWrapped } from "./lines.js";
 import { pickHeadline, type TitleLine } from "./title.js";
 
@@ -307,7 +308,7 @@ function isLinkLike(text: string): boolean {
 
 function classify(text: string): Kind {
   const size = units(text);
-  if (matchesAny(text, END_MARKERS) && size <= 40) return Kind.EndMarker;
+  if ((matchesAny(text, END_MARKERS) && size <= 40) || endsArticle(text, size)) return Kind.EndMarker;
   if (matchesAny(text, BOILERPLATE) || PAYWALL.test(text)) return Kind.Boilerplate;
   if (matchesAny(text, INTERRUPTIONS) && size <= 60) return Kind.Interruption;
   if (TIMESTAMP_ONLY.test(text) && /\d/.test(text)) return Kind.Header;
