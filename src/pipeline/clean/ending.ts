@@ -30,7 +30,10 @@ const ENDING_HEADINGS: readonly RegExp[] = [
   /^(?:read all comments|show all comments|\[\s{0,2}read all comments\s{0,2}\]|trending(?: news| now)?|featured video|more videos|watch next|up next|you might also like|more from [\p{L} .'’&-]{1,40}|around the web|sponsored (?:stories|links|content)|promoted stories|(?:\d{1,6}\s{1,2})?comments?\s{0,2}\(\d{1,6}\))$/iu,
   /^(?:[\p{L}\p{N}_]{1,20}的评论|网友评论|评论区|全部评论|热门跟帖|我来说两句|更多精彩|更多新闻|更多阅读|更多推荐|大家都在看|热门阅读|点击排行|排行榜|今日热点|本周热点|相关专题)\s{0,3}[:：>]{0,3}$/u,
   // Author boxes that close a blog post: "About Carlos Nadalim", "Sobre Carlos Nadalim", "关于作者".
-  /^(?:about|sobre|über|à propos de)\s{1,3}\p{Lu}[\p{L}'’.-]{1,20}(?:\s{1,2}\p{Lu}[\p{L}'’.-]{1,20}){0,3}$|^关于作者$|^作者简介[:：]?$/u,
+  /^(?:[Aa]bout|[Ss]obre|[Üü]ber|[Àà] propos de)\s{1,3}(?!Us$)\p{Lu}[\p{L}'’.-]{1,20}(?:\s{1,2}\p{Lu}[\p{L}'’.-]{1,20}){0,3}$|^关于(?!我们)\p{Script=Han}{2,8}$|^作者简介[:：]?$/u,
+  // A newsletter's box title: "Pick Six Newsletter", "The Morning Briefing newsletter".
+  // ("Sign up for our Coast & Climate newsletter" opens a box inside the article: text.ts's BOX_START.)
+  /^(?!sign up|subscribe|get |join )[\p{L}\p{N} '’&-]{1,40}\snewsletters?$/iu,
 ];
 
 /** Lines that close an article whatever their length: prompts, disclaimers, credits, "Retrieved …". */

@@ -14,7 +14,7 @@ import type { Article } from "../../types.js";
 import { detectLang, makeArticle, tidyParagraph } from "./article.js";
 import { endsArticle } from "./ending.js";
 import { displayWidth, joinWrapped } from "./lines.js";
-import { pickHeadline, type TitleLine } from "./title.js";
+import { pickHeadline, type TitleLine, withoutCutLead } from "./title.js";
 
 // ───────────────────────────── Tunables ─────────────────────────────
 // Sizes are in "units": a Han character counts 1, any other word counts 2 (an English word carries roughly
@@ -680,8 +680,8 @@ function continueAcrossInserts(lines: readonly Line[], block: Block, candidates:
     if (!next) break;
     const gap = lines.slice(merged.end + 1, next.start);
     if (gap.length > TUNABLES.maxInsertLines || !gap.some((line) => line.kind === Kind.EndMarker)) break;
-    if (gap.some((line) => line.kind === Kind.Header || line.kind === Kind.Title || ARTICLE_OVER.test(line.text)))
-      break;
+    const over = (line: Line) => ARTICLE_OVER.test(line.text) || endsArticle(line.text, line.units);
+    if (gap.some((line) => line.kind === Kind.Header || line.kind === Kind.Title || over(line))) break;
     const range = lines.slice(next.start, next.end + 1);
     const runningText = range.some((line, i) => line.kind === Kind.Prose && range[i + 1]?.kind === Kind.Prose);
     if (!runningText) break;
@@ -902,7 +902,7 @@ export function cleanPastedText({ text }: { text: string }): Article {
     (stated ? statedTitle : undefined) ?? pickHeadline({ lines: lines.map(toTitleLine), bodyStart: block.start, body });
   const title = shownTitle ? stripSiteSuffix(shownTitle, header.siteName) : "";
   // A headline the cleaner read as the body's first line ("Is An 'Oxygen Bar' … For Rs 300?") leaves the body.
-  const paragraphs = body.length > 1 && body[0] === shownTitle ? body.slice(1) : body;
+  const paragraphs = withoutCutLead(body.length > 1 && body[0] === shownTitle ? body.slice(1) : body);
   return makeArticle({
     title,
     ...(header.siteName ? { siteName: header.siteName } : {}),

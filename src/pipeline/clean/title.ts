@@ -28,6 +28,8 @@ const TITLE_TUNABLES = {
   /** Lines smaller than this need a byline/date or the body right under them to count (menus are small too). */
   smallUnits: 6,
   maxUnits: 100,
+  /** A line this size or larger that begins a body paragraph is that paragraph's sentence, not a headline. */
+  minSentenceUnits: 16,
   /** Length counts up to this many units (longer is not more headline-like), at lengthWeight per unit. */
   lengthCap: 40,
   lengthWeight: 0.5,
@@ -74,6 +76,7 @@ const FURNITURE: readonly RegExp[] = [
   // Forum member badges and post meta: "高级会员", "Senior Member", "Posts: 1,234", "振威将军(从一品)".
   /^(?:注册会员|高级会员|中级会员|初级会员|正式会员|新手上路|论坛元老|金牌会员|版主|超级版主|管理员|楼主|积分|帖子|精华|威望|金钱|贡献|注册时间|最后登录|在线时间|能力值|UID|使用宝物|楼层)(?:\s{0,3}[:：]|$|\s)/,
   /^(?:(?:senior|junior|full|new|active|gold|silver|platinum|premium|verified|registered)\s{1,3})?(?:member|moderator|administrator|admin|newbie|veteran|contributor|user)(?:\s{1,3}since\b.{0,30})?$/i,
+  /^(?:joined|member since|registered)\s{0,3}[:：]?\s{0,3}[\p{L}\p{N} ,.]{0,20}$/iu,
   /^(?:joined|posts|reputation|karma|rep|likes received|messages|threads|points|badges?)\s{0,3}[:：]?\s{0,3}[\d,.]{0,12}$/i,
   /[(（][^()（）]{1,4}品[)）]$/,
   // Press releases: the company's name line, the wire's credit.
@@ -99,6 +102,7 @@ const FURNITURE: readonly RegExp[] = [
   /(?:wire services|staff writer|contributor|correspondent|editor)$/i,
   /^[(（[].{0,80}[)）\]]$/,
   /^(?:chevron|arrow|icon)_/i,
+  /^from wikipedia\b|^(?:维基百科|維基百科)[,，]\s{0,2}自由的百科全(?:书|書)$/i,
   // Credits and bylines: "Meg Kinnard and Errin Haines, Associated Press", "Amy K. Dragoo/AIMMEDIA", "PTI, Washington,".
   /,\s{0,2}(?:associated press|business insider|reuters|afp|ap|pti|cnn|bbc|ians|xinhua)\b.{0,40}$|writer$|^\p{Lu}[\p{L}. ]{2,30}\/\p{Lu}{2,20}$|,$/iu,
   /^\S{0,12}(?:记者|实习生|通讯员|特约撰稿人|特约记者)\s|^(?:译|文|图|摄影|作者)\s{0,2}[:：/]/,
@@ -124,7 +128,7 @@ const HAN = /\p{Script=Han}/u;
 /** A line that may be shown as a title: heading-sized, not cut, not furniture, not two sentences. */
 function isPlausible(text: string, units: number): boolean {
   if (units < TITLE_TUNABLES.minUnits || units > TITLE_TUNABLES.maxUnits) return false;
-  if (CUT.test(text) || FURNITURE.some((pattern) => pattern.test(text))) return false;
+  if (CUT.test(text) || isFurniture(text)) return false;
   const stops = text.match(SENTENCE_STOPS)?.length ?? 0;
   if (stops >= 2 && (FINAL_STOP.test(text) || units > TITLE_TUNABLES.lengthCap)) return false;
   const words = text.match(LATIN_WORD) ?? [];
@@ -140,15 +144,19 @@ function titleCased(text: string): boolean {
   return capitalised / words.length >= TITLE_TUNABLES.titleCaseShare;
 }
 
-/** Is the line a standfirst: a sentence of prose (it ends like one and is paragraph-sized)? */
+/**
+ * Is the line a standfirst: paragraph-sized prose that ends like a sentence, or a Chinese deck (副题) in clauses
+ * ("居民分类投放可兑换生活用品，试点小区参与率已超过八成"), which often has no final stop.
+ */
 function isStandfirst(line: TitleLine): boolean {
-  return line.role === "text" && line.units >= 20 && /[.。!?！？]["”’」』）)]{0,3}$/.test(line.text);
+  if (line.role !== "text" || line.units < 20) return false;
+  return /[.。!?！？]["”’」』）)]{0,3}$/.test(line.text) || (line.units >= 24 && line.text.includes("，"));
 }
 
 /** Prose rather than a headline: paragraph-sized, with clauses, ending like a sentence, not title case. */
 function isProseLike(line: TitleLine, text: string): boolean {
   if (titleCased(text)) return false;
-  return isStandfirst(line) && (FINAL_STOP.test(text) || /[，,；;]/.test(text));
+  return isStandfirst(line) && (FINAL_STOP.test(text) || /[，,；;]/.test(text) || line.units >= 24);
 }
 
 /** A byline or date line, whether or not the cleaner classed it as one ("Reuters November 18, 2019 11:03 PM"). */
@@ -156,16 +164,21 @@ function isMeta(line: TitleLine): boolean {
   return line.role === "meta" || (line.units <= 40 && (DATEISH.test(line.text) || BYLINE.test(line.text)));
 }
 
+/** Lines passed over when looking at what follows a headline: page furniture, badges, buttons. */
+function isSkippable(line: TitleLine): boolean {
+  if (isMeta(line)) return false;
+  return line.role === "furniture" || (line.role === "text" && isFurniture(line.text));
+}
+
+function isFurniture(text: string): boolean {
+  return FURNITURE.some((pattern) => pattern.test(text));
+}
+
 /** Score of what follows line i: a byline/date, a standfirst, the body. */
 function followScore(lines: readonly TitleLine[], i: number, bodyStart: number): number {
   let j = i + 1;
   let skipped = 0;
-  while (
-    j < lines.length &&
-    lines[j]!.role === "furniture" &&
-    !isMeta(lines[j]!) &&
-    skipped < TITLE_TUNABLES.followSkip
-  ) {
+  while (j < lines.length && isSkippable(lines[j]!) && skipped < TITLE_TUNABLES.followSkip) {
     j++;
     skipped++;
   }
@@ -219,7 +232,10 @@ export function pickHeadline(options: {
     if (line.role === "text") {
       const text = withoutLabel(line.text);
       const units = text === line.text ? line.units : Math.max(1, line.units - 2);
-      const bodyLine = body.some((paragraph) => paragraph !== text && paragraph.startsWith(text.replace(CUT, "")));
+      // The body's first sentence shown above it; a short line a paragraph starts with is a subject ("Tidal power").
+      const bodyLine =
+        units >= TITLE_TUNABLES.minSentenceUnits &&
+        body.some((paragraph) => paragraph !== text && paragraph.startsWith(text.replace(CUT, "")));
       if (isPlausible(text, units) && !bodyLine) {
         const follows = followScore(lines, i, bodyStart);
         const small = units < TITLE_TUNABLES.smallUnits;
@@ -238,7 +254,18 @@ export function pickHeadline(options: {
         }
       }
     }
-    distance += line.role === "text" ? TITLE_TUNABLES.textLineCost : TITLE_TUNABLES.otherLineCost;
+    distance +=
+      line.role === "text" && !isFurniture(line.text) ? TITLE_TUNABLES.textLineCost : TITLE_TUNABLES.otherLineCost;
   }
   return best?.text ?? "";
+}
+
+/**
+ * The body without a leading cut copy of its first sentence ("… will reopen on Monday after a…" shown above the
+ * paragraph it teases): the page's teaser of its own lead is neither title nor body.
+ */
+export function withoutCutLead(body: readonly string[]): readonly string[] {
+  const [first, second] = body;
+  if (first === undefined || second === undefined || !CUT.test(first)) return body;
+  return second.startsWith(first.replace(CUT, "").trimEnd()) ? body.slice(1) : body;
 }
