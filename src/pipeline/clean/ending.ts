@@ -19,7 +19,30 @@ const ENDING_TUNABLES = {
   maxHeadingUnits: 16,
   /** Prompts and disclaimers ("Subscribe to WIRED and stay smart…", "免责声明：本文…") run to a paragraph. */
   maxPromptUnits: 120,
+  /**
+   * A comments heading ends the article for good once this much prose (units) came before it: whatever follows
+   * is readers' comments, however long. Less prose before it, and the heading is a share bar's "Comments" button
+   * above the body. (~40 English words: GiveWell's two-paragraph open thread is the smallest gold article.)
+   */
+  minProseBeforeComments: 80,
+  /**
+   * What a block behind a comments heading weighs against the article (text.ts multiplies its score by this):
+   * comment threads run to ten times the article, so the usual 0.3 for "behind an end marker" is not enough.
+   */
+  behindCommentsFactor: 0.02,
 } as const;
+
+export const COMMENTS_AFTER_PROSE_UNITS = ENDING_TUNABLES.minProseBeforeComments;
+export const BEHIND_COMMENTS_FACTOR = ENDING_TUNABLES.behindCommentsFactor;
+
+/** The heading of a comment section: "Comments", "34 responses to “…”", "网友评论". */
+const COMMENTS_HEADING =
+  /^(?:comments?|\d{1,6}\s{1,2}comments?|\d{1,6}\s{1,2}(?:responses|replies|thoughts)\s{1,2}(?:to|on)\s.{1,120}|leave a (?:reply|comment)|(?:reader|readers'?|top|latest|all)\s{1,2}comments|评论|网友评论|最新评论|热门评论|全部评论|精选留言|发表评论|我要评论|写留言|留言|[\p{L}\p{N}_]{1,20}的评论)\s{0,3}[:：]?$/iu;
+
+/** True when the line heads a comment section (checked only on lines already classed as end markers). */
+export function opensComments(text: string): boolean {
+  return COMMENTS_HEADING.test(text);
+}
 
 /** Section headings that close an article: references, notes, see also, comments, more stories. */
 const ENDING_HEADINGS: readonly RegExp[] = [
@@ -40,7 +63,7 @@ const ENDING_HEADINGS: readonly RegExp[] = [
 const ENDING_LINES: readonly RegExp[] = [
   // Wikipedia's citation tails and the page footer.
   /^(?:retrieved|archived from the original)\b.{0,20}\d/i,
-  /^\^\s{0,3}\S/,
+  /^\^\s{1,3}\S/, // "^ Smith, J. (2009)…" (a space after the caret: "^_^" is a smiley)
   /^(?:this page was last (?:edited|modified)|本页面最后修订于|此页面最后编辑于)/i,
   // Newsletter and app prompts.
   // (A sign-up box inside the article, "Sign up for our Morning Briefing", only interrupts it: text.ts's BOX_START.)

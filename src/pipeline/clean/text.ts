@@ -12,7 +12,7 @@
 import { NotAnArticleError } from "../../errors.js";
 import type { Article } from "../../types.js";
 import { detectLang, makeArticle, tidyParagraph } from "./article.js";
-import { endsArticle } from "./ending.js";
+import { BEHIND_COMMENTS_FACTOR, COMMENTS_AFTER_PROSE_UNITS, endsArticle, opensComments } from "./ending.js";
 import { displayWidth, joinWrapped } from "./lines.js";
 import { pickHeadline, type TitleLine, withoutCutLead } from "./title.js";
 
@@ -614,17 +614,24 @@ function placeFactors(lines: readonly Line[]): number[] {
   const factors: number[] = [];
   let last: { kind: "none" | "end" | "header"; index: number } = { kind: "none", index: -1 };
   let shortItems = 0;
+  let prose = 0;
+  let comments = false;
   lines.forEach((line, i) => {
-    if (last.kind === "end") {
+    if (comments) {
+      factors.push(BEHIND_COMMENTS_FACTOR);
+    } else if (last.kind === "end") {
       factors.push(shortItems >= TUNABLES.closedListItems ? 1 : TUNABLES.behindEndMarkerFactor);
     } else if (last.kind === "header") {
       factors.push(i - last.index <= TUNABLES.headerWindow ? TUNABLES.headedBonus : 1);
     } else {
       factors.push(1);
     }
+    if (line.kind === Kind.Prose) prose += line.units;
     if (line.kind === Kind.EndMarker) {
       last = { kind: "end", index: i };
       shortItems = 0;
+      // Readers' comments after an article are never the article, however long they run (ending.ts).
+      comments ||= prose >= COMMENTS_AFTER_PROSE_UNITS && opensComments(line.text);
     } else if (line.kind === Kind.Header || line.kind === Kind.Title) {
       last = { kind: "header", index: i };
     } else if (line.kind === Kind.Short || line.kind === Kind.Link) {
