@@ -59,6 +59,11 @@ const TITLE_TUNABLES = {
   nameLikePenalty: 20,
   /** An end marker ("Most popular", 相关阅读) between the line and the body: it is a list's item. */
   behindEndMarkerPenalty: 25,
+  /** Headlines rarely run past this many units (~25 words); each unit beyond costs overlongWeight. */
+  overlongUnits: 50,
+  overlongWeight: 0.5,
+  /** A line between two other heading-sized lines with no dateline is one item of a list of other stories. */
+  listItemPenalty: 15,
   /** Below this score no line is the headline. */
   minScore: 12,
 } as const;
@@ -102,6 +107,11 @@ const FURNITURE: readonly RegExp[] = [
   /(?:wire services|staff writer|contributor|correspondent|editor)$/i,
   /^[(（[].{0,80}[)）\]]$/,
   /^(?:chevron|arrow|icon)_/i,
+  // Share bars, captions and labels that are heading-sized ("Show more sharing options", "Media caption…").
+  /^(?:show more sharing|close share|x share|share via)|sharing options$|share panel$|policy$|\bcomments?$|^nessun commento$|^\d{1,6} commenti$/i,
+  /^(?:media caption|image caption|read\s{1,2}["“])|^(?:latest|top|more|trending) (?:headlines|news|stories)$/i,
+  /^(?:текст|фото|автор|text|foto)\s{0,2}[:：]|^[\p{L} ]{2,20}\sby\s{0,2}:/iu,
+  /[.!?]["”’]{0,2}\s{0,2}[(（][^()（）]{2,60}(?:[)）]|$)|\b(?:pictured|seen here|this image|file photo|in this photo)\b/i,
   /^from wikipedia\b|^(?:维基百科|維基百科)[,，]\s{0,2}自由的百科全(?:书|書)$/i,
   // Credits and bylines: "Meg Kinnard and Errin Haines, Associated Press", "Amy K. Dragoo/AIMMEDIA", "PTI, Washington,".
   /,\s{0,2}(?:associated press|business insider|reuters|afp|ap|pti|cnn|bbc|ians|xinhua)\b.{0,40}$|writer$|^\p{Lu}[\p{L}. ]{2,30}\/\p{Lu}{2,20}$|,$/iu,
@@ -172,6 +182,23 @@ function isSkippable(line: TitleLine): boolean {
 
 function isFurniture(text: string): boolean {
   return FURNITURE.some((pattern) => pattern.test(text));
+}
+
+/** A heading-sized line with no final stop: what lists of other stories are made of. */
+function isHeadingSized(line: TitleLine | undefined): boolean {
+  return (
+    line !== undefined && line.role === "text" && line.units >= 6 && line.units <= 40 && !FINAL_STOP.test(line.text)
+  );
+}
+
+/** Line i sits between two heading-sized lines (furniture skipped): one item of a list of headlines. */
+function isListItem(lines: readonly TitleLine[], i: number): boolean {
+  const limit = TITLE_TUNABLES.followSkip;
+  let before = i - 1;
+  while (before >= 0 && before > i - limit && isSkippable(lines[before]!)) before--;
+  let after = i + 1;
+  while (after < lines.length && after < i + limit && isSkippable(lines[after]!)) after++;
+  return isHeadingSized(lines[before]) && isHeadingSized(lines[after]);
 }
 
 /** Score of what follows line i: a byline/date, a standfirst, the body. */
@@ -249,6 +276,8 @@ export function pickHeadline(options: {
             (FINAL_STOP.test(text) ? TITLE_TUNABLES.finalStopPenalty : 0) -
             (isProseLike(line, text) ? TITLE_TUNABLES.standfirstPenalty : 0) -
             (NAME_LIKE.test(text) && units <= 8 ? TITLE_TUNABLES.nameLikePenalty : 0) -
+            TITLE_TUNABLES.overlongWeight * Math.max(0, units - TITLE_TUNABLES.overlongUnits) -
+            (follows < TITLE_TUNABLES.followedByMeta / 2 && isListItem(lines, i) ? TITLE_TUNABLES.listItemPenalty : 0) -
             (behindEndMarker ? TITLE_TUNABLES.behindEndMarkerPenalty : 0);
           if (score >= TITLE_TUNABLES.minScore && (!best || score > best.score)) best = { text, score };
         }
