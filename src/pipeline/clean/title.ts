@@ -112,6 +112,8 @@ const FURNITURE: readonly RegExp[] = [
   /^(?:media caption|image caption|read\s{1,2}["“])|^(?:latest|top|more|trending) (?:headlines|news|stories)$/i,
   /^(?:текст|фото|автор|text|foto)\s{0,2}[:：]|^[\p{L} ]{2,20}\sby\s{0,2}:/iu,
   /[.!?]["”’]{0,2}\s{0,2}[(（][^()（）]{2,60}(?:[)）]|$)|\b(?:pictured|seen here|this image|file photo|in this photo)\b/i,
+  // A subtitle led by a dash ("——热烈祝贺市政协五届一次会议开幕"), an author list ("赵延东、风笑天"), a contents entry.
+  /^(?:——|--|—)|^\p{Script=Han}{2,4}(?:、\p{Script=Han}{2,4}){1,3}$|^\d{1,2}(?:\.\d{1,2}){0,2}\s{1,2}\S{1,12}$/u,
   /^from wikipedia\b|^(?:维基百科|維基百科)[,，]\s{0,2}自由的百科全(?:书|書)$/i,
   // Credits and bylines: "Meg Kinnard and Errin Haines, Associated Press", "Amy K. Dragoo/AIMMEDIA", "PTI, Washington,".
   /,\s{0,2}(?:associated press|business insider|reuters|afp|ap|pti|cnn|bbc|ians|xinhua)\b.{0,40}$|writer$|^\p{Lu}[\p{L}. ]{2,30}\/\p{Lu}{2,20}$|,$/iu,
