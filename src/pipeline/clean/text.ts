@@ -626,12 +626,22 @@ function placeFactors(lines: readonly Line[]): number[] {
     } else {
       factors.push(1);
     }
+    // Prose since a header line (title, byline, date), once it is article-sized: a header's legal lines do not
+    // count, and a "Posted in … | 10 Comments" line after the article does not reset it.
     if (line.kind === Kind.Prose) prose += line.units;
+    else if ((line.kind === Kind.Header || line.kind === Kind.Title) && prose < COMMENTS_AFTER_PROSE_UNITS) prose = 0;
     if (line.kind === Kind.EndMarker) {
       last = { kind: "end", index: i };
       shortItems = 0;
       // Readers' comments after an article are never the article, however long they run (ending.ts).
-      comments ||= prose >= COMMENTS_AFTER_PROSE_UNITS && opensComments(line.text);
+      // A share bar's "Comments" button has the article's byline right under it; a comment section has only the
+      // comments' own timestamps ("November 19, 2019 at 6:34 am").
+      const bylineSoon = lines
+        .slice(i + 1, i + 5)
+        .some(
+          (next) => next.kind === Kind.Header && !isTimestampOnly(next.text) && !/\bat\s\d{1,2}:\d{2}/.test(next.text),
+        );
+      comments ||= prose >= COMMENTS_AFTER_PROSE_UNITS && !bylineSoon && opensComments(line.text);
     } else if (line.kind === Kind.Header || line.kind === Kind.Title) {
       last = { kind: "header", index: i };
     } else if (line.kind === Kind.Short || line.kind === Kind.Link) {
