@@ -30,7 +30,7 @@ import {
   pageTitle,
   printPdf,
 } from "../test/fixtures/pdf/print.js";
-import { bagF1, sh4PrecisionRecall } from "./extract.js";
+import { bagF1, sh4PrecisionRecall } from "./scoring.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const cacheDir = join(repoRoot, "bench", ".cache", "pdf");

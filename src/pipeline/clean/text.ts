@@ -14,7 +14,9 @@ import { MONTH_NAME, parseDate } from "../../text/dates.js";
 import { detectLang } from "../../text/lang.js";
 import type { Article } from "../../types.js";
 import { makeArticle, tidyParagraph, trimChars } from "./article.js";
+import { BEHIND_COMMENTS_FACTOR, COMMENTS_AFTER_PROSE_UNITS, endsArticle, opensComments } from "./ending.js";
 import { displayWidth, joinWrapped } from "./lines.js";
+import { pickHeadline, type TitleLine, withoutCutLead } from "./title.js";
 
 // ───────────────────────────── Tunables ─────────────────────────────
 // Sizes are in "units": a Han character counts 1, any other word counts 2 (an English word carries roughly
@@ -77,8 +79,6 @@ const TUNABLES = {
   /** Titles are heading-sized: at least a few words, at most a long headline. */
   minTitleUnits: 6,
   maxTitleUnits: 100,
-  /** Choosing among heading-sized lines above the byline/date: each line further up weighs like this many units. */
-  titleDistanceUnits: 4,
   /**
    * Hard-wrapped text: at least minWrappedLines lines followed by another, wrapSizedShare of them at a width in
    * wrapWidth (columns; mail and text files wrap at 72–80) and wrapOpenShare not ending a sentence (a browser
@@ -94,8 +94,6 @@ const TUNABLES = {
   fixedWidthBand: 3,
   /** …and a line shorter than this share of the usual wrapped width ends its paragraph. */
   wrapParagraphEndShare: 0.6,
-  /** A title made from the lead's first sentence is cut here (characters): a long headline's length. */
-  maxLeadTitleChars: 60,
   /** A title longer than this is not `headline - site name` (site suffixes are stripped only below it). */
   maxSuffixedTitleChars: 300,
   /** Header metadata lines (source/date/byline) are short; a long line with a date is prose, not a header. */
@@ -287,7 +285,7 @@ function isLinkLike(text: string): boolean {
 
 function classify(text: string): Kind {
   const size = units(text);
-  if (matchesAny(text, END_MARKERS) && size <= 40) return Kind.EndMarker;
+  if ((matchesAny(text, END_MARKERS) && size <= 40) || endsArticle(text, size)) return Kind.EndMarker;
   if (matchesAny(text, BOILERPLATE) || PAYWALL.test(text)) return Kind.Boilerplate;
   if (matchesAny(text, INTERRUPTIONS) && size <= 60) return Kind.Interruption;
   if (TIMESTAMP_ONLY.test(text) && /\d/.test(text)) return Kind.Header;
@@ -593,17 +591,34 @@ function placeFactors(lines: readonly Line[]): number[] {
   const factors: number[] = [];
   let last: { kind: "none" | "end" | "header"; index: number } = { kind: "none", index: -1 };
   let shortItems = 0;
+  let prose = 0;
+  let comments = false;
   lines.forEach((line, i) => {
-    if (last.kind === "end") {
+    if (comments) {
+      factors.push(BEHIND_COMMENTS_FACTOR);
+    } else if (last.kind === "end") {
       factors.push(shortItems >= TUNABLES.closedListItems ? 1 : TUNABLES.behindEndMarkerFactor);
     } else if (last.kind === "header") {
       factors.push(i - last.index <= TUNABLES.headerWindow ? TUNABLES.headedBonus : 1);
     } else {
       factors.push(1);
     }
+    // Prose since a header line (title, byline, date), once it is article-sized: a header's legal lines do not
+    // count, and a "Posted in … | 10 Comments" line after the article does not reset it.
+    if (line.kind === Kind.Prose) prose += line.units;
+    else if ((line.kind === Kind.Header || line.kind === Kind.Title) && prose < COMMENTS_AFTER_PROSE_UNITS) prose = 0;
     if (line.kind === Kind.EndMarker) {
       last = { kind: "end", index: i };
       shortItems = 0;
+      // Readers' comments after an article are never the article, however long they run (ending.ts).
+      // A share bar's "Comments" button has the article's byline right under it; a comment section has only the
+      // comments' own timestamps ("November 19, 2019 at 6:34 am").
+      const bylineSoon = lines
+        .slice(i + 1, i + 5)
+        .some(
+          (next) => next.kind === Kind.Header && !isTimestampOnly(next.text) && !/\bat\s\d{1,2}:\d{2}/.test(next.text),
+        );
+      comments ||= prose >= COMMENTS_AFTER_PROSE_UNITS && !bylineSoon && opensComments(line.text);
     } else if (line.kind === Kind.Header || line.kind === Kind.Title) {
       last = { kind: "header", index: i };
     } else if (line.kind === Kind.Short || line.kind === Kind.Link) {
@@ -659,8 +674,8 @@ function continueAcrossInserts(lines: readonly Line[], block: Block, candidates:
     if (!next) break;
     const gap = lines.slice(merged.end + 1, next.start);
     if (gap.length > TUNABLES.maxInsertLines || !gap.some((line) => line.kind === Kind.EndMarker)) break;
-    if (gap.some((line) => line.kind === Kind.Header || line.kind === Kind.Title || ARTICLE_OVER.test(line.text)))
-      break;
+    const over = (line: Line) => ARTICLE_OVER.test(line.text) || endsArticle(line.text, line.units);
+    if (gap.some((line) => line.kind === Kind.Header || line.kind === Kind.Title || over(line))) break;
     const range = lines.slice(next.start, next.end + 1);
     const runningText = range.some((line, i) => line.kind === Kind.Prose && range[i + 1]?.kind === Kind.Prose);
     if (!runningText) break;
@@ -668,44 +683,6 @@ function continueAcrossInserts(lines: readonly Line[], block: Block, candidates:
     merged = { start: merged.start, end: next.end, score: merged.score + next.score };
   }
   return skipped.length > 0 ? { ...merged, skipped } : merged;
-}
-
-/** Title from the header when the page did not state it: the heading above the byline/date, else above the lead. */
-function findHeaderTitle(lines: readonly Line[], bodyStart: number): string | undefined {
-  let windowStart = Math.max(0, bodyStart - TUNABLES.headerWindow);
-  for (let i = bodyStart - 1; i >= windowStart; i--) {
-    if (lines[i]!.kind === Kind.EndMarker) {
-      windowStart = i + 1;
-      break;
-    }
-  }
-  const firstMeta = lines.findIndex((line, i) => i >= windowStart && i < bodyStart && line.kind === Kind.Header);
-  if (firstMeta >= 0) {
-    // The headline is a long heading-sized line close above the byline/date. A byline without "By" ("Fiona
-    // Harvey Environment editor"), a kicker or a section name sit there too but are shorter; a sidebar's
-    // headlines can be as long but sit further up. Each line further up costs titleDistanceUnits.
-    let best: { text: string; merit: number } | undefined;
-    for (let i = firstMeta - 1; i >= Math.max(0, firstMeta - 4); i--) {
-      const line = lines[i]!;
-      if (line.kind === Kind.EndMarker) break;
-      const merit = line.units - TUNABLES.titleDistanceUnits * (firstMeta - i);
-      if (isHeadingLike(line) && (!best || merit > best.merit)) best = { text: line.text, merit };
-    }
-    if (best) return best.text;
-  }
-  for (let i = windowStart; i < bodyStart; i++) if (isHeadingLike(lines[i]!)) return lines[i]!.text;
-  return undefined;
-}
-
-/** First sentence of the lead, without its stop and cut to headline length (at a word break): better than no title. */
-function titleFromLead(lead: string): string {
-  const sentences = lead.split(/(?<=[。！？!?])|(?<=\.)\s+/).map((sentence) => sentence.replace(/[。.]$/, "").trim());
-  const first = sentences.find((sentence) => HAS_WORD.test(sentence)) ?? lead;
-  const chars = [...first];
-  if (chars.length <= TUNABLES.maxLeadTitleChars) return first;
-  const cut = chars.slice(0, TUNABLES.maxLeadTitleChars).join("");
-  const wordBreak = /\p{Script=Han}/u.test(cut) ? -1 : cut.lastIndexOf(" ");
-  return `${wordBreak > 0 ? cut.slice(0, wordBreak) : cut}…`;
 }
 
 /** Drops a trailing site name (" - 光明网", " | BBC News") from a title. */
@@ -795,6 +772,18 @@ function bodyOf(lines: readonly Line[], block: Block, title: string | undefined)
   return body;
 }
 
+function toTitleLine(line: Line): TitleLine {
+  const role =
+    line.kind === Kind.Prose || line.kind === Kind.Short || line.kind === Kind.Title
+      ? "text"
+      : line.kind === Kind.Header
+        ? "meta"
+        : line.kind === Kind.EndMarker
+          ? "end"
+          : "furniture";
+  return { text: line.text, units: line.units, role };
+}
+
 // ───────────────────────────── Entry point ─────────────────────────────
 
 /** Finds the article in text pasted from a web page (or a plain-text file); throws NotAnArticleError when none. */
@@ -847,13 +836,19 @@ export function cleanPastedText({ text }: { text: string }): Article {
 
   const chinese = detectLang(body.join("\n")) === "zh";
   const header = readHeader(lines, block, chinese);
-  const shownTitle = statedTitle ?? repeatedTitle ?? findHeaderTitle(lines, block.start);
-  const title = shownTitle ? stripSiteSuffix(shownTitle, header.siteName) : titleFromLead(body[0]!);
+  // No plausible headline → "": the summary's own headline stands in (bot/render.ts), never a body sentence.
+  // A stated title counts when the page shows it above the body ("# re: …" further down is a comment's).
+  const stated = lines.slice(0, block.start + 1).some((line) => statedTitle && line.text.endsWith(statedTitle));
+  const shownTitle =
+    (stated ? statedTitle : undefined) ?? pickHeadline({ lines: lines.map(toTitleLine), bodyStart: block.start, body });
+  const title = shownTitle ? stripSiteSuffix(shownTitle, header.siteName) : "";
+  // A headline the cleaner read as the body's first line ("Is An 'Oxygen Bar' … For Rs 300?") leaves the body.
+  const paragraphs = withoutCutLead(body.length > 1 && body[0] === shownTitle ? body.slice(1) : body);
   return makeArticle({
     title,
     ...(header.siteName ? { siteName: header.siteName } : {}),
     ...(header.byline ? { byline: header.byline } : {}),
     ...(header.published ? { published: header.published } : {}),
-    paragraphs: body,
+    paragraphs,
   });
 }

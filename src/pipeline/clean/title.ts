@@ -1,0 +1,302 @@
+/**
+ * The headline of a pasted page, picked among the lines before its body.
+ *
+ * A browser's select-all puts the headline somewhere above the body, among menus, share buttons, breadcrumbs,
+ * section names, member badges and sidebar headlines. We score every heading-sized line in a window above the
+ * body on what a reader uses to spot it: what follows it (a byline or date, a standfirst, the body itself), how
+ * close it is, its length, whether the page repeats it (a "正在阅读:" line, a breadcrumb, the window title) and
+ * whether it reads like a headline (case, no final stop). A line of the body (a first sentence cut with "…")
+ * or of page furniture is never a headline; when no line is plausible the title is "" and the summary's own
+ * headline stands in.
+ */
+
+/** What the pasted-text cleaner knows about a line, reduced to what the headline needs. */
+export interface TitleLine {
+  readonly text: string;
+  /** Size in units: a Han character 1, any other word 2. */
+  readonly units: number;
+  /** text: prose or short lines; meta: byline/date/source; furniture: menus, share, inserts, lists; end: "Related"… */
+  readonly role: "text" | "meta" | "furniture" | "end";
+}
+
+// ───────────────────────────── Tunables ─────────────────────────────
+const TITLE_TUNABLES = {
+  /** Lines above the body searched: a headline sits within a screen of it, past share bars and captions. */
+  window: 40,
+  /** Heading-sized: "金锺国" (a Wikipedia title, 3 Han characters) up to a long two-clause headline. */
+  minUnits: 3,
+  /** Lines smaller than this need a byline/date or the body right under them to count (menus are small too). */
+  smallUnits: 6,
+  maxUnits: 100,
+  /** A line this size or larger that begins a body paragraph is that paragraph's sentence, not a headline. */
+  minSentenceUnits: 16,
+  /** Length counts up to this many units (longer is not more headline-like), at lengthWeight per unit. */
+  lengthCap: 40,
+  lengthWeight: 0.5,
+  /** What follows: a byline/date line; a standfirst (then meta within standfirstMetaWindow lines); the body. */
+  followedByMeta: 30,
+  followedByStandfirst: 15,
+  standfirstMetaWindow: 4,
+  followedByBody: 12,
+  /** A date this many short lines below the line still counts as its dateline, at shortLineCost per line. */
+  shortLinesToMeta: 5,
+  shortLineCost: 4,
+  /** Furniture lines skipped when looking at what follows (share bars run to a dozen lines). */
+  followSkip: 16,
+  /** Each text line between the candidate and the body costs this much; furniture and meta lines little. */
+  textLineCost: 3,
+  otherLineCost: 0.5,
+  /** The page shows the line again (a "正在阅读:" line, breadcrumb, repeated heading). */
+  repeated: 10,
+  /** English headlines are title case or sentence case; capitalised words ≥ this share earn titleCaseBonus. */
+  titleCaseShare: 0.6,
+  titleCaseBonus: 5,
+  /** A single final full stop is rare in headlines ("They just might be." happens). */
+  finalStopPenalty: 10,
+  /** A standfirst is a sentence of prose under the headline: a headline is not paragraph-sized prose. */
+  standfirstPenalty: 20,
+  /** "Adam Clark Estes", "Anna Menin": a byline without "By" sits where a headline would, over the date. */
+  nameLikePenalty: 20,
+  /** An end marker ("Most popular", 相关阅读) between the line and the body: it is a list's item. */
+  behindEndMarkerPenalty: 25,
+  /** Headlines rarely run past this many units (~25 words); each unit beyond costs overlongWeight. */
+  overlongUnits: 50,
+  overlongWeight: 0.5,
+  /** A line between two other heading-sized lines with no dateline is one item of a list of other stories. */
+  listItemPenalty: 15,
+  /** Below this score no line is the headline. */
+  minScore: 12,
+} as const;
+
+// ───────────────────────────── Patterns ─────────────────────────────
+
+/** Labels in front of a headline that are not part of it: "主题: …", "标  题：…", "Title: …". */
+const LABEL_PREFIX = /^(?:主\s{0,6}题|标\s{0,6}题|题\s{0,6}目|title|subject|topic)\s{0,6}[:：]\s{0,6}/i;
+
+/** A sentence cut by the site ("… the new rules will…", "最新研究显示…"): the body's first line, or a teaser. */
+const CUT = /(?:…|\.\.\.)\s{0,3}$/;
+
+/** Lines that are never a headline: page furniture of forums, Q&A sites, press releases, portals. */
+const FURNITURE: readonly RegExp[] = [
+  // Forum member badges and post meta: "高级会员", "Senior Member", "Posts: 1,234", "振威将军(从一品)".
+  /^(?:注册会员|高级会员|中级会员|初级会员|正式会员|新手上路|论坛元老|金牌会员|版主|超级版主|管理员|楼主|积分|帖子|精华|威望|金钱|贡献|注册时间|最后登录|在线时间|能力值|UID|使用宝物|楼层)(?:\s{0,3}[:：]|$|\s)/,
+  /^(?:(?:senior|junior|full|new|active|gold|silver|platinum|premium|verified|registered)\s{1,3})?(?:member|moderator|administrator|admin|newbie|veteran|contributor|user)(?:\s{1,3}since\b.{0,30})?$/i,
+  /^(?:joined|member since|registered)\s{0,3}[:：]?\s{0,3}[\p{L}\p{N} ,.]{0,20}$/iu,
+  /^(?:joined|posts|reputation|karma|rep|likes received|messages|threads|points|badges?)\s{0,3}[:：]?\s{0,3}[\d,.]{0,12}$/i,
+  /[(（][^()（）]{1,4}品[)）]$/,
+  // Press releases: the company's name line, the wire's credit.
+  /^[\p{L}\p{N}&.,'’ -]{1,60}\s(?:inc|ltd|llc|plc|corp|corporation|limited|gmbh|ag|s\.a|n\.v|co\.,? ltd|group|holdings)\.?$/iu,
+  /^\S{2,30}(?:股份有限公司|有限责任公司|有限公司|集团)$/,
+  /^(?:news provided by|press release|for immediate release|media contact|新闻稿|新闻发布)\b/i,
+  /[(（]\s{0,2}(?:nasdaq|nyse|tsx|lse|hkex|sse|szse|otcqb|otc)\s{0,2}[:：]/i,
+  // Q&A sites and portals: buttons and their counts.
+  /^(?:follow|following|unfollow|answer|write an answer|ask (?:a )?question|add (?:a )?comment|improve this (?:question|answer)|upvote|downvote|request|\d+\s{0,2}(?:answers?|votes?|views?|followers?|comments?))$/i,
+  /^(?:asked|answered|modified|viewed|active)\s.{0,40}(?:ago|times|\d{4})$/i,
+  /^(?:关注问题|写回答|邀请回答|好问题|添加评论|查看全部\s{0,2}\d+\s{0,2}个回答|\d+\s{0,2}个回答|被浏览|关注者|默认排序|按时间排序|收起|展开阅读全文)/,
+  // Button bars: "【我来说两句】【推荐】【打印】", "Follow · Answer · Share".
+  /【[^】]{1,12}】.{0,40}【[^】]{1,12}】/,
+  /^(?:follow|answer|share|save|report|edit|flag|reply|关注|回答|分享|收藏|举报|评论|点赞)(?:\s{0,3}[·|｜•]\s{0,3}(?:follow|answer|share|save|report|edit|flag|reply|关注|回答|分享|收藏|举报|评论|点赞)){1,8}$/i,
+  // Portal furniture that is heading-sized.
+  /^(?:skip to|jump to|back to|return to|zurück|retour)\b/i,
+  /^(?:support (?:independent|our) journalism|watch .{1,20} live|copy link|share (?:to|on|it|this)\b|rating\s{0,3}:)/i,
+  /^(?:您所在的位置|您的位置|当前位置|所在位置|当前您在|位置)\s{0,3}[:：>]?/,
+  /^(?:re|回复|答复)\s{0,3}[:：]/i,
+  /^(?:doi|isbn|issn|关键词|摘要|地\s{0,4}点|时\s{0,4}间|主持人)\s{0,3}[:：]/i,
+  /[:：]$/,
+  /^(?:learn more|read more|see more|view more|subscribe\b|sign up\b|share\b|browse\b|courtesy\b|staff reports?$|you are here|tempo de leitura|reading time|\d+\s{0,2}min(?:ute)?s? read)/i,
+  /(?:wire services|staff writer|contributor|correspondent|editor)$/i,
+  /^[(（[].{0,80}[)）\]]$/,
+  /^(?:chevron|arrow|icon)_/i,
+  // Share bars, captions and labels that are heading-sized ("Show more sharing options", "Media caption…").
+  /^(?:show more sharing|close share|x share|share via)|sharing options$|share panel$|policy$|\bcomments?$|^nessun commento$|^\d{1,6} commenti$/i,
+  /^(?:media caption|image caption|read\s{1,2}["“])|^(?:latest|top|more|trending) (?:headlines|news|stories)$/i,
+  /^(?:текст|фото|автор|text|foto)\s{0,2}[:：]|^[\p{L} ]{2,20}\sby\s{0,2}:/iu,
+  /[.!?]["”’]{0,2}\s{0,2}[(（][^()（）]{2,60}(?:[)）]|$)|\b(?:pictured|seen here|this image|file photo|in this photo)\b/i,
+  // A subtitle led by a dash ("——热烈祝贺市政协五届一次会议开幕"), an author list ("赵延东、风笑天"), a contents entry.
+  /^(?:——|--|—)|^\p{Script=Han}{2,4}(?:、\p{Script=Han}{2,4}){1,3}$|^\d{1,2}(?:\.\d{1,2}){0,2}\s{1,2}\S{1,12}$/u,
+  /^from wikipedia\b|^(?:维基百科|維基百科)[,，]\s{0,2}自由的百科全(?:书|書)$/i,
+  // Credits and bylines: "Meg Kinnard and Errin Haines, Associated Press", "Amy K. Dragoo/AIMMEDIA", "PTI, Washington,".
+  /,\s{0,2}(?:associated press|business insider|reuters|afp|ap|pti|cnn|bbc|ians|xinhua)\b.{0,40}$|writer$|^\p{Lu}[\p{L}. ]{2,30}\/\p{Lu}{2,20}$|,$/iu,
+  /^\S{0,12}(?:记者|实习生|通讯员|特约撰稿人|特约记者)\s|^(?:译|文|图|摄影|作者)\s{0,2}[:：/]/,
+  // Menus and link rows: "搜狐首页 - 新闻 - 体育 - 娱乐", "A | B | C", "更多精彩图片>>", "简介[编辑]", "© FMM".
+  /(?:\s[-|｜»>›·]\s.{0,40}){2}|>>|\[(?:编辑|edit)\]|©/i,
+];
+
+/** A date or time in a line: a dateline or a list's timestamp, never a headline ("Nov. 20, 2019, 9:28 AM"). */
+const DATEISH =
+  /\b\d{1,2}:\d{2}\b|\b\d{1,2}[/.]\d{1,2}[/.]\d{4}\b|\b\d{4}-\d{1,2}-\d{1,2}\b|\d{4}\s{0,2}年\s{0,2}\d{1,2}\s{0,2}月\s{0,2}\d{1,2}|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.?\s{1,3}\d{1,2},?\s{1,3}\d{4}\b|\b\d{1,2}\s{1,3}(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.?,?\s{1,3}\d{4}\b|\b(?:ago|today|yesterday)\b/i;
+/** A byline: "By …", "文/…", "记者 …". */
+const BYLINE = /^(?:by|von|por|par)\s|^(?:作者|记者|文|撰文|编辑)\s{0,3}[:：/｜|\s]/i;
+/** Two to four capitalised words and nothing else: a name. */
+const NAME_LIKE = /^\p{Lu}[\p{L}'’.-]{0,20}(?:\s{1,2}\p{Lu}[\p{L}'’.-]{0,20}){1,3}$/u;
+
+const FINAL_STOP = /[.。]["”’」』）)]{0,3}$/;
+const SENTENCE_STOPS = /[。！？!?]|\.(?=\s|$)/g;
+const LATIN_WORD = /\p{L}[\p{L}'’-]{0,40}/gu;
+const HAN = /\p{Script=Han}/u;
+
+// ───────────────────────────── Scoring ─────────────────────────────
+
+/** A line that may be shown as a title: heading-sized, not cut, not furniture, not two sentences. */
+function isPlausible(text: string, units: number): boolean {
+  if (units < TITLE_TUNABLES.minUnits || units > TITLE_TUNABLES.maxUnits) return false;
+  if (CUT.test(text) || isFurniture(text)) return false;
+  const stops = text.match(SENTENCE_STOPS)?.length ?? 0;
+  if (stops >= 2 && (FINAL_STOP.test(text) || units > TITLE_TUNABLES.lengthCap)) return false;
+  const words = text.match(LATIN_WORD) ?? [];
+  // "SKIP TO SITE INDEX", "TECH PERSONAL TECHNOLOGY: REVIEW": capitals-only lines are section labels.
+  if (!HAN.test(text) && words.length > 0 && words.every((word) => word === word.toUpperCase())) return false;
+  return !DATEISH.test(text) && !BYLINE.test(text);
+}
+
+function titleCased(text: string): boolean {
+  const words = (text.match(LATIN_WORD) ?? []).filter((word) => word.length > 3);
+  if (words.length < 2) return false;
+  const capitalised = words.filter((word) => /^\p{Lu}/u.test(word)).length;
+  return capitalised / words.length >= TITLE_TUNABLES.titleCaseShare;
+}
+
+/**
+ * Is the line a standfirst: paragraph-sized prose that ends like a sentence, or a Chinese deck (副题) in clauses
+ * ("居民分类投放可兑换生活用品，试点小区参与率已超过八成"), which often has no final stop.
+ */
+function isStandfirst(line: TitleLine): boolean {
+  if (line.role !== "text" || line.units < 20) return false;
+  return /[.。!?！？]["”’」』）)]{0,3}$/.test(line.text) || (line.units >= 24 && line.text.includes("，"));
+}
+
+/** Prose rather than a headline: paragraph-sized, with clauses, ending like a sentence, not title case. */
+function isProseLike(line: TitleLine, text: string): boolean {
+  if (titleCased(text)) return false;
+  return isStandfirst(line) && (FINAL_STOP.test(text) || /[，,；;]/.test(text) || line.units >= 24);
+}
+
+/** A byline or date line, whether or not the cleaner classed it as one ("Reuters November 18, 2019 11:03 PM"). */
+function isMeta(line: TitleLine): boolean {
+  return line.role === "meta" || (line.units <= 40 && (DATEISH.test(line.text) || BYLINE.test(line.text)));
+}
+
+/** Lines passed over when looking at what follows a headline: page furniture, badges, buttons. */
+function isSkippable(line: TitleLine): boolean {
+  if (isMeta(line)) return false;
+  return line.role === "furniture" || (line.role === "text" && isFurniture(line.text));
+}
+
+function isFurniture(text: string): boolean {
+  return FURNITURE.some((pattern) => pattern.test(text));
+}
+
+/** A heading-sized line with no final stop: what lists of other stories are made of. */
+function isHeadingSized(line: TitleLine | undefined): boolean {
+  return (
+    line !== undefined && line.role === "text" && line.units >= 6 && line.units <= 40 && !FINAL_STOP.test(line.text)
+  );
+}
+
+/** Line i sits between two heading-sized lines (furniture skipped): one item of a list of headlines. */
+function isListItem(lines: readonly TitleLine[], i: number): boolean {
+  const limit = TITLE_TUNABLES.followSkip;
+  let before = i - 1;
+  while (before >= 0 && before > i - limit && isSkippable(lines[before]!)) before--;
+  let after = i + 1;
+  while (after < lines.length && after < i + limit && isSkippable(lines[after]!)) after++;
+  return isHeadingSized(lines[before]) && isHeadingSized(lines[after]);
+}
+
+/** Score of what follows line i: a byline/date, a standfirst, the body. */
+function followScore(lines: readonly TitleLine[], i: number, bodyStart: number): number {
+  let j = i + 1;
+  let skipped = 0;
+  while (j < lines.length && isSkippable(lines[j]!) && skipped < TITLE_TUNABLES.followSkip) {
+    j++;
+    skipped++;
+  }
+  const next = lines[j];
+  if (!next) return 0;
+  if (isMeta(next)) return TITLE_TUNABLES.followedByMeta;
+  // A byline without "By", a kicker, a read count: a few short lines between the headline and its date.
+  for (let k = j + 1, step = 1; k < lines.length && step <= TITLE_TUNABLES.shortLinesToMeta; k++, step++) {
+    const line = lines[k]!;
+    if (isMeta(line)) return TITLE_TUNABLES.followedByMeta - TITLE_TUNABLES.shortLineCost * step;
+    if (line.role === "text" && line.units > TITLE_TUNABLES.smallUnits * 3) break;
+  }
+  let score = j >= bodyStart ? TITLE_TUNABLES.followedByBody : 0;
+  if (isStandfirst(next)) {
+    score = Math.max(score, TITLE_TUNABLES.followedByStandfirst);
+    const metaSoon = lines.slice(j + 1, j + 1 + TITLE_TUNABLES.standfirstMetaWindow).some(isMeta);
+    if (metaSoon) score += TITLE_TUNABLES.followedByStandfirst;
+  }
+  return score;
+}
+
+/** The page shows the line elsewhere: a repeat, "正在阅读:<line>", "Home News <line>", "<line> - Site". */
+function isRepeated(lines: readonly TitleLine[], i: number, text: string): boolean {
+  return lines.some((line, k) => k !== i && line.text.length < text.length + 80 && line.text.includes(text));
+}
+
+/** Drops a label ("主题:") in front of a headline. */
+function withoutLabel(text: string): string {
+  return text.replace(LABEL_PREFIX, "").trim();
+}
+
+/**
+ * The page's headline among the lines before `bodyStart`, or "" when none is plausible. `body` is the article's
+ * paragraphs: a line that begins one of them is the body's own sentence, never the title.
+ */
+export function pickHeadline(options: {
+  lines: readonly TitleLine[];
+  bodyStart: number;
+  body: readonly string[];
+}): string {
+  const { lines, bodyStart, body } = options;
+  const from = Math.max(0, bodyStart - TITLE_TUNABLES.window);
+  let best: { text: string; score: number } | undefined;
+  let distance = 0;
+  let behindEndMarker = false;
+  // The body's first line is a candidate too: a headline that ends in "?" or "!" reads as prose to the cleaner.
+  const first = bodyStart < lines.length && !FINAL_STOP.test(lines[bodyStart]!.text) ? bodyStart : bodyStart - 1;
+  for (let i = first; i >= from; i--) {
+    const line = lines[i]!;
+    if (line.role === "end") behindEndMarker = true;
+    if (line.role === "text") {
+      const text = withoutLabel(line.text);
+      const units = text === line.text ? line.units : Math.max(1, line.units - 2);
+      // The body's first sentence shown above it; a short line a paragraph starts with is a subject ("Tidal power").
+      const bodyLine =
+        units >= TITLE_TUNABLES.minSentenceUnits &&
+        body.some((paragraph) => paragraph !== text && paragraph.startsWith(text.replace(CUT, "")));
+      if (isPlausible(text, units) && !bodyLine) {
+        const follows = followScore(lines, i, bodyStart);
+        const small = units < TITLE_TUNABLES.smallUnits;
+        if (!small || follows >= TITLE_TUNABLES.followedByBody) {
+          const score =
+            TITLE_TUNABLES.lengthWeight * Math.min(units, TITLE_TUNABLES.lengthCap) +
+            follows -
+            distance +
+            (isRepeated(lines, i, text) ? TITLE_TUNABLES.repeated : 0) +
+            (titleCased(text) ? TITLE_TUNABLES.titleCaseBonus : 0) -
+            (FINAL_STOP.test(text) ? TITLE_TUNABLES.finalStopPenalty : 0) -
+            (isProseLike(line, text) ? TITLE_TUNABLES.standfirstPenalty : 0) -
+            (NAME_LIKE.test(text) && units <= 8 ? TITLE_TUNABLES.nameLikePenalty : 0) -
+            TITLE_TUNABLES.overlongWeight * Math.max(0, units - TITLE_TUNABLES.overlongUnits) -
+            (follows < TITLE_TUNABLES.followedByMeta / 2 && isListItem(lines, i) ? TITLE_TUNABLES.listItemPenalty : 0) -
+            (behindEndMarker ? TITLE_TUNABLES.behindEndMarkerPenalty : 0);
+          if (score >= TITLE_TUNABLES.minScore && (!best || score > best.score)) best = { text, score };
+        }
+      }
+    }
+    distance +=
+      line.role === "text" && !isFurniture(line.text) ? TITLE_TUNABLES.textLineCost : TITLE_TUNABLES.otherLineCost;
+  }
+  return best?.text ?? "";
+}
+
+/**
+ * The body without a leading cut copy of its first sentence ("… will reopen on Monday after a…" shown above the
+ * paragraph it teases): the page's teaser of its own lead is neither title nor body.
+ */
+export function withoutCutLead(body: readonly string[]): readonly string[] {
+  const [first, second] = body;
+  if (first === undefined || second === undefined || !CUT.test(first)) return body;
+  return second.startsWith(first.replace(CUT, "").trimEnd()) ? body.slice(1) : body;
+}

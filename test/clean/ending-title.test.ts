@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import { endsArticle } from "../../src/pipeline/clean/ending.js";
+import { pickHeadline, type TitleLine } from "../../src/pipeline/clean/title.js";
+
+/** Units as the cleaner counts them: a Han character 1, any other word 2. */
+function units(text: string): number {
+  const han = text.match(/\p{Script=Han}/gu)?.length ?? 0;
+  return han + 2 * (text.replace(/\p{Script=Han}/gu, " ").match(/[\p{L}\p{N}]+/gu)?.length ?? 0);
+}
+
+describe("endsArticle", () => {
+  it.each([
+    "References",
+    "See also",
+    "参考文献",
+    "参见",
+    'Retrieved 12 March 2020 from "https://example.org"',
+    "Download our app for breaking news",
+    "下载东海财经APP，随时掌握行情动态",
+    "Disclaimer: This article is for general information only.",
+    "免责声明：本文仅供参考，不构成投资建议。",
+    "Thanks for signing up!",
+    "About Northwind Robotics",
+    "Comments (12)",
+  ])("ends the article at %s", (line) => {
+    expect(endsArticle(line, units(line))).toBe(true);
+  });
+
+  it.each([
+    "References to the old plan were removed from the council's report after the vote on Tuesday.",
+    "Sign up for our Coast & Climate newsletter",
+    "^_^,Pretty Good!",
+    "关于我们",
+    "参考文献显示，这一做法早在宋代就已出现，并在明清时期广泛流行于江南地区。",
+  ])("does not end the article at %s", (line) => {
+    expect(endsArticle(line, units(line))).toBe(false);
+  });
+
+  it("reads a 200 KB line without a heading or prompt as article text", () => {
+    const line = "a ".repeat(100_000);
+    expect(endsArticle(line, units(line))).toBe(false);
+  });
+});
+
+describe("pickHeadline", () => {
+  const line = (text: string, role: TitleLine["role"] = "text"): TitleLine => ({ text, units: units(text), role });
+  const body = [
+    "Water companies in England will have to publish data on every sewage discharge within an hour, the department said.",
+  ];
+
+  it("picks the headline above the standfirst and byline, not the standfirst", () => {
+    const lines = [
+      line("Menu", "furniture"),
+      line("Rivers in England will get real-time sewage alerts"),
+      line("Water companies must publish every discharge within an hour, under rules announced on Thursday."),
+      line("By Hannah Okafor", "meta"),
+      line(body[0]!),
+    ];
+    expect(pickHeadline({ lines, bodyStart: 4, body })).toBe("Rivers in England will get real-time sewage alerts");
+  });
+
+  it("gives no title when only furniture and a cut copy of the lead stand above the body", () => {
+    const lines = [
+      line("Senior Member"),
+      line("Water companies in England will have to publish data on every…"),
+      line(body[0]!),
+    ];
+    expect(pickHeadline({ lines, bodyStart: 2, body })).toBe("");
+  });
+});
