@@ -13,6 +13,7 @@ import { clip } from "../text/truncate.js";
 import type { Article, Lang } from "../types.js";
 import { commandOf, repliesTo, textOf } from "./access.js";
 import type { BotContext, BotFeature, FeatureKit } from "./context.js";
+import { tellJobGivenUp } from "./reading.js";
 import type { RenderedSummary } from "./render.js";
 import { editRich, isForbidden, type SendKit, sendRich, typing } from "./send.js";
 import { StatKind } from "./stats.js";
@@ -199,7 +200,11 @@ export function followups(options: FollowupOptions = {}): BotFeature {
       memory = conversations;
       suggestions = suggested;
       const ask = (input: Ask) => askInChat(kit, input);
-      deps.ledger.register<AnswerJob>("answer", (job, running) => runAnswerJob(kit, conversations, job, running));
+      deps.ledger.register<AnswerJob>(
+        "answer",
+        (job, running) => runAnswerJob(kit, conversations, job, running),
+        (job) => tellJobGivenUp(kit, job),
+      );
 
       composer.command("ask", async (ctx) => {
         const question = ctx.message.text.replace(/^\/ask(@\w+)?/i, "").trim();

@@ -80,21 +80,38 @@ interface ReadJob {
 
 /** Lets the job ledger run (and take over) read jobs: called once by createBot. */
 export function registerReading(kit: FeatureKit): void {
-  kit.deps.ledger.register<ReadJob>("read", (job, running) =>
-    readIntoMessage(
-      kit,
-      {
-        telegram: kit.telegram,
-        chatId: job.chatId,
-        replyTo: job.replyTo,
-        lang: job.lang,
-        summaryLang: job.summaryLang,
-      },
-      job.placeholderId,
-      job.source,
-      running,
-    ),
+  kit.deps.ledger.register<ReadJob>(
+    "read",
+    (job, running) =>
+      readIntoMessage(
+        kit,
+        {
+          telegram: kit.telegram,
+          chatId: job.chatId,
+          replyTo: job.replyTo,
+          lang: job.lang,
+          summaryLang: job.summaryLang,
+        },
+        job.placeholderId,
+        job.source,
+        running,
+      ),
+    (job) => tellJobGivenUp(kit, job),
   );
+}
+
+/**
+ * A job that every replica died on (started JobLedger's maxAttempts times): its placeholder says what went wrong,
+ * so the person still gets their one answer.
+ */
+export async function tellJobGivenUp(
+  kit: FeatureKit,
+  job: { chatId: number; placeholderId: number; lang: Lang },
+): Promise<void> {
+  const failure = new JianbaoError(ErrorCode.WorkerFailed, "the job was given up after repeated takeovers");
+  await editRich({ ...kit.send, telegram: kit.telegram }, job.chatId, job.placeholderId, {
+    text: describeError(job.lang, failure),
+  });
 }
 
 /** Records the reading of `source` into the placeholder message as a job; tells the person when the queue is full. */

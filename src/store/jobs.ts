@@ -136,8 +136,11 @@ export interface LocalQueue {
 }
 
 export interface JobLedger {
-  /** The runner for a kind of job (before `submit` or a sweep meets one). */
-  register<P>(kind: string, run: JobRunner<P>): void;
+  /**
+   * The runner for a kind of job (before `submit` or a sweep meets one), and what to tell the person when the job
+   * is given up (started `maxAttempts` times, each time by a replica that died): they still get one answer.
+   */
+  register<P>(kind: string, run: JobRunner<P>, giveUp?: (payload: P) => Promise<void>): void;
   /** Records the job, leases it here and queues it; false (nothing kept) when the local queue is full. */
   submit<P>(kind: string, payload: P): Promise<boolean>;
   /** Takes over recorded jobs whose lease ran out; resolves with how many were taken. */
@@ -180,6 +183,7 @@ export function createJobLedger(options: JobLedgerOptions): JobLedger {
   const maxAttempts = options.maxAttempts ?? 3;
   const records = store.collection<JobRecord>("job");
   const runners = new Map<string, JobRunner<unknown>>();
+  const giveUps = new Map<string, (payload: unknown) => Promise<void>>();
   const held = new Map<string, HeldLease>();
   let timer: unknown;
   let sweeping = false;
@@ -224,6 +228,10 @@ export function createJobLedger(options: JobLedgerOptions): JobLedger {
         const record = current;
         if (record.attempt >= maxAttempts) {
           logger.warn("job given up after repeated takeovers", { id, kind: record.kind, attempt: record.attempt });
+          // Told under the lease, so one replica tells; a failure to tell is logged, the job still ends.
+          await giveUps
+            .get(record.kind)?.(record.payload)
+            .catch((error: unknown) => logger.warn("could not tell the person a job was given up", { id, error }));
           await records.delete(id);
           await lease.release();
           continue;
@@ -273,8 +281,9 @@ export function createJobLedger(options: JobLedgerOptions): JobLedger {
   };
 
   return {
-    register(kind, run) {
+    register(kind, run, giveUp) {
       runners.set(kind, run as JobRunner<unknown>);
+      if (giveUp) giveUps.set(kind, giveUp as (payload: unknown) => Promise<void>);
     },
     async submit(kind, payload) {
       submitting += 1;

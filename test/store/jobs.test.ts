@@ -87,6 +87,50 @@ function suite(name: string, open: () => Promise<{ a: Store; b: Store; close(): 
       }
     });
 
+    it("a job every replica died on is given up after maxAttempts, and the person is told once", async () => {
+      const { a: storeA, b: storeB, close } = await open();
+      try {
+        const clock = manualClock();
+        const told: number[] = [];
+        const ledgers = [storeA, storeB, storeA].map((store, index) => {
+          const ledger = createJobLedger({
+            store,
+            queue: createJobQueue({ logger: silentLogger }),
+            replicaId: `r${index}`,
+            leaseMs: LEASE_MS,
+            clock,
+            maxAttempts: 2,
+          });
+          // Each run hangs, as on a replica that dies reading the page.
+          ledger.register<{ placeholder: number }>(
+            "read",
+            () => new Promise<void>(() => undefined),
+            async (payload) => {
+              told.push(payload.placeholder);
+            },
+          );
+          return ledger;
+        });
+        // Three replicas: the first two each die holding the job (their runs never end), the third finds it.
+        const [first, second, third] = ledgers as [(typeof ledgers)[0], (typeof ledgers)[0], (typeof ledgers)[0]];
+        await first.submit("read", { placeholder: 13 });
+        let now = clock.now();
+        const pass = () => {
+          now += LEASE_MS + 1;
+          clock.now = () => now;
+        };
+        pass();
+        expect(await second.sweep()).toBe(1); // attempt 2
+        pass();
+        expect(await third.sweep()).toBe(0); // attempt 2 was the last: given up, and told
+        expect(await third.sweep()).toBe(0);
+        expect(told).toEqual([13]);
+        expect(await storeA.collection("job").list()).toEqual([]);
+      } finally {
+        await close();
+      }
+    });
+
     it("a lease is held by one owner until it runs out or is given back", async () => {
       const { a, b, close } = await open();
       try {
