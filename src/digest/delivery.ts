@@ -92,6 +92,8 @@ export interface DeliveryQueueOptions {
   timeScale?: number;
   /** Monotonic milliseconds. @default performance.now */
   now?: () => number;
+  /** Where the queue's waits are scheduled (tests pass a virtual clock with `now`). @default Node's timers */
+  timers?: Pick<FullClock, "setTimeout" | "clearTimeout">;
   logger?: Logger;
 }
 
@@ -112,7 +114,7 @@ interface Lane {
   lastSentAt?: number;
   queued: boolean;
   busy: boolean;
-  timer?: NodeJS.Timeout;
+  timer?: unknown;
 }
 
 /** Statistics for logs and benches. */
@@ -126,6 +128,12 @@ export interface DeliveryStats {
 }
 
 /** A paced queue of messages to many chats. */
+/** Node's own timers: the default under the queue's waits. */
+const nodeTimers: Pick<FullClock, "setTimeout" | "clearTimeout"> = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
 export class DeliveryQueue {
   readonly stats: DeliveryStats = { sent: 0, rateLimited: 0, globalPauses: 0, blocked: 0, retries: 0, failedParts: 0 };
   private readonly lanes = new Map<number, Lane>();
@@ -135,7 +143,7 @@ export class DeliveryQueue {
   private refilledAt: number;
   private pausedUntil = 0;
   private inFlight = 0;
-  private pumpTimer?: NodeJS.Timeout;
+  private pumpTimer?: unknown;
   private idleWaiters: Array<() => void> = [];
   private stopped = false;
   private lastRateLimit?: { chatId: number; at: number };
@@ -151,6 +159,7 @@ export class DeliveryQueue {
       retryBaseMs: DEFAULTS.retryBaseMs,
       timeScale: 1,
       now: () => performance.now(),
+      timers: nodeTimers,
       logger: silentLogger,
       ...options,
     };
@@ -191,9 +200,9 @@ export class DeliveryQueue {
   /** Stops sending: queued jobs resolve "failed" (their ledger entries stay `sending` and are resumed later). */
   stop(): void {
     this.stopped = true;
-    if (this.pumpTimer) clearTimeout(this.pumpTimer);
+    if (this.pumpTimer) this.options.timers.clearTimeout(this.pumpTimer);
     for (const lane of this.lanes.values()) {
-      if (lane.timer) clearTimeout(lane.timer);
+      if (lane.timer) this.options.timers.clearTimeout(lane.timer);
       if (!lane.busy) for (const job of lane.jobs.splice(0)) job.resolve("failed");
     }
     this.lanes.clear();
@@ -208,8 +217,8 @@ export class DeliveryQueue {
     if (lane.queued || lane.busy || lane.jobs.length === 0 || this.stopped) return;
     const wait = lane.nextAt - this.options.now();
     if (wait > 0) {
-      if (lane.timer) clearTimeout(lane.timer);
-      lane.timer = setTimeout(() => {
+      if (lane.timer) this.options.timers.clearTimeout(lane.timer);
+      lane.timer = this.options.timers.setTimeout(() => {
         lane.timer = undefined;
         this.wake(chatId, lane);
       }, Math.ceil(wait));
@@ -257,7 +266,7 @@ export class DeliveryQueue {
   }
 
   private pumpLater(ms: number): void {
-    this.pumpTimer = setTimeout(
+    this.pumpTimer = this.options.timers.setTimeout(
       () => {
         this.pumpTimer = undefined;
         this.pump();
@@ -289,7 +298,7 @@ export class DeliveryQueue {
       if (done === "blocked") for (const other of lane.jobs.splice(0)) other.resolve("blocked");
     }
     if (lane.jobs.length === 0) {
-      if (lane.timer) clearTimeout(lane.timer);
+      if (lane.timer) this.options.timers.clearTimeout(lane.timer);
       this.lanes.delete(chatId);
       this.notifyIdle();
     } else this.wake(chatId, lane);
