@@ -170,29 +170,37 @@ export function runCleaningBench(options: { anchor?: boolean } = {}): boolean {
   console.log(
     `${pad("page", 26)}${"KB".padStart(8)}${"ours".padStart(10)}${"Readability".padStart(12)}   ours/Read.  ours gave`,
   );
+  // Ours for every page first, then Readability: jsdom leaves heaps of garbage that would slow our next runs.
+  const ours = cases.map((item) => {
+    const html = item.html ?? "";
+    return time(
+      () => cleanHtml({ html, url: "https://example.com/a" }),
+      html.length > BIG_BYTES ? RUNS_BIG : RUNS_SMALL,
+    );
+  });
   let met = true;
   const oursByCount = new Map<number, number>();
-  for (const item of cases) {
+  for (const [index, item] of cases.entries()) {
     const html = item.html ?? "";
-    const runs = html.length > BIG_BYTES ? RUNS_BIG : RUNS_SMALL;
-    const ours = time(() => cleanHtml({ html, url: "https://example.com/a" }), runs);
+    const mine = ours[index]!;
     const read = anchor
       ? time(() => readability(html), html.length > BIG_BYTES ? 1 : RUNS_SMALL)
       : { ms: Number.NaN, outcome: "-" };
-    const ratio = ours.ms / read.ms;
+    const ratio = mine.ms / read.ms;
     if (Number.isFinite(ratio) && ratio > TARGET_RATIO) met = false;
     const count = PARAGRAPH_COUNTS.find((c) => item.label === `${c} short paragraphs`);
-    if (count) oursByCount.set(count, ours.ms);
+    if (count) oursByCount.set(count, mine.ms);
     console.log(
-      `${pad(item.label, 26)}${(Buffer.byteLength(html) / 1024).toFixed(0).padStart(8)}${num(ours.ms)}${num(read.ms).padStart(12)}   ${Number.isFinite(ratio) ? `1/${(1 / ratio).toFixed(1)}`.padStart(10) : "-".padStart(10)}  ${ours.outcome}${read.outcome !== "ok" && anchor ? ` (Readability: ${read.outcome})` : ""}`,
+      `${pad(item.label, 26)}${(Buffer.byteLength(html) / 1024).toFixed(0).padStart(8)}${num(mine.ms)}${num(read.ms).padStart(12)}   ${Number.isFinite(ratio) ? `1/${(1 / ratio).toFixed(1)}`.padStart(10) : "-".padStart(10)}  ${mine.outcome}${read.outcome !== "ok" && anchor ? ` (Readability: ${read.outcome})` : ""}`,
     );
   }
   const first = oursByCount.get(PARAGRAPH_COUNTS[0]) ?? Number.NaN;
   const last = oursByCount.get(PARAGRAPH_COUNTS[PARAGRAPH_COUNTS.length - 1]!) ?? Number.NaN;
   const growth = last / first;
-  if (!(growth <= TARGET_GROWTH)) met = false;
+  const linear = growth <= TARGET_GROWTH;
   console.log(`growth ours 60,000 / 7,500 paragraphs: ${growth.toFixed(1)}× (target ≤ ${TARGET_GROWTH}×; 8× the page)`);
   console.log(`target ours/Readability ≤ 1/${1 / TARGET_RATIO} at every size: ${met ? "met" : "NOT met"}`);
+  console.log(`target growth ≤ ${TARGET_GROWTH}×: ${linear ? "met" : "NOT met"}`);
 
   console.log(
     `\nPasted text, ${PASTE_BYTES / 1024} KB of mixed short lines, prose, lists and long tokens (cleanPastedText)`,
@@ -211,5 +219,5 @@ export function runCleaningBench(options: { anchor?: boolean } = {}): boolean {
     );
   }
   console.log(`target ≤ ${TARGET_PASTE_MS} ms per paste: ${pasteMet ? "met" : "NOT met"}`);
-  return met && pasteMet;
+  return met && linear && pasteMet;
 }
