@@ -359,17 +359,7 @@ function questionFromButton(message: unknown, data: string | undefined): string 
 }
 
 /** A question as recorded (store/jobs.ts): enough for any replica to answer it into the same placeholder. */
-interface AnswerJob {
-  chatId: number;
-  userId: number;
-  replyTo?: number;
-  articleId: string;
-  question: string;
-  lang: Lang;
-  nameArticle: boolean;
-  showQuestion: boolean;
-  placeholderId: number;
-}
+type AnswerJob = Omit<Ask, "telegram" | "spend"> & { placeholderId: number };
 
 function headerFor(article: Article, input: Pick<Ask, "lang" | "nameArticle" | "showQuestion" | "question">) {
   const header: Omit<AnswerView, "answer"> = {
