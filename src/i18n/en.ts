@@ -11,8 +11,8 @@ export const en = {
   readingFile: "Reading the file {name}…",
   translating: "Switching to English…",
   start:
-    "Hi! I'm Jianbao (简报).\n\nSend me a link, a pasted page, or an .html / .txt / .md file and I'll clean it to the article and sum it up in 3–5 bullets.\nReply to a summary to ask about the article.\n\n/help shows everything I can do.",
-  help: "How to use me:\n• Send links (up to {maxLinks} per message) → one summary each\n• Paste a page's text (a long page can come in several messages; I join them)\n• Send an .html / .htm / .txt / .md file (up to {maxFile})\n{switchLine}• Reply to a summary to ask about the article\n\nCommands:\n{commands}",
+    "Hi! I'm Jianbao (简报).\n\nSend me a link, a pasted page, an .html / .txt / .md file or a PDF and I'll clean it to the article and sum it up in 3–5 bullets.\nReply to a summary to ask about the article.\n\n/help shows everything I can do.",
+  help: "How to use me:\n• Send links (up to {maxLinks} per message) → one summary each\n• Paste a page's text (a long page can come in several messages; I join them)\n• Send an .html / .htm / .txt / .md file (up to {maxFile}) or a PDF with a text layer\n{switchLine}• Reply to a summary to ask about the article\n\nCommands:\n{commands}",
   helpSwitchLine: "• Buttons under a summary switch between 中文 / English\n",
   cmdStart: "Start",
   cmdHelp: "How to use the bot",

@@ -8,8 +8,8 @@ export const zh = {
   readingFile: "正在阅读文件 {name}…",
   translating: "正在换成中文…",
   start:
-    "你好！我是简报。\n\n发给我一个链接、一段粘贴的网页文字，或者一个 .html / .txt / .md 文件，我会整理出正文，用 3–5 条要点总结。\n回复摘要消息就可以就文章提问。\n\n/help 查看全部用法。",
-  help: "用法：\n• 发链接（可一次多个，最多 {maxLinks} 个）→ 每个链接一份摘要\n• 粘贴网页文字（长文分几条发也可以，我会拼起来）\n• 发送 .html / .htm / .txt / .md 文件（最大 {maxFile}）\n{switchLine}• 回复摘要消息可以就文章提问\n\n命令：\n{commands}",
+    "你好！我是简报。\n\n发给我一个链接、一段粘贴的网页文字，一个 .html / .txt / .md 文件，或者一份 PDF，我会整理出正文，用 3–5 条要点总结。\n回复摘要消息就可以就文章提问。\n\n/help 查看全部用法。",
+  help: "用法：\n• 发链接（可一次多个，最多 {maxLinks} 个）→ 每个链接一份摘要\n• 粘贴网页文字（长文分几条发也可以，我会拼起来）\n• 发送 .html / .htm / .txt / .md 文件（最大 {maxFile}），或者带文字层的 PDF\n{switchLine}• 回复摘要消息可以就文章提问\n\n命令：\n{commands}",
   helpSwitchLine: "• 摘要下的按钮可以切换中文 / English\n",
   cmdStart: "开始",
   cmdHelp: "用法说明",
