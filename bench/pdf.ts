@@ -15,6 +15,7 @@
  *   --limit=N     pages per gold set (default 30; the first N ids in sorted order), --all for every page
  *   --set=en|zh   one gold set only
  */
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -117,6 +118,18 @@ function sh4(scores: readonly Score[]): number {
   return p + r === 0 ? 0 : (2 * p * r) / (p + r);
 }
 
+/**
+ * Chromium prints Han characters only with a CJK font installed; without one the zh PDFs hold boxes and score
+ * near 0 (seen on a new machine). Debian: `apt-get install fonts-noto-cjk`.
+ */
+function hasChineseFont(): boolean {
+  try {
+    return execFileSync("fc-list", [":lang=zh"], { encoding: "utf8" }).trim().length > 0;
+  } catch {
+    return false;
+  }
+}
+
 async function main(args: string[]): Promise<void> {
   const option = (name: string) => args.find((arg) => arg.startsWith(`--${name}=`))?.split("=")[1];
   const limit = args.includes("--all") ? Number.POSITIVE_INFINITY : Number(option("limit") ?? DEFAULT_LIMIT);
@@ -124,6 +137,10 @@ async function main(args: string[]): Promise<void> {
   const pdfjs = await import("pdfjs-dist/legacy/build/pdf.mjs");
   const rows: string[][] = [];
   for (const set of sets) {
+    if (set === "zh" && !hasChineseFont()) {
+      console.log("zh: skipped: no Chinese font for Chromium to print with (Debian: apt-get install fonts-noto-cjk)");
+      continue;
+    }
     const gold = await goldBodies(set);
     const ids = Object.keys(gold)
       .filter((id) => (gold[id]?.body.length ?? 0) >= MIN_BODY_CHARS)
