@@ -60,9 +60,15 @@ export const TUNABLES = {
   chunksShareOfAncestor: 0.6,
   /** A best container with one child scoring at least this share of it is narrowed to that child. */
   dominantChildShare: 0.9,
-  /** If ≥ this many other candidates score ≥ 75% of the best and share an ancestor, take that ancestor. */
+  /** The best container is narrowed to a dominant child at most this many times (layout cells nest a few deep). */
+  maxNarrowings: 5,
+  /** If ≥ this many other candidates score ≥ 75% of the best and share an ancestor, take that ancestor… */
   alternativeShare: 0.75,
   alternativeCount: 3,
+  /** …among the runners-up this far down the ranking (readability looks at the top five). */
+  alternativesConsidered: 5,
+  /** An unlikely-looking node is kept inside a table or code block this many levels up (a layout table's cell). */
+  unlikelyKeptUnderLevels: 3,
   /** Inside the article: a block whose text is mostly link text is navigation or a "related" list. */
   maxLinkDensity: 0.5,
   /** A block with a negative hint is dropped at a lower link density. */
@@ -366,7 +372,10 @@ function cleanParsedHtml({ html, url }: CleanHtmlOptions): Article {
 function withChinaTimeZone(article: Article): Article {
   const published = article.published;
   if (article.lang !== "zh" || !published || !/T\d{2}:\d{2}(?::\d{2})?$/.test(published)) return article;
-  return { ...article, published: `${published}${published.length === 16 ? ":00" : ""}${TUNABLES.chinaTimeZone}` };
+  return {
+    ...article,
+    published: `${published}${published.length === "YYYY-MM-DDTHH:MM".length ? ":00" : ""}${TUNABLES.chinaTimeZone}`,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -458,7 +467,7 @@ function isUnlikely(el: Element): boolean {
   );
 }
 
-function hasAncestor(el: Element, test: (a: Element) => boolean, levels = 3): boolean {
+function hasAncestor(el: Element, test: (a: Element) => boolean, levels = TUNABLES.unlikelyKeptUnderLevels): boolean {
   let node = el.parent;
   for (let i = 0; node && i < levels; i++, node = node.parent) {
     if (isElement(node) && test(node)) return true;
@@ -597,7 +606,7 @@ function pickTopCandidate(pass: Pass): Element | undefined {
   let top = best.el;
   // A container whose score comes almost all from one child (a layout cell beside a small info cell):
   // the child is the article.
-  for (let guard = 0; guard < 5; guard++) {
+  for (let narrowed = 0; narrowed < TUNABLES.maxNarrowings; narrowed++) {
     const dominant = top.children.find(
       (c): c is Element =>
         isElement(c) &&
@@ -609,7 +618,7 @@ function pickTopCandidate(pass: Pass): Element | undefined {
   }
   // Several strong candidates under one ancestor: the article is split into parts (readability's rule).
   const alternatives = ranked
-    .slice(1, 6)
+    .slice(1, 1 + TUNABLES.alternativesConsidered)
     .filter((r) => r.score >= best.score * TUNABLES.alternativeShare && !contains(r.el, top) && !contains(top, r.el));
   if (alternatives.length >= TUNABLES.alternativeCount) {
     let ancestor = top.parent;
