@@ -196,15 +196,17 @@ function clock(env: Env, name: string, fallback: string): string {
   return `${match[1]?.padStart(2, "0")}:${match[2]}`;
 }
 
-/** Reads and validates every setting. Pure: pass `process.env` from the entry point (REPLICA_ID defaults to host and pid). */
-export function loadConfig(env: Env): Config {
-  const dataDir = resolve(text(env, "DATA_DIR") ?? "./data");
-  const apiKey = text(env, "OPENAI_API_KEY");
-  const baseUrl = url(env, "OPENAI_BASE_URL");
+/** STORE_URL, or the SQLite file in DATA_DIR. */
+function storeUrlOf(env: Env, dataDir: string): string {
   const storeUrl = text(env, "STORE_URL") ?? `sqlite://${join(dataDir, "jianbao.sqlite")}`;
   if (!/^(sqlite|redis|rediss):\/\//.test(storeUrl)) {
     throw new ConfigError(`STORE_URL must start with sqlite:// or redis://, got "${storeUrl}"`);
   }
+  return storeUrl;
+}
+
+/** The bot token and how Telegram reaches us (webhook, port), checked together: a webhook needs a secret and a token. */
+function telegramEndpoints(env: Env) {
   const token = text(env, "TELEGRAM_BOT_TOKEN");
   const webhookUrl = url(env, "WEBHOOK_URL");
   const webhookSecret = text(env, "WEBHOOK_SECRET");
@@ -223,6 +225,16 @@ export function loadConfig(env: Env): Config {
   if (token !== undefined && !/^\d+:[\w-]+$/.test(token)) {
     throw new ConfigError("TELEGRAM_BOT_TOKEN does not look like a bot token (digits:letters, from @BotFather)");
   }
+  return { token, webhookUrl, webhookSecret, port, webhookMaxConnections };
+}
+
+/** Reads and validates every setting. Pure: pass `process.env` from the entry point (REPLICA_ID defaults to host and pid). */
+export function loadConfig(env: Env): Config {
+  const dataDir = resolve(text(env, "DATA_DIR") ?? "./data");
+  const apiKey = text(env, "OPENAI_API_KEY");
+  const baseUrl = url(env, "OPENAI_BASE_URL");
+  const storeUrl = storeUrlOf(env, dataDir);
+  const { token, webhookUrl, webhookSecret, port, webhookMaxConnections } = telegramEndpoints(env);
 
   return {
     telegram: {

@@ -132,26 +132,29 @@ export function commands(options: {
     await say(ctx, t(ctx.jb.lang, "forgotten", { count }));
   });
 
-  composer.command("stats", async (ctx) => {
-    const lang = ctx.jb.lang;
-    if (!config.bot.adminUserIds.includes(ctx.jb.userId)) {
-      await say(ctx, t(lang, "statsDenied"));
-      return;
-    }
-    const report = await kit.deps.stats.report(7);
-    const people = (await kit.deps.records.users.list()).length;
-    await say(
-      ctx,
-      t(lang, "stats", {
-        days: report.days,
-        people,
-        summaries: report.totals.summary,
-        offline: report.totals.offline,
-        cacheHits: report.totals["cache-hit"],
-        tokens: report.totals.tokens,
-        failures: report.totals.failure,
-      }),
-    );
-  });
+  composer.command("stats", (ctx) => sendStats(kit, ctx, say));
   return composer;
+}
+
+/** /stats for admins: the last week's totals. */
+async function sendStats(kit: FeatureKit, ctx: BotContext, say: (ctx: BotContext, text: string) => Promise<unknown>) {
+  const lang = ctx.jb.lang;
+  if (!kit.deps.config.bot.adminUserIds.includes(ctx.jb.userId)) {
+    await say(ctx, t(lang, "statsDenied"));
+    return;
+  }
+  const report = await kit.deps.stats.report(7);
+  const people = (await kit.deps.records.users.list()).length;
+  await say(
+    ctx,
+    t(lang, "stats", {
+      days: report.days,
+      people,
+      summaries: report.totals.summary,
+      offline: report.totals.offline,
+      cacheHits: report.totals["cache-hit"],
+      tokens: report.totals.tokens,
+      failures: report.totals.failure,
+    }),
+  );
 }

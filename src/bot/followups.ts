@@ -206,99 +206,9 @@ export function followups(options: FollowupOptions = {}): BotFeature {
         (job) => tellJobGivenUp(kit, job),
       );
 
-      composer.command("ask", async (ctx) => {
-        const question = ctx.message.text.replace(/^\/ask(@\w+)?/i, "").trim();
-        const lang = answerLang(ctx, question);
-        if (!question) {
-          await sendRich(sendKit(kit, ctx), ctx.chat.id, { text: t(lang, "askUsage") });
-          return;
-        }
-        const latest = await deps.records.chats.get(String(ctx.chat.id));
-        if (!latest) {
-          await sendRich(sendKit(kit, ctx), ctx.chat.id, { text: t(lang, "errNoArticle") });
-          return;
-        }
-        await ask({
-          telegram: ctx.telegram,
-          chatId: ctx.chat.id,
-          userId: ctx.jb.userId,
-          replyTo: ctx.message.message_id,
-          articleId: latest.articleId,
-          question,
-          lang,
-          nameArticle: true,
-          showQuestion: false,
-          spend: () => ctx.jb.spend(),
-        });
-      });
-
-      composer.action(SUGGESTED_PATTERN, async (ctx) => {
-        const [, summaryLang, index, articleId] = ctx.match as unknown as [string, Lang, string, string];
-        const message = ctx.callbackQuery.message;
-        const stored = await suggested.get(`${articleId}:${summaryLang}`);
-        const question =
-          stored?.questions[Number(index)] ??
-          questionFromButton(message, "data" in ctx.callbackQuery ? ctx.callbackQuery.data : undefined);
-        if (!message || !question) {
-          await ctx.answerCbQuery(t(ctx.jb.lang, "expired"), { show_alert: true });
-          return;
-        }
-        await ctx.answerCbQuery();
-        await ask({
-          telegram: ctx.telegram,
-          chatId: message.chat.id,
-          userId: ctx.jb.userId,
-          replyTo: message.message_id,
-          articleId,
-          question,
-          lang: answerLang(ctx, question),
-          nameArticle: false,
-          showQuestion: true,
-          spend: () => ctx.jb.spend(),
-        });
-      });
-
-      composer.on("message", async (ctx, next) => {
-        const message = ctx.message;
-        const raw = textOf(message).text.trim();
-        if (!raw || "document" in message || raw.startsWith("/") || commandOf(message, ctx.botInfo.username)) {
-          return next();
-        }
-        // A forwarded post is something to read, not a question from this person.
-        if ("forward_origin" in message && message.forward_origin) return next();
-        const chatId = ctx.chat.id;
-        const replied = repliesTo(message);
-        const question = ctx.jb.isPrivate ? raw : raw.replaceAll(`@${ctx.botInfo.username}`, "").trim();
-        if (!question || !HAS_WORDS.test(question) || ACKNOWLEDGEMENT.test(question)) return next();
-        const base = {
-          telegram: ctx.telegram,
-          chatId,
-          userId: ctx.jb.userId,
-          replyTo: message.message_id,
-          question,
-          lang: answerLang(ctx, question),
-          showQuestion: false,
-          spend: () => ctx.jb.spend(),
-        };
-
-        // A reply to one of our summaries or answers: about that message's article.
-        if (replied && replied.from?.id === ctx.botInfo.id) {
-          const record = await deps.records.messages.get(`${chatId}:${replied.message_id}`);
-          const articleId = record?.articleId ?? articleIdFromButtons(replied);
-          if (articleId) {
-            await ask({ ...base, articleId, nameArticle: false });
-            return;
-          }
-        }
-
-        // Private chat: a plain question soon after a summary. Group: a message addressed to the bot.
-        const latest = await deps.records.chats.get(String(chatId));
-        if (!latest) return next();
-        const age = deps.clock.now() - Date.parse(latest.at);
-        if (ctx.jb.isPrivate && !(age >= 0 && age <= plainWindowMs)) return next();
-        const nameArticle = !ctx.jb.isPrivate || age > NAME_ARTICLE_AFTER_MS;
-        await ask({ ...base, articleId: latest.articleId, nameArticle });
-      });
+      onAskCommand(composer, kit, ask);
+      onSuggestedQuestion(composer, suggested, ask);
+      onPlainQuestion(composer, kit, ask, plainWindowMs);
     },
 
     summaryButtons({ summary, articleId }) {
@@ -319,6 +229,113 @@ export function followups(options: FollowupOptions = {}): BotFeature {
       for (const lang of ["zh", "en"] as const) await suggestions?.delete(`${articleId}:${lang}`);
     },
   };
+}
+
+type AskInChat = (input: Ask) => Promise<void>;
+
+/** `/ask <question>`: about the chat's latest article. */
+function onAskCommand(composer: Composer<BotContext>, kit: FeatureKit, ask: AskInChat) {
+  const { deps } = kit;
+  composer.command("ask", async (ctx) => {
+    const question = ctx.message.text.replace(/^\/ask(@\w+)?/i, "").trim();
+    const lang = answerLang(ctx, question);
+    if (!question) {
+      await sendRich(sendKit(kit, ctx), ctx.chat.id, { text: t(lang, "askUsage") });
+      return;
+    }
+    const latest = await deps.records.chats.get(String(ctx.chat.id));
+    if (!latest) {
+      await sendRich(sendKit(kit, ctx), ctx.chat.id, { text: t(lang, "errNoArticle") });
+      return;
+    }
+    await ask({
+      telegram: ctx.telegram,
+      chatId: ctx.chat.id,
+      userId: ctx.jb.userId,
+      replyTo: ctx.message.message_id,
+      articleId: latest.articleId,
+      question,
+      lang,
+      nameArticle: true,
+      showQuestion: false,
+      spend: () => ctx.jb.spend(),
+    });
+  });
+}
+
+/** A press on one of the suggested questions under a summary. */
+function onSuggestedQuestion(composer: Composer<BotContext>, suggested: Collection<SuggestedRecord>, ask: AskInChat) {
+  composer.action(SUGGESTED_PATTERN, async (ctx) => {
+    const [, summaryLang, index, articleId] = ctx.match as unknown as [string, Lang, string, string];
+    const message = ctx.callbackQuery.message;
+    const stored = await suggested.get(`${articleId}:${summaryLang}`);
+    const question =
+      stored?.questions[Number(index)] ??
+      questionFromButton(message, "data" in ctx.callbackQuery ? ctx.callbackQuery.data : undefined);
+    if (!message || !question) {
+      await ctx.answerCbQuery(t(ctx.jb.lang, "expired"), { show_alert: true });
+      return;
+    }
+    await ctx.answerCbQuery();
+    await ask({
+      telegram: ctx.telegram,
+      chatId: message.chat.id,
+      userId: ctx.jb.userId,
+      replyTo: message.message_id,
+      articleId,
+      question,
+      lang: answerLang(ctx, question),
+      nameArticle: false,
+      showQuestion: true,
+      spend: () => ctx.jb.spend(),
+    });
+  });
+}
+
+/** A plain message: a reply to our summary or answer, a question soon after a summary, or one addressed in a group. */
+function onPlainQuestion(composer: Composer<BotContext>, kit: FeatureKit, ask: AskInChat, plainWindowMs: number) {
+  const { deps } = kit;
+  composer.on("message", async (ctx, next) => {
+    const message = ctx.message;
+    const raw = textOf(message).text.trim();
+    if (!raw || "document" in message || raw.startsWith("/") || commandOf(message, ctx.botInfo.username)) {
+      return next();
+    }
+    // A forwarded post is something to read, not a question from this person.
+    if ("forward_origin" in message && message.forward_origin) return next();
+    const chatId = ctx.chat.id;
+    const replied = repliesTo(message);
+    const question = ctx.jb.isPrivate ? raw : raw.replaceAll(`@${ctx.botInfo.username}`, "").trim();
+    if (!question || !HAS_WORDS.test(question) || ACKNOWLEDGEMENT.test(question)) return next();
+    const base = {
+      telegram: ctx.telegram,
+      chatId,
+      userId: ctx.jb.userId,
+      replyTo: message.message_id,
+      question,
+      lang: answerLang(ctx, question),
+      showQuestion: false,
+      spend: () => ctx.jb.spend(),
+    };
+
+    // A reply to one of our summaries or answers: about that message's article.
+    if (replied && replied.from?.id === ctx.botInfo.id) {
+      const record = await deps.records.messages.get(`${chatId}:${replied.message_id}`);
+      const articleId = record?.articleId ?? articleIdFromButtons(replied);
+      if (articleId) {
+        await ask({ ...base, articleId, nameArticle: false });
+        return;
+      }
+    }
+
+    // Private chat: a plain question soon after a summary. Group: a message addressed to the bot.
+    const latest = await deps.records.chats.get(String(chatId));
+    if (!latest) return next();
+    const age = deps.clock.now() - Date.parse(latest.at);
+    if (ctx.jb.isPrivate && !(age >= 0 && age <= plainWindowMs)) return next();
+    const nameArticle = !ctx.jb.isPrivate || age > NAME_ARTICLE_AFTER_MS;
+    await ask({ ...base, articleId: latest.articleId, nameArticle });
+  });
 }
 
 function sendKit(kit: FeatureKit, ctx: BotContext): SendKit {

@@ -33,12 +33,20 @@ import type { Lang, Summary } from "../types.js";
 import { inlineCpu } from "../workers/cpu.js";
 import { accessControl, textOf } from "./access.js";
 import { commands } from "./commands.js";
-import type { BotContext, BotDeps, BotFeature, CommandInfo, FeatureKit, ResolvedDeps } from "./context.js";
+import type {
+  BotContext,
+  BotDeps,
+  BotFeature,
+  CommandInfo,
+  FeatureKit,
+  ResolvedDeps,
+  SummaryButtonInput,
+} from "./context.js";
 import { fileUploads } from "./files.js";
 import { createJobQueue, systemClock } from "./jobs.js";
 import { languageButtons } from "./language.js";
 import { links } from "./links.js";
-import { createPasteCollector, pastedPages } from "./paste.js";
+import { createPasteCollector, type PasteCollector, pastedPages } from "./paste.js";
 import { createRateLimiter } from "./ratelimit.js";
 import { registerReading } from "./reading.js";
 import { type SendKit, sendRich } from "./send.js";
@@ -194,6 +202,89 @@ function personMiddleware(deps: ResolvedDeps, spend: (ctx: BotContext, cost: num
   };
 }
 
+/** The buttons every feature adds under a summary; a feature that throws adds none. */
+function summaryButtonsOf(features: readonly BotFeature[], input: SummaryButtonInput, logger: ResolvedDeps["logger"]) {
+  return features.flatMap((feature) => {
+    try {
+      return feature.summaryButtons?.(input) ?? [];
+    } catch (error) {
+      logger.warn("summaryButtons failed", { feature: feature.name, error });
+      return [];
+    }
+  });
+}
+
+/** `ctx.jb.spend`: takes from the person's rate-limit budget; the first refusal in a window says when to retry. */
+function rateLimitSpender(deps: ResolvedDeps) {
+  const limiter = createRateLimiter({ perMinute: deps.config.bot.rateLimitPerMinute, store: deps.store });
+  return async (ctx: BotContext, cost: number) => {
+    const verdict = await limiter.take(ctx.jb.userId, cost);
+    if (verdict.ok) return true;
+    if (verdict.warn) {
+      await ctx.reply(t(ctx.jb.lang, "rateLimited", { seconds: verdict.retryInSeconds })).catch((error: unknown) => {
+        deps.logger.warn("could not send the rate-limit note", { chatId: ctx.chat?.id, error });
+      });
+    }
+    deps.logger.info("rate limited", { userId: ctx.jb.userId });
+    return false;
+  };
+}
+
+/** Nobody took it: a short hint (commands we don't know, short text, stickers…); buttons nobody handled stop spinning. */
+function useFallbacks(bot: Telegraf<BotContext>, send: SendKit) {
+  bot.on("message", async (ctx) => {
+    const text = "text" in ctx.message ? ctx.message.text : "";
+    const key = text.startsWith("/") ? "unknownCommand" : "sendSomething";
+    await sendRich(send, ctx.chat.id, { text: t(ctx.jb.lang, key) });
+  });
+  bot.on("callback_query", async (ctx) => {
+    await ctx.answerCbQuery().catch(() => undefined);
+  });
+}
+
+/** Catch once, at the edge: log ids and codes (no message text), answer politely, keep polling. */
+function catchAtTheEdge(bot: Telegraf<BotContext>, send: SendKit) {
+  const { logger } = send;
+  bot.catch(async (error, ctx) => {
+    const code = (error as { code?: unknown }).code;
+    logger.error("update failed", { updateId: ctx.update.update_id, updateType: ctx.updateType, code, error });
+    const chatId = ctx.chat?.id;
+    if (chatId === undefined || (error as { code?: unknown }).code === 403) return;
+    const lang = ctx.jb?.lang ?? langFromTelegram(ctx.from?.language_code) ?? "en";
+    await sendRich(send, chatId, { text: describeError(lang, error) }).catch((sendError: unknown) => {
+      logger.warn("could not tell the person about a failure", { chatId, error: sendError });
+    });
+  });
+}
+
+/** Resolves when no paste is being collected, no job is being recorded and the queue is empty. */
+async function settled(deps: ResolvedDeps, paste: PasteCollector) {
+  for (;;) {
+    while (paste.pendingCount() > 0) await deps.clock.sleep(Math.max(10, deps.config.bot.pasteJoinMs / 4));
+    // A job being recorded (ledger.submit) is not on the queue yet: wait for it to get there.
+    // (setImmediate, not the clock: a manual clock's sleep would spin without letting the store answer.)
+    while (deps.ledger.submitting > 0) await new Promise((resolve) => setImmediate(resolve));
+    await deps.jobs.idle();
+    if (paste.pendingCount() === 0 && deps.ledger.submitting === 0 && deps.jobs.load === 0) return;
+  }
+}
+
+/** The command menu in each language (setMyCommands); a failure is logged, not fatal. */
+async function publishCommands(
+  bot: Telegraf<BotContext>,
+  allCommands: readonly CommandInfo[],
+  logger: ResolvedDeps["logger"],
+) {
+  for (const lang of ["en", "zh"] as const) {
+    await bot.telegram
+      .setMyCommands(
+        allCommands.map((item) => ({ command: item.command, description: item.description[lang] })),
+        lang === "zh" ? { language_code: "zh" } : {},
+      )
+      .catch((error: unknown) => logger.warn("setMyCommands failed", { error }));
+  }
+}
+
 /** Builds the bot. Nothing is sent to Telegram until `launch()` (or the first update). */
 export function createBot(deps: BotDeps, options: CreateBotOptions = {}): BotApp {
   const resolved = resolveDeps(deps);
@@ -219,15 +310,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): BotApp
     deps: resolved,
     telegram: bot.telegram,
     send,
-    summaryButtons: (input) =>
-      features.flatMap((feature) => {
-        try {
-          return feature.summaryButtons?.(input) ?? [];
-        } catch (error) {
-          logger.warn("summaryButtons failed", { feature: feature.name, error });
-          return [];
-        }
-      }),
+    summaryButtons: (input) => summaryButtonsOf(features, input, logger),
     botUsername: () => bot.botInfo?.username ?? "",
   };
   registerReading(kit);
@@ -235,18 +318,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): BotApp
   const allCommands = [...BUILT_IN_COMMANDS, ...features.flatMap((feature) => feature.commands ?? [])];
 
   const paste = createPasteCollector(resolved.clock, config.bot.pasteJoinMs);
-  const limiter = createRateLimiter({ perMinute: config.bot.rateLimitPerMinute, store: resolved.store });
-  const spend = async (ctx: BotContext, cost: number) => {
-    const verdict = await limiter.take(ctx.jb.userId, cost);
-    if (verdict.ok) return true;
-    if (verdict.warn) {
-      await ctx.reply(t(ctx.jb.lang, "rateLimited", { seconds: verdict.retryInSeconds })).catch((error: unknown) => {
-        logger.warn("could not send the rate-limit note", { chatId: ctx.chat?.id, error });
-      });
-    }
-    logger.info("rate limited", { userId: ctx.jb.userId });
-    return false;
-  };
+  const spend = rateLimitSpender(resolved);
 
   bot.use((ctx, next) => {
     resolved.metrics.updates.inc({ kind: ctx.updateType, outcome: "handled" });
@@ -264,27 +336,8 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): BotApp
     feature.register(composer, kit);
     bot.use(composer);
   }
-  // Nobody took it: a short hint (commands we don't know, short text, stickers…).
-  bot.on("message", async (ctx) => {
-    const text = "text" in ctx.message ? ctx.message.text : "";
-    const key = text.startsWith("/") ? "unknownCommand" : "sendSomething";
-    await sendRich(send, ctx.chat.id, { text: t(ctx.jb.lang, key) });
-  });
-  bot.on("callback_query", async (ctx) => {
-    await ctx.answerCbQuery().catch(() => undefined);
-  });
-
-  // Catch once, at the edge: log ids and codes (no message text), answer politely, keep polling.
-  bot.catch(async (error, ctx) => {
-    const code = (error as { code?: unknown }).code;
-    logger.error("update failed", { updateId: ctx.update.update_id, updateType: ctx.updateType, code, error });
-    const chatId = ctx.chat?.id;
-    if (chatId === undefined || (error as { code?: unknown }).code === 403) return;
-    const lang = ctx.jb?.lang ?? langFromTelegram(ctx.from?.language_code) ?? "en";
-    await sendRich(send, chatId, { text: describeError(lang, error) }).catch((sendError: unknown) => {
-      logger.warn("could not tell the person about a failure", { chatId, error: sendError });
-    });
-  });
+  useFallbacks(bot, send);
+  catchAtTheEdge(bot, send);
 
   let polling = false;
   let featuresStarted = false;
@@ -302,26 +355,10 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): BotApp
     commands: allCommands,
     startFeatures,
     isPolling: () => polling,
-    async settled() {
-      for (;;) {
-        while (paste.pendingCount() > 0) await resolved.clock.sleep(Math.max(10, config.bot.pasteJoinMs / 4));
-        // A job being recorded (ledger.submit) is not on the queue yet: wait for it to get there.
-        // (setImmediate, not the clock: a manual clock's sleep would spin without letting the store answer.)
-        while (resolved.ledger.submitting > 0) await new Promise((resolve) => setImmediate(resolve));
-        await resolved.jobs.idle();
-        if (paste.pendingCount() === 0 && resolved.ledger.submitting === 0 && resolved.jobs.load === 0) return;
-      }
-    },
+    settled: () => settled(resolved, paste),
     async launch(launchOptions = {}) {
       bot.botInfo ??= await bot.telegram.getMe();
-      for (const lang of ["en", "zh"] as const) {
-        await bot.telegram
-          .setMyCommands(
-            allCommands.map((item) => ({ command: item.command, description: item.description[lang] })),
-            lang === "zh" ? { language_code: "zh" } : {},
-          )
-          .catch((error: unknown) => logger.warn("setMyCommands failed", { error }));
-      }
+      await publishCommands(bot, allCommands, logger);
       const { webhook } = launchOptions;
       if (webhook) {
         // Replaces any earlier webhook (and ends long polling elsewhere): Telegram now posts to our server.

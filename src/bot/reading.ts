@@ -234,15 +234,7 @@ async function readIntoMessage(
   const { logger } = kit.deps;
   const send: SendKit = { ...kit.send, telegram: target.telegram };
   const startedAt = kit.deps.clock.now();
-  const { clock } = kit.deps;
-  let typingTimer: unknown;
-  const renewTyping = () => {
-    typingTimer = clock.setTimeout(() => {
-      void typing(send, target.chatId);
-      renewTyping();
-    }, TYPING_EVERY_MS);
-  };
-  renewTyping();
+  const stopTyping = keepTyping(kit.deps.clock, send, target.chatId);
   // Once a summary exists, no error text may take its place (a 429 storm, a store write after the edit).
   let summaryMade = false;
   try {
@@ -288,20 +280,45 @@ async function readIntoMessage(
       logger.warn("summary made but not delivered or not remembered", { chatId: target.chatId, error });
       return;
     }
-    await kit.deps.stats.record(StatKind.Failure).catch(() => undefined);
-    kit.deps.metrics.fetchFailures.inc({ code: isJianbaoError(error) ? error.code : "INTERNAL" });
-    if (!(await job.stillOurs().catch(() => false))) return;
-    // Error messages can quote the person's URL: at info level only the code goes out.
-    if (isJianbaoError(error)) {
-      logger.info("reading failed", { chatId: target.chatId, source: source.kind, code: error.code });
-      logger.debug("reading failed (detail)", { chatId: target.chatId, error });
-    } else {
-      logger.error("reading failed", { chatId: target.chatId, source: source.kind, error });
-    }
-    await editRich(send, target.chatId, placeholderId, { text: describeError(target.lang, error) }).catch(
-      (sendError: unknown) => logger.warn("could not report a failure", { chatId: target.chatId, error: sendError }),
-    );
+    await reportReadFailure(kit, send, { target, placeholderId, source, job }, error);
   } finally {
-    clock.clearTimeout(typingTimer);
+    stopTyping();
   }
+}
+
+/** Keeps "typing…" showing until the returned function is called. */
+function keepTyping(clock: FeatureKit["deps"]["clock"], send: SendKit, chatId: number): () => void {
+  let typingTimer: unknown;
+  const renewTyping = () => {
+    typingTimer = clock.setTimeout(() => {
+      void typing(send, chatId);
+      renewTyping();
+    }, TYPING_EVERY_MS);
+  };
+  renewTyping();
+  return () => clock.clearTimeout(typingTimer);
+}
+
+/** Counts the failure and, if the job is still ours, puts the person-readable reason in the placeholder. */
+async function reportReadFailure(
+  kit: FeatureKit,
+  send: SendKit,
+  read: { target: ReadTarget; placeholderId: number; source: ChatSource; job: Pick<RunningJob, "stillOurs"> },
+  error: unknown,
+) {
+  const { logger } = kit.deps;
+  const { target, placeholderId, source, job } = read;
+  await kit.deps.stats.record(StatKind.Failure).catch(() => undefined);
+  kit.deps.metrics.fetchFailures.inc({ code: isJianbaoError(error) ? error.code : "INTERNAL" });
+  if (!(await job.stillOurs().catch(() => false))) return;
+  // Error messages can quote the person's URL: at info level only the code goes out.
+  if (isJianbaoError(error)) {
+    logger.info("reading failed", { chatId: target.chatId, source: source.kind, code: error.code });
+    logger.debug("reading failed (detail)", { chatId: target.chatId, error });
+  } else {
+    logger.error("reading failed", { chatId: target.chatId, source: source.kind, error });
+  }
+  await editRich(send, target.chatId, placeholderId, { text: describeError(target.lang, error) }).catch(
+    (sendError: unknown) => logger.warn("could not report a failure", { chatId: target.chatId, error: sendError }),
+  );
 }

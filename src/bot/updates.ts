@@ -24,7 +24,7 @@ import type { Update } from "telegraf/types";
 import { type Logger, silentLogger } from "../log.js";
 import type { Metrics } from "../metrics.js";
 import { type HeldLease, holdLease, type LeaseClock, leaseOwner } from "../store/jobs.js";
-import type { Store } from "../store/store.js";
+import type { Collection, Store } from "../store/store.js";
 
 /** Re-deliveries of one update stop within hours; a day of `done` records covers them with room. */
 const INBOX_TTL_MS = 24 * 3_600_000;
@@ -82,48 +82,7 @@ export function createUpdateGate(options: UpdateGateOptions): UpdateGate {
 
   const count = (update: Update, outcome: string) =>
     options.metrics?.updates.inc({ kind: updateKind(update), outcome });
-
-  const run = async (update: Update) => {
-    const id = update.update_id;
-    try {
-      await options.handle(update);
-    } catch (error) {
-      // bot.catch answers the person; this is only what escaped it.
-      logger.error("update handling failed", { updateId: id, error });
-    }
-    try {
-      await inbox.set(String(id), { update, state: "done", at: new Date(now()).toISOString() }, INBOX_TTL_MS);
-    } catch (error) {
-      logger.warn("could not mark an update done", { updateId: id, error });
-    } finally {
-      const lease = leases.get(id);
-      leases.delete(id);
-      await lease?.release().catch(() => undefined);
-    }
-  };
-
-  const sweep = async () => {
-    let handled = 0;
-    try {
-      for (const { id, value } of await inbox.list()) {
-        if (value.state !== "accepted" || leases.has(Number(id))) continue;
-        const lease = await take(Number(id));
-        if (!lease) continue;
-        // Read again under the lease: the holder may have finished it just now.
-        if ((await inbox.get(id))?.state !== "accepted") {
-          await lease.release();
-          continue;
-        }
-        leases.set(Number(id), lease);
-        logger.info("update taken over", { updateId: Number(id), replica: replicaId });
-        handled += 1;
-        await run(value.update);
-      }
-    } catch (error) {
-      logger.warn("update sweep failed", { error });
-    }
-    return handled;
-  };
+  const gate: GateParts = { inbox, leases, logger, replicaId, take, now, count };
 
   const schedule = () => {
     const again = () => {
@@ -135,33 +94,8 @@ export function createUpdateGate(options: UpdateGateOptions): UpdateGate {
   };
 
   const accepting = new Set<number>();
-  const acceptOnce = async (update: Update): Promise<GateVerdict> => {
-    const id = update.update_id;
-    const lease = await take(id);
-    if (!lease) {
-      const recorded = await inbox.get(String(id));
-      count(update, recorded ? "duplicate" : "busy");
-      return recorded ? "duplicate" : "busy";
-    }
-    const existing = await inbox.get(String(id));
-    if (existing?.state === "done") {
-      await lease.release();
-      count(update, "duplicate");
-      return "duplicate";
-    }
-    leases.set(id, lease);
-    try {
-      if (!existing) {
-        await inbox.set(String(id), { update, state: "accepted", at: new Date(now()).toISOString() }, INBOX_TTL_MS);
-      }
-    } catch (error) {
-      leases.delete(id);
-      await lease.release().catch(() => undefined);
-      throw error;
-    }
-    return "accepted";
-  };
-
+  const run = (update: Update) => runUpdate(gate, options.handle, update);
+  const sweep = () => sweepInbox(gate, run);
   return {
     async accept(update) {
       const id = update.update_id;
@@ -171,7 +105,7 @@ export function createUpdateGate(options: UpdateGateOptions): UpdateGate {
       if (accepting.has(id)) return "busy";
       accepting.add(id);
       try {
-        return await acceptOnce(update);
+        return await acceptOnce(gate, update);
       } finally {
         accepting.delete(id);
       }
@@ -191,4 +125,90 @@ export function createUpdateGate(options: UpdateGateOptions): UpdateGate {
       return leases.size;
     },
   };
+}
+
+/** What the gate's steps share: the inbox, the leases this replica holds, and how to take one. */
+interface GateParts {
+  readonly inbox: Collection<InboxRecord>;
+  readonly leases: Map<number, HeldLease>;
+  readonly logger: Logger;
+  readonly replicaId: string;
+  readonly take: (id: number) => Promise<HeldLease | undefined>;
+  readonly now: () => number;
+  readonly count: (update: Update, outcome: string) => void;
+}
+
+/** Handles one accepted update, marks it done and lets its lease go. */
+async function runUpdate(gate: GateParts, handle: UpdateGateOptions["handle"], update: Update) {
+  const { inbox, leases, logger, now } = gate;
+  const id = update.update_id;
+  try {
+    await handle(update);
+  } catch (error) {
+    // bot.catch answers the person; this is only what escaped it.
+    logger.error("update handling failed", { updateId: id, error });
+  }
+  try {
+    await inbox.set(String(id), { update, state: "done", at: new Date(now()).toISOString() }, INBOX_TTL_MS);
+  } catch (error) {
+    logger.warn("could not mark an update done", { updateId: id, error });
+  } finally {
+    const lease = leases.get(id);
+    leases.delete(id);
+    await lease?.release().catch(() => undefined);
+  }
+}
+
+/** Takes over accepted updates whose holder's lease ran out (it stopped or died); returns how many. */
+async function sweepInbox(gate: GateParts, run: (update: Update) => Promise<void>) {
+  const { inbox, leases, logger, replicaId, take } = gate;
+  let handled = 0;
+  try {
+    for (const { id, value } of await inbox.list()) {
+      if (value.state !== "accepted" || leases.has(Number(id))) continue;
+      const lease = await take(Number(id));
+      if (!lease) continue;
+      // Read again under the lease: the holder may have finished it just now.
+      if ((await inbox.get(id))?.state !== "accepted") {
+        await lease.release();
+        continue;
+      }
+      leases.set(Number(id), lease);
+      logger.info("update taken over", { updateId: Number(id), replica: replicaId });
+      handled += 1;
+      await run(value.update);
+    }
+  } catch (error) {
+    logger.warn("update sweep failed", { error });
+  }
+  return handled;
+}
+
+/** Leases the update and records it as accepted, unless another replica holds it or it was done. */
+async function acceptOnce(gate: GateParts, update: Update): Promise<GateVerdict> {
+  const { inbox, leases, take, now, count } = gate;
+  const id = update.update_id;
+  const lease = await take(id);
+  if (!lease) {
+    const recorded = await inbox.get(String(id));
+    count(update, recorded ? "duplicate" : "busy");
+    return recorded ? "duplicate" : "busy";
+  }
+  const existing = await inbox.get(String(id));
+  if (existing?.state === "done") {
+    await lease.release();
+    count(update, "duplicate");
+    return "duplicate";
+  }
+  leases.set(id, lease);
+  try {
+    if (!existing) {
+      await inbox.set(String(id), { update, state: "accepted", at: new Date(now()).toISOString() }, INBOX_TTL_MS);
+    }
+  } catch (error) {
+    leases.delete(id);
+    await lease.release().catch(() => undefined);
+    throw error;
+  }
+  return "accepted";
 }

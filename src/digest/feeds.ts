@@ -60,82 +60,104 @@ export function parseFeedText(text: string, feedUrl: string): ParsedFeed {
     throw new JianbaoError(ErrorCode.FeedNotFound, `${feedUrl} is not an RSS, Atom, RDF or JSON feed`, { cause });
   }
   const abs = (href: string | undefined) => absolute(href, feedUrl);
-  let title = "";
-  let siteUrl: string | undefined;
-  let items: FeedItem[] = [];
-  switch (parsed.format) {
-    case "rss": {
-      const feed = parsed.feed;
-      title = feed.title ?? "";
-      siteUrl = abs(feed.link);
-      items = (feed.items ?? []).map((item) => {
-        const link = abs(item.link) ?? (item.guid?.isPermaLink !== false ? abs(item.guid?.value) : undefined) ?? "";
-        return makeItem({
-          guid: item.guid?.value,
-          link,
-          title: plainText(item.title ?? ""),
-          published: item.pubDate ?? item.dc?.dates?.[0],
-          contentHtml: item.content?.encoded,
-          summary: item.description,
-        });
-      });
-      break;
-    }
-    case "atom": {
-      const feed = parsed.feed;
-      title = textOf(feed.title);
-      siteUrl = abs(alternateLink(feed.links));
-      items = (feed.entries ?? []).map((entry) =>
-        makeItem({
-          guid: entry.id,
-          link: abs(alternateLink(entry.links)) ?? "",
-          title: textOf(entry.title),
-          published: entry.published ?? entry.updated,
-          contentHtml: entry.content?.value,
-          summary: textOf(entry.summary) || undefined,
-        }),
-      );
-      break;
-    }
-    case "rdf": {
-      const feed = parsed.feed;
-      title = feed.title ?? "";
-      siteUrl = abs(feed.link);
-      items = (feed.items ?? []).map((item) =>
-        makeItem({
-          guid: item.rdf?.about,
-          link: abs(item.link) ?? "",
-          title: plainText(item.title ?? ""),
-          published: item.dc?.dates?.[0],
-          contentHtml: item.content?.encoded,
-          summary: item.description,
-        }),
-      );
-      break;
-    }
-    case "json": {
-      const feed = parsed.feed;
-      title = feed.title ?? "";
-      siteUrl = abs(feed.home_page_url);
-      items = (feed.items ?? []).map((item) =>
-        makeItem({
-          guid: item.id,
-          link: abs(item.url ?? item.external_url) ?? "",
-          title: plainText(item.title ?? ""),
-          published: item.date_published ?? item.date_modified,
-          contentHtml: item.content_html ?? (item.content_text ? `<p>${escapeHtml(item.content_text)}</p>` : undefined),
-          summary: item.summary,
-        }),
-      );
-      break;
-    }
-  }
+  const { title, siteUrl, items: all } = feedParts(parsed, abs);
+  let items = all;
   items = items.filter((item) => item.guid !== "");
   // Newest first when every item is dated; otherwise trust the feed's own order.
   if (items.every((item) => item.published)) {
     items.sort((a, b) => Date.parse(b.published ?? "") - Date.parse(a.published ?? ""));
   }
   return { format: parsed.format, title: title.trim() || new URL(feedUrl).hostname, siteUrl, items };
+}
+
+type FeedOf<F extends AnyFeed<string>["format"]> = Extract<AnyFeed<string>, { format: F }>["feed"];
+type Absolute = (href: string | undefined) => string | undefined;
+interface FeedParts {
+  title: string;
+  siteUrl: string | undefined;
+  items: FeedItem[];
+}
+
+function feedParts(parsed: AnyFeed<string>, abs: Absolute): FeedParts {
+  switch (parsed.format) {
+    case "rss":
+      return rssFeed(parsed.feed, abs);
+    case "atom":
+      return atomFeed(parsed.feed, abs);
+    case "rdf":
+      return rdfFeed(parsed.feed, abs);
+    case "json":
+      return jsonFeed(parsed.feed, abs);
+  }
+}
+
+/** RSS 2.0: the link, or a permalink guid. */
+function rssFeed(feed: FeedOf<"rss">, abs: Absolute): FeedParts {
+  const title = feed.title ?? "";
+  const siteUrl = abs(feed.link);
+  const items = (feed.items ?? []).map((item) => {
+    const link = abs(item.link) ?? (item.guid?.isPermaLink !== false ? abs(item.guid?.value) : undefined) ?? "";
+    return makeItem({
+      guid: item.guid?.value,
+      link,
+      title: plainText(item.title ?? ""),
+      published: item.pubDate ?? item.dc?.dates?.[0],
+      contentHtml: item.content?.encoded,
+      summary: item.description,
+    });
+  });
+  return { title, siteUrl, items };
+}
+
+/** Atom: the alternate links. */
+function atomFeed(feed: FeedOf<"atom">, abs: Absolute): FeedParts {
+  const title = textOf(feed.title);
+  const siteUrl = abs(alternateLink(feed.links));
+  const items = (feed.entries ?? []).map((entry) =>
+    makeItem({
+      guid: entry.id,
+      link: abs(alternateLink(entry.links)) ?? "",
+      title: textOf(entry.title),
+      published: entry.published ?? entry.updated,
+      contentHtml: entry.content?.value,
+      summary: textOf(entry.summary) || undefined,
+    }),
+  );
+  return { title, siteUrl, items };
+}
+
+/** RSS 1.0 (RDF). */
+function rdfFeed(feed: FeedOf<"rdf">, abs: Absolute): FeedParts {
+  const title = feed.title ?? "";
+  const siteUrl = abs(feed.link);
+  const items = (feed.items ?? []).map((item) =>
+    makeItem({
+      guid: item.rdf?.about,
+      link: abs(item.link) ?? "",
+      title: plainText(item.title ?? ""),
+      published: item.dc?.dates?.[0],
+      contentHtml: item.content?.encoded,
+      summary: item.description,
+    }),
+  );
+  return { title, siteUrl, items };
+}
+
+/** JSON Feed: content_text is escaped into a paragraph. */
+function jsonFeed(feed: FeedOf<"json">, abs: Absolute): FeedParts {
+  const title = feed.title ?? "";
+  const siteUrl = abs(feed.home_page_url);
+  const items = (feed.items ?? []).map((item) =>
+    makeItem({
+      guid: item.id,
+      link: abs(item.url ?? item.external_url) ?? "",
+      title: plainText(item.title ?? ""),
+      published: item.date_published ?? item.date_modified,
+      contentHtml: item.content_html ?? (item.content_text ? `<p>${escapeHtml(item.content_text)}</p>` : undefined),
+      summary: item.summary,
+    }),
+  );
+  return { title, siteUrl, items };
 }
 
 /** A short, stable id for a feed URL (record keys, callback data). */

@@ -49,19 +49,13 @@ export interface OpenAiClientOptions {
  * surface as `LlmError` with code LLM_UNAVAILABLE; a cancelled `signal` rethrows its reason.
  */
 export function createOpenAiClient(options: OpenAiClientOptions): LlmClient {
-  const sdk = new OpenAI({
-    apiKey: options.apiKey ?? PLACEHOLDER_API_KEY,
-    baseURL: options.baseUrl,
-    maxRetries: 0,
-    timeout: options.timeoutMs,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-  });
+  const sdk = sdkFor(options);
   const sleep = options.sleep ?? defaultSleep;
   const where = options.baseUrl ?? "api.openai.com";
   // Learned once per client from a 400: what this server or model refuses, it will refuse again.
   // Reasoning models (o-series, gpt-5) want max_completion_tokens and no temperature; many
   // compatible servers don't know response_format.
-  const compat = { responseFormat: true, maxCompletionTokens: false, temperature: true };
+  const compat: Compat = { responseFormat: true, maxCompletionTokens: false, temperature: true };
 
   async function complete(request: CompletionRequest): Promise<CompletionResult> {
     // One deadline for everything: connecting, headers, the body (the SDK's own timer stops at the
@@ -81,36 +75,17 @@ export function createOpenAiClient(options: OpenAiClientOptions): LlmClient {
     for (;;) {
       attempt += 1;
       const withFormat = Boolean(request.jsonSchema) && compat.responseFormat;
-      const tokenLimit = compat.maxCompletionTokens ? "max_completion_tokens" : "max_tokens";
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw llmTimeout(options.timeoutMs, `no answer from ${where} (${attempt - 1} attempt(s))`);
       try {
-        const response = await sdk.chat.completions.create(
-          {
-            model: options.model,
-            messages: request.messages.map((message) => ({ role: message.role, content: message.content })),
-            ...(request.maxTokens !== undefined ? { [tokenLimit]: request.maxTokens } : {}),
-            ...(request.temperature !== undefined && compat.temperature ? { temperature: request.temperature } : {}),
-            ...(withFormat && request.jsonSchema
-              ? {
-                  response_format: {
-                    type: "json_schema" as const,
-                    json_schema: { name: request.jsonSchema.name, schema: request.jsonSchema.schema, strict: true },
-                  },
-                }
-              : {}),
-          },
-          { timeout: remaining, maxRetries: 0, signal },
-        );
-        const text = response.choices[0]?.message?.content ?? "";
-        const usage: TokenUsage = {
-          prompt_tokens:
-            response.usage?.prompt_tokens ?? countTokens(request.messages.map((m) => m.content).join("\n")),
-          completion_tokens: response.usage?.completion_tokens ?? countTokens(text),
-        };
-        const model = response.model || options.model;
-        options.onUsage?.(usage, model);
-        return { text, usage, model };
+        const response = await sdk.chat.completions.create(chatParams(request, options.model, compat, withFormat), {
+          timeout: remaining,
+          maxRetries: 0,
+          signal,
+        });
+        const result = resultOf(response, request, options.model);
+        options.onUsage?.(result.usage, result.model);
+        return result;
       } catch (error) {
         if (signal.aborted) throw signal.reason;
         if (!(error instanceof OpenAI.APIError)) throw unavailable(`Unexpected failure calling ${where}`, error);
@@ -119,7 +94,11 @@ export function createOpenAiClient(options: OpenAiClientOptions): LlmClient {
           throw llmTimeout(options.timeoutMs, `no answer from ${where} (${attempt} attempt(s))`, error);
         }
         const status = error.status;
-        if (status !== undefined && PARAMETER_REJECTED_STATUS.has(status) && adjustTo(error.message, withFormat)) {
+        if (
+          status !== undefined &&
+          PARAMETER_REJECTED_STATUS.has(status) &&
+          adjustTo(compat, error.message, withFormat)
+        ) {
           continue;
         }
         const retryable =
@@ -142,24 +121,71 @@ export function createOpenAiClient(options: OpenAiClientOptions): LlmClient {
     }
   }
 
-  /** Drops or renames the parameter a 400 complains about; false when there is nothing left to adjust. */
-  function adjustTo(message: string, withFormat: boolean): boolean {
-    if (/max_tokens/.test(message) && !compat.maxCompletionTokens) {
-      compat.maxCompletionTokens = true;
-      return true;
-    }
-    if (/temperature/.test(message) && compat.temperature) {
-      compat.temperature = false;
-      return true;
-    }
-    if (withFormat) {
-      compat.responseFormat = false;
-      return true;
-    }
-    return false;
-  }
-
   return { model: options.model, timeoutMs: options.timeoutMs, complete };
+}
+
+/** The SDK with its own retries off (ours honour the deadline). */
+function sdkFor(options: OpenAiClientOptions): OpenAI {
+  return new OpenAI({
+    apiKey: options.apiKey ?? PLACEHOLDER_API_KEY,
+    baseURL: options.baseUrl,
+    maxRetries: 0,
+    timeout: options.timeoutMs,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+}
+
+/** What this server or model accepts, learned from its 400s. */
+interface Compat {
+  responseFormat: boolean;
+  maxCompletionTokens: boolean;
+  temperature: boolean;
+}
+
+/** Drops or renames the parameter a 400 complains about; false when there is nothing left to adjust. */
+function adjustTo(compat: Compat, message: string, withFormat: boolean): boolean {
+  if (/max_tokens/.test(message) && !compat.maxCompletionTokens) {
+    compat.maxCompletionTokens = true;
+    return true;
+  }
+  if (/temperature/.test(message) && compat.temperature) {
+    compat.temperature = false;
+    return true;
+  }
+  if (withFormat) {
+    compat.responseFormat = false;
+    return true;
+  }
+  return false;
+}
+
+/** The chat completions request, with only the parameters this server accepts. */
+function chatParams(request: CompletionRequest, model: string, compat: Compat, withFormat: boolean) {
+  const tokenLimit = compat.maxCompletionTokens ? "max_completion_tokens" : "max_tokens";
+  return {
+    model,
+    messages: request.messages.map((message) => ({ role: message.role, content: message.content })),
+    ...(request.maxTokens !== undefined ? { [tokenLimit]: request.maxTokens } : {}),
+    ...(request.temperature !== undefined && compat.temperature ? { temperature: request.temperature } : {}),
+    ...(withFormat && request.jsonSchema
+      ? {
+          response_format: {
+            type: "json_schema" as const,
+            json_schema: { name: request.jsonSchema.name, schema: request.jsonSchema.schema, strict: true },
+          },
+        }
+      : {}),
+  };
+}
+
+/** The answer's text, its token usage (counted ourselves when the server does not say) and the model that wrote it. */
+function resultOf(response: OpenAI.ChatCompletion, request: CompletionRequest, model: string): CompletionResult {
+  const text = response.choices[0]?.message?.content ?? "";
+  const usage: TokenUsage = {
+    prompt_tokens: response.usage?.prompt_tokens ?? countTokens(request.messages.map((m) => m.content).join("\n")),
+    completion_tokens: response.usage?.completion_tokens ?? countTokens(text),
+  };
+  return { text, usage, model: response.model || model };
 }
 
 /** Milliseconds asked for by `retry-after-ms` or `retry-after` (seconds or an HTTP date). */

@@ -162,52 +162,7 @@ async function summarizeWithModel(
       paragraphCount,
     });
   } else {
-    const partRange: BulletRange = PART_BULLET_RANGE;
-    const parts = await Promise.all(
-      chunks.map((lines, part) =>
-        askForSummary(llm, run, {
-          messages: [
-            { role: "system", content: systemPrompt(lang, partRange) },
-            {
-              role: "user",
-              content: renderPrompt("summarize-chunk.user.md", {
-                ...common(article, lang, partRange),
-                part: part + 1,
-                parts: chunks.length,
-                first_index: lines[0]?.index ?? 0,
-                last_index: lines.at(-1)?.index ?? 0,
-                article: numbered(lines),
-              }),
-            },
-          ],
-          range: partRange,
-          lang,
-          checkLanguage: false,
-          paragraphCount,
-        }),
-      ),
-    );
-    const notes = parts
-      .flatMap((part) => part.bullets)
-      .map((bullet) => `- ${neutraliseDelimiters(bullet.text)} [${bullet.sources.join(", ")}]`)
-      .join("\n");
-    result = await askForSummary(llm, run, {
-      messages: [
-        { role: "system", content: systemPrompt(lang, range) },
-        {
-          role: "user",
-          content: renderPrompt("summarize-merge.user.md", {
-            ...common(article, lang, range),
-            parts: chunks.length,
-            notes,
-          }),
-        },
-      ],
-      range,
-      lang,
-      checkLanguage: true,
-      paragraphCount,
-    });
+    result = await summarizeInParts(article, lang, llm, run, chunks);
   }
   return {
     headline: result.headline || article.title,
@@ -220,6 +175,64 @@ async function summarizeWithModel(
     usage: run.usage,
     cached: false,
   };
+}
+
+/** Too long for one request: a few notes per part, then one summary merged from the notes. */
+async function summarizeInParts(
+  article: Article,
+  lang: Lang,
+  llm: LlmClient,
+  run: Run,
+  chunks: ReturnType<typeof planChunks>,
+): Promise<ParsedSummary> {
+  const range = bulletRange(article);
+  const paragraphCount = article.paragraphs.length;
+  const partRange: BulletRange = PART_BULLET_RANGE;
+  const parts = await Promise.all(
+    chunks.map((lines, part) =>
+      askForSummary(llm, run, {
+        messages: [
+          { role: "system", content: systemPrompt(lang, partRange) },
+          {
+            role: "user",
+            content: renderPrompt("summarize-chunk.user.md", {
+              ...common(article, lang, partRange),
+              part: part + 1,
+              parts: chunks.length,
+              first_index: lines[0]?.index ?? 0,
+              last_index: lines.at(-1)?.index ?? 0,
+              article: numbered(lines),
+            }),
+          },
+        ],
+        range: partRange,
+        lang,
+        checkLanguage: false,
+        paragraphCount,
+      }),
+    ),
+  );
+  const notes = parts
+    .flatMap((part) => part.bullets)
+    .map((bullet) => `- ${neutraliseDelimiters(bullet.text)} [${bullet.sources.join(", ")}]`)
+    .join("\n");
+  return askForSummary(llm, run, {
+    messages: [
+      { role: "system", content: systemPrompt(lang, range) },
+      {
+        role: "user",
+        content: renderPrompt("summarize-merge.user.md", {
+          ...common(article, lang, range),
+          parts: chunks.length,
+          notes,
+        }),
+      },
+    ],
+    range,
+    lang,
+    checkLanguage: true,
+    paragraphCount,
+  });
 }
 
 interface Ask {

@@ -154,34 +154,7 @@ export async function fetchPage(url: string, options: FetchOptions = {}): Promis
         continue;
       }
 
-      const responseHeaders = flattenHeaders(response.headers);
-      const contentType = responseHeaders["content-type"] ?? "";
-      const page = { url: current.href, status, headers: responseHeaders, contentType };
-      if (status === 304) {
-        response.destroy();
-        return { ...page, body: Buffer.alloc(0), text: "", notModified: true };
-      }
-      if (status >= 300) {
-        response.destroy();
-        throw new FetchError(ErrorCode.HttpStatus, `${current.href} answered HTTP ${status}`, {
-          details: { status, url: current.href },
-        });
-      }
-      checkContentType(contentType, accept, current.href, response);
-      const pdfCandidate = accept === "document" && (PDF_TYPES.has(mimeType(contentType)) || !contentType);
-      const cap = pdfCandidate ? Math.max(maxBytes, options.maxPdfBytes ?? DEFAULT_MAX_PDF_BYTES) : maxBytes;
-      const body = await readBody(response, cap, current.href);
-      const isPdf = pdfCandidate && isPdfBytes(body);
-      if (mimeType(contentType) === "application/octet-stream" && accept === "document" && !isPdf) {
-        throw notWanted(current.href, describeBinary(body) ?? "a binary file", accept, "application/octet-stream");
-      }
-      if (accept !== "any" && !contentType && !isPdf) {
-        const binary = describeBinary(body);
-        if (binary) throw notWanted(current.href, binary, accept, "");
-      }
-      // A PDF's bytes are not text: decoding them would only cost time.
-      if (isPdf || PDF_TYPES.has(mimeType(contentType))) return { ...page, body, text: "", notModified: false };
-      return { ...page, body, text: decodeText(body, contentType), notModified: false };
+      return await finalResponse(response, current, accept, maxBytes, options);
     }
   } catch (error) {
     if (timedOut) {
@@ -197,6 +170,45 @@ export async function fetchPage(url: string, options: FetchOptions = {}): Promis
     clearTimeout(timer);
     options.signal?.removeEventListener("abort", onCallerAbort);
   }
+}
+
+/** The page at the end of the redirects: 304, an HTTP error, or its body read within the caps and checked. */
+async function finalResponse(
+  response: IncomingMessage,
+  current: URL,
+  accept: AcceptKind,
+  maxBytes: number,
+  options: FetchOptions,
+): Promise<FetchedPage> {
+  const status = response.statusCode ?? 0;
+  const responseHeaders = flattenHeaders(response.headers);
+  const contentType = responseHeaders["content-type"] ?? "";
+  const page = { url: current.href, status, headers: responseHeaders, contentType };
+  if (status === 304) {
+    response.destroy();
+    return { ...page, body: Buffer.alloc(0), text: "", notModified: true };
+  }
+  if (status >= 300) {
+    response.destroy();
+    throw new FetchError(ErrorCode.HttpStatus, `${current.href} answered HTTP ${status}`, {
+      details: { status, url: current.href },
+    });
+  }
+  checkContentType(contentType, accept, current.href, response);
+  const pdfCandidate = accept === "document" && (PDF_TYPES.has(mimeType(contentType)) || !contentType);
+  const cap = pdfCandidate ? Math.max(maxBytes, options.maxPdfBytes ?? DEFAULT_MAX_PDF_BYTES) : maxBytes;
+  const body = await readBody(response, cap, current.href);
+  const isPdf = pdfCandidate && isPdfBytes(body);
+  if (mimeType(contentType) === "application/octet-stream" && accept === "document" && !isPdf) {
+    throw notWanted(current.href, describeBinary(body) ?? "a binary file", accept, "application/octet-stream");
+  }
+  if (accept !== "any" && !contentType && !isPdf) {
+    const binary = describeBinary(body);
+    if (binary) throw notWanted(current.href, binary, accept, "");
+  }
+  // A PDF's bytes are not text: decoding them would only cost time.
+  if (isPdf || PDF_TYPES.has(mimeType(contentType))) return { ...page, body, text: "", notModified: false };
+  return { ...page, body, text: decodeText(body, contentType), notModified: false };
 }
 
 /** Parses a URL to fetch; only absolute http(s) URLs. Numeric hosts come out normalised (`0x7f.1` → `127.0.0.1`). */

@@ -23,7 +23,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { type Logger, silentLogger } from "../log.js";
-import type { Store } from "./store.js";
+import type { Collection, Store } from "./store.js";
 
 /** Timers and time; the bot's Clock fits (tests pass a manual one). */
 export interface LeaseClock {
@@ -174,78 +174,145 @@ export interface JobLedgerOptions {
 /** Records outlive any sensible job by far; the TTL only collects what a bug left behind. */
 const JOB_RECORD_TTL_MS = 24 * 3_600_000;
 
+/** What the ledger's steps share. */
+interface LedgerParts {
+  readonly store: Store;
+  readonly queue: LocalQueue;
+  readonly records: Collection<JobRecord>;
+  readonly runners: Map<string, JobRunner<unknown>>;
+  /** What to tell the person, per kind, when a job is given up. */
+  readonly giveUps: Map<string, (payload: unknown) => Promise<void>>;
+  readonly held: Map<string, HeldLease>;
+  readonly replicaId: string;
+  readonly leaseMs: number;
+  readonly clock: LeaseClock;
+  readonly logger: Logger;
+  readonly maxAttempts: number;
+}
+
+const leaseKey = (id: string) => `job:${id}`;
+
+/** Queues a leased job; false when the queue refused it (the lease is then given back). */
+function enqueueJob(parts: LedgerParts, record: JobRecord, lease: HeldLease): boolean {
+  const { runners, held, queue, records } = parts;
+  const run = runners.get(record.kind);
+  if (!run) return false;
+  held.set(record.id, lease);
+  const accepted = queue.add(record.kind, async () => {
+    try {
+      await run(record.payload, { id: record.id, attempt: record.attempt, stillOurs: lease.stillOurs });
+      // Done (answered, or failed and told so): only the holder deletes, so a job taken over is not lost.
+      if (await lease.stillOurs()) await records.delete(record.id);
+    } finally {
+      held.delete(record.id);
+      await lease.release().catch(() => undefined);
+    }
+  });
+  if (!accepted) held.delete(record.id);
+  return accepted;
+}
+
+/**
+ * Leases a listed job for a takeover and records the next attempt; undefined when someone holds it, it was
+ * finished since the list, or it has had its attempts (then it is deleted: a job that kills its worker stops here).
+ */
+async function claimForTakeover(
+  parts: LedgerParts,
+  id: string,
+): Promise<{ next: JobRecord; lease: HeldLease } | undefined> {
+  const { store, records, replicaId, leaseMs, clock, logger, maxAttempts, giveUps } = parts;
+  const lease = await holdLease(store, leaseKey(id), { owner: replicaId, ttlMs: leaseMs, clock, logger });
+  if (!lease) return undefined;
+  // Read again under the lease: the job may have been finished (record deleted, lease freed) since the list.
+  const record = await records.get(id);
+  if (!record) {
+    await lease.release();
+    return undefined;
+  }
+  if (record.attempt >= maxAttempts) {
+    logger.warn("job given up after repeated takeovers", { id, kind: record.kind, attempt: record.attempt });
+    // Told under the lease, so one replica tells; a failure to tell is logged, the job still ends.
+    await giveUps
+      .get(record.kind)?.(record.payload)
+      .catch((error: unknown) => logger.warn("could not tell the person a job was given up", { id, error }));
+    await records.delete(id);
+    await lease.release();
+    return undefined;
+  }
+  const next = { ...record, attempt: record.attempt + 1 };
+  await records.set(id, next, JOB_RECORD_TTL_MS);
+  return { next, lease };
+}
+
+/** Records a new job, leases it and queues it; false (and nothing left behind) when the queue is full. */
+async function submitOne(parts: LedgerParts, kind: string, payload: unknown): Promise<boolean> {
+  const { store, records, replicaId, leaseMs, clock, logger } = parts;
+  const record: JobRecord = {
+    id: randomUUID(),
+    kind,
+    payload,
+    createdAt: new Date(clock.now()).toISOString(),
+    attempt: 1,
+  };
+  // Record first, then lease: a crash between the two leaves a record with a free lease, which a sweep runs.
+  await records.set(record.id, record, JOB_RECORD_TTL_MS);
+  const lease = await holdLease(store, leaseKey(record.id), { owner: replicaId, ttlMs: leaseMs, clock, logger });
+  if (lease && enqueueJob(parts, record, lease)) return true;
+  await lease?.release();
+  await records.delete(record.id);
+  return false;
+}
+
+/** One sweep: takes over every job whose lease ran out and queues it again; returns how many. */
+async function takeOverExpired(parts: LedgerParts, onTakeover: (() => void) | undefined): Promise<number> {
+  const { records, held, runners, logger, replicaId } = parts;
+  let taken = 0;
+  for (const { id, value: listed } of await records.list()) {
+    if (held.has(id) || !runners.has(listed.kind)) continue;
+    const claimed = await claimForTakeover(parts, id);
+    if (!claimed) continue;
+    const { next, lease } = claimed;
+    if (!enqueueJob(parts, next, lease)) {
+      await lease.release();
+      continue;
+    }
+    taken += 1;
+    onTakeover?.();
+    logger.info("job taken over", { id, kind: next.kind, attempt: next.attempt, replica: replicaId });
+  }
+  return taken;
+}
+
+/** The ledger's state and settings, with their defaults, shared by its steps. */
+function ledgerParts(options: JobLedgerOptions): LedgerParts {
+  return {
+    store: options.store,
+    queue: options.queue,
+    records: options.store.collection<JobRecord>("job"),
+    runners: new Map(),
+    giveUps: new Map(),
+    held: new Map(),
+    replicaId: leaseOwner(options.replicaId),
+    leaseMs: options.leaseMs ?? 60_000,
+    clock: options.clock ?? systemLeaseClock,
+    logger: options.logger ?? silentLogger,
+    maxAttempts: options.maxAttempts ?? 3,
+  };
+}
+
 export function createJobLedger(options: JobLedgerOptions): JobLedger {
-  const { store, queue } = options;
-  const replicaId = leaseOwner(options.replicaId);
-  const leaseMs = options.leaseMs ?? 60_000;
-  const clock = options.clock ?? systemLeaseClock;
-  const logger = options.logger ?? silentLogger;
-  const maxAttempts = options.maxAttempts ?? 3;
-  const records = store.collection<JobRecord>("job");
-  const runners = new Map<string, JobRunner<unknown>>();
-  const giveUps = new Map<string, (payload: unknown) => Promise<void>>();
-  const held = new Map<string, HeldLease>();
+  const parts = ledgerParts(options);
+  const { runners, giveUps, held, leaseMs, clock, logger } = parts;
   let timer: unknown;
   let sweeping = false;
   let stopped = false;
-
-  const leaseKey = (id: string) => `job:${id}`;
-
-  /** Queues a leased job; false when the queue refused it (the lease is then given back). */
-  const enqueue = (record: JobRecord, lease: HeldLease): boolean => {
-    const run = runners.get(record.kind);
-    if (!run) return false;
-    held.set(record.id, lease);
-    const accepted = queue.add(record.kind, async () => {
-      try {
-        await run(record.payload, { id: record.id, attempt: record.attempt, stillOurs: lease.stillOurs });
-        // Done (answered, or failed and told so): only the holder deletes, so a job taken over is not lost.
-        if (await lease.stillOurs()) await records.delete(record.id);
-      } finally {
-        held.delete(record.id);
-        await lease.release().catch(() => undefined);
-      }
-    });
-    if (!accepted) held.delete(record.id);
-    return accepted;
-  };
 
   const sweep = async (): Promise<number> => {
     if (sweeping || stopped) return 0;
     sweeping = true;
     let taken = 0;
     try {
-      for (const { id, value: listed } of await records.list()) {
-        if (held.has(id) || !runners.has(listed.kind)) continue;
-        const lease = await holdLease(store, leaseKey(id), { owner: replicaId, ttlMs: leaseMs, clock, logger });
-        if (!lease) continue;
-        // Read again under the lease: the job may have been finished (record deleted, lease freed) since the list.
-        const current = await records.get(id);
-        if (!current) {
-          await lease.release();
-          continue;
-        }
-        const record = current;
-        if (record.attempt >= maxAttempts) {
-          logger.warn("job given up after repeated takeovers", { id, kind: record.kind, attempt: record.attempt });
-          // Told under the lease, so one replica tells; a failure to tell is logged, the job still ends.
-          await giveUps
-            .get(record.kind)?.(record.payload)
-            .catch((error: unknown) => logger.warn("could not tell the person a job was given up", { id, error }));
-          await records.delete(id);
-          await lease.release();
-          continue;
-        }
-        const next = { ...record, attempt: record.attempt + 1 };
-        await records.set(id, next, JOB_RECORD_TTL_MS);
-        if (!enqueue(next, lease)) {
-          await lease.release();
-          continue;
-        }
-        taken += 1;
-        options.onTakeover?.();
-        logger.info("job taken over", { id, kind: record.kind, attempt: next.attempt, replica: replicaId });
-      }
+      taken = await takeOverExpired(parts, options.onTakeover);
     } catch (error) {
       logger.warn("job sweep failed", { error });
     } finally {
@@ -263,23 +330,6 @@ export function createJobLedger(options: JobLedgerOptions): JobLedger {
   };
 
   let submitting = 0;
-  const submitOne = async (kind: string, payload: unknown): Promise<boolean> => {
-    const record: JobRecord = {
-      id: randomUUID(),
-      kind,
-      payload,
-      createdAt: new Date(clock.now()).toISOString(),
-      attempt: 1,
-    };
-    // Record first, then lease: a crash between the two leaves a record with a free lease, which a sweep runs.
-    await records.set(record.id, record, JOB_RECORD_TTL_MS);
-    const lease = await holdLease(store, leaseKey(record.id), { owner: replicaId, ttlMs: leaseMs, clock, logger });
-    if (lease && enqueue(record, lease)) return true;
-    await lease?.release();
-    await records.delete(record.id);
-    return false;
-  };
-
   return {
     register(kind, run, giveUp) {
       runners.set(kind, run as JobRunner<unknown>);
@@ -288,7 +338,7 @@ export function createJobLedger(options: JobLedgerOptions): JobLedger {
     async submit(kind, payload) {
       submitting += 1;
       try {
-        return await submitOne(kind, payload);
+        return await submitOne(parts, kind, payload);
       } finally {
         submitting -= 1;
       }

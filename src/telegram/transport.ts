@@ -86,6 +86,50 @@ const chatOf = (payload: Record<string, unknown>): number | undefined => {
   return Number.isFinite(id) ? id : undefined;
 };
 
+/** A call nobody waits for (typing…): skipped while the chat is paused, never retried, never throws. */
+function bestEffort(
+  below: ApiCall,
+  options: TransportOptions,
+  method: string,
+  payload: Record<string, unknown>,
+  callOptions: Parameters<ApiCall>[2],
+) {
+  const { pacer, clock, logger } = options;
+  const chatId = chatOf(payload);
+  if (chatId !== undefined && pacer?.isPaused(chatId, clock.now())) return true;
+  return below(method, payload, callOptions).catch((error: unknown) => {
+    if (isRateLimited(error) && chatId !== undefined) {
+      pacer?.rateLimited(chatId, ((error as TelegramError).parameters?.retry_after ?? 1) * 1000, clock.now());
+    }
+    logger.debug("best-effort telegram call failed", { method, chatId, error });
+    return true;
+  });
+}
+
+/** Too long for one message: as plain text (markup cannot be cut safely), an edit cut, a message in parts. */
+async function sendTooLong(
+  send: (method: string, payload: Record<string, unknown>) => Promise<unknown>,
+  method: string,
+  payload: Record<string, unknown>,
+  plain: string,
+) {
+  const { parse_mode: _html, reply_markup: keyboard, ...rest } = payload;
+  if (method === "editMessageText") {
+    return send(method, {
+      ...rest,
+      text: clip(plain, TELEGRAM_MAX_CHARS),
+      ...(keyboard ? { reply_markup: keyboard } : {}),
+    });
+  }
+  const parts = splitText(plain, TELEGRAM_MAX_CHARS);
+  let last: unknown;
+  for (const [index, part] of parts.entries()) {
+    const isLast = index === parts.length - 1;
+    last = await send(method, { ...rest, text: part, ...(isLast && keyboard ? { reply_markup: keyboard } : {}) });
+  }
+  return last;
+}
+
 /** The transport over `base`. */
 export function createTransport(base: ApiCall, options: TransportOptions): Transport {
   let below = base;
@@ -131,41 +175,12 @@ export function createTransport(base: ApiCall, options: TransportOptions): Trans
 
   const call: ApiCall = async (method, payload = {}, callOptions = {}) => {
     const { signal } = callOptions;
-    if (BEST_EFFORT_METHODS.has(method)) {
-      const chatId = chatOf(payload);
-      if (chatId !== undefined && pacer?.isPaused(chatId, clock.now())) return true;
-      return below(method, payload, callOptions).catch((error: unknown) => {
-        if (isRateLimited(error) && chatId !== undefined) {
-          pacer?.rateLimited(chatId, ((error as TelegramError).parameters?.retry_after ?? 1) * 1000, clock.now());
-        }
-        logger.debug("best-effort telegram call failed", { method, chatId, error });
-        return true;
-      });
-    }
+    if (BEST_EFFORT_METHODS.has(method)) return bestEffort(below, options, method, payload, callOptions);
     if (!TEXT_METHODS.has(method) || typeof payload.text !== "string") return withRetry(method, payload, signal);
     const text = payload.text;
     const plain = payload.parse_mode === "HTML" ? htmlToText(text) : text;
     if ([...plain].length <= TELEGRAM_MAX_CHARS) return withPlainFallback(method, payload, signal);
-    // Too long for one message: as plain text (markup cannot be cut safely), an edit cut, a message in parts.
-    const { parse_mode: _html, reply_markup: keyboard, ...rest } = payload;
-    if (method === "editMessageText") {
-      return withRetry(
-        method,
-        { ...rest, text: clip(plain, TELEGRAM_MAX_CHARS), ...(keyboard ? { reply_markup: keyboard } : {}) },
-        signal,
-      );
-    }
-    const parts = splitText(plain, TELEGRAM_MAX_CHARS);
-    let last: unknown;
-    for (const [index, part] of parts.entries()) {
-      const isLast = index === parts.length - 1;
-      last = await withRetry(
-        method,
-        { ...rest, text: part, ...(isLast && keyboard ? { reply_markup: keyboard } : {}) },
-        signal,
-      );
-    }
-    return last;
+    return sendTooLong((m, p) => withRetry(m, p, signal), method, payload, plain);
   };
 
   return {

@@ -89,6 +89,40 @@ function workerExecArgv(workerFile: URL): string[] | undefined {
   return [...process.execArgv, "--import", loader];
 }
 
+/** The piscina pool, started on the first task. */
+function startPiscina(options: CpuPoolOptions, workerFile: URL, threads: number, logger: Logger) {
+  const execArgv = workerExecArgv(workerFile);
+  const started = new Piscina<CpuRequest<unknown>, CpuReply>({
+    filename: workerFile.href,
+    minThreads: threads,
+    maxThreads: threads,
+    // The bound is ours (in run), counted over running and waiting tasks, so the refusal is a typed BUSY.
+    maxQueue: Number.POSITIVE_INFINITY,
+    resourceLimits: { maxOldGenerationSizeMb: options.workerMaxMb ?? DEFAULT_WORKER_MAX_MB },
+    niceIncrement: options.workerNice ?? DEFAULT_WORKER_NICE,
+    ...(execArgv ? { execArgv } : {}),
+  });
+  // Without a listener, a worker dying while idle would be an unhandled 'error' event: the process would exit.
+  started.on("error", (error: unknown) => logger.warn("a CPU worker failed while idle; replaced", { error }));
+  return started;
+}
+
+/** The typed error for a task that ran out of its budget (TOO_COMPLEX) or whose worker died (WORKER_FAILED). */
+function workerFailure(error: unknown, label: string, budgetMs: number, overBudget: boolean): JianbaoError {
+  if (overBudget) {
+    return new JianbaoError(
+      ErrorCode.TooComplex,
+      `reading ${label} took longer than its ${budgetMs} ms budget; the worker was stopped`,
+      { details: { budgetMs } },
+    );
+  }
+  const reason = (error as { code?: unknown }).code === "ERR_WORKER_OUT_OF_MEMORY" ? "out-of-memory" : "crashed";
+  return new JianbaoError(ErrorCode.WorkerFailed, `the worker reading ${label} failed (${reason}); it was replaced`, {
+    cause: error,
+    details: { reason },
+  });
+}
+
 /** Starts the worker pool; `close()` it at shutdown. */
 export function createCpuPool(options: CpuPoolOptions = {}): CpuPool {
   const threads = options.threads ?? availableParallelism();
@@ -96,27 +130,12 @@ export function createCpuPool(options: CpuPoolOptions = {}): CpuPool {
   const budgetMs = options.budgetMs ?? DEFAULT_BUDGET_MS;
   const logger = options.logger ?? silentLogger;
   const workerFile = options.workerFile ?? defaultWorkerFile();
-  const execArgv = workerExecArgv(workerFile);
   let piscina: Piscina<CpuRequest<unknown>, CpuReply> | undefined;
   const workers = () => {
     piscina ??= startWorkers();
     return piscina;
   };
-  const startWorkers = () => {
-    const started = new Piscina<CpuRequest<unknown>, CpuReply>({
-      filename: workerFile.href,
-      minThreads: threads,
-      maxThreads: threads,
-      // The bound is ours (below), counted over running and waiting tasks, so the refusal is a typed BUSY.
-      maxQueue: Number.POSITIVE_INFINITY,
-      resourceLimits: { maxOldGenerationSizeMb: options.workerMaxMb ?? DEFAULT_WORKER_MAX_MB },
-      niceIncrement: options.workerNice ?? DEFAULT_WORKER_NICE,
-      ...(execArgv ? { execArgv } : {}),
-    });
-    // Without a listener, a worker dying while idle would be an unhandled 'error' event: the process would exit.
-    started.on("error", (error: unknown) => logger.warn("a CPU worker failed while idle; replaced", { error }));
-    return started;
-  };
+  const startWorkers = () => startPiscina(options, workerFile, threads, logger);
 
   let inFlight = 0;
   let closed = false;
@@ -140,22 +159,7 @@ export function createCpuPool(options: CpuPoolOptions = {}): CpuPool {
     try {
       reply = await workers().run({ task, started }, { transferList: [started], signal: budget.signal });
     } catch (error) {
-      if (budget.signal.aborted) {
-        throw new JianbaoError(
-          ErrorCode.TooComplex,
-          `reading ${label} took longer than its ${budgetMs} ms budget; the worker was stopped`,
-          { details: { budgetMs } },
-        );
-      }
-      const reason = (error as { code?: unknown }).code === "ERR_WORKER_OUT_OF_MEMORY" ? "out-of-memory" : "crashed";
-      throw new JianbaoError(
-        ErrorCode.WorkerFailed,
-        `the worker reading ${label} failed (${reason}); it was replaced`,
-        {
-          cause: error,
-          details: { reason },
-        },
-      );
+      throw workerFailure(error, label, budgetMs, budget.signal.aborted);
     } finally {
       settled = true;
       clearTimeout(timer);

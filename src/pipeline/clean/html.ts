@@ -60,9 +60,15 @@ export const TUNABLES = {
   chunksShareOfAncestor: 0.6,
   /** A best container with one child scoring at least this share of it is narrowed to that child. */
   dominantChildShare: 0.9,
-  /** If ≥ this many other candidates score ≥ 75% of the best and share an ancestor, take that ancestor. */
+  /** The best container is narrowed to a dominant child at most this many times (layout cells nest a few deep). */
+  maxNarrowings: 5,
+  /** If ≥ this many other candidates score ≥ 75% of the best and share an ancestor, take that ancestor… */
   alternativeShare: 0.75,
   alternativeCount: 3,
+  /** …among the runners-up this far down the ranking (readability looks at the top five). */
+  alternativesConsidered: 5,
+  /** An unlikely-looking node is kept inside a table or code block this many levels up (a layout table's cell). */
+  unlikelyKeptUnderLevels: 3,
   /** Inside the article: a block whose text is mostly link text is navigation or a "related" list. */
   maxLinkDensity: 0.5,
   /** A block with a negative hint is dropped at a lower link density. */
@@ -91,6 +97,35 @@ export const TUNABLES = {
   retryBelowWords: 250,
   /** Use JSON-LD `articleBody` when what we found is shorter than this share of it. */
   jsonLdPreferShare: 0.6,
+  /** The relaxed retry (unlikely nodes kept) wins only with this many times the words: extra chrome is cheap. */
+  retryWinsBy: 1.5,
+  /** A date in the text is looked for in this many first paragraphs (the dateline sits at the top). */
+  dateParagraphs: 3,
+  /** Siblings must score at least this, however weak the best container (readability's floor). */
+  siblingMinScore: 10,
+  /** A sibling with the best container's class gets this share of its score as a bonus (readability's value). */
+  sameClassBonusShare: 0.2,
+  /** A block named like chrome (share bar, related list, caption) goes when under this share of the article… */
+  chromeShareOfArticle: 0.3,
+  /** …or, when it is not prose, under this share. */
+  chromeNotProseShareOfArticle: 0.5,
+  /** Figures and captions with less weighted text than this (and any that are not prose) are dropped. */
+  figureMinWeight: 400,
+  /** A block with a negative class hint, not prose and lighter than this, is dropped. */
+  negativeBlockMinWeight: 200,
+  /** A non-list block with this many more list items than paragraphs is a list of links when… */
+  extraListItems: 3,
+  /** …its link density passes this. */
+  listLikeMaxLinkDensity: 0.3,
+  /** A list (or any block with this many links) whose link density passes `linkListMaxLinkDensity` is navigation… */
+  linkListMinItems: 3,
+  linkListMaxLinkDensity: 0.35,
+  /** …for a block of links, only when lighter than this (a long annotated list is content). */
+  linkListMaxWeight: 400,
+  /** A post's title is one of this many lines above it… */
+  postTitleLookback: 4,
+  /** …and no heavier than this (a headline, not a paragraph). */
+  postTitleMaxWeight: 120,
 } as const;
 
 /** Class/id words that make a node unlikely to be content (dropped in the first pass). */
@@ -299,7 +334,8 @@ function cleanParsedHtml({ html, url }: CleanHtmlOptions): Article {
   let found = extractParagraphs(body, { dropUnlikely: true });
   if (countWords(found.paragraphs.join("\n")) < TUNABLES.retryBelowWords) {
     const relaxed = extractParagraphs(body, { dropUnlikely: false });
-    if (countWords(relaxed.paragraphs.join("\n")) > countWords(found.paragraphs.join("\n")) * 1.5) found = relaxed;
+    if (countWords(relaxed.paragraphs.join("\n")) > countWords(found.paragraphs.join("\n")) * TUNABLES.retryWinsBy)
+      found = relaxed;
   }
   if (found.postTitle) titles.push(found.postTitle);
   const kept = keptLineIndexes(found.paragraphs, { titles, byline: meta.byline });
@@ -322,7 +358,7 @@ function cleanParsedHtml({ html, url }: CleanHtmlOptions): Article {
     published:
       meta.published ??
       findLastDateInText(found.textBefore) ??
-      findDateInText(found.paragraphs.slice(0, 3).join("\n")) ??
+      findDateInText(found.paragraphs.slice(0, TUNABLES.dateParagraphs).join("\n")) ??
       findDateInText(found.textAfter),
     url: url ?? wrapper.url,
     canonicalUrl: meta.canonicalUrl,
@@ -336,7 +372,10 @@ function cleanParsedHtml({ html, url }: CleanHtmlOptions): Article {
 function withChinaTimeZone(article: Article): Article {
   const published = article.published;
   if (article.lang !== "zh" || !published || !/T\d{2}:\d{2}(?::\d{2})?$/.test(published)) return article;
-  return { ...article, published: `${published}${published.length === 16 ? ":00" : ""}${TUNABLES.chinaTimeZone}` };
+  return {
+    ...article,
+    published: `${published}${published.length === "YYYY-MM-DDTHH:MM".length ? ":00" : ""}${TUNABLES.chinaTimeZone}`,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -428,7 +467,7 @@ function isUnlikely(el: Element): boolean {
   );
 }
 
-function hasAncestor(el: Element, test: (a: Element) => boolean, levels = 3): boolean {
+function hasAncestor(el: Element, test: (a: Element) => boolean, levels = TUNABLES.unlikelyKeptUnderLevels): boolean {
   let node = el.parent;
   for (let i = 0; node && i < levels; i++, node = node.parent) {
     if (isElement(node) && test(node)) return true;
@@ -567,7 +606,7 @@ function pickTopCandidate(pass: Pass): Element | undefined {
   let top = best.el;
   // A container whose score comes almost all from one child (a layout cell beside a small info cell):
   // the child is the article.
-  for (let guard = 0; guard < 5; guard++) {
+  for (let narrowed = 0; narrowed < TUNABLES.maxNarrowings; narrowed++) {
     const dominant = top.children.find(
       (c): c is Element =>
         isElement(c) &&
@@ -579,7 +618,7 @@ function pickTopCandidate(pass: Pass): Element | undefined {
   }
   // Several strong candidates under one ancestor: the article is split into parts (readability's rule).
   const alternatives = ranked
-    .slice(1, 6)
+    .slice(1, 1 + TUNABLES.alternativesConsidered)
     .filter((r) => r.score >= best.score * TUNABLES.alternativeShare && !contains(r.el, top) && !contains(top, r.el));
   if (alternatives.length >= TUNABLES.alternativeCount) {
     let ancestor = top.parent;
@@ -618,7 +657,7 @@ function gatherArticle(top: Element, pass: Pass): Element[] {
   const parent = top.parent;
   if (!parent || !isElement(parent as AnyNode)) return [top];
   const topScore = pass.scores.get(top) ?? 0;
-  const threshold = Math.max(10, topScore * TUNABLES.siblingScoreShare);
+  const threshold = Math.max(TUNABLES.siblingMinScore, topScore * TUNABLES.siblingScoreShare);
   const topClass = top.attribs.class ?? "";
   const out: Element[] = [];
   for (const sibling of parent.children) {
@@ -628,7 +667,7 @@ function gatherArticle(top: Element, pass: Pass): Element[] {
       continue;
     }
     let bonus = 0;
-    if (topClass && sibling.attribs.class === topClass) bonus += topScore * 0.2;
+    if (topClass && sibling.attribs.class === topClass) bonus += topScore * TUNABLES.sameClassBonusShare;
     const score = pass.scores.get(sibling);
     if (score !== undefined && score + bonus >= threshold) {
       out.push(sibling);
@@ -770,25 +809,41 @@ function isBoilerplateBlock(el: Element, pass: Pass, top: Element): boolean {
   const prose = stats.marks >= TUNABLES.proseMarks;
   const topWeight = pass.stats.get(top)?.weight ?? stats.weight;
   // A block named like chrome (share bar, related list, byline, caption) that is a small part of the article.
-  if (hint.trim() && BOILERPLATE_BLOCK.test(hint) && !MAYBE_CANDIDATE.test(hint) && stats.weight < topWeight * 0.3)
+  if (
+    hint.trim() &&
+    BOILERPLATE_BLOCK.test(hint) &&
+    !MAYBE_CANDIDATE.test(hint) &&
+    stats.weight < topWeight * TUNABLES.chromeShareOfArticle
+  )
     return true;
-  if (hint.trim() && BOILERPLATE_BLOCK.test(hint) && !prose && stats.weight < topWeight * 0.5) return true;
-  if (name === "figure" || name === "figcaption") return !prose || stats.weight < 400;
+  if (
+    hint.trim() &&
+    BOILERPLATE_BLOCK.test(hint) &&
+    !prose &&
+    stats.weight < topWeight * TUNABLES.chromeNotProseShareOfArticle
+  )
+    return true;
+  if (name === "figure" || name === "figcaption") return !prose || stats.weight < TUNABLES.figureMinWeight;
   if (!CONDITIONAL_TAGS.has(name)) return false;
   const weight = classWeight(el);
   if (weight < 0 && density > TUNABLES.maxLinkDensityNegative) return true;
   if (prose && density < TUNABLES.maxLinkDensity) return false;
   if (density > TUNABLES.maxLinkDensity) return true;
-  if (weight < 0 && !prose && stats.weight < 200) return true;
+  if (weight < 0 && !prose && stats.weight < TUNABLES.negativeBlockMinWeight) return true;
   if (name === "p" || name === "span" || name === "font") return false;
   const counts = countTags(el, pass, COUNTED);
   const p = counts.get("p") ?? 0;
   const li = counts.get("li") ?? 0;
   const links = counts.get("a") ?? 0;
   const isList = name === "ul" || name === "ol";
-  if (!isList && li > p + 3 && density > 0.3) return true;
-  if (isList && li >= 3 && density > 0.35) return true;
-  if (links >= 3 && density > 0.35 && stats.weight < 400) return true;
+  if (!isList && li > p + TUNABLES.extraListItems && density > TUNABLES.listLikeMaxLinkDensity) return true;
+  if (isList && li >= TUNABLES.linkListMinItems && density > TUNABLES.linkListMaxLinkDensity) return true;
+  if (
+    links >= TUNABLES.linkListMinItems &&
+    density > TUNABLES.linkListMaxLinkDensity &&
+    stats.weight < TUNABLES.linkListMaxWeight
+  )
+    return true;
   return false;
 }
 
@@ -942,8 +997,8 @@ function textAround(
 
 /** The nearest short line above a post that is not its date: the post's title. */
 function postTitleBefore(before: string): string | undefined {
-  const lines = before.split("\n").slice(-4).reverse();
-  return lines.find((l) => !POST_DATE.test(l) && l.length >= 2 && weightedLength(l) <= 120);
+  const lines = before.split("\n").slice(-TUNABLES.postTitleLookback).reverse();
+  return lines.find((l) => !POST_DATE.test(l) && l.length >= 2 && weightedLength(l) <= TUNABLES.postTitleMaxWeight);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -37,6 +37,17 @@ export const LINE_TUNABLES = {
   headerLineWeight: 50,
   /** What is left of a date line once dates, times and labels are removed (weighted chars). */
   dateLineResidue: 12,
+  /** One Han character weighs as much as 2.5 Latin characters (the same weight as html.ts's `hanCharWeight`). */
+  hanCharWeight: 2.5,
+  /** A line ending like a sentence with this many words is prose even if it mentions a time. */
+  sentenceWords: 8,
+  /** A Chinese header line is at least this share Han characters. */
+  chineseHeaderHanShare: 0.5,
+  /** A title echo contained in the title must weigh this much (a bare "新闻" is not an echo)… */
+  titleEchoMinWeight: 10,
+  /** …or start with a title of at least this many characters and run at most this many past it ("<title> - Site"). */
+  titleEchoMinChars: 6,
+  titleEchoMaxExtraChars: 12,
 } as const;
 
 const HAN = /\p{Script=Han}/gu;
@@ -76,7 +87,7 @@ const END_MARKER =
 
 const weighted = (text: string): number => {
   const han = text.match(HAN)?.length ?? 0;
-  return text.length - han + han * 2.5;
+  return text.length - han + han * LINE_TUNABLES.hanCharWeight;
 };
 const normalize = (text: string): string =>
   text
@@ -88,7 +99,7 @@ const normalize = (text: string): string =>
 export function isDateLine(line: string): boolean {
   if (weighted(line) > LINE_TUNABLES.maxMetaLineWeight) return false;
   // A sentence that mentions a time (`This story was updated at 5:45 p.m. to include …`) is prose.
-  if (/[.。!?！？]$/.test(line) && line.split(/\s+/).length >= 8) return false;
+  if (/[.。!?！？]$/.test(line) && line.split(/\s+/).length >= LINE_TUNABLES.sentenceWords) return false;
   DATE_OR_TIME.lastIndex = 0;
   if (!DATE_OR_TIME.test(line)) return false;
   const residue = line
@@ -277,7 +288,7 @@ function isChineseHeaderLine(line: string): boolean {
   const han = line.match(HAN)?.length ?? 0;
   return (
     han >= 2 &&
-    han / [...line].length >= 0.5 &&
+    han / [...line].length >= LINE_TUNABLES.chineseHeaderHanShare &&
     weighted(line) < LINE_TUNABLES.headerLineWeight &&
     !/[。！？]$/.test(line) &&
     !OWN_LINE.test(line) &&
@@ -289,7 +300,9 @@ function isTitleEcho(norm: string, titles: string[]): boolean {
   return titles.some(
     (t) =>
       norm === t ||
-      (weighted(norm) >= 10 && t.includes(norm)) ||
-      (t.length >= 6 && norm.startsWith(t) && norm.length <= t.length + 12),
+      (weighted(norm) >= LINE_TUNABLES.titleEchoMinWeight && t.includes(norm)) ||
+      (t.length >= LINE_TUNABLES.titleEchoMinChars &&
+        norm.startsWith(t) &&
+        norm.length <= t.length + LINE_TUNABLES.titleEchoMaxExtraChars),
   );
 }

@@ -98,6 +98,22 @@ const TUNABLES = {
   maxSuffixedTitleChars: 300,
   /** Header metadata lines (source/date/byline) are short; a long line with a date is prose, not a header. */
   maxMetaChars: 100,
+  /** A byline, a date line or a source field value is a name and a date, not a sentence: at most this many units. */
+  maxBylineUnits: 30,
+  /** "The End", "未完待续", "Read more" markers are short; a long line that mentions one is prose. */
+  maxEndMarkerUnits: 40,
+  /** "Advertisement", "Continue reading below": a short interruption of the body, at most this many units. */
+  maxInterruptionUnits: 60,
+  /** A menu: at least this many parts between separators ("Home | News | Sport")… */
+  minMenuParts: 3,
+  /** …each a word or two (at most this many units)… */
+  maxMenuPartUnits: 8,
+  /** …or at least this many bare one-to-four-character Han or Capitalised tokens ("首页 新闻 经济 科技"). */
+  minMenuTokens: 4,
+  /** After a "Comments" marker, an article byline within this many lines means a share bar, not a comment section. */
+  bylineAfterMarkerLines: 4,
+  /** Header lines below the body (a footer's source or date) are looked for in this many lines. */
+  footerHeaderLines: 3,
 } as const;
 
 // ───────────────────────────── Patterns ─────────────────────────────
@@ -261,11 +277,13 @@ function isNavigation(text: string): boolean {
     .split(/\s{0,8}[|｜·•/>›»]\s{0,8}/)
     .map((part) => part.trim())
     .filter(Boolean);
-  if (parts.length >= 3 && parts.every((part) => units(part) <= 8)) return true;
+  if (parts.length >= TUNABLES.minMenuParts && parts.every((part) => units(part) <= TUNABLES.maxMenuPartUnits))
+    return true;
   const tokens = text.split(/\s+/);
-  if (tokens.length >= 4 && tokens.every((token) => /^\p{Script=Han}{1,4}$/u.test(token))) return true;
+  if (tokens.length >= TUNABLES.minMenuTokens && tokens.every((token) => /^\p{Script=Han}{1,4}$/u.test(token)))
+    return true;
   return (
-    tokens.length >= 4 &&
+    tokens.length >= TUNABLES.minMenuTokens &&
     !/[,.;:!?]/.test(text) &&
     tokens.every((token) => /^[A-Z0-9&]/.test(token)) &&
     !FUNCTION_WORDS.test(text)
@@ -285,9 +303,11 @@ function isLinkLike(text: string): boolean {
 
 function classify(text: string): Kind {
   const size = units(text);
-  if ((matchesAny(text, END_MARKERS) && size <= 40) || endsArticle(text, size)) return Kind.EndMarker;
+  if ((matchesAny(text, END_MARKERS) && size <= TUNABLES.maxEndMarkerUnits) || endsArticle(text, size)) {
+    return Kind.EndMarker;
+  }
   if (matchesAny(text, BOILERPLATE) || PAYWALL.test(text)) return Kind.Boilerplate;
-  if (matchesAny(text, INTERRUPTIONS) && size <= 60) return Kind.Interruption;
+  if (matchesAny(text, INTERRUPTIONS) && size <= TUNABLES.maxInterruptionUnits) return Kind.Interruption;
   if (TIMESTAMP_ONLY.test(text) && /\d/.test(text)) return Kind.Header;
   if (text.length <= TUNABLES.maxMetaChars && isHeaderMeta(text)) return Kind.Header;
   const prose = isProse(text, size);
@@ -298,11 +318,11 @@ function classify(text: string): Kind {
 
 function isHeaderMeta(text: string): boolean {
   if (SOURCE.test(text) || WECHAT_HEADER.test(text)) return true;
-  if (BYLINE_EN.test(text) && units(text) <= 30 && !ENDS_LIKE_SENTENCE.test(text)) return true;
-  if (BYLINE_ZH.test(text) && units(text) <= 30) return true;
+  if (BYLINE_EN.test(text) && units(text) <= TUNABLES.maxBylineUnits && !ENDS_LIKE_SENTENCE.test(text)) return true;
+  if (BYLINE_ZH.test(text) && units(text) <= TUNABLES.maxBylineUnits) return true;
   if (/^(published|updated|last updated|posted|发布时间|发布于|时间|日期|更新时间)\b/i.test(text)) return true;
   // A short line with a date and no sentence in it: "2020-03-26 11:05 来源:…", "March 26, 2020 | 3 min read".
-  return parseDate(text, false) !== undefined && countSentences(text) === 0 && units(text) <= 30;
+  return parseDate(text, false) !== undefined && countSentences(text) === 0 && units(text) <= TUNABLES.maxBylineUnits;
 }
 
 /** "3 hours ago", "2天前", "昨天 10:21": how story lists date their items. */
@@ -614,7 +634,7 @@ function placeFactors(lines: readonly Line[]): number[] {
       // A share bar's "Comments" button has the article's byline right under it; a comment section has only the
       // comments' own timestamps ("November 19, 2019 at 6:34 am").
       const bylineSoon = lines
-        .slice(i + 1, i + 5)
+        .slice(i + 1, i + 1 + TUNABLES.bylineAfterMarkerLines)
         .some(
           (next) => next.kind === Kind.Header && !isTimestampOnly(next.text) && !/\bat\s\d{1,2}:\d{2}/.test(next.text),
         );
@@ -708,7 +728,7 @@ function fieldValue(value: string): string | undefined {
     .replace(/\d{4}\s*[-/.年].*$/, "")
     .replace(new RegExp(`,?\\s*(\\d{1,2}\\s+${MONTH_NAME}|${MONTH_NAME}\\s+\\d{1,2}).*$`, "i"), "");
   const cut = trimChars(field, /[,，;；\s]/u, "end").trim();
-  return cut.length > 0 && units(cut) <= 30 ? cut : undefined;
+  return cut.length > 0 && units(cut) <= TUNABLES.maxBylineUnits ? cut : undefined;
 }
 
 interface HeaderFields {
@@ -730,7 +750,7 @@ function readHeader(lines: readonly Line[], block: Block, chinese: boolean): Hea
   const headerTexts = (slice: readonly Line[]) =>
     slice.filter((line) => line.kind === Kind.Header).map((line) => line.text);
   const above = headerTexts(lines.slice(from, block.start));
-  const below = headerTexts(lines.slice(block.end + 1, block.end + 4));
+  const below = headerTexts(lines.slice(block.end + 1, block.end + 1 + TUNABLES.footerHeaderLines));
   const fields: HeaderFields = {};
   for (const text of [...above, ...below]) {
     const wechat = WECHAT_HEADER.exec(text);

@@ -66,6 +66,22 @@ const TITLE_TUNABLES = {
   listItemPenalty: 15,
   /** Below this score no line is the headline. */
   minScore: 12,
+  /** Title case is judged on words longer than this ("of", "the", "and" are lower case in title case too). */
+  titleCaseMinWordChars: 3,
+  /** A standfirst is at least this many units of prose… */
+  minStandfirstUnits: 20,
+  /** …or, in Chinese, this many in comma-separated clauses with no final stop. */
+  minClausedStandfirstUnits: 24,
+  /** A byline or date line is at most this many units ("Reuters November 18, 2019 11:03 PM"). */
+  maxMetaUnits: 40,
+  /** Heading-sized (one item of a list of stories): from smallUnits to this many units. */
+  maxHeadingUnits: 40,
+  /** Looking for a dateline below: a text line over this many times smallUnits is the body, so stop. */
+  bodyLineSmallUnits: 3,
+  /** A line repeated inside another at most this many characters longer ("正在阅读:", "<line> - Site"). */
+  repeatMaxExtraChars: 80,
+  /** A name-like line ("Anna Menin") is at most this many units. */
+  maxNameUnits: 8,
 } as const;
 
 // ───────────────────────────── Patterns ─────────────────────────────
@@ -150,7 +166,7 @@ function isPlausible(text: string, units: number): boolean {
 }
 
 function titleCased(text: string): boolean {
-  const words = (text.match(LATIN_WORD) ?? []).filter((word) => word.length > 3);
+  const words = (text.match(LATIN_WORD) ?? []).filter((word) => word.length > TITLE_TUNABLES.titleCaseMinWordChars);
   if (words.length < 2) return false;
   const capitalised = words.filter((word) => /^\p{Lu}/u.test(word)).length;
   return capitalised / words.length >= TITLE_TUNABLES.titleCaseShare;
@@ -161,19 +177,28 @@ function titleCased(text: string): boolean {
  * ("居民分类投放可兑换生活用品，试点小区参与率已超过八成"), which often has no final stop.
  */
 function isStandfirst(line: TitleLine): boolean {
-  if (line.role !== "text" || line.units < 20) return false;
-  return /[.。!?！？]["”’」』）)]{0,3}$/.test(line.text) || (line.units >= 24 && line.text.includes("，"));
+  if (line.role !== "text" || line.units < TITLE_TUNABLES.minStandfirstUnits) return false;
+  return (
+    /[.。!?！？]["”’」』）)]{0,3}$/.test(line.text) ||
+    (line.units >= TITLE_TUNABLES.minClausedStandfirstUnits && line.text.includes("，"))
+  );
 }
 
 /** Prose rather than a headline: paragraph-sized, with clauses, ending like a sentence, not title case. */
 function isProseLike(line: TitleLine, text: string): boolean {
   if (titleCased(text)) return false;
-  return isStandfirst(line) && (FINAL_STOP.test(text) || /[，,；;]/.test(text) || line.units >= 24);
+  return (
+    isStandfirst(line) &&
+    (FINAL_STOP.test(text) || /[，,；;]/.test(text) || line.units >= TITLE_TUNABLES.minClausedStandfirstUnits)
+  );
 }
 
 /** A byline or date line, whether or not the cleaner classed it as one ("Reuters November 18, 2019 11:03 PM"). */
 function isMeta(line: TitleLine): boolean {
-  return line.role === "meta" || (line.units <= 40 && (DATEISH.test(line.text) || BYLINE.test(line.text)));
+  return (
+    line.role === "meta" ||
+    (line.units <= TITLE_TUNABLES.maxMetaUnits && (DATEISH.test(line.text) || BYLINE.test(line.text)))
+  );
 }
 
 /** Lines passed over when looking at what follows a headline: page furniture, badges, buttons. */
@@ -189,7 +214,11 @@ function isFurniture(text: string): boolean {
 /** A heading-sized line with no final stop: what lists of other stories are made of. */
 function isHeadingSized(line: TitleLine | undefined): boolean {
   return (
-    line !== undefined && line.role === "text" && line.units >= 6 && line.units <= 40 && !FINAL_STOP.test(line.text)
+    line !== undefined &&
+    line.role === "text" &&
+    line.units >= TITLE_TUNABLES.smallUnits &&
+    line.units <= TITLE_TUNABLES.maxHeadingUnits &&
+    !FINAL_STOP.test(line.text)
   );
 }
 
@@ -218,7 +247,7 @@ function followScore(lines: readonly TitleLine[], i: number, bodyStart: number):
   for (let k = j + 1, step = 1; k < lines.length && step <= TITLE_TUNABLES.shortLinesToMeta; k++, step++) {
     const line = lines[k]!;
     if (isMeta(line)) return TITLE_TUNABLES.followedByMeta - TITLE_TUNABLES.shortLineCost * step;
-    if (line.role === "text" && line.units > TITLE_TUNABLES.smallUnits * 3) break;
+    if (line.role === "text" && line.units > TITLE_TUNABLES.smallUnits * TITLE_TUNABLES.bodyLineSmallUnits) break;
   }
   let score = j >= bodyStart ? TITLE_TUNABLES.followedByBody : 0;
   if (isStandfirst(next)) {
@@ -231,7 +260,10 @@ function followScore(lines: readonly TitleLine[], i: number, bodyStart: number):
 
 /** The page shows the line elsewhere: a repeat, "正在阅读:<line>", "Home News <line>", "<line> - Site". */
 function isRepeated(lines: readonly TitleLine[], i: number, text: string): boolean {
-  return lines.some((line, k) => k !== i && line.text.length < text.length + 80 && line.text.includes(text));
+  return lines.some(
+    (line, k) =>
+      k !== i && line.text.length < text.length + TITLE_TUNABLES.repeatMaxExtraChars && line.text.includes(text),
+  );
 }
 
 /** Drops a label ("主题:") in front of a headline. */
@@ -277,7 +309,7 @@ export function pickHeadline(options: {
             (titleCased(text) ? TITLE_TUNABLES.titleCaseBonus : 0) -
             (FINAL_STOP.test(text) ? TITLE_TUNABLES.finalStopPenalty : 0) -
             (isProseLike(line, text) ? TITLE_TUNABLES.standfirstPenalty : 0) -
-            (NAME_LIKE.test(text) && units <= 8 ? TITLE_TUNABLES.nameLikePenalty : 0) -
+            (NAME_LIKE.test(text) && units <= TITLE_TUNABLES.maxNameUnits ? TITLE_TUNABLES.nameLikePenalty : 0) -
             TITLE_TUNABLES.overlongWeight * Math.max(0, units - TITLE_TUNABLES.overlongUnits) -
             (follows < TITLE_TUNABLES.followedByMeta / 2 && isListItem(lines, i) ? TITLE_TUNABLES.listItemPenalty : 0) -
             (behindEndMarker ? TITLE_TUNABLES.behindEndMarkerPenalty : 0);
