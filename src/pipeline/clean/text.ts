@@ -131,9 +131,12 @@ const BOILERPLATE: readonly RegExp[] = [
   /^(privacy overview|necessary cookies|non-necessary|functional cookies|analytics cookies|performance cookies|advertisement cookies|cookie consent)$/i,
   /^(listen to this article|\d+ min(ute)?s? read|this article is more than .* old|updated \d+ (seconds?|minutes?|hours?|days?) ago|\d+ (seconds?|minutes?|hours?|days?) ago)$/i,
   /^follow( us)?( on \w+)?$/i,
+  // Affiliate notices above the article: "Live Science is supported by its audience. When you purchase through…".
+  /^.{0,40}\bis supported by its (audience|readers)\b|^when you (buy|purchase) (something )?through (the )?links on our site/i,
   /^(\d+\s+comments?|no comments( yet)?|like this:?|like loading\.*|loading\.*)$/i,
   // Comment headers: "Alex on September 17, 2018 at 6:34 am said:", "评论人:…", "3楼", "回复".
-  /^.{1,80}\b(said|says|wrote|replied|commented)\s*:?$/i,
+  // ("House Hitler was born in will become a police station, Austria says" is a headline: no colon, many words.)
+  /^.{1,80}\b(said|says|wrote|replied|commented)\s{0,4}:$|^\S{1,30}(?:\s\S{1,30}){0,3}\s(said|says|wrote|replied|commented)$/i,
   /^(reply|回复|举报|引用|支持|反对|\d+\s*楼|沙发|板凳|楼主)$/i,
 ];
 

@@ -36,7 +36,7 @@ const TITLE_TUNABLES = {
   /** What follows: a byline/date line; a standfirst (then meta within standfirstMetaWindow lines); the body. */
   followedByMeta: 30,
   followedByStandfirst: 15,
-  standfirstMetaWindow: 4,
+  standfirstMetaWindow: 6,
   followedByBody: 12,
   /** A date this many short lines below the line still counts as its dateline, at shortLineCost per line. */
   shortLinesToMeta: 5,
@@ -46,6 +46,10 @@ const TITLE_TUNABLES = {
   /** Each text line between the candidate and the body costs this much; furniture and meta lines little. */
   textLineCost: 3,
   otherLineCost: 0.5,
+  /** A one- or two-word text line ("Film", "letture", "3.409") is a label or a count, not a paragraph. */
+  labelLineCost: 1,
+  /** A "©" line this small above the body is a photo credit ("© REUTERS / POOL"), not the page's footer. */
+  maxCreditUnits: 10,
   /** The page shows the line again (a "正在阅读:" line, breadcrumb, repeated heading). */
   repeated: 10,
   /** English headlines are title case or sentence case; capitalised words ≥ this share earn titleCaseBonus. */
@@ -134,13 +138,15 @@ const FINAL_STOP = /[.。]["”’」』）)]{0,3}$/;
 const SENTENCE_STOPS = /[。！？!?]|\.(?=\s|$)/g;
 const LATIN_WORD = /\p{L}[\p{L}'’-]{0,40}/gu;
 const HAN = /\p{Script=Han}/u;
+/** A headline has a word in it: a Han character or two letters in a row ("3.409", "+", "–" are counts and icons). */
+const WORDISH = /\p{Script=Han}|\p{L}{2}/u;
 
 // ───────────────────────────── Scoring ─────────────────────────────
 
 /** A line that may be shown as a title: heading-sized, not cut, not furniture, not two sentences. */
 function isPlausible(text: string, units: number): boolean {
   if (units < TITLE_TUNABLES.minUnits || units > TITLE_TUNABLES.maxUnits) return false;
-  if (CUT.test(text) || isFurniture(text)) return false;
+  if (CUT.test(text) || isFurniture(text) || !WORDISH.test(text)) return false;
   const stops = text.match(SENTENCE_STOPS)?.length ?? 0;
   if (stops >= 2 && (FINAL_STOP.test(text) || units > TITLE_TUNABLES.lengthCap)) return false;
   const words = text.match(LATIN_WORD) ?? [];
@@ -214,6 +220,14 @@ function followScore(lines: readonly TitleLine[], i: number, bodyStart: number):
   const next = lines[j];
   if (!next) return 0;
   if (isMeta(next)) return TITLE_TUNABLES.followedByMeta;
+  // A byline without "By" ("Rodrigo Campos") with the body or the date right under it.
+  if (next.role === "text" && next.units <= TITLE_TUNABLES.smallUnits + 2 && NAME_LIKE.test(next.text)) {
+    let after = j + 1;
+    while (after < lines.length && after < bodyStart && isSkippable(lines[after]!)) after++;
+    if (after >= bodyStart || (lines[after] && isMeta(lines[after]!))) {
+      return TITLE_TUNABLES.followedByMeta - TITLE_TUNABLES.shortLineCost;
+    }
+  }
   // A byline without "By", a kicker, a read count: a few short lines between the headline and its date.
   for (let k = j + 1, step = 1; k < lines.length && step <= TITLE_TUNABLES.shortLinesToMeta; k++, step++) {
     const line = lines[k]!;
@@ -223,7 +237,8 @@ function followScore(lines: readonly TitleLine[], i: number, bodyStart: number):
   let score = j >= bodyStart ? TITLE_TUNABLES.followedByBody : 0;
   if (isStandfirst(next)) {
     score = Math.max(score, TITLE_TUNABLES.followedByStandfirst);
-    const metaSoon = lines.slice(j + 1, j + 1 + TITLE_TUNABLES.standfirstMetaWindow).some(isMeta);
+    // (Meta under the body's own first line is the body's, not a headline's dateline.)
+    const metaSoon = j < bodyStart && lines.slice(j + 1, j + 1 + TITLE_TUNABLES.standfirstMetaWindow).some(isMeta);
     if (metaSoon) score += TITLE_TUNABLES.followedByStandfirst;
   }
   return score;
@@ -232,6 +247,17 @@ function followScore(lines: readonly TitleLine[], i: number, bodyStart: number):
 /** The page shows the line elsewhere: a repeat, "正在阅读:<line>", "Home News <line>", "<line> - Site". */
 function isRepeated(lines: readonly TitleLine[], i: number, text: string): boolean {
   return lines.some((line, k) => k !== i && line.text.length < text.length + 80 && line.text.includes(text));
+}
+
+/** What a line between a candidate and the body costs: prose and headlines much, labels and furniture little. */
+function lineCost(line: TitleLine): number {
+  if (line.role !== "text" || isFurniture(line.text)) return TITLE_TUNABLES.otherLineCost;
+  return line.units < TITLE_TUNABLES.smallUnits ? TITLE_TUNABLES.labelLineCost : TITLE_TUNABLES.textLineCost;
+}
+
+/** A photo credit under the headline ("© REUTERS / POOL"): an end marker by its ©, but not the page's end. */
+function isCredit(line: TitleLine): boolean {
+  return line.units <= TITLE_TUNABLES.maxCreditUnits && /^(?:©|copyright\b)/i.test(line.text);
 }
 
 /** Drops a label ("主题:") in front of a headline. */
@@ -257,7 +283,7 @@ export function pickHeadline(options: {
   const first = bodyStart < lines.length && !FINAL_STOP.test(lines[bodyStart]!.text) ? bodyStart : bodyStart - 1;
   for (let i = first; i >= from; i--) {
     const line = lines[i]!;
-    if (line.role === "end") behindEndMarker = true;
+    if (line.role === "end" && !isCredit(line)) behindEndMarker = true;
     if (line.role === "text") {
       const text = withoutLabel(line.text);
       const units = text === line.text ? line.units : Math.max(1, line.units - 2);
@@ -285,8 +311,7 @@ export function pickHeadline(options: {
         }
       }
     }
-    distance +=
-      line.role === "text" && !isFurniture(line.text) ? TITLE_TUNABLES.textLineCost : TITLE_TUNABLES.otherLineCost;
+    distance += lineCost(line);
   }
   return best?.text ?? "";
 }
