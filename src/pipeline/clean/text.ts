@@ -46,6 +46,10 @@ const TUNABLES = {
   maxBoxLines: 5,
   /** Truncated teasers ("…") mark a list only when the page shows at least this many. */
   minTeasers: 2,
+  /** A headline glued to its blurb: the glue sits within this many characters, with this many words after it. */
+  maxGluedHeadChars: 200,
+  minGluedTeasers: 3,
+  minGluedBlurbWords: 6,
   /** Timestamps this many lines apart or closer form a list of stories (blurb, time…; headline, author, time, blurb…). */
   listTimestampSpacing: 4,
   /** A block whose nearest header line (title/date/byline) is within this many lines before it gets the bonus. */
@@ -466,11 +470,43 @@ function markStoryLists(lines: Line[]): void {
 /** A teaser cut short by the site: "… the new rules will…", "Read more ...". Chinese prose's own "……" is not one. */
 const TRUNCATED = /(?:[^.…]\.\.\.|[^…]…)\s*(?:read more|more|»|›|>)?$/i;
 
-/** Teasers of other stories: a page showing several truncated blurbs is showing a list, so each is a blurb. */
+/** A lower-case letter or digit run straight into a capitalised word: "…Student-AthleteA 24-year-old woman…". */
+const GLUE = /[\p{Ll}\d][’'”"]?(?=\p{Lu}\p{Ll})/gu;
+
+/**
+ * A headline glued to its blurb (a portal's menu of stories loses the line break between them): a title-case
+ * head of a few words, then a sentence with no space before it. "McDonald" inside prose is not one: the head is
+ * not title case.
+ */
+function isGluedTeaser(text: string): boolean {
+  for (const match of text.slice(0, TUNABLES.maxGluedHeadChars).matchAll(GLUE)) {
+    const head = text.slice(0, match.index + match[0].length).split(" ");
+    const tail = text.slice(match.index + match[0].length).split(" ");
+    if (head.length < 3 || tail.length < TUNABLES.minGluedBlurbWords) continue;
+    // The glued word's own start: "SteakhouseA", "250,000The"; not "iPad", "McKinley", "9to5Toys".
+    const word = head[head.length - 1]!.replace(/^[‘“'"(]/u, "");
+    if (!/^\p{Lu}\p{Ll}{2,}[’'”"]?$|^[\d,.]{2,}$/u.test(word) || word === "Mac") continue;
+    const long = head.filter((word) => /\p{L}{4}/u.test(word));
+    const capitalised = long.filter((word) => /^[‘“'"(]?\p{Lu}/u.test(word)).length;
+    if (long.length >= 2 && capitalised / long.length >= 0.75) return true;
+  }
+  return false;
+}
+
+/**
+ * Teasers of other stories: a page showing several truncated blurbs (or headlines glued to their blurbs) is
+ * showing a list, so each is a blurb.
+ */
 function markTeasers(lines: Line[]): void {
-  const teasers = lines.filter((line) => line.kind === Kind.Prose && TRUNCATED.test(line.text));
-  if (teasers.length < TUNABLES.minTeasers) return;
-  for (const line of teasers) line.kind = Kind.Blurb;
+  const tests = [
+    { test: (text: string) => TRUNCATED.test(text), min: TUNABLES.minTeasers },
+    { test: isGluedTeaser, min: TUNABLES.minGluedTeasers },
+  ];
+  for (const { test, min } of tests) {
+    const teasers = lines.filter((line) => line.kind === Kind.Prose && test(line.text));
+    if (teasers.length < min) continue;
+    for (const line of teasers) line.kind = Kind.Blurb;
+  }
 }
 
 /** Marks a newsletter box (its header and the few lines that belong to it) as an interruption. */
