@@ -108,7 +108,7 @@ const TUNABLES = {
 
 /** Lines that end the article: what follows is lists of other stories, comments, polls or footers. */
 const END_MARKERS: readonly RegExp[] = [
-  /^(相关阅读|相关新闻|相关文章|相关链接|相关报道|相关推荐|延伸阅读|推荐阅读|热门推荐|热点推荐|精彩推荐|猜你喜欢|为你推荐|热门文章|热点新闻|最新新闻|更多新闻|今日推荐|往期推荐|往期回顾|视觉焦点|独家策划|图片新闻|热门评论|最新评论|网友评论|精选留言|写留言|留言|发表评论|我要评论|喜欢此内容的人还喜欢|阅读原文|轻触阅读原文|继续滑动看下一个)\s*[:：>》]*$/,
+  /^(相关阅读|相关新闻|相关文章|相关链接|相关报道|相关推荐|延伸阅读|推荐阅读|热门推荐|热点推荐|精彩推荐|猜你喜欢|为你推荐|热门文章|热点新闻|最新新闻|更多新闻|今日推荐|往期推荐|往期回顾|视觉焦点|独家策划|图片新闻|热门评论|最新评论|网友评论|全部评论|评论|精选留言|写留言|留言|发表评论|我要评论|喜欢此内容的人还喜欢|阅读原文|轻触阅读原文|继续滑动看下一个)\s*[:：>》]*$/,
   /^(您此时的心情|新闻表情排行|阅读剩余全文|加载更多|点击加载更多|查看更多|返回顶部|返回首页|版权所有|版权声明|免责声明)/,
   /^已有\s*\d+\s*人(参与|评论)/,
   /^-*\s*(END|完)\s*-*$/,
@@ -651,11 +651,14 @@ function placeFactors(lines: readonly Line[]): number[] {
       shortItems = 0;
       // Readers' comments after an article are never the article, however long they run (ending.ts).
       // A share bar's "Comments" button has the article's byline right under it; a comment section has only the
-      // comments' own timestamps ("November 19, 2019 at 6:34 am").
+      // comments' own headers ("November 19, 2019 at 6:34 am", "# re: <title> 2004-12-27 12:46 flyingbirds").
       const bylineSoon = lines
         .slice(i + 1, i + 5)
         .some(
-          (next) => next.kind === Kind.Header && !isTimestampOnly(next.text) && !/\bat\s\d{1,2}:\d{2}/.test(next.text),
+          (next) =>
+            next.kind === Kind.Header &&
+            !isTimestampOnly(next.text) &&
+            !/\bat\s\d{1,2}:\d{2}|^(?:re|回复)\s{0,2}[:：]/i.test(next.text),
         );
       comments ||= prose >= COMMENTS_AFTER_PROSE_UNITS && !bylineSoon && opensComments(line.text);
     } else if (line.kind === Kind.Header || line.kind === Kind.Title) {
