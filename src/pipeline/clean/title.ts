@@ -68,7 +68,9 @@ const TITLE_TUNABLES = {
   overlongWeight: 0.5,
   /** A line between two other heading-sized lines with no dateline is one item of a list of other stories. */
   listItemPenalty: 15,
-  /** Below this score no line is the headline. */
+  /** An English line this long with a comma and no stop, not in title case, is a deck (a headline runs shorter). */
+  minOpenDeckUnits: 32,
+    /** Below this score no line is the headline. */
   minScore: 12,
 } as const;
 
@@ -94,7 +96,7 @@ const FURNITURE: readonly RegExp[] = [
   /^(?:news provided by|press release|for immediate release|media contact|新闻稿|新闻发布)\b/i,
   /[(（]\s{0,2}(?:nasdaq|nyse|tsx|lse|hkex|sse|szse|otcqb|otc)\s{0,2}[:：]/i,
   // Q&A sites and portals: buttons and their counts.
-  /^(?:follow|following|unfollow|answer|write an answer|ask (?:a )?question|add (?:a )?comment|improve this (?:question|answer)|upvote|downvote|request|\d+\s{0,2}(?:answers?|votes?|views?|followers?|comments?))$/i,
+  /^(?:follow|following|unfollow|answer|write an answer|ask (?:a )?question|add (?:a )?comment|improve this (?:question|answer)|upvote|downvote|request|[\d,.]{1,9}k?\s{0,2}(?:answers?|votes?|views?|followers?|comments?|shares?|likes?|reads?))$/i,
   /^(?:asked|answered|modified|viewed|active)\s.{0,40}(?:ago|times|\d{4})$/i,
   /^(?:关注问题|写回答|邀请回答|好问题|添加评论|查看全部\s{0,2}\d+\s{0,2}个回答|\d+\s{0,2}个回答|被浏览|关注者|默认排序|按时间排序|收起|展开阅读全文)/,
   // Button bars: "【我来说两句】【推荐】【打印】", "Follow · Answer · Share".
@@ -168,7 +170,9 @@ function titleCased(text: string): boolean {
  */
 function isStandfirst(line: TitleLine): boolean {
   if (line.role !== "text" || line.units < 20) return false;
-  return /[.。!?！？]["”’」』）)]{0,3}$/.test(line.text) || (line.units >= 24 && line.text.includes("，"));
+  if (/[.。!?！？]["”’」』）)]{0,3}$/.test(line.text) || (line.units >= 24 && line.text.includes("，"))) return true;
+  // An English deck without its stop: "Officials say the risk of an outbreak is low, but many are concerned that…".
+  return line.units >= TITLE_TUNABLES.minOpenDeckUnits && line.text.includes(",") && !titleCased(line.text);
 }
 
 /** Prose rather than a headline: paragraph-sized, with clauses, ending like a sentence, not title case. */
@@ -185,6 +189,8 @@ function isMeta(line: TitleLine): boolean {
 /** Lines passed over when looking at what follows a headline: page furniture, badges, buttons. */
 function isSkippable(line: TitleLine): boolean {
   if (isMeta(line)) return false;
+  // A one-word kicker between headline and deck ("Editorial", "NEWS") is a label, not what follows.
+  if (line.role === "text" && line.units <= 2) return true;
   return line.role === "furniture" || (line.role === "text" && isFurniture(line.text));
 }
 
