@@ -687,7 +687,7 @@ function chooseBlock(lines: readonly Line[]): Block | undefined {
     if (!best || weight > best.weight) best = { block, weight };
   }
   if (!best) return undefined;
-  const chosen = continueAcrossInserts(lines, best.block, candidates);
+  const chosen = continueAcrossInserts(lines, best.block, candidates, factors);
   // A block starts and ends on prose: leading captions and trailing credits go.
   let { start, end } = chosen;
   while (start < end && lines[start]!.kind !== Kind.Prose) start++;
@@ -703,9 +703,15 @@ const ARTICLE_OVER = /comment|评论|留言|回复|repl(y|ies)|responses|discuss
  * block joins when only a short box with an end marker separates them and it reads as running text (two
  * prose lines in a row); a list of other stories alternates headline and blurb and never has two in a row.
  */
-function continueAcrossInserts(lines: readonly Line[], block: Block, candidates: readonly Block[]): Block {
+function continueAcrossInserts(
+  lines: readonly Line[],
+  block: Block,
+  candidates: readonly Block[],
+  factors: readonly number[],
+): Block {
   let merged = block;
   const skipped: [number, number][] = [];
+  // Forward: the story goes on after the box.
   for (;;) {
     const next = candidates
       .filter((candidate) => candidate.start > merged.end)
@@ -713,18 +719,39 @@ function continueAcrossInserts(lines: readonly Line[], block: Block, candidates:
         (nearest, candidate) => (!nearest || candidate.start < nearest.start ? candidate : nearest),
         undefined,
       );
-    if (!next) break;
-    const gap = lines.slice(merged.end + 1, next.start);
-    if (gap.length > TUNABLES.maxInsertLines || !gap.some((line) => line.kind === Kind.EndMarker)) break;
-    const over = (line: Line) => ARTICLE_OVER.test(line.text) || endsArticle(line.text, line.units);
-    if (gap.some((line) => line.kind === Kind.Header || line.kind === Kind.Title || over(line))) break;
-    const range = lines.slice(next.start, next.end + 1);
-    const runningText = range.some((line, i) => line.kind === Kind.Prose && range[i + 1]?.kind === Kind.Prose);
-    if (!runningText) break;
+    if (!next || !joinsAcross(lines, [merged.end + 1, next.start], next)) break;
     skipped.push([merged.end + 1, next.start - 1]);
     merged = { start: merged.start, end: next.end, score: merged.score + next.score };
   }
+  // Backward: the story's lead sits right under the header, above a box ("Trending News" + four headlines) the
+  // rest runs below. (A gallery's captions above the story are not under a header.)
+  for (;;) {
+    const previous = candidates
+      .filter((candidate) => candidate.end < merged.start)
+      .reduce<Block | undefined>(
+        (nearest, candidate) => (!nearest || candidate.end > nearest.end ? candidate : nearest),
+        undefined,
+      );
+    const headed = previous !== undefined && factors[previous.start]! > 1;
+    if (!previous || !headed || !joinsAcross(lines, [previous.end + 1, merged.start], previous)) break;
+    skipped.push([previous.end + 1, merged.start - 1]);
+    merged = { start: previous.start, end: merged.end, score: merged.score + previous.score };
+  }
   return skipped.length > 0 ? { ...merged, skipped } : merged;
+}
+
+/**
+ * Whether `other` joins the article across the gap (lines from `from` up to, not including, `to`): a short box
+ * with an end marker, no header and nothing that ends an article, and `other` reads as running text (two prose
+ * lines in a row).
+ */
+function joinsAcross(lines: readonly Line[], [from, to]: readonly [number, number], other: Block): boolean {
+  const gap = lines.slice(from, to);
+  if (gap.length > TUNABLES.maxInsertLines || !gap.some((line) => line.kind === Kind.EndMarker)) return false;
+  const over = (line: Line) => ARTICLE_OVER.test(line.text) || endsArticle(line.text, line.units);
+  if (gap.some((line) => line.kind === Kind.Header || line.kind === Kind.Title || over(line))) return false;
+  const range = lines.slice(other.start, other.end + 1);
+  return range.some((line, i) => line.kind === Kind.Prose && range[i + 1]?.kind === Kind.Prose);
 }
 
 /** Drops a trailing site name (" - 光明网", " | BBC News") from a title. */
