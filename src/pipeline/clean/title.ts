@@ -70,7 +70,9 @@ const TITLE_TUNABLES = {
   listItemPenalty: 15,
   /** An English line this long with a comma and no stop, not in title case, is a deck (a headline runs shorter). */
   minOpenDeckUnits: 32,
-    /** Below this score no line is the headline. */
+  /** Each half of a Chinese headline split over two lines is at most this size. */
+  maxHalfUnits: 30,
+  /** Below this score no line is the headline. */
   minScore: 12,
 } as const;
 
@@ -106,6 +108,7 @@ const FURNITURE: readonly RegExp[] = [
   /^(?:skip to|jump to|back to|return to|zurück|retour)\b/i,
   /^(?:support (?:independent|our) journalism|watch .{1,20} live|copy link|share (?:to|on|it|this)\b|rating\s{0,3}:)/i,
   /^(?:您所在的位置|您的位置|当前位置|所在位置|当前您在|位置)\s{0,3}[:：>]?/,
+  /(?:频道|栏目|专栏|板块)$/,
   /^(?:re|回复|答复)\s{0,3}[:：]/i,
   /^(?:doi|isbn|issn|关键词|摘要|地\s{0,4}点|时\s{0,4}间|主持人)\s{0,3}[:：]/i,
   /[:：]$/,
@@ -140,6 +143,8 @@ const FINAL_STOP = /[.。]["”’」』）)]{0,3}$/;
 const SENTENCE_STOPS = /[。！？!?]|\.(?=\s|$)/g;
 const LATIN_WORD = /\p{L}[\p{L}'’-]{0,40}/gu;
 const HAN = /\p{Script=Han}/u;
+/** A line of Chinese from its first to its last character (digits and Latin inside are fine). */
+const HAN_LINE = /^\p{Script=Han}.{0,60}[\p{Script=Han}\d]$/u;
 /** A headline has a word in it: a Han character or two letters in a row ("3.409", "+", "–" are counts and icons). */
 const WORDISH = /\p{Script=Han}|\p{L}{2}/u;
 
@@ -178,7 +183,10 @@ function isStandfirst(line: TitleLine): boolean {
 /** Prose rather than a headline: paragraph-sized, with clauses, ending like a sentence, not title case. */
 function isProseLike(line: TitleLine, text: string): boolean {
   if (titleCased(text)) return false;
-  return isStandfirst(line) && (FINAL_STOP.test(text) || /[，,；;]/.test(text) || line.units >= 24);
+  const clauses = /[，,；;]/.test(text);
+  // A question or exclamation without clauses is a headline ("脂溢性脱发：爱出油快秃顶？你知道什么该吃什么不该吃吗？").
+  if (!clauses && /[?？!！]["”’」』）)]{0,3}$/.test(text)) return false;
+  return isStandfirst(line) && (FINAL_STOP.test(text) || clauses || line.units >= 24);
 }
 
 /** A byline or date line, whether or not the cleaner classed it as one ("Reuters November 18, 2019 11:03 PM"). */
@@ -282,7 +290,7 @@ export function pickHeadline(options: {
 }): string {
   const { lines, bodyStart, body } = options;
   const from = Math.max(0, bodyStart - TITLE_TUNABLES.window);
-  let best: { text: string; score: number } | undefined;
+  let best: { text: string; score: number; index: number } | undefined;
   let distance = 0;
   let behindEndMarker = false;
   // The body's first line is a candidate too: a headline that ends in "?" or "!" reads as prose to the cleaner.
@@ -313,13 +321,30 @@ export function pickHeadline(options: {
             TITLE_TUNABLES.overlongWeight * Math.max(0, units - TITLE_TUNABLES.overlongUnits) -
             (follows < TITLE_TUNABLES.followedByMeta / 2 && isListItem(lines, i) ? TITLE_TUNABLES.listItemPenalty : 0) -
             (behindEndMarker ? TITLE_TUNABLES.behindEndMarkerPenalty : 0);
-          if (score >= TITLE_TUNABLES.minScore && (!best || score > best.score)) best = { text, score };
+          if (score >= TITLE_TUNABLES.minScore && (!best || score > best.score)) best = { text, score, index: i };
         }
       }
     }
     distance += lineCost(line);
   }
-  return best?.text ?? "";
+  if (!best) return "";
+  const head = lines[best.index - 1];
+  return head && isFirstHalf(lines, best.index - 1, best.text) ? `${withoutLabel(head.text)}${best.text}` : best.text;
+}
+
+/**
+ * A Chinese headline split over two lines ("内蒙古延续部分到期税收优惠政策助企纾困" / "预计4年为纳税人减负180亿元"): the
+ * line right above the picked one is its first half when both are Han headline-sized lines without a stop and the
+ * line above the pair is not another headline (a list of stories).
+ */
+function isFirstHalf(lines: readonly TitleLine[], i: number, second: string): boolean {
+  const line = lines[i]!;
+  const han = (text: string) => HAN_LINE.test(text);
+  if (line.role !== "text" || !han(line.text) || !han(second)) return false;
+  if (line.units < TITLE_TUNABLES.smallUnits || line.units > TITLE_TUNABLES.maxHalfUnits) return false;
+  if (!isPlausible(line.text, line.units) || FINAL_STOP.test(line.text) || /[?？!！]$/.test(line.text)) return false;
+  if (second.length > TITLE_TUNABLES.maxHalfUnits) return false;
+  return !isHeadingSized(lines[i - 1]) && !isRepeated(lines, i, line.text);
 }
 
 /**
