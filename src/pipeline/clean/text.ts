@@ -60,7 +60,9 @@ const TUNABLES = {
   /** This many short lines between an end marker and a block close the marker's list (a sidebar's headlines). */
   closedListItems: 3,
   /** An inline box the article runs around ("Related articles" + a few headlines) spans at most this many lines. */
-  maxInsertLines: 8,
+  maxInsertLines: 10,
+  /** Running text this long (units) after a newsletter prompt inside the story is the story resuming. */
+  minResumedUnits: 300,
   /** Candidate blocks examined per page: the best few decide; the cap keeps degenerate pastes linear. */
   maxCandidateBlocks: 200,
   /**
@@ -748,7 +750,9 @@ function continueAcrossInserts(
 function joinsAcross(lines: readonly Line[], [from, to]: readonly [number, number], other: Block): boolean {
   const gap = lines.slice(from, to);
   if (gap.length > TUNABLES.maxInsertLines || !gap.some((line) => line.kind === Kind.EndMarker)) return false;
-  const over = (line: Line) => ARTICLE_OVER.test(line.text) || endsArticle(line.text, line.units);
+  // A newsletter or app prompt ends a short story, but a long stretch of running text after it is the story going on.
+  const long = other.score >= TUNABLES.minResumedUnits;
+  const over = (line: Line) => ARTICLE_OVER.test(line.text) || (!long && endsArticle(line.text, line.units));
   if (gap.some((line) => line.kind === Kind.Header || line.kind === Kind.Title || over(line))) return false;
   const range = lines.slice(other.start, other.end + 1);
   return range.some((line, i) => line.kind === Kind.Prose && range[i + 1]?.kind === Kind.Prose);
