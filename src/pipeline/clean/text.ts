@@ -713,15 +713,14 @@ function continueAcrossInserts(
 ): Block {
   let merged = block;
   const skipped: [number, number][] = [];
-  // Forward: the story goes on after the box.
+  // Forward: the story goes on after the box (a stray line before the box, cut off by a "Close" button, goes with it).
   for (;;) {
+    const end = merged.end;
     const next = candidates
-      .filter((candidate) => candidate.start > merged.end)
-      .reduce<Block | undefined>(
-        (nearest, candidate) => (!nearest || candidate.start < nearest.start ? candidate : nearest),
-        undefined,
-      );
-    if (!next || !joinsAcross(lines, [merged.end + 1, next.start], next)) break;
+      .filter((candidate) => candidate.start > end && candidate.start - end <= TUNABLES.maxInsertLines + 1)
+      .sort((a, b) => a.start - b.start)
+      .find((candidate) => joinsAcross(lines, [end + 1, candidate.start], candidate));
+    if (!next) break;
     skipped.push([merged.end + 1, next.start - 1]);
     merged = { start: merged.start, end: next.end, score: merged.score + next.score };
   }
