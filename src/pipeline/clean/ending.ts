@@ -39,6 +39,18 @@ export const BEHIND_COMMENTS_FACTOR = ENDING_TUNABLES.behindCommentsFactor;
 const COMMENTS_HEADING =
   /^(?:comments?|\d{1,6}\s{1,2}comments?|\d{1,6}\s{1,2}(?:responses|replies|thoughts)\s{1,2}(?:to|on)\s.{1,120}|leave a (?:reply|comment)|(?:reader|readers'?|top|top rated|most liked|latest|newest|all)\s{1,2}comments|\[\s{0,2}\d{1,6}\s{1,2}comments?\s{0,2}\]|评论|网友评论|最新评论|热门评论|全部评论|精选留言|发表评论|我要评论|写留言|留言|[\p{L}\p{N}_]{1,20}的评论)\s{0,3}[:：]?$/iu;
 
+/**
+ * A blog page's post footer: "由海姑娘张贴 @ 2005-03-21 01:20:44 (359) 共 3 篇评论", "Posted by Ann at 9:14 PM 3 comments".
+ * On a page of several posts, what follows the first footer is older posts, never the one pasted for.
+ */
+const POST_FOOTER =
+  /^由\s{0,2}\S{1,20}\s{0,2}(?:张贴|發表|发表|发布|發佈)\s{0,3}(?:@|于|於)|^posted by .{1,40}\bat\s{1,2}\d{1,2}:\d{2}.{0,20}\bcomments?\b/i;
+
+/** True when the line closes a blog post on a page of posts (checked only on lines already classed as end markers). */
+export function closesPost(text: string): boolean {
+  return POST_FOOTER.test(text);
+}
+
 /** True when the line heads a comment section (checked only on lines already classed as end markers). */
 export function opensComments(text: string): boolean {
   return COMMENTS_HEADING.test(text);
@@ -77,6 +89,7 @@ const ENDING_LINES: readonly RegExp[] = [
   /^[(（]\s{0,2}(?:reporting|additional reporting|writing|editing) by\b/i,
   // Forum and blog post footers: "本贴由大卫于…发表", "(本文发表于…, 已被阅读178次)", "Trackback".
   /^(?:本贴由|本帖由|本帖最后由|[(（]本文发表于|本文通告引用|引用通告|trackback\b)/i,
+  POST_FOOTER,
 ];
 
 /** True when the line (of `size` units: Han characters 1, other words 2) opens what follows an article. */

@@ -14,7 +14,13 @@ import { MONTH_NAME, parseDate } from "../../text/dates.js";
 import { detectLang } from "../../text/lang.js";
 import type { Article } from "../../types.js";
 import { makeArticle, tidyParagraph, trimChars } from "./article.js";
-import { BEHIND_COMMENTS_FACTOR, COMMENTS_AFTER_PROSE_UNITS, endsArticle, opensComments } from "./ending.js";
+import {
+  BEHIND_COMMENTS_FACTOR,
+  COMMENTS_AFTER_PROSE_UNITS,
+  closesPost,
+  endsArticle,
+  opensComments,
+} from "./ending.js";
 import { displayWidth, joinWrapped } from "./lines.js";
 import { pickHeadline, type TitleLine, withoutCutLead } from "./title.js";
 
@@ -663,6 +669,8 @@ function placeFactors(lines: readonly Line[]): number[] {
             !/\bat\s\d{1,2}:\d{2}|^(?:re|回复)\s{0,2}[:：]/i.test(next.text),
         );
       comments ||= prose >= COMMENTS_AFTER_PROSE_UNITS && !bylineSoon && opensComments(line.text);
+      // Older posts under a blog post's footer weigh like comments: the page was pasted for the first post.
+      comments ||= prose >= TUNABLES.minArticleUnits && closesPost(line.text);
     } else if (line.kind === Kind.Header || line.kind === Kind.Title) {
       last = { kind: "header", index: i };
     } else if (line.kind === Kind.Short || line.kind === Kind.Link) {
