@@ -37,7 +37,7 @@ export const BEHIND_COMMENTS_FACTOR = ENDING_TUNABLES.behindCommentsFactor;
 
 /** The heading of a comment section: "Comments", "34 responses to “…”", "网友评论". */
 const COMMENTS_HEADING =
-  /^(?:comments?|\d{1,6}\s{1,2}comments?|\d{1,6}\s{1,2}(?:responses|replies|thoughts)\s{1,2}(?:to|on)\s.{1,120}|leave a (?:reply|comment)|(?:reader|readers'?|top|top rated|most liked|latest|newest|all)\s{1,2}comments|\[\s{0,2}\d{1,6}\s{1,2}comments?\s{0,2}\]|评论|网友评论|最新评论|热门评论|全部评论|精选留言|发表评论|我要评论|写留言|留言|[\p{L}\p{N}_]{1,20}的评论)\s{0,3}[:：]?$/iu;
+  /^(?:comments?|\d{1,6}\s{1,2}comments?|\d{1,6}\s{1,2}(?:responses|replies|thoughts)\s{1,2}(?:to|on)\s.{1,120}|leave a (?:reply|comment)|(?:reader|readers'?|top|top rated|most liked|latest|newest|all)\s{1,2}comments|\[\s{0,2}\d{1,6}\s{1,2}comments?\s{0,2}\]|评论|网友评论|最新评论|热门评论|全部评论|精选留言|发表评论|我要评论|写留言|留言|[|｜]?\s{0,2}(?:回复线索|相关回复|回复列表|全部回复|所有回复)|[\p{L}\p{N}_]{1,20}的评论)\s{0,3}[:：]?$/iu;
 
 /**
  * A blog page's post footer: "由海姑娘张贴 @ 2005-03-21 01:20:44 (359) 共 3 篇评论", "Posted by Ann at 9:14 PM 3 comments".
@@ -90,6 +90,8 @@ const ENDING_LINES: readonly RegExp[] = [
   // Forum and blog post footers: "本贴由大卫于…发表", "(本文发表于…, 已被阅读178次)", "Trackback".
   /^(?:本贴由|本帖由|本帖最后由|[(（]本文发表于|本文通告引用|引用通告|trackback\b)/i,
   POST_FOOTER,
+  // A forum post's foot and its reply tree: "您是本文第 154 个阅览者", "| 回复线索：".
+  /^您是本文第\s{0,2}\d{1,9}\s{0,2}个(?:阅览|阅读|读)者|^[|｜]?\s{0,2}(?:回复线索|相关回复|回复列表|全部回复|所有回复)\s{0,2}[:：]?$/,
 ];
 
 /** True when the line (of `size` units: Han characters 1, other words 2) opens what follows an article. */
