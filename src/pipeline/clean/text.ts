@@ -35,6 +35,10 @@ const TUNABLES = {
    * 15 English words or 30 Han characters); headlines and menus have none.
    */
   minPunctuationShare: 0.03,
+  /** A table: at least minTableRows lines in a row of at least minTableCells tab-separated cells; each row scores this. */
+  minTableRows: 4,
+  minTableCells: 3,
+  tableRowScore: 4,
   /** Short non-prose lines inside a body (subheadings, list items) cost a little, so a run of them breaks a block. */
   shortLinePenalty: 8,
   /** Share prompts, cookie banners, nav, editor lines: far outside any article. */
@@ -217,6 +221,7 @@ const Kind = {
   Header: "header",
   Title: "title",
   Link: "link",
+  TableRow: "table-row",
 } as const;
 type Kind = (typeof Kind)[keyof typeof Kind];
 
@@ -224,6 +229,8 @@ interface Line {
   readonly text: string;
   readonly units: number;
   kind: Kind;
+  /** A row of a table (tab-separated cells). */
+  readonly tableRow?: boolean;
 }
 
 interface Block {
@@ -330,13 +337,30 @@ function isTimestampOnly(text: string): boolean {
 
 // ───────────────────────────── Steps ─────────────────────────────
 
-/** Splits into tidy, non-empty lines (zero-width characters and ideographic indents removed, wrapped text rejoined). */
-function toLines(text: string): string[] {
-  const lines = text
+function splitRaw(text: string): string[] {
+  return text
     .replace(/\r\n?/g, "\n")
     .replace(/[\u200b-\u200d\ufeff]/g, "")
-    .split("\n")
-    .map((line) => tidyParagraph(line));
+    .split("\n");
+}
+
+/**
+ * Rows of a table as the browser copies them: cells separated by tabs. Keyed by the tidy line (tabs become
+ * spaces there), valued by the number of non-empty cells; only lines of at least minTableCells cells.
+ */
+function tableRows(text: string): Map<string, number> {
+  const rows = new Map<string, number>();
+  for (const raw of splitRaw(text)) {
+    if (!raw.includes("\t")) continue;
+    const cells = raw.split("\t").filter((cell) => cell.trim().length > 0).length;
+    if (cells >= TUNABLES.minTableCells) rows.set(tidyParagraph(raw), cells);
+  }
+  return rows;
+}
+
+/** Splits into tidy, non-empty lines (zero-width characters and ideographic indents removed, wrapped text rejoined). */
+function toLines(text: string): string[] {
+  const lines = splitRaw(text).map((line) => tidyParagraph(line));
   const unwrapped = unwrapHardWrapped(lines);
   return (unwrapped.length === lines.length ? unwrapFixedWidth(lines) : unwrapped).filter((line) => line.length > 0);
 }
@@ -517,6 +541,24 @@ function markTeasers(lines: Line[]): void {
   }
 }
 
+/**
+ * A data table in the article (standings, a schedule, a discography): a run of at least minTableRows rows in a row.
+ * Its short rows are the article's, not furniture: they cost nothing, so the article runs across and into them.
+ */
+function markTables(lines: Line[]): void {
+  let runStart = 0;
+  for (let i = 0; i <= lines.length; i++) {
+    if (i < lines.length && lines[i]!.tableRow) continue;
+    if (i - runStart >= TUNABLES.minTableRows) {
+      for (let k = runStart; k < i; k++) {
+        const line = lines[k]!;
+        if (line.kind === Kind.Short || line.kind === Kind.Link || line.kind === Kind.Header) line.kind = Kind.TableRow;
+      }
+    }
+    runStart = i + 1;
+  }
+}
+
 /** Marks a newsletter box (its header and the few lines that belong to it) as an interruption. */
 function markBoxes(lines: Line[]): void {
   for (let i = 0; i < lines.length; i++) {
@@ -577,6 +619,8 @@ function scoreOf(line: Line): number {
       return line.units;
     case Kind.Short:
       return -TUNABLES.shortLinePenalty;
+    case Kind.TableRow:
+      return TUNABLES.tableRowScore;
     case Kind.Interruption:
       return -TUNABLES.interruptionPenalty;
     case Kind.Header:
@@ -701,7 +745,7 @@ function chooseBlock(lines: readonly Line[]): Block | undefined {
   // A block starts and ends on prose: leading captions and trailing credits go.
   let { start, end } = chosen;
   while (start < end && lines[start]!.kind !== Kind.Prose) start++;
-  while (end > start && lines[end]!.kind !== Kind.Prose) end--;
+  while (end > start && lines[end]!.kind !== Kind.Prose && lines[end]!.kind !== Kind.TableRow) end--;
   return { ...chosen, start, end };
 }
 
@@ -847,7 +891,8 @@ function bodyOf(lines: readonly Line[], block: Block, title: string | undefined)
   for (let i = block.start; i <= block.end; i++) {
     if (block.skipped?.some(([from, to]) => i >= from && i <= to)) continue;
     const line = lines[i]!;
-    if ((line.kind === Kind.Prose || line.kind === Kind.Short) && line.text !== title) body.push(line.text);
+    const text = line.kind === Kind.Prose || line.kind === Kind.Short || line.kind === Kind.TableRow;
+    if (text && line.text !== title) body.push(line.text);
   }
   return body;
 }
@@ -869,10 +914,12 @@ function toTitleLine(line: Line): TitleLine {
 /** Finds the article in text pasted from a web page (or a plain-text file); throws NotAnArticleError when none. */
 export function cleanPastedText({ text }: { text: string }): Article {
   const rawLines = toLines(text);
+  const rows = tableRows(text);
   const lines: Line[] = rawLines.map((raw) => {
     const line = stripMarkup(raw);
-    return { text: line, units: units(line), kind: classify(line) };
+    return { text: line, units: units(line), kind: classify(line), tableRow: rows.has(raw) };
   });
+  markTables(lines);
   markStoryLists(lines);
   markBoxes(lines);
   markTeasers(lines);
