@@ -72,6 +72,8 @@ const TITLE_TUNABLES = {
   minOpenDeckUnits: 32,
   /** Each half of a Chinese headline split over two lines is at most this size. */
   maxHalfUnits: 30,
+  /** An end marker heads a list of at most this many items (its headlines) before something else comes. */
+  maxMarkerItems: 8,
   /** Below this score no line is the headline. */
   minScore: 12,
 } as const;
@@ -223,6 +225,16 @@ function isListItem(lines: readonly TitleLine[], i: number): boolean {
   return isHeadingSized(lines[before]) && isHeadingSized(lines[after]);
 }
 
+/** Line i is an item of the list an end marker heads: only heading-sized lines between them, a few at most. */
+function isMarkerItem(lines: readonly TitleLine[], i: number): boolean {
+  for (let k = i - 1; k >= 0 && k >= i - TITLE_TUNABLES.maxMarkerItems; k--) {
+    const line = lines[k]!;
+    if (line.role === "end") return !isCredit(line);
+    if (!isHeadingSized(line) && !isSkippable(line)) return false;
+  }
+  return false;
+}
+
 /** Score of what follows line i: a byline/date, a standfirst, the body. */
 function followScore(lines: readonly TitleLine[], i: number, bodyStart: number): number {
   let j = i + 1;
@@ -320,12 +332,17 @@ export function pickHeadline(options: {
             (NAME_LIKE.test(text) && units <= 8 ? TITLE_TUNABLES.nameLikePenalty : 0) -
             TITLE_TUNABLES.overlongWeight * Math.max(0, units - TITLE_TUNABLES.overlongUnits) -
             (follows < TITLE_TUNABLES.followedByMeta / 2 && isListItem(lines, i) ? TITLE_TUNABLES.listItemPenalty : 0) -
-            (behindEndMarker ? TITLE_TUNABLES.behindEndMarkerPenalty : 0);
+            // Behind an end marker, unless the line's own dateline says it is the article's headline; or one of
+            // the marker's own items ("MOST POPULAR", then four headlines).
+            ((behindEndMarker && follows < TITLE_TUNABLES.followedByMeta / 2) || isMarkerItem(lines, i)
+              ? TITLE_TUNABLES.behindEndMarkerPenalty
+              : 0);
           if (score >= TITLE_TUNABLES.minScore && (!best || score > best.score)) best = { text, score, index: i };
         }
       }
     }
-    distance += lineCost(line);
+    // A list of other stories between headline and body (a video playlist) is passed over like furniture.
+    distance += isHeadingSized(line) && isListItem(lines, i) ? TITLE_TUNABLES.otherLineCost : lineCost(line);
   }
   if (!best) return "";
   const head = lines[best.index - 1];
