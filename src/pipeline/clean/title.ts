@@ -118,6 +118,9 @@ const FURNITURE: readonly RegExp[] = [
   /(?:wire services|staff writer|contributor|correspondent|editor)$/i,
   /^[(（[].{0,80}[)）\]]$/,
   /^(?:chevron|arrow|icon)_/i,
+  // Social handles ("News reporter @TomGillespie1"), account links, player and link notices.
+  /(?:^|\s)@[\w.]{2,30}(?:\s|$)|sign (?:in|out)$|^edit profile|^you are (?:signed|logged) in/i,
+  /^(?:media playback is unsupported|these are external links|this video can ?not be played|your browser does not support)/i,
   // Share bars, captions and labels that are heading-sized ("Show more sharing options", "Media caption…").
   /^(?:show more sharing|close share|x share|share via)|sharing options$|share panel$|policy$|\bcomments?$|^nessun commento$|^\d{1,6} commenti$/i,
   /^(?:media caption|image caption|read\s{1,2}["“])|^(?:latest|top|more|trending) (?:headlines|news|stories)$/i,
