@@ -252,7 +252,8 @@ function followScore(lines: readonly TitleLine[], i: number, bodyStart: number):
   // A byline without "By" ("Rodrigo Campos") with the body or the date right under it.
   if (next.role === "text" && next.units <= TITLE_TUNABLES.smallUnits + 2 && NAME_LIKE.test(next.text)) {
     let after = j + 1;
-    while (after < lines.length && after < bodyStart && isSkippable(lines[after]!)) after++;
+    // (Skipping furniture and the name shown again: "Anna Menin" / "Anna Menin" / "Share".)
+    while (after < bodyStart && (isSkippable(lines[after]!) || lines[after]!.text === next.text)) after++;
     if (after >= bodyStart || (lines[after] && isMeta(lines[after]!))) {
       return TITLE_TUNABLES.followedByMeta - TITLE_TUNABLES.shortLineCost;
     }
