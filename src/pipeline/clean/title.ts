@@ -364,6 +364,8 @@ function isFirstHalf(lines: readonly TitleLine[], i: number, second: string): bo
   if (line.role !== "text" || !han(line.text) || !han(second)) return false;
   if (line.units < TITLE_TUNABLES.smallUnits || line.units > TITLE_TUNABLES.maxHalfUnits) return false;
   if (!isPlausible(line.text, line.units) || FINAL_STOP.test(line.text) || /[?？!！]$/.test(line.text)) return false;
+  // A headline's half has no spaces or labels in it ("全球股市行情： 代码查询 使用说明" is a menu).
+  if (/[\s:：|｜]/.test(line.text)) return false;
   if (second.length > TITLE_TUNABLES.maxHalfUnits) return false;
   return !isHeadingSized(lines[i - 1]) && !isRepeated(lines, i, line.text);
 }
