@@ -80,6 +80,9 @@ const TITLE_TUNABLES = {
 
 // ───────────────────────────── Patterns ─────────────────────────────
 
+/** A forum post's stamp after its title: "从原子弹爆炸原理想开去 2005-09-11 18:04:42 楼主". */
+const POST_STAMP = /\s{1,6}\d{4}-\d{1,2}-\d{1,2}(?:\s{1,3}\d{1,2}:\d{2}(?::\d{2})?)?(?:\s{1,6}(?:楼主|作者|原创))?$/;
+
 /** Labels in front of a headline that are not part of it: "主题: …", "标  题：…", "Title: …". */
 const LABEL_PREFIX = /^(?:主\s{0,6}题|标\s{0,6}题|题\s{0,6}目|title|subject|topic)\s{0,6}[:：]\s{0,6}/i;
 
@@ -148,6 +151,7 @@ const FINAL_STOP = /[.。]["”’」』）)]{0,3}$/;
 const SENTENCE_STOPS = /[。！？!?]|\.(?=\s|$)/g;
 const LATIN_WORD = /\p{L}[\p{L}'’-]{0,40}/gu;
 const HAN = /\p{Script=Han}/u;
+const HAN_ALL = /\p{Script=Han}/gu;
 /** A line of Chinese from its first to its last character (digits and Latin inside are fine). */
 const HAN_LINE = /^\p{Script=Han}.{0,60}[\p{Script=Han}\d]$/u;
 /** A headline has a word in it: a Han character or two letters in a row ("3.409", "+", "–" are counts and icons). */
@@ -196,6 +200,8 @@ function isProseLike(line: TitleLine, text: string): boolean {
 
 /** A byline or date line, whether or not the cleaner classed it as one ("Reuters November 18, 2019 11:03 PM"). */
 function isMeta(line: TitleLine): boolean {
+  // A forum post's title with its stamp is the headline, not a dateline under another one.
+  if (/楼主$/.test(line.text) && POST_STAMP.test(line.text)) return false;
   return line.role === "meta" || (line.units <= 40 && (DATEISH.test(line.text) || BYLINE.test(line.text)));
 }
 
@@ -290,6 +296,12 @@ function isCredit(line: TitleLine): boolean {
   return line.units <= TITLE_TUNABLES.maxCreditUnits && /^(?:©|copyright\b)/i.test(line.text);
 }
 
+/** Size in units (a Han character 1, any other word 2), for a line shortened here. */
+function unitsOf(text: string): number {
+  const han = text.match(HAN_ALL)?.length ?? 0;
+  return han + 2 * (text.replace(HAN_ALL, " ").match(/[\p{L}\p{N}]+/gu)?.length ?? 0);
+}
+
 /** Drops a label ("主题:") in front of a headline. */
 function withoutLabel(text: string): string {
   return text.replace(LABEL_PREFIX, "").trim();
@@ -314,9 +326,10 @@ export function pickHeadline(options: {
   for (let i = first; i >= from; i--) {
     const line = lines[i]!;
     if (line.role === "end" && !isCredit(line)) behindEndMarker = true;
-    if (line.role === "text") {
-      const text = withoutLabel(line.text);
-      const units = text === line.text ? line.units : Math.max(1, line.units - 2);
+    // A forum post's title line carries its stamp (a date, 楼主): the title is what comes before it.
+    if (line.role === "text" || (line.role === "meta" && POST_STAMP.test(line.text))) {
+      const text = withoutLabel(line.text).replace(POST_STAMP, "");
+      const units = text === line.text ? line.units : unitsOf(text);
       // The body's first sentence shown above it; a short line a paragraph starts with is a subject ("Tidal power").
       const bodyLine =
         units >= TITLE_TUNABLES.minSentenceUnits &&
