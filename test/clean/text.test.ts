@@ -579,3 +579,73 @@ describe("cleanPastedText on odd input", () => {
     expect(article.title).toBe("");
   });
 });
+
+describe("cleanPastedText: blog footers, glued teasers, tables and split headlines (issue 11)", () => {
+  const lead =
+    "市教育局昨天公布，今年全市新增中小学学位两万五千个，其中新建学校十二所，改扩建学校二十所，主要分布在新城区和城乡结合部。";
+  const second =
+    "教育局有关负责人表示，新学校将在九月一日前完工并投入使用，配套的道路、公交线路和食堂也将同步建设，确保学生按时入学。";
+
+  it("joins a Chinese headline split over two lines", () => {
+    const text = [
+      "当前位置：首页/要闻",
+      "全市今年新增学位2.5万个",
+      "新建学校十二所",
+      "发布日期：2022-02-11 08:52",
+      lead,
+      second,
+    ].join("\n");
+    expect(cleanPastedText({ text }).title).toBe("全市今年新增学位2.5万个新建学校十二所");
+  });
+
+  it("keeps the first post of a blog page: older posts under its footer are not the article", () => {
+    const older =
+      "这是很久以前的一篇文章，讲的是我去海边旅行的经历，那天风很大，我们在沙滩上走了很久，晚上才回到旅馆休息。";
+    const text = [
+      "新学位的好消息\t2005-03-21 01:20:44",
+      lead,
+      second,
+      "由海姑娘张贴 @ 2005-03-21 01:20:44 (359) 共 3 篇评论 发表评论 >>>",
+      "海边旅行\t2005-03-18 01:58:01",
+      ...Array.from({ length: 6 }, () => older),
+    ].join("\n");
+    expect(cleanPastedText({ text }).paragraphs).toEqual([lead, second]);
+  });
+
+  it("keeps a data table under the article's prose", () => {
+    const intro =
+      "The standings after the final race of the season show how close the championship was this year, with four drivers within fifteen points.";
+    const rows = ["Pos.\tDriver\tPoints", "1\tKyle Busch\t5040", "2\tMartin Truex Jr.\t5035", "3\tKevin Harvick\t5033"];
+    const text = ["Standings", intro, ...rows, "Share this on WhatsApp"].join("\n");
+    const article = cleanPastedText({ text });
+    expect(article.paragraphs).toEqual([
+      intro,
+      "Pos. Driver Points",
+      "1 Kyle Busch 5040",
+      "2 Martin Truex Jr. 5035",
+      "3 Kevin Harvick 5033",
+    ]);
+  });
+
+  it("does not take a portal's menu of headlines glued to their blurbs for the article", () => {
+    const menu = [
+      "Police Arrest Two After Student DiesThe 24-year-old woman and a 28-year-old man have been arrested in connection with the death.",
+      "Customers Leave Without Paying Their BillSix diners left the steakhouse without paying their bill after a fight in the restaurant.",
+      "State To Mail Redistricting ApplicationsThe state will mail 250,000 applications encouraging voters to apply to serve on a new panel.",
+    ];
+    const body = [
+      "ST. JOSEPH, Mich. (AP) — Michigan health authorities are reporting a sixth death linked to the mosquito-borne virus this year.",
+      "County health officials said Monday the victim was one of two people who contracted the virus in the county this summer.",
+    ];
+    const text = [
+      "Latest Headlines",
+      ...menu,
+      "Weather",
+      "Michigan Officials Report Sixth Death",
+      "November 19, 2019 at 9:45 am",
+      ...body,
+    ].join("\n");
+    const article = cleanPastedText({ text });
+    expect(article.paragraphs).toEqual(body);
+  });
+});

@@ -37,7 +37,19 @@ export const BEHIND_COMMENTS_FACTOR = ENDING_TUNABLES.behindCommentsFactor;
 
 /** The heading of a comment section: "Comments", "34 responses to “…”", "网友评论". */
 const COMMENTS_HEADING =
-  /^(?:comments?|\d{1,6}\s{1,2}comments?|\d{1,6}\s{1,2}(?:responses|replies|thoughts)\s{1,2}(?:to|on)\s.{1,120}|leave a (?:reply|comment)|(?:reader|readers'?|top|latest|all)\s{1,2}comments|评论|网友评论|最新评论|热门评论|全部评论|精选留言|发表评论|我要评论|写留言|留言|[\p{L}\p{N}_]{1,20}的评论)\s{0,3}[:：]?$/iu;
+  /^(?:comments?|\d{1,6}\s{1,2}comments?|\d{1,6}\s{1,2}(?:responses|replies|thoughts)\s{1,2}(?:to|on)\s.{1,120}|leave a (?:reply|comment)|(?:reader|readers'?|top|top rated|most liked|latest|newest|all)\s{1,2}comments|\[\s{0,2}\d{1,6}\s{1,2}comments?\s{0,2}\]|评论|网友评论|最新评论|热门评论|全部评论|精选留言|发表评论|我要评论|写留言|留言|[|｜]?\s{0,2}(?:回复线索|相关回复|回复列表|全部回复|所有回复)|[\p{L}\p{N}_]{1,20}的评论)\s{0,3}[:：]?$/iu;
+
+/**
+ * A blog page's post footer: "由海姑娘张贴 @ 2005-03-21 01:20:44 (359) 共 3 篇评论", "Posted by Ann at 9:14 PM 3 comments".
+ * On a page of several posts, what follows the first footer is older posts, never the one pasted for.
+ */
+const POST_FOOTER =
+  /^由\s{0,2}\S{1,20}\s{0,2}(?:张贴|發表|发表|发布|發佈)\s{0,3}(?:@|于|於)|^posted by .{1,40}\bat\s{1,2}\d{1,2}:\d{2}.{0,20}\bcomments?\b/i;
+
+/** True when the line closes a blog post on a page of posts (checked only on lines already classed as end markers). */
+export function closesPost(text: string): boolean {
+  return POST_FOOTER.test(text);
+}
 
 /** True when the line heads a comment section (checked only on lines already classed as end markers). */
 export function opensComments(text: string): boolean {
@@ -50,7 +62,7 @@ const ENDING_HEADINGS: readonly RegExp[] = [
   /^(?:references?|notes(?: and references)?|footnotes|sources|citations|bibliography|works cited|further reading|external links|see also|related pages|notes & references)\s{0,3}(?:\[edit\]|\[编辑\])?\s{0,3}:?$/i,
   /^(?:参考文献|参考资料|参考来源|参考书目|注释|脚注|注解|资料来源|外部链接|外部連結|参见|參見|另见|另見|相关条目|相關條目|扩展阅读|延伸閱讀)\s{0,3}(?:\[编辑\]|\[編輯\])?\s{0,3}[:：]?$/,
   // Comment sections and "more stories".
-  /^(?:read all comments|show all comments|\[\s{0,2}read all comments\s{0,2}\]|trending(?: news| now)?|featured video|more videos|watch next|up next|you might also like|more from [\p{L} .'’&-]{1,40}|around the web|sponsored (?:stories|links|content)|promoted stories|(?:\d{1,6}\s{1,2})?comments?\s{0,2}\(\d{1,6}\))$/iu,
+  /^(?:read all comments|show all comments|\[\s{0,2}read all comments\s{0,2}\]|trending(?: news| now)?|featured video|more videos|watch next|up next|you might also like|more from [\p{L} .'’&-]{1,40}|around the web|sponsored (?:stories|links|content)|promoted stories|(?:\d{1,6}\s{1,2})?comments?\s{0,2}\(\d{1,6}\)|\[\s{0,2}\d{1,6}\s{1,2}comments?\s{0,2}\])$/iu,
   /^(?:[\p{L}\p{N}_]{1,20}的评论|网友评论|评论区|全部评论|热门跟帖|我来说两句|更多精彩|更多新闻|更多阅读|更多推荐|大家都在看|热门阅读|点击排行|排行榜|今日热点|本周热点|相关专题)\s{0,3}[:：>]{0,3}$/u,
   // Author boxes that close a blog post: "About Carlos Nadalim", "Sobre Carlos Nadalim", "关于作者".
   /^(?:[Aa]bout|[Ss]obre|[Üü]ber|[Àà] propos de)\s{1,3}(?!Us$)\p{Lu}[\p{L}'’.-]{1,20}(?:\s{1,2}\p{Lu}[\p{L}'’.-]{1,20}){0,3}$|^关于(?!我们)\p{Script=Han}{2,8}$|^作者简介[:：]?$/u,
@@ -77,6 +89,9 @@ const ENDING_LINES: readonly RegExp[] = [
   /^[(（]\s{0,2}(?:reporting|additional reporting|writing|editing) by\b/i,
   // Forum and blog post footers: "本贴由大卫于…发表", "(本文发表于…, 已被阅读178次)", "Trackback".
   /^(?:本贴由|本帖由|本帖最后由|[(（]本文发表于|本文通告引用|引用通告|trackback\b)/i,
+  POST_FOOTER,
+  // A forum post's foot and its reply tree: "您是本文第 154 个阅览者", "| 回复线索：".
+  /^您是本文第\s{0,2}\d{1,9}\s{0,2}个(?:阅览|阅读|读)者|^[|｜]?\s{0,2}(?:回复线索|相关回复|回复列表|全部回复|所有回复)\s{0,2}[:：]?$/,
 ];
 
 /** True when the line (of `size` units: Han characters 1, other words 2) opens what follows an article. */

@@ -14,7 +14,13 @@ import { MONTH_NAME, parseDate } from "../../text/dates.js";
 import { detectLang } from "../../text/lang.js";
 import type { Article } from "../../types.js";
 import { makeArticle, tidyParagraph, trimChars } from "./article.js";
-import { BEHIND_COMMENTS_FACTOR, COMMENTS_AFTER_PROSE_UNITS, endsArticle, opensComments } from "./ending.js";
+import {
+  BEHIND_COMMENTS_FACTOR,
+  COMMENTS_AFTER_PROSE_UNITS,
+  closesPost,
+  endsArticle,
+  opensComments,
+} from "./ending.js";
 import { displayWidth, joinWrapped } from "./lines.js";
 import { pickHeadline, type TitleLine, withoutCutLead } from "./title.js";
 
@@ -29,6 +35,10 @@ const TUNABLES = {
    * 15 English words or 30 Han characters); headlines and menus have none.
    */
   minPunctuationShare: 0.03,
+  /** A table: at least minTableRows lines in a row of at least minTableCells tab-separated cells; each row scores this. */
+  minTableRows: 4,
+  minTableCells: 3,
+  tableRowScore: 4,
   /** Short non-prose lines inside a body (subheadings, list items) cost a little, so a run of them breaks a block. */
   shortLinePenalty: 8,
   /** Share prompts, cookie banners, nav, editor lines: far outside any article. */
@@ -46,6 +56,10 @@ const TUNABLES = {
   maxBoxLines: 5,
   /** Truncated teasers ("…") mark a list only when the page shows at least this many. */
   minTeasers: 2,
+  /** A headline glued to its blurb: the glue sits within this many characters, with this many words after it. */
+  maxGluedHeadChars: 200,
+  minGluedTeasers: 3,
+  minGluedBlurbWords: 6,
   /** Timestamps this many lines apart or closer form a list of stories (blurb, time…; headline, author, time, blurb…). */
   listTimestampSpacing: 4,
   /** A block whose nearest header line (title/date/byline) is within this many lines before it gets the bonus. */
@@ -56,7 +70,9 @@ const TUNABLES = {
   /** This many short lines between an end marker and a block close the marker's list (a sidebar's headlines). */
   closedListItems: 3,
   /** An inline box the article runs around ("Related articles" + a few headlines) spans at most this many lines. */
-  maxInsertLines: 8,
+  maxInsertLines: 10,
+  /** Running text this long (units) after a newsletter prompt inside the story is the story resuming. */
+  minResumedUnits: 300,
   /** Candidate blocks examined per page: the best few decide; the cap keeps degenerate pastes linear. */
   maxCandidateBlocks: 200,
   /**
@@ -120,7 +136,7 @@ const TUNABLES = {
 
 /** Lines that end the article: what follows is lists of other stories, comments, polls or footers. */
 const END_MARKERS: readonly RegExp[] = [
-  /^(相关阅读|相关新闻|相关文章|相关链接|相关报道|相关推荐|延伸阅读|推荐阅读|热门推荐|热点推荐|精彩推荐|猜你喜欢|为你推荐|热门文章|热点新闻|最新新闻|更多新闻|今日推荐|往期推荐|往期回顾|视觉焦点|独家策划|图片新闻|热门评论|最新评论|网友评论|精选留言|写留言|留言|发表评论|我要评论|喜欢此内容的人还喜欢|阅读原文|轻触阅读原文|继续滑动看下一个)\s*[:：>》]*$/,
+  /^(相关阅读|相关新闻|相关文章|相关链接|相关报道|相关推荐|延伸阅读|推荐阅读|热门推荐|热点推荐|精彩推荐|猜你喜欢|为你推荐|热门文章|热点新闻|最新新闻|更多新闻|今日推荐|往期推荐|往期回顾|视觉焦点|独家策划|图片新闻|热门评论|最新评论|网友评论|全部评论|评论|精选留言|写留言|留言|发表评论|我要评论|喜欢此内容的人还喜欢|阅读原文|轻触阅读原文|继续滑动看下一个)\s*[:：>》]*$/,
   /^(您此时的心情|新闻表情排行|阅读剩余全文|加载更多|点击加载更多|查看更多|返回顶部|返回首页|版权所有|版权声明|免责声明)/,
   /^已有\s*\d+\s*人(参与|评论)/,
   /^-*\s*(END|完)\s*-*$/,
@@ -147,9 +163,12 @@ const BOILERPLATE: readonly RegExp[] = [
   /^(privacy overview|necessary cookies|non-necessary|functional cookies|analytics cookies|performance cookies|advertisement cookies|cookie consent)$/i,
   /^(listen to this article|\d+ min(ute)?s? read|this article is more than .* old|updated \d+ (seconds?|minutes?|hours?|days?) ago|\d+ (seconds?|minutes?|hours?|days?) ago)$/i,
   /^follow( us)?( on \w+)?$/i,
+  // Affiliate notices above the article: "Live Science is supported by its audience. When you purchase through…".
+  /^.{0,40}\bis supported by its (audience|readers)\b|^when you (buy|purchase) (something )?through (the )?links on our site/i,
   /^(\d+\s+comments?|no comments( yet)?|like this:?|like loading\.*|loading\.*)$/i,
   // Comment headers: "Alex on September 17, 2018 at 6:34 am said:", "评论人:…", "3楼", "回复".
-  /^.{1,80}\b(said|says|wrote|replied|commented)\s*:?$/i,
+  // ("House Hitler was born in will become a police station, Austria says" is a headline: no colon, many words.)
+  /^.{1,80}\b(said|says|wrote|replied|commented)\s{0,4}:$|^\S{1,30}(?:\s\S{1,30}){0,3}\s(said|says|wrote|replied|commented)$/i,
   /^(reply|回复|举报|引用|支持|反对|\d+\s*楼|沙发|板凳|楼主)$/i,
 ];
 
@@ -218,6 +237,7 @@ const Kind = {
   Header: "header",
   Title: "title",
   Link: "link",
+  TableRow: "table-row",
 } as const;
 type Kind = (typeof Kind)[keyof typeof Kind];
 
@@ -225,6 +245,8 @@ interface Line {
   readonly text: string;
   readonly units: number;
   kind: Kind;
+  /** A row of a table (tab-separated cells). */
+  readonly tableRow?: boolean;
 }
 
 interface Block {
@@ -335,13 +357,30 @@ function isTimestampOnly(text: string): boolean {
 
 // ───────────────────────────── Steps ─────────────────────────────
 
-/** Splits into tidy, non-empty lines (zero-width characters and ideographic indents removed, wrapped text rejoined). */
-function toLines(text: string): string[] {
-  const lines = text
+function splitRaw(text: string): string[] {
+  return text
     .replace(/\r\n?/g, "\n")
     .replace(/[\u200b-\u200d\ufeff]/g, "")
-    .split("\n")
-    .map((line) => tidyParagraph(line));
+    .split("\n");
+}
+
+/**
+ * Rows of a table as the browser copies them: cells separated by tabs. Keyed by the tidy line (tabs become
+ * spaces there), valued by the number of non-empty cells; only lines of at least minTableCells cells.
+ */
+function tableRows(text: string): Map<string, number> {
+  const rows = new Map<string, number>();
+  for (const raw of splitRaw(text)) {
+    if (!raw.includes("\t")) continue;
+    const cells = raw.split("\t").filter((cell) => cell.trim().length > 0).length;
+    if (cells >= TUNABLES.minTableCells) rows.set(tidyParagraph(raw), cells);
+  }
+  return rows;
+}
+
+/** Splits into tidy, non-empty lines (zero-width characters and ideographic indents removed, wrapped text rejoined). */
+function toLines(text: string): string[] {
+  const lines = splitRaw(text).map((line) => tidyParagraph(line));
   const unwrapped = unwrapHardWrapped(lines);
   return (unwrapped.length === lines.length ? unwrapFixedWidth(lines) : unwrapped).filter((line) => line.length > 0);
 }
@@ -483,11 +522,61 @@ function markStoryLists(lines: Line[]): void {
 /** A teaser cut short by the site: "… the new rules will…", "Read more ...". Chinese prose's own "……" is not one. */
 const TRUNCATED = /(?:[^.…]\.\.\.|[^…]…)\s*(?:read more|more|»|›|>)?$/i;
 
-/** Teasers of other stories: a page showing several truncated blurbs is showing a list, so each is a blurb. */
+/** A lower-case letter or digit run straight into a capitalised word: "…Student-AthleteA 24-year-old woman…". */
+const GLUE = /[\p{Ll}\d][’'”"]?(?=\p{Lu}\p{Ll})/gu;
+
+/**
+ * A headline glued to its blurb (a portal's menu of stories loses the line break between them): a title-case
+ * head of a few words, then a sentence with no space before it. "McDonald" inside prose is not one: the head is
+ * not title case.
+ */
+function isGluedTeaser(text: string): boolean {
+  for (const match of text.slice(0, TUNABLES.maxGluedHeadChars).matchAll(GLUE)) {
+    const head = text.slice(0, match.index + match[0].length).split(" ");
+    const tail = text.slice(match.index + match[0].length).split(" ");
+    if (head.length < 3 || tail.length < TUNABLES.minGluedBlurbWords) continue;
+    // The glued word's own start: "SteakhouseA", "250,000The"; not "iPad", "McKinley", "9to5Toys".
+    const word = head[head.length - 1]!.replace(/^[‘“'"(]/u, "");
+    if (!/^\p{Lu}\p{Ll}{2,}[’'”"]?$|^[\d,.]{2,}$/u.test(word) || word === "Mac") continue;
+    const long = head.filter((word) => /\p{L}{4}/u.test(word));
+    const capitalised = long.filter((word) => /^[‘“'"(]?\p{Lu}/u.test(word)).length;
+    if (long.length >= 2 && capitalised / long.length >= 0.75) return true;
+  }
+  return false;
+}
+
+/**
+ * Teasers of other stories: a page showing several truncated blurbs (or headlines glued to their blurbs) is
+ * showing a list, so each is a blurb.
+ */
 function markTeasers(lines: Line[]): void {
-  const teasers = lines.filter((line) => line.kind === Kind.Prose && TRUNCATED.test(line.text));
-  if (teasers.length < TUNABLES.minTeasers) return;
-  for (const line of teasers) line.kind = Kind.Blurb;
+  const tests = [
+    { test: (text: string) => TRUNCATED.test(text), min: TUNABLES.minTeasers },
+    { test: isGluedTeaser, min: TUNABLES.minGluedTeasers },
+  ];
+  for (const { test, min } of tests) {
+    const teasers = lines.filter((line) => line.kind === Kind.Prose && test(line.text));
+    if (teasers.length < min) continue;
+    for (const line of teasers) line.kind = Kind.Blurb;
+  }
+}
+
+/**
+ * A data table in the article (standings, a schedule, a discography): a run of at least minTableRows rows in a row.
+ * Its short rows are the article's, not furniture: they cost nothing, so the article runs across and into them.
+ */
+function markTables(lines: Line[]): void {
+  let runStart = 0;
+  for (let i = 0; i <= lines.length; i++) {
+    if (i < lines.length && lines[i]!.tableRow) continue;
+    if (i - runStart >= TUNABLES.minTableRows) {
+      for (let k = runStart; k < i; k++) {
+        const line = lines[k]!;
+        if (line.kind === Kind.Short || line.kind === Kind.Link || line.kind === Kind.Header) line.kind = Kind.TableRow;
+      }
+    }
+    runStart = i + 1;
+  }
 }
 
 /** Marks a newsletter box (its header and the few lines that belong to it) as an interruption. */
@@ -550,6 +639,8 @@ function scoreOf(line: Line): number {
       return line.units;
     case Kind.Short:
       return -TUNABLES.shortLinePenalty;
+    case Kind.TableRow:
+      return TUNABLES.tableRowScore;
     case Kind.Interruption:
       return -TUNABLES.interruptionPenalty;
     case Kind.Header:
@@ -632,13 +723,18 @@ function placeFactors(lines: readonly Line[]): number[] {
       shortItems = 0;
       // Readers' comments after an article are never the article, however long they run (ending.ts).
       // A share bar's "Comments" button has the article's byline right under it; a comment section has only the
-      // comments' own timestamps ("November 19, 2019 at 6:34 am").
+      // comments' own headers ("November 19, 2019 at 6:34 am", "# re: <title> 2004-12-27 12:46 flyingbirds").
       const bylineSoon = lines
         .slice(i + 1, i + 1 + TUNABLES.bylineAfterMarkerLines)
         .some(
-          (next) => next.kind === Kind.Header && !isTimestampOnly(next.text) && !/\bat\s\d{1,2}:\d{2}/.test(next.text),
+          (next) =>
+            next.kind === Kind.Header &&
+            !isTimestampOnly(next.text) &&
+            !/\bat\s\d{1,2}:\d{2}|^(?:re|回复)\s{0,2}[:：]/i.test(next.text),
         );
       comments ||= prose >= COMMENTS_AFTER_PROSE_UNITS && !bylineSoon && opensComments(line.text);
+      // Older posts under a blog post's footer weigh like comments: the page was pasted for the first post.
+      comments ||= prose >= TUNABLES.minArticleUnits && closesPost(line.text);
     } else if (line.kind === Kind.Header || line.kind === Kind.Title) {
       last = { kind: "header", index: i };
     } else if (line.kind === Kind.Short || line.kind === Kind.Link) {
@@ -665,11 +761,11 @@ function chooseBlock(lines: readonly Line[]): Block | undefined {
     if (!best || weight > best.weight) best = { block, weight };
   }
   if (!best) return undefined;
-  const chosen = continueAcrossInserts(lines, best.block, candidates);
+  const chosen = continueAcrossInserts(lines, best.block, candidates, factors);
   // A block starts and ends on prose: leading captions and trailing credits go.
   let { start, end } = chosen;
   while (start < end && lines[start]!.kind !== Kind.Prose) start++;
-  while (end > start && lines[end]!.kind !== Kind.Prose) end--;
+  while (end > start && lines[end]!.kind !== Kind.Prose && lines[end]!.kind !== Kind.TableRow) end--;
   return { ...chosen, start, end };
 }
 
@@ -681,28 +777,56 @@ const ARTICLE_OVER = /comment|评论|留言|回复|repl(y|ies)|responses|discuss
  * block joins when only a short box with an end marker separates them and it reads as running text (two
  * prose lines in a row); a list of other stories alternates headline and blurb and never has two in a row.
  */
-function continueAcrossInserts(lines: readonly Line[], block: Block, candidates: readonly Block[]): Block {
+function continueAcrossInserts(
+  lines: readonly Line[],
+  block: Block,
+  candidates: readonly Block[],
+  factors: readonly number[],
+): Block {
   let merged = block;
   const skipped: [number, number][] = [];
+  // Forward: the story goes on after the box (a stray line before the box, cut off by a "Close" button, goes with it).
   for (;;) {
+    const end = merged.end;
     const next = candidates
-      .filter((candidate) => candidate.start > merged.end)
-      .reduce<Block | undefined>(
-        (nearest, candidate) => (!nearest || candidate.start < nearest.start ? candidate : nearest),
-        undefined,
-      );
+      .filter((candidate) => candidate.start > end && candidate.start - end <= TUNABLES.maxInsertLines + 1)
+      .sort((a, b) => a.start - b.start)
+      .find((candidate) => joinsAcross(lines, [end + 1, candidate.start], candidate));
     if (!next) break;
-    const gap = lines.slice(merged.end + 1, next.start);
-    if (gap.length > TUNABLES.maxInsertLines || !gap.some((line) => line.kind === Kind.EndMarker)) break;
-    const over = (line: Line) => ARTICLE_OVER.test(line.text) || endsArticle(line.text, line.units);
-    if (gap.some((line) => line.kind === Kind.Header || line.kind === Kind.Title || over(line))) break;
-    const range = lines.slice(next.start, next.end + 1);
-    const runningText = range.some((line, i) => line.kind === Kind.Prose && range[i + 1]?.kind === Kind.Prose);
-    if (!runningText) break;
     skipped.push([merged.end + 1, next.start - 1]);
     merged = { start: merged.start, end: next.end, score: merged.score + next.score };
   }
+  // Backward: the story's lead sits right under the header, above a box ("Trending News" + four headlines) the
+  // rest runs below. (A gallery's captions above the story are not under a header.)
+  for (;;) {
+    const previous = candidates
+      .filter((candidate) => candidate.end < merged.start)
+      .reduce<Block | undefined>(
+        (nearest, candidate) => (!nearest || candidate.end > nearest.end ? candidate : nearest),
+        undefined,
+      );
+    const headed = previous !== undefined && factors[previous.start]! > 1;
+    if (!previous || !headed || !joinsAcross(lines, [previous.end + 1, merged.start], previous)) break;
+    skipped.push([previous.end + 1, merged.start - 1]);
+    merged = { start: previous.start, end: merged.end, score: merged.score + previous.score };
+  }
   return skipped.length > 0 ? { ...merged, skipped } : merged;
+}
+
+/**
+ * Whether `other` joins the article across the gap (lines from `from` up to, not including, `to`): a short box
+ * with an end marker, no header and nothing that ends an article, and `other` reads as running text (two prose
+ * lines in a row).
+ */
+function joinsAcross(lines: readonly Line[], [from, to]: readonly [number, number], other: Block): boolean {
+  const gap = lines.slice(from, to);
+  if (gap.length > TUNABLES.maxInsertLines || !gap.some((line) => line.kind === Kind.EndMarker)) return false;
+  // A newsletter or app prompt ends a short story, but a long stretch of running text after it is the story going on.
+  const long = other.score >= TUNABLES.minResumedUnits;
+  const over = (line: Line) => ARTICLE_OVER.test(line.text) || (!long && endsArticle(line.text, line.units));
+  if (gap.some((line) => line.kind === Kind.Header || line.kind === Kind.Title || over(line))) return false;
+  const range = lines.slice(other.start, other.end + 1);
+  return range.some((line, i) => line.kind === Kind.Prose && range[i + 1]?.kind === Kind.Prose);
 }
 
 /** Drops a trailing site name (" - 光明网", " | BBC News") from a title. */
@@ -787,7 +911,8 @@ function bodyOf(lines: readonly Line[], block: Block, title: string | undefined)
   for (let i = block.start; i <= block.end; i++) {
     if (block.skipped?.some(([from, to]) => i >= from && i <= to)) continue;
     const line = lines[i]!;
-    if ((line.kind === Kind.Prose || line.kind === Kind.Short) && line.text !== title) body.push(line.text);
+    const text = line.kind === Kind.Prose || line.kind === Kind.Short || line.kind === Kind.TableRow;
+    if (text && line.text !== title) body.push(line.text);
   }
   return body;
 }
@@ -809,10 +934,12 @@ function toTitleLine(line: Line): TitleLine {
 /** Finds the article in text pasted from a web page (or a plain-text file); throws NotAnArticleError when none. */
 export function cleanPastedText({ text }: { text: string }): Article {
   const rawLines = toLines(text);
+  const rows = tableRows(text);
   const lines: Line[] = rawLines.map((raw) => {
     const line = stripMarkup(raw);
-    return { text: line, units: units(line), kind: classify(line) };
+    return { text: line, units: units(line), kind: classify(line), tableRow: rows.has(raw) };
   });
+  markTables(lines);
   markStoryLists(lines);
   markBoxes(lines);
   markTeasers(lines);

@@ -36,7 +36,7 @@ const TITLE_TUNABLES = {
   /** What follows: a byline/date line; a standfirst (then meta within standfirstMetaWindow lines); the body. */
   followedByMeta: 30,
   followedByStandfirst: 15,
-  standfirstMetaWindow: 4,
+  standfirstMetaWindow: 6,
   followedByBody: 12,
   /** A date this many short lines below the line still counts as its dateline, at shortLineCost per line. */
   shortLinesToMeta: 5,
@@ -46,6 +46,10 @@ const TITLE_TUNABLES = {
   /** Each text line between the candidate and the body costs this much; furniture and meta lines little. */
   textLineCost: 3,
   otherLineCost: 0.5,
+  /** A one- or two-word text line ("Film", "letture", "3.409") is a label or a count, not a paragraph. */
+  labelLineCost: 1,
+  /** A "©" line this small above the body is a photo credit ("© REUTERS / POOL"), not the page's footer. */
+  maxCreditUnits: 10,
   /** The page shows the line again (a "正在阅读:" line, breadcrumb, repeated heading). */
   repeated: 10,
   /** English headlines are title case or sentence case; capitalised words ≥ this share earn titleCaseBonus. */
@@ -64,6 +68,12 @@ const TITLE_TUNABLES = {
   overlongWeight: 0.5,
   /** A line between two other heading-sized lines with no dateline is one item of a list of other stories. */
   listItemPenalty: 15,
+  /** An English line this long with a comma and no stop, not in title case, is a deck (a headline runs shorter). */
+  minOpenDeckUnits: 32,
+  /** Each half of a Chinese headline split over two lines is at most this size. */
+  maxHalfUnits: 30,
+  /** An end marker heads a list of at most this many items (its headlines) before something else comes. */
+  maxMarkerItems: 8,
   /** Below this score no line is the headline. */
   minScore: 12,
   /** Title case is judged on words longer than this ("of", "the", "and" are lower case in title case too). */
@@ -86,6 +96,9 @@ const TITLE_TUNABLES = {
 
 // ───────────────────────────── Patterns ─────────────────────────────
 
+/** A forum post's stamp after its title: "从原子弹爆炸原理想开去 2005-09-11 18:04:42 楼主". */
+const POST_STAMP = /\s{1,6}\d{4}-\d{1,2}-\d{1,2}(?:\s{1,3}\d{1,2}:\d{2}(?::\d{2})?)?(?:\s{1,6}(?:楼主|作者|原创))?$/;
+
 /** Labels in front of a headline that are not part of it: "主题: …", "标  题：…", "Title: …". */
 const LABEL_PREFIX = /^(?:主\s{0,6}题|标\s{0,6}题|题\s{0,6}目|title|subject|topic)\s{0,6}[:：]\s{0,6}/i;
 
@@ -106,7 +119,7 @@ const FURNITURE: readonly RegExp[] = [
   /^(?:news provided by|press release|for immediate release|media contact|新闻稿|新闻发布)\b/i,
   /[(（]\s{0,2}(?:nasdaq|nyse|tsx|lse|hkex|sse|szse|otcqb|otc)\s{0,2}[:：]/i,
   // Q&A sites and portals: buttons and their counts.
-  /^(?:follow|following|unfollow|answer|write an answer|ask (?:a )?question|add (?:a )?comment|improve this (?:question|answer)|upvote|downvote|request|\d+\s{0,2}(?:answers?|votes?|views?|followers?|comments?))$/i,
+  /^(?:follow|following|unfollow|answer|write an answer|ask (?:a )?question|add (?:a )?comment|improve this (?:question|answer)|upvote|downvote|request|[\d,.]{1,9}k?\s{0,2}(?:answers?|votes?|views?|followers?|comments?|shares?|likes?|reads?))$/i,
   /^(?:asked|answered|modified|viewed|active)\s.{0,40}(?:ago|times|\d{4})$/i,
   /^(?:关注问题|写回答|邀请回答|好问题|添加评论|查看全部\s{0,2}\d+\s{0,2}个回答|\d+\s{0,2}个回答|被浏览|关注者|默认排序|按时间排序|收起|展开阅读全文)/,
   // Button bars: "【我来说两句】【推荐】【打印】", "Follow · Answer · Share".
@@ -116,6 +129,7 @@ const FURNITURE: readonly RegExp[] = [
   /^(?:skip to|jump to|back to|return to|zurück|retour)\b/i,
   /^(?:support (?:independent|our) journalism|watch .{1,20} live|copy link|share (?:to|on|it|this)\b|rating\s{0,3}:)/i,
   /^(?:您所在的位置|您的位置|当前位置|所在位置|当前您在|位置)\s{0,3}[:：>]?/,
+  /(?:频道|栏目|专栏|板块)$/,
   /^(?:re|回复|答复)\s{0,3}[:：]/i,
   /^(?:doi|isbn|issn|关键词|摘要|地\s{0,4}点|时\s{0,4}间|主持人)\s{0,3}[:：]/i,
   /[:：]$/,
@@ -123,6 +137,9 @@ const FURNITURE: readonly RegExp[] = [
   /(?:wire services|staff writer|contributor|correspondent|editor)$/i,
   /^[(（[].{0,80}[)）\]]$/,
   /^(?:chevron|arrow|icon)_/i,
+  // Social handles ("News reporter @TomGillespie1"), account links, player and link notices.
+  /(?:^|\s)@[\w.]{2,30}(?:\s|$)|sign (?:in|out)$|^edit profile|^you are (?:signed|logged) in/i,
+  /^(?:media playback is unsupported|these are external links|this video can ?not be played|your browser does not support)/i,
   // Share bars, captions and labels that are heading-sized ("Show more sharing options", "Media caption…").
   /^(?:show more sharing|close share|x share|share via)|sharing options$|share panel$|policy$|\bcomments?$|^nessun commento$|^\d{1,6} commenti$/i,
   /^(?:media caption|image caption|read\s{1,2}["“])|^(?:latest|top|more|trending) (?:headlines|news|stories)$/i,
@@ -150,13 +167,18 @@ const FINAL_STOP = /[.。]["”’」』）)]{0,3}$/;
 const SENTENCE_STOPS = /[。！？!?]|\.(?=\s|$)/g;
 const LATIN_WORD = /\p{L}[\p{L}'’-]{0,40}/gu;
 const HAN = /\p{Script=Han}/u;
+const HAN_ALL = /\p{Script=Han}/gu;
+/** A line of Chinese from its first to its last character (digits and Latin inside are fine). */
+const HAN_LINE = /^\p{Script=Han}.{0,60}[\p{Script=Han}\d]$/u;
+/** A headline has a word in it: a Han character or two letters in a row ("3.409", "+", "–" are counts and icons). */
+const WORDISH = /\p{Script=Han}|\p{L}{2}/u;
 
 // ───────────────────────────── Scoring ─────────────────────────────
 
 /** A line that may be shown as a title: heading-sized, not cut, not furniture, not two sentences. */
 function isPlausible(text: string, units: number): boolean {
   if (units < TITLE_TUNABLES.minUnits || units > TITLE_TUNABLES.maxUnits) return false;
-  if (CUT.test(text) || isFurniture(text)) return false;
+  if (CUT.test(text) || isFurniture(text) || !WORDISH.test(text)) return false;
   const stops = text.match(SENTENCE_STOPS)?.length ?? 0;
   if (stops >= 2 && (FINAL_STOP.test(text) || units > TITLE_TUNABLES.lengthCap)) return false;
   const words = text.match(LATIN_WORD) ?? [];
@@ -178,23 +200,30 @@ function titleCased(text: string): boolean {
  */
 function isStandfirst(line: TitleLine): boolean {
   if (line.role !== "text" || line.units < TITLE_TUNABLES.minStandfirstUnits) return false;
-  return (
+  if (
     /[.。!?！？]["”’」』）)]{0,3}$/.test(line.text) ||
     (line.units >= TITLE_TUNABLES.minClausedStandfirstUnits && line.text.includes("，"))
-  );
+  )
+    return true;
+  // An English deck without its stop: "Officials say the risk of an outbreak is low, but many are concerned that…".
+  return line.units >= TITLE_TUNABLES.minOpenDeckUnits && line.text.includes(",") && !titleCased(line.text);
 }
 
 /** Prose rather than a headline: paragraph-sized, with clauses, ending like a sentence, not title case. */
 function isProseLike(line: TitleLine, text: string): boolean {
   if (titleCased(text)) return false;
+  const clauses = /[，,；;]/.test(text);
+  // A question or exclamation without clauses is a headline ("脂溢性脱发：爱出油快秃顶？你知道什么该吃什么不该吃吗？").
+  if (!clauses && /[?？!！]["”’」』）)]{0,3}$/.test(text)) return false;
   return (
-    isStandfirst(line) &&
-    (FINAL_STOP.test(text) || /[，,；;]/.test(text) || line.units >= TITLE_TUNABLES.minClausedStandfirstUnits)
+    isStandfirst(line) && (FINAL_STOP.test(text) || clauses || line.units >= TITLE_TUNABLES.minClausedStandfirstUnits)
   );
 }
 
 /** A byline or date line, whether or not the cleaner classed it as one ("Reuters November 18, 2019 11:03 PM"). */
 function isMeta(line: TitleLine): boolean {
+  // A forum post's title with its stamp is the headline, not a dateline under another one.
+  if (/楼主$/.test(line.text) && POST_STAMP.test(line.text)) return false;
   return (
     line.role === "meta" ||
     (line.units <= TITLE_TUNABLES.maxMetaUnits && (DATEISH.test(line.text) || BYLINE.test(line.text)))
@@ -204,6 +233,8 @@ function isMeta(line: TitleLine): boolean {
 /** Lines passed over when looking at what follows a headline: page furniture, badges, buttons. */
 function isSkippable(line: TitleLine): boolean {
   if (isMeta(line)) return false;
+  // A one-word kicker between headline and deck ("Editorial", "NEWS") is a label, not what follows.
+  if (line.role === "text" && line.units <= 2) return true;
   return line.role === "furniture" || (line.role === "text" && isFurniture(line.text));
 }
 
@@ -232,6 +263,16 @@ function isListItem(lines: readonly TitleLine[], i: number): boolean {
   return isHeadingSized(lines[before]) && isHeadingSized(lines[after]);
 }
 
+/** Line i is an item of the list an end marker heads: only heading-sized lines between them, a few at most. */
+function isMarkerItem(lines: readonly TitleLine[], i: number): boolean {
+  for (let k = i - 1; k >= 0 && k >= i - TITLE_TUNABLES.maxMarkerItems; k--) {
+    const line = lines[k]!;
+    if (line.role === "end") return !isCredit(line);
+    if (!isHeadingSized(line) && !isSkippable(line)) return false;
+  }
+  return false;
+}
+
 /** Score of what follows line i: a byline/date, a standfirst, the body. */
 function followScore(lines: readonly TitleLine[], i: number, bodyStart: number): number {
   let j = i + 1;
@@ -243,6 +284,15 @@ function followScore(lines: readonly TitleLine[], i: number, bodyStart: number):
   const next = lines[j];
   if (!next) return 0;
   if (isMeta(next)) return TITLE_TUNABLES.followedByMeta;
+  // A byline without "By" ("Rodrigo Campos") with the body or the date right under it.
+  if (next.role === "text" && next.units <= TITLE_TUNABLES.smallUnits + 2 && NAME_LIKE.test(next.text)) {
+    let after = j + 1;
+    // (Skipping furniture and the name shown again: "Anna Menin" / "Anna Menin" / "Share".)
+    while (after < bodyStart && (isSkippable(lines[after]!) || lines[after]!.text === next.text)) after++;
+    if (after >= bodyStart || (lines[after] && isMeta(lines[after]!))) {
+      return TITLE_TUNABLES.followedByMeta - TITLE_TUNABLES.shortLineCost;
+    }
+  }
   // A byline without "By", a kicker, a read count: a few short lines between the headline and its date.
   for (let k = j + 1, step = 1; k < lines.length && step <= TITLE_TUNABLES.shortLinesToMeta; k++, step++) {
     const line = lines[k]!;
@@ -252,7 +302,8 @@ function followScore(lines: readonly TitleLine[], i: number, bodyStart: number):
   let score = j >= bodyStart ? TITLE_TUNABLES.followedByBody : 0;
   if (isStandfirst(next)) {
     score = Math.max(score, TITLE_TUNABLES.followedByStandfirst);
-    const metaSoon = lines.slice(j + 1, j + 1 + TITLE_TUNABLES.standfirstMetaWindow).some(isMeta);
+    // (Meta under the body's own first line is the body's, not a headline's dateline.)
+    const metaSoon = j < bodyStart && lines.slice(j + 1, j + 1 + TITLE_TUNABLES.standfirstMetaWindow).some(isMeta);
     if (metaSoon) score += TITLE_TUNABLES.followedByStandfirst;
   }
   return score;
@@ -264,6 +315,23 @@ function isRepeated(lines: readonly TitleLine[], i: number, text: string): boole
     (line, k) =>
       k !== i && line.text.length < text.length + TITLE_TUNABLES.repeatMaxExtraChars && line.text.includes(text),
   );
+}
+
+/** What a line between a candidate and the body costs: prose and headlines much, labels and furniture little. */
+function lineCost(line: TitleLine): number {
+  if (line.role !== "text" || isFurniture(line.text)) return TITLE_TUNABLES.otherLineCost;
+  return line.units < TITLE_TUNABLES.smallUnits ? TITLE_TUNABLES.labelLineCost : TITLE_TUNABLES.textLineCost;
+}
+
+/** A photo credit under the headline ("© REUTERS / POOL"): an end marker by its ©, but not the page's end. */
+function isCredit(line: TitleLine): boolean {
+  return line.units <= TITLE_TUNABLES.maxCreditUnits && /^(?:©|copyright\b)/i.test(line.text);
+}
+
+/** Size in units (a Han character 1, any other word 2), for a line shortened here. */
+function unitsOf(text: string): number {
+  const han = text.match(HAN_ALL)?.length ?? 0;
+  return han + 2 * (text.replace(HAN_ALL, " ").match(/[\p{L}\p{N}]+/gu)?.length ?? 0);
 }
 
 /** Drops a label ("主题:") in front of a headline. */
@@ -282,17 +350,18 @@ export function pickHeadline(options: {
 }): string {
   const { lines, bodyStart, body } = options;
   const from = Math.max(0, bodyStart - TITLE_TUNABLES.window);
-  let best: { text: string; score: number } | undefined;
+  let best: { text: string; score: number; index: number } | undefined;
   let distance = 0;
   let behindEndMarker = false;
   // The body's first line is a candidate too: a headline that ends in "?" or "!" reads as prose to the cleaner.
   const first = bodyStart < lines.length && !FINAL_STOP.test(lines[bodyStart]!.text) ? bodyStart : bodyStart - 1;
   for (let i = first; i >= from; i--) {
     const line = lines[i]!;
-    if (line.role === "end") behindEndMarker = true;
-    if (line.role === "text") {
-      const text = withoutLabel(line.text);
-      const units = text === line.text ? line.units : Math.max(1, line.units - 2);
+    if (line.role === "end" && !isCredit(line)) behindEndMarker = true;
+    // A forum post's title line carries its stamp (a date, 楼主): the title is what comes before it.
+    if (line.role === "text" || (line.role === "meta" && POST_STAMP.test(line.text))) {
+      const text = withoutLabel(line.text).replace(POST_STAMP, "");
+      const units = text === line.text ? line.units : unitsOf(text);
       // The body's first sentence shown above it; a short line a paragraph starts with is a subject ("Tidal power").
       const bodyLine =
         units >= TITLE_TUNABLES.minSentenceUnits &&
@@ -312,15 +381,38 @@ export function pickHeadline(options: {
             (NAME_LIKE.test(text) && units <= TITLE_TUNABLES.maxNameUnits ? TITLE_TUNABLES.nameLikePenalty : 0) -
             TITLE_TUNABLES.overlongWeight * Math.max(0, units - TITLE_TUNABLES.overlongUnits) -
             (follows < TITLE_TUNABLES.followedByMeta / 2 && isListItem(lines, i) ? TITLE_TUNABLES.listItemPenalty : 0) -
-            (behindEndMarker ? TITLE_TUNABLES.behindEndMarkerPenalty : 0);
-          if (score >= TITLE_TUNABLES.minScore && (!best || score > best.score)) best = { text, score };
+            // Behind an end marker, unless the line's own dateline says it is the article's headline; or one of
+            // the marker's own items ("MOST POPULAR", then four headlines).
+            ((behindEndMarker && follows < TITLE_TUNABLES.followedByMeta / 2) || isMarkerItem(lines, i)
+              ? TITLE_TUNABLES.behindEndMarkerPenalty
+              : 0);
+          if (score >= TITLE_TUNABLES.minScore && (!best || score > best.score)) best = { text, score, index: i };
         }
       }
     }
-    distance +=
-      line.role === "text" && !isFurniture(line.text) ? TITLE_TUNABLES.textLineCost : TITLE_TUNABLES.otherLineCost;
+    // A list of other stories between headline and body (a video playlist) is passed over like furniture.
+    distance += isHeadingSized(line) && isListItem(lines, i) ? TITLE_TUNABLES.otherLineCost : lineCost(line);
   }
-  return best?.text ?? "";
+  if (!best) return "";
+  const head = lines[best.index - 1];
+  return head && isFirstHalf(lines, best.index - 1, best.text) ? `${withoutLabel(head.text)}${best.text}` : best.text;
+}
+
+/**
+ * A Chinese headline split over two lines ("内蒙古延续部分到期税收优惠政策助企纾困" / "预计4年为纳税人减负180亿元"): the
+ * line right above the picked one is its first half when both are Han headline-sized lines without a stop and the
+ * line above the pair is not another headline (a list of stories).
+ */
+function isFirstHalf(lines: readonly TitleLine[], i: number, second: string): boolean {
+  const line = lines[i]!;
+  const han = (text: string) => HAN_LINE.test(text);
+  if (line.role !== "text" || !han(line.text) || !han(second)) return false;
+  if (line.units < TITLE_TUNABLES.smallUnits || line.units > TITLE_TUNABLES.maxHalfUnits) return false;
+  if (!isPlausible(line.text, line.units) || FINAL_STOP.test(line.text) || /[?？!！]$/.test(line.text)) return false;
+  // A headline's half has no spaces or labels in it ("全球股市行情： 代码查询 使用说明" is a menu).
+  if (/[\s:：|｜]/.test(line.text)) return false;
+  if (second.length > TITLE_TUNABLES.maxHalfUnits) return false;
+  return !isHeadingSized(lines[i - 1]) && !isRepeated(lines, i, line.text);
 }
 
 /**
