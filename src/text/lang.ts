@@ -35,6 +35,18 @@ export const LANG_THRESHOLDS = {
 } as const;
 
 const HAN = /\p{Script=Han}/gu;
+
+/**
+ * One Han character carries about as much as 2.5 Latin characters (a word and its space ≈ 2 Han): the cleaners
+ * measure lines and blocks in these weighted characters so one threshold serves both languages.
+ */
+export const HAN_CHAR_WEIGHT = 2.5;
+
+/** Length in weighted characters: Han ×HAN_CHAR_WEIGHT, everything else 1. */
+export function weightedLength(text: string): number {
+  const han = text.match(HAN)?.length ?? 0;
+  return text.length - han + han * HAN_CHAR_WEIGHT;
+}
 const LETTER = /\p{L}/gu;
 
 /** Share of Han characters among letters: 0 for English, near 1 for Chinese. */

@@ -18,6 +18,7 @@ import { load } from "cheerio/slim";
 import type { AnyNode, Element, ParentNode } from "domhandler";
 import { NotAnArticleError } from "../../errors.js";
 import { findDateInText, findLastDateInText } from "../../text/dates.js";
+import { weightedLength } from "../../text/lang.js";
 import { parseHtml } from "../../text/parse-html.js";
 import type { Article } from "../../types.js";
 import { countWords, makeArticle } from "./article.js";
@@ -30,8 +31,6 @@ import { extractMetadata, type PageMetadata } from "./metadata.js";
 export const TUNABLES = {
   /** A block needs this much weighted text to vote for its container (readability uses 25 chars). */
   minParagraphWeight: 25,
-  /** One Han character carries about as much as 2.5 Latin characters (a word and its space ≈ 2 Han). */
-  hanCharWeight: 2.5,
   /** Score per paragraph: 1 + punctuation marks + one point per this many weighted chars (capped). */
   charsPerPoint: 100,
   maxLengthPoints: 3,
@@ -290,7 +289,6 @@ const CONDITIONAL_TAGS = new Set([
 const POST_DATE = /(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}|\b\d{1,2}[:：]\d{2}\b/;
 /** Marks that signal running prose: commas and Chinese punctuation. */
 const PROSE_MARKS = /[,，。、；：“”！？;]/g;
-const HAN = /\p{Script=Han}/gu;
 const SENTENCE_END = /[.!?。！？」”"')）…]\s*$/u;
 
 // ---------------------------------------------------------------------------------------------
@@ -480,11 +478,6 @@ function squash(text: string): string {
   return text
     .replace(/([\p{Script=Han}，。、；：！？”“）])[ \t\r]*\n\s*(?=[\p{Script=Han}，。、；：！？”“（])/gu, "$1")
     .replace(/[\s\u00a0]+/g, " ");
-}
-
-function weightedLength(text: string): number {
-  const han = text.match(HAN)?.length ?? 0;
-  return text.length - han + han * TUNABLES.hanCharWeight;
 }
 
 const proseMarks = (text: string): number => text.match(PROSE_MARKS)?.length ?? 0;

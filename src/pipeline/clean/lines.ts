@@ -5,6 +5,8 @@
  * paragraphs the HTML cleaner found.
  */
 
+import { weightedLength } from "../../text/lang.js";
+
 // ---------------------------------------------------------------------------------------------
 // Tunables and patterns.
 
@@ -37,8 +39,6 @@ export const LINE_TUNABLES = {
   headerLineWeight: 50,
   /** What is left of a date line once dates, times and labels are removed (weighted chars). */
   dateLineResidue: 12,
-  /** One Han character weighs as much as 2.5 Latin characters (the same weight as html.ts's `hanCharWeight`). */
-  hanCharWeight: 2.5,
   /** A line ending like a sentence with this many words is prose even if it mentions a time. */
   sentenceWords: 8,
   /** A Chinese header line is at least this share Han characters. */
@@ -85,10 +85,7 @@ const PROMPT_LINE = [
 const END_MARKER =
   /^(?:反侵权公告|郑\s*重\s*声\s*明|免责声明|版权声明|声明\s*[:：]|特别声明|相关(?:阅读|新闻|文章|链接|报道|推荐|专题)|推荐阅读|延伸阅读|热门(?:推荐|文章|新闻)|猜你喜欢|更多(?:精彩|新闻|阅读)|网友评论|精彩评论|related(?: articles| stories| coverage| posts| content| reading)?:?$|you (?:may|might) (?:also )?like|more (?:great )?\w+ stories|more from |popular on |recommended(?: for you)?:?$|recent (?:articles|posts)$|read (?:more|next):?$|copyright ©|© ?(?:19|20)\d{2}|all rights reserved)/iu;
 
-const weighted = (text: string): number => {
-  const han = text.match(HAN)?.length ?? 0;
-  return text.length - han + han * LINE_TUNABLES.hanCharWeight;
-};
+const weighted = weightedLength;
 const normalize = (text: string): string =>
   text
     .normalize("NFKC")

@@ -5,6 +5,7 @@
  */
 import type { CheerioAPI } from "cheerio/slim";
 import { LOOSE_DATE, toIsoDate } from "../../text/dates.js";
+import { weightedLength } from "../../text/lang.js";
 import { trimChars } from "./article.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -19,18 +20,13 @@ import { trimChars } from "./article.js";
 const TITLE_SEPARATOR_CHAR = /[\s|\-–—_:·»｜]/u;
 const TITLE_SEPARATOR =
   /\s{1,8}[|\-–—:·»\\/]\s{1,8}|\s{0,8}[|_｜—–]\s{0,8}|\s{0,8}[-－]\s{0,8}(?=\p{Script=Han})|(?<=\p{Script=Han}|[）)》」])\s{0,8}[-－]\s{0,8}/u;
-/** A headline part lighter than this (Han characters weigh HAN_WEIGHT, others 1) is not trusted on its own. */
+/** A headline part lighter than this (weightedLength: Han ×2.5, others 1) is not trusted on its own. */
 const MIN_HEADLINE_WEIGHT = 8;
-/** One Han character weighs as much as 2.5 Latin characters (html.ts's `hanCharWeight`). */
-const HAN_WEIGHT = 2.5;
 /** JSON-LD is flattened this deep (`@graph` → array → object → `mainEntity`…); deeper is not the article's. */
 const MAX_JSON_LD_DEPTH = 4;
 /** The page's first few `<h1>`s are headline candidates; later ones are sections or other stories. */
 const MAX_H1_HEADINGS = 3;
-const headlineWeight = (s: string): number => {
-  const han = s.match(/\p{Script=Han}/gu)?.length ?? 0;
-  return [...s].length - han + han * HAN_WEIGHT;
-};
+const headlineWeight = weightedLength;
 /** Site-name parts are short; a trailing part longer than this is probably part of the headline. */
 const MAX_SITE_PART_CHARS = 40;
 /** Longer bylines are page text that was taken for one. */
