@@ -46,7 +46,6 @@ const goldRoot = resolve(repoRoot, "../shared/bench/extraction");
 interface Case {
   label: string;
   html?: string;
-  text?: string;
 }
 
 /** An article of `count` short paragraphs (one short sentence each), as feeds of many small items look. */

@@ -13,7 +13,7 @@ import PQueue from "p-queue";
 import { type Clock as FullClock, systemClock } from "../clock.js";
 import type { Logger } from "../log.js";
 import { silentLogger } from "../log.js";
-import { type HeldLease, holdLease } from "../store/jobs.js";
+import { type HeldLease, holdLease, leaseClockOf } from "../store/jobs.js";
 import { DAY_MS } from "../text/dates.js";
 import type { DigestPart, DigestStore, LedgerEntry } from "./store.js";
 
@@ -481,11 +481,7 @@ export class DigestDelivery {
     this.heartbeat ??= await holdLease(this.options.digests.store, `replica:${this.replicaId}`, {
       owner: this.replicaId,
       ttlMs: this.leaseMs,
-      clock: {
-        now: () => this.clock.now(),
-        setTimeout: (callback, ms) => setTimeout(callback, ms).unref(),
-        clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-      },
+      clock: leaseClockOf(() => this.clock.now()),
       logger: this.logger,
     });
   }

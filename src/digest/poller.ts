@@ -13,7 +13,7 @@ import { type Logger, silentLogger } from "../log.js";
 import { makeArticle } from "../pipeline/clean/article.js";
 import { type FetchOptions, fetchPage as realFetchPage } from "../pipeline/fetch.js";
 import { cleanSource, type ReadingDeps, type ReadSource, saveArticle, summarizeArticle } from "../pipeline/read.js";
-import { holdLease, leaseOwner } from "../store/jobs.js";
+import { holdLease, leaseClockOf, leaseOwner } from "../store/jobs.js";
 import { interfaceLang, records as openRecords, type Records, type UserRecord } from "../store/records.js";
 import type { Collection, Store } from "../store/store.js";
 import { DAY_MS } from "../text/dates.js";
@@ -157,11 +157,7 @@ function pollerContext(deps: PollerDeps) {
   const leaseOptions = {
     ttlMs: deps.leaseMs ?? DEFAULTS.leaseMs,
     // Expiry by this poller's clock (a manual one in tests); renewals on real timers.
-    clock: {
-      now: () => clock.now(),
-      setTimeout: (callback: () => void, ms: number) => setTimeout(callback, ms).unref(),
-      clearTimeout: (handle: unknown) => clearTimeout(handle as NodeJS.Timeout),
-    },
+    clock: leaseClockOf(() => clock.now()),
     logger,
   };
   const fetchPage = deps.fetchPage ?? realFetchPage;

@@ -32,11 +32,19 @@ export interface LeaseClock {
   clearTimeout(handle: unknown): void;
 }
 
-const systemLeaseClock: LeaseClock = {
-  now: () => Date.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, ms).unref(),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
+/**
+ * A lease clock that tells expiry by `now` (a caller's clock, manual in tests) and renews on Node's timers,
+ * unref'd so a held lease never keeps the process alive.
+ */
+export function leaseClockOf(now: () => number): LeaseClock {
+  return {
+    now,
+    setTimeout: (callback, ms) => setTimeout(callback, ms).unref(),
+    clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+  };
+}
+
+const systemLeaseClock: LeaseClock = leaseClockOf(() => Date.now());
 
 /**
  * A lease owner for one component instance: REPLICA_ID plus a random tag, so two bots (or two pollers) in one

@@ -231,11 +231,6 @@ export class LineJoiner {
   private readonly paragraphs: string[] = [];
   private parts: string[] = [];
 
-  /** Whether a paragraph is open. */
-  get open(): boolean {
-    return this.parts.length > 0;
-  }
-
   /** Ends the open paragraph (if any) and opens one with `line`. */
   start(line: string): void {
     this.end();
