@@ -14,6 +14,11 @@ export interface Config {
     token?: string;
     /** TELEGRAM_API_ROOT. @default "https://api.telegram.org" */
     apiRoot: string;
+    /**
+     * TELEGRAM_MAX_PER_SECOND: messages per second across all chats and all replicas (Telegram's free limit is
+     * about 30; paid broadcasts allow more). Per-chat pacing (about one a second) is fixed. @default 30
+     */
+    maxPerSecond: number;
   };
   llm: {
     /** OPENAI_API_KEY. Unset together with OPENAI_BASE_URL → offline summaries. */
@@ -82,6 +87,12 @@ export interface Config {
     maxItems: number;
     /** DIGEST_GRACE_HOURS: a digest missed while down is still sent this late. @default 6 */
     graceHours: number;
+    /**
+     * DIGEST_TICK_SECONDS: how often each replica looks for digests due and for half-sent ones to resume (1–60).
+     * Digest times are minutes, so the default loses nothing; a shorter tick resumes a crashed replica's digests
+     * sooner after its lease runs out. @default 60
+     */
+    tickSeconds: number;
   };
   cpu: {
     /** CPU_THREADS: worker threads for parsing, cleaning and offline summaries. Unset or 0 → one per available core. */
@@ -124,12 +135,13 @@ function text(env: Env, name: string): string | undefined {
   return value ? value : undefined;
 }
 
-function integer(env: Env, name: string, fallback: number, min = 0): number {
+function integer(env: Env, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   const raw = text(env, name);
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) {
-    throw new ConfigError(`${name} must be a whole number ≥ ${min}, got "${raw}"`);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
+    throw new ConfigError(`${name} must be a whole number ${range}, got "${raw}"`);
   }
   return value;
 }
@@ -240,6 +252,7 @@ export function loadConfig(env: Env): Config {
     telegram: {
       token,
       apiRoot: url(env, "TELEGRAM_API_ROOT", "https://api.telegram.org") as string,
+      maxPerSecond: integer(env, "TELEGRAM_MAX_PER_SECOND", 30, 1),
     },
     llm: {
       apiKey,
@@ -279,6 +292,7 @@ export function loadConfig(env: Env): Config {
       pollMinutes: integer(env, "FEED_POLL_MINUTES", 30, 1),
       maxItems: integer(env, "DIGEST_MAX_ITEMS", 10, 1),
       graceHours: integer(env, "DIGEST_GRACE_HOURS", 6),
+      tickSeconds: integer(env, "DIGEST_TICK_SECONDS", 60, 1, 60),
     },
     cpu: {
       threads: integer(env, "CPU_THREADS", 0) || undefined,

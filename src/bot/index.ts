@@ -25,7 +25,7 @@ import { inEachLang, t } from "../i18n/index.js";
 import { createMetrics } from "../metrics.js";
 import { createJobLedger } from "../store/jobs.js";
 import { interfaceLang, langFromTelegram, records as openRecords } from "../store/records.js";
-import { pacerFor } from "../telegram/pacer.js";
+import { paceLimits, pacerFor } from "../telegram/pacer.js";
 import { installTransport, type Transport } from "../telegram/transport.js";
 import { DAY_MS } from "../text/dates.js";
 import { langOfText } from "../text/lang.js";
@@ -136,7 +136,7 @@ function resolveDeps(deps: BotDeps): ResolvedDeps {
     fetchOptions,
     jobs,
     metrics,
-    pacer: deps.pacer ?? pacerFor(deps.store),
+    pacer: deps.pacer ?? pacerFor(deps.store, paceLimits(config.telegram.maxPerSecond)),
     ledger:
       deps.ledger ??
       createJobLedger({

@@ -106,7 +106,14 @@ export function createDigests(deps: DigestsDeps): Digests {
   const logger = deps.logger ?? silentLogger;
   const digests = digestStore(store);
   const graceMs = config.digest.graceHours * 3_600_000;
-  const queue = new DeliveryQueue({ send: deps.send, logger, ...deps.queue });
+  // The transport under `send` paces every call against the one shared budget; this queue keeps one replica's
+  // digests from queueing faster than that budget allows at all.
+  const queue = new DeliveryQueue({
+    send: deps.send,
+    logger,
+    ratePerSecond: config.telegram.maxPerSecond,
+    ...deps.queue,
+  });
   const leaseMs = deps.leaseMs ?? config.service.jobLeaseMs;
   // One owner per instance (two digest machines in one process, as in tests, must not share leases).
   const replicaId = leaseOwner(config.service.replicaId);
@@ -139,6 +146,7 @@ export function createDigests(deps: DigestsDeps): Digests {
     logger,
     maxItems: config.digest.maxItems,
     graceMs,
+    tickSeconds: config.digest.tickSeconds,
     defaultLang: config.bot.defaultLang,
   });
   return {

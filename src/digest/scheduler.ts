@@ -53,6 +53,8 @@ export interface SchedulerDeps {
   maxItems: number;
   /** DIGEST_GRACE_HOURS in ms */
   graceMs: number;
+  /** DIGEST_TICK_SECONDS: seconds between ticks (1–60). @default 60 */
+  tickSeconds?: number;
   /** DEFAULT_LANG */
   defaultLang: LangChoice;
 }
@@ -134,7 +136,10 @@ export function createDigestScheduler(deps: SchedulerDeps): DigestScheduler {
     },
     start() {
       void delivery.start().catch((error: unknown) => logger.warn("digest heartbeat failed to start", { error }));
-      task ??= cron.schedule("* * * * *", async () => {
+      const seconds = deps.tickSeconds ?? 60;
+      // node-cron's six-field form ticks on seconds; the default is at second 0 of every minute.
+      const expression = seconds >= 60 ? "* * * * *" : `*/${seconds} * * * * *`;
+      task ??= cron.schedule(expression, async () => {
         if (ticking) return;
         ticking = true;
         try {

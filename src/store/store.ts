@@ -74,7 +74,7 @@ export function rateLimiterFor(store: Store, budget: RateBudget): RateLimiterAbs
   return new RateLimiterMemory(options);
 }
 
-/** Pacing limits for `sharedPaceFor` (send.ts owns the values). */
+/** Pacing limits for `sharedPaceFor` (telegram/pacer.ts owns the values: `paceLimits`). */
 export interface PaceLimits {
   chatIntervalMs: number;
   chatBurst: number;
@@ -93,7 +93,9 @@ export interface SharedPace {
 /**
  * GCRA over both limits in one Lua script, so two replicas booking at once cannot both take the last slot.
  * KEYS: chat tat, global tat, chat pause, global pause. ARGV: now, chat interval, chat burst, global interval,
- * global burst. Returns the booked time. Keys expire once they no longer hold anyone back.
+ * global burst. Returns the booked time. Keys expire once they no longer hold anyone back. Times are written with
+ * four decimals: Lua's tostring keeps 14 digits, a tenth of a millisecond at today's epoch, and truncating
+ * 1000/12 ms every booking let 90 slots out 3 ms early.
  */
 const BOOK_SCRIPT = `
 local now = tonumber(ARGV[1])
@@ -105,9 +107,9 @@ local gp = tonumber(redis.call('GET', KEYS[4]) or '0')
 local at = math.max(now, cp, gp, ctat - (cb - 1) * ci, gtat - (gb - 1) * gi)
 ctat = math.max(ctat, at) + ci
 gtat = math.max(gtat, at) + gi
-redis.call('SET', KEYS[1], tostring(ctat), 'PX', math.max(1, math.ceil(ctat - now + ci)))
-redis.call('SET', KEYS[2], tostring(gtat), 'PX', math.max(1, math.ceil(gtat - now + gi)))
-return tostring(at)`;
+redis.call('SET', KEYS[1], string.format('%.4f', ctat), 'PX', math.max(1, math.ceil(ctat - now + ci)))
+redis.call('SET', KEYS[2], string.format('%.4f', gtat), 'PX', math.max(1, math.ceil(gtat - now + gi)))
+return string.format('%.4f', at)`;
 /** KEYS[1] pause; ARGV until, now: only ever moved later. */
 const PAUSE_SCRIPT = `
 local old = tonumber(redis.call('GET', KEYS[1]) or '0')

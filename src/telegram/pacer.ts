@@ -4,7 +4,7 @@
  * (one script) for several replicas. The transport (transport.ts) takes a slot for every call that sends.
  */
 import type { Clock } from "../clock.js";
-import { type SharedPace, type Store, sharedPaceFor } from "../store/store.js";
+import { type PaceLimits, type SharedPace, type Store, sharedPaceFor } from "../store/store.js";
 
 // ── Tunables ──────────────────────────────────────────────────────────────────────────────────────
 // Telegram's limits (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this):
@@ -13,9 +13,12 @@ import { type SharedPace, type Store, sharedPaceFor } from "../store/store.js";
 /** Calls to one chat: one per second on average, a short burst of this many allowed (a person sending 3 links). */
 const PER_CHAT_INTERVAL_MS = 1000;
 const PER_CHAT_BURST = 3;
-/** Calls across all chats: 30 per second, a small burst. */
-const GLOBAL_INTERVAL_MS = 1000 / 30;
-const GLOBAL_BURST = 10;
+/**
+ * Calls across all chats: TELEGRAM_MAX_PER_SECOND (30, Telegram's free limit; paid broadcasts allow more), with a
+ * burst of a third of a second's worth, so that no one-second window ever holds more than 4/3 of the rate.
+ */
+export const DEFAULT_MAX_PER_SECOND = 30;
+const GLOBAL_BURST_SECONDS = 1 / 3;
 /** A 429 for a chat that was quiet this long (or for a second chat within a second) is a global flood. */
 const QUIET_CHAT_MS = 2 * PER_CHAT_INTERVAL_MS;
 const SECOND_CHAT_WINDOW_MS = 1000;
@@ -48,8 +51,22 @@ interface ChatPace {
   previousAt?: number;
 }
 
+/** Telegram's limits as the pacers book them: the per-chat ones are fixed, the overall rate is a setting. */
+export type { PaceLimits };
+
+/** The limits for an overall rate of `maxPerSecond` messages (TELEGRAM_MAX_PER_SECOND). */
+export function paceLimits(maxPerSecond = DEFAULT_MAX_PER_SECOND): PaceLimits {
+  return {
+    chatIntervalMs: PER_CHAT_INTERVAL_MS,
+    chatBurst: PER_CHAT_BURST,
+    globalIntervalMs: 1000 / maxPerSecond,
+    globalBurst: Math.max(1, Math.round(maxPerSecond * GLOBAL_BURST_SECONDS)),
+  };
+}
+
 /** A generic cell-rate pacer (GCRA) per chat and overall, with 429 pauses. */
-export function createPacer(): TelegramPacer {
+export function createPacer(limits: PaceLimits = paceLimits()): TelegramPacer {
+  const { globalIntervalMs, globalBurst } = limits;
   const chats = new Map<number, ChatPace>();
   const global = { tat: 0, pausedUntil: 0 };
   let lastLimit: { chatId: number; at: number } | undefined;
@@ -75,10 +92,10 @@ export function createPacer(): TelegramPacer {
         chat.pausedUntil,
         global.pausedUntil,
         chat.tat - (PER_CHAT_BURST - 1) * PER_CHAT_INTERVAL_MS,
-        global.tat - (GLOBAL_BURST - 1) * GLOBAL_INTERVAL_MS,
+        global.tat - (globalBurst - 1) * globalIntervalMs,
       );
       chat.tat = Math.max(chat.tat, at) + PER_CHAT_INTERVAL_MS;
-      global.tat = Math.max(global.tat, at) + GLOBAL_INTERVAL_MS;
+      global.tat = Math.max(global.tat, at) + globalIntervalMs;
       chat.previousAt = chat.lastAt;
       chat.lastAt = at;
       if (at > now) await clock.sleep(at - now);
@@ -109,9 +126,9 @@ export function createPacer(): TelegramPacer {
  * boundary (see digest/delivery.ts on p-queue's intervals), which Telegram answers with 429, so the script
  * keeps the memory pacer's arithmetic instead.
  */
-export function createSharedPacer(shared: SharedPace): TelegramPacer {
+export function createSharedPacer(shared: SharedPace, limits: PaceLimits = paceLimits()): TelegramPacer {
   // The local half: which chats were recently limited (to tell a chat's limit from a global one) and known pauses.
-  const local = createPacer();
+  const local = createPacer(limits);
   // The latest pause being written: this replica's next slot waits for it, so it is in Redis before we send again.
   let pausing: Promise<void> = Promise.resolve();
   return {
@@ -130,16 +147,8 @@ export function createSharedPacer(shared: SharedPace): TelegramPacer {
   };
 }
 
-/** Telegram's limits as the shared pacer books them (the memory pacer's values). */
-export const TELEGRAM_PACE = {
-  chatIntervalMs: PER_CHAT_INTERVAL_MS,
-  chatBurst: PER_CHAT_BURST,
-  globalIntervalMs: GLOBAL_INTERVAL_MS,
-  globalBurst: GLOBAL_BURST,
-} as const;
-
 /** The pacer for a store: shared through Redis when the store is Redis, in memory for one process on SQLite. */
-export function pacerFor(store: Store): TelegramPacer {
-  const shared = sharedPaceFor(store, TELEGRAM_PACE);
-  return shared ? createSharedPacer(shared) : createPacer();
+export function pacerFor(store: Store, limits: PaceLimits = paceLimits()): TelegramPacer {
+  const shared = sharedPaceFor(store, limits);
+  return shared ? createSharedPacer(shared, limits) : createPacer(limits);
 }

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore, type Store } from "../../src/store/store.js";
-import { createPacer, pacerFor, type TelegramPacer } from "../../src/telegram/pacer.js";
+import { createPacer, paceLimits, pacerFor, type TelegramPacer } from "../../src/telegram/pacer.js";
 import { hasRedisServer, type RedisServer, startRedis } from "../helpers/redis.js";
 
 /** A clock that stands still; each sleep is recorded as the delay a slot was given. */
@@ -78,6 +78,21 @@ describe.runIf(hasRedisServer())("the Telegram budget on Redis", () => {
     expect(busiestWindow(all, 1000)).toBeLessThanOrEqual(40);
     // …and the budget is used, not wasted: 120 messages go out within four seconds.
     expect(Math.max(...all)).toBeLessThan(4000);
+  });
+
+  it("TELEGRAM_MAX_PER_SECOND=12: the sum of three replicas stays within 12 a second plus a burst of 4", async () => {
+    const limits = paceLimits(12);
+    expect(limits).toMatchObject({ globalIntervalMs: 1000 / 12, globalBurst: 4 });
+    const opened = [await openStore(redis.url), await openStore(redis.url), await openStore(redis.url)];
+    stores.push(...opened);
+    const pacers = opened.map((store) => pacerFor(store, limits));
+    const now = nextStart();
+    const chats = Array.from({ length: 30 }, (_unused, index) => 5000 + index);
+    const all = (await Promise.all(pacers.map((pacer) => book(pacer, chats, 1, now)))).flat();
+    expect(all).toHaveLength(90);
+    expect(busiestWindow(all, 1000)).toBeLessThanOrEqual(12 + 4);
+    // Spaced at the rate after the burst: the 90th slot is booked (90 - 4) / 12 s out.
+    expect(Math.max(...all)).toBeCloseTo(((90 - 4) * 1000) / 12, 0);
   });
 
   it("a 429 that holds back everyone on one replica pauses the other too", async () => {
