@@ -52,6 +52,8 @@ type Params = Record<string, unknown>;
 export interface ApiCall {
   /** Index in `calls` (handy for `since`). */
   index: number;
+  /** When the fake recorded it (its `now`, Date.now by default): rate checks read it. */
+  at: number;
   method: string;
   params: Params;
   ok: boolean;
@@ -161,6 +163,18 @@ export interface FakeTelegram {
   limit(limits: RateLimits): void;
   /** 429s answered because of `limit`: per chat and global (the pause and what tripped it). */
   limitHits: { perChat: number; global: number };
+  /**
+   * Holds every call matching `predicate` unanswered (not handled, not recorded) until `release()`. Then each is
+   * handled in arrival order, counted at its arrival time (Telegram got it then and answered late) — unless its
+   * client has gone away meanwhile (a killed process): that call is dropped, as a request that never reached
+   * Telegram. One hold at a time.
+   */
+  holdCalls(predicate: (method: string, params: Params) => boolean): {
+    held(): number;
+    /** Methods of the held calls dropped because their client was gone. */
+    dropped: string[];
+    release(): void;
+  };
   /** Resolves with the first call (already made since `since`, or future) matching `predicate`. */
   waitFor(predicate: (call: ApiCall) => boolean, options?: { timeoutMs?: number; since?: number }): Promise<ApiCall>;
   /** Resolves once `count` calls match. */
@@ -349,9 +363,8 @@ export async function startFakeTelegram(
   const COUNTED = /^(sendMessage|sendDocument|sendPhoto|editMessageText|editMessageReplyMarkup|editMessageCaption)$/;
   const retryAfter = (ms: number) => ({ retry_after: Math.max(1, Math.ceil(ms / 1000)) });
   /** A 429 when this call is over a limit; otherwise counts it. */
-  const checkLimits = (method: string, chatId: number | undefined) => {
+  const checkLimits = (method: string, chatId: number | undefined, at = clockNow()) => {
     if (!limits || !COUNTED.test(method) || chatId === undefined) return undefined;
-    const at = clockNow();
     if (at < pausedUntil) {
       limitHits.global += 1;
       return new BotApiError(429, "Too Many Requests: retry later", retryAfter(pausedUntil - at));
@@ -413,8 +426,8 @@ export async function startFakeTelegram(
   };
   const now = () => Math.floor(Date.now() / 1000);
 
-  const record = (call: Omit<ApiCall, "index">) => {
-    const full = { ...call, index: calls.length };
+  const record = (call: Omit<ApiCall, "index" | "at">, at = clockNow()) => {
+    const full = { ...call, index: calls.length, at };
     calls.push(full);
     events.emit("call", full);
     return full;
@@ -593,17 +606,39 @@ export async function startFakeTelegram(
     else if (request.body.length > 0) params = JSON.parse(request.body.toString("utf8")) as Params;
     if (method === "getUpdates") return getUpdates(params, response);
 
+    if (hold?.matches(method, params)) {
+      const current = hold;
+      let gone = false;
+      response.on("close", () => {
+        gone = true;
+      });
+      // Telegram got it on arrival and answers late: its limits and `at` count the arrival time.
+      const arrivedAt = clockNow();
+      current.waiting.push(() =>
+        gone ? current.dropped.push(method) : answerCall(method, params, response, arrivedAt),
+      );
+      return;
+    }
+    answerCall(method, params, response);
+  });
+
+  /** Calls held by `holdCalls` until release; a held call whose client went away is dropped, never handled. */
+  let hold:
+    | { matches: (method: string, params: Params) => boolean; waiting: Array<() => void>; dropped: string[] }
+    | undefined;
+
+  function answerCall(method: string, params: Params, response: ServerResponse, at = clockNow()) {
     const chatId = params.chat_id === undefined ? undefined : Number(params.chat_id);
     try {
-      const failure = takeFailure(method, chatId) ?? checkLimits(method, chatId);
+      const failure = takeFailure(method, chatId) ?? checkLimits(method, chatId, at);
       if (failure) throw failure;
       const handler = handlers[method];
       const result = handler ? handler(params) : true;
-      record({ method, params, ok: true, result });
+      record({ method, params, ok: true, result }, at);
       reply(response, 200, { ok: true, result });
     } catch (error) {
       if (!(error instanceof BotApiError)) throw error;
-      record({ method, params, ok: false, error_code: error.code, description: error.description });
+      record({ method, params, ok: false, error_code: error.code, description: error.description }, at);
       reply(response, error.code, {
         ok: false,
         error_code: error.code,
@@ -611,7 +646,7 @@ export async function startFakeTelegram(
         ...(error.parameters ? { parameters: error.parameters } : {}),
       });
     }
-  });
+  }
 
   const pushUpdate: FakeTelegram["pushUpdate"] = (partial) => {
     const update = { ...partial, update_id: partial.update_id ?? nextUpdateId++ } as Update;
@@ -835,6 +870,18 @@ export async function startFakeTelegram(
     pressButton: (options) => pushUpdate(callbackQuery(options)),
     addFile,
     fail: (failure) => failures.push({ ...failure, left: failure.times ?? 1 }),
+    holdCalls(predicate) {
+      const current = { matches: predicate, waiting: [] as Array<() => void>, dropped: [] as string[] };
+      hold = current;
+      return {
+        held: () => current.waiting.length,
+        dropped: current.dropped,
+        release() {
+          if (hold === current) hold = undefined;
+          for (const answer of current.waiting.splice(0)) answer();
+        },
+      };
+    },
     limit: (next) => {
       limits = next;
     },
