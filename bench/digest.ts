@@ -1,37 +1,42 @@
 /**
- * `npm run bench:digest` — daily digests at scale, through the real poller, summarizer, composer,
- * scheduler and paced delivery, against loopback fakes:
- *   - a website serving 50 feeds and their article pages (200 new items, half English, half Chinese);
- *   - the fake OpenAI server (counts model requests);
- *   - a Bot API that ENFORCES Telegram's limits (30 messages/s overall, 1/s per chat) and answers 429
- *     with retry_after when they are exceeded.
- * Time is scaled (default ×1/10): the pacer and the fake's limits are scaled together, so "30/s" is 300/s here
- * (at ×1/20 this one process — bot, fakes and SQLite — runs out of CPU before the pacer runs out of rate).
+ * `npm run bench:digest` — daily digests at scale, measured on the product's own processes.
  *
- *   npm run bench:digest                       # 10,000 subscribers, 50 feeds, 200 items
- *   npm run bench:digest -- --users 2000 --scale 0.05 --store sqlite-file
+ * The product runs as it does in production: `node --import tsx src/main.ts` (what `npm start` and the Dockerfile
+ * run) in webhook mode, one process on a SQLite file or several replicas on a real Redis. The fakes run in a
+ * process of their own (bench/digest-fakes.ts): a website with the feeds and article pages, the fake OpenAI
+ * server, and a Bot API that enforces Telegram's limits. So the memory figures are the product's alone.
  *
- * Anchors printed beside the figures, from the same run: the per-subscriber cost a naive design would pay,
- * the allowed rate at this scale, and an unpaced burst at the same fake (how many 429s pacing avoids).
+ * The bench writes feeds, people and subscriptions into the store through the product's own APIs, then the
+ * product does the work: its poller fetches the new items and summarizes each once per language its readers need
+ * (shared by every replica), and at the digest minute its scheduler composes and sends everyone's digest, paced to
+ * TELEGRAM_MAX_PER_SECOND summed over the replicas (booked in Redis).
+ *
+ * Time is scaled (default ×1/10): the product's TELEGRAM_MAX_PER_SECOND is set to 30/scale and the fake enforces
+ * the same, so "30/s" is 300/s here.
+ *
+ *   npm run bench:digest                                              # 10,000 people, 1 process, SQLite file
+ *   npm run bench:digest -- --replicas 3 --store redis --users 100000  # 3 replicas on Redis
+ *
+ * Anchors printed beside the figures, from the same run: the model requests a per-subscriber design would make,
+ * the allowed rate, and an unpaced burst of 1,000 messages at the same fake (how many 429s pacing avoids).
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { type ChildProcess, fork, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { Worker } from "node:worker_threads";
 import { loadConfig } from "../src/config.js";
-import type { SendPart } from "../src/digest/delivery.js";
 import { feedIdOf, resolveFeed } from "../src/digest/feeds.js";
 import { createDigests } from "../src/digest/index.js";
 import type { DigestSettings } from "../src/digest/store.js";
-import { limitConcurrency } from "../src/llm/limit.js";
 import { createOpenAiClient } from "../src/llm/openai.js";
 import { records } from "../src/store/records.js";
 import { openStore } from "../src/store/store.js";
 import type { Summary } from "../src/types.js";
-import { articlePage, rss, summaryReply, type TestItem } from "../test/digest/helpers.js";
-import { startFakeOpenAi } from "../test/fakes/openai.js";
-import { startSite } from "../test/fakes/site.js";
+import { articlePage, rss, type TestItem } from "../test/digest/helpers.js";
+import type { SiteRoute } from "../test/fakes/site.js";
+import { freePort, startRedis } from "../test/helpers/redis.js";
+import type { BotApiStats, FakesRequest } from "./digest-fakes.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -40,248 +45,269 @@ const { values: args } = parseArgs({
     items: { type: "string", default: "200" },
     "feeds-per-user": { type: "string", default: "3" },
     scale: { type: "string", default: "0.1" },
-    store: { type: "string", default: "sqlite-memory" },
+    replicas: { type: "string", default: "1" },
+    store: { type: "string", default: "sqlite" },
+    lead: { type: "string", default: "3" },
   },
 });
 const USERS = Number(args.users);
 const FEEDS = Number(args.feeds);
 const ITEMS = Number(args.items);
 const FEEDS_PER_USER = Number(args["feeds-per-user"]);
-/** Multiplies every duration: 0.1 runs Telegram's 30/s as 300/s and its per-chat 1 s as 100 ms. */
+/** Multiplies every duration: 0.1 runs Telegram's 30/s as 300/s. */
 const SCALE = Number(args.scale);
+const REPLICAS = Number(args.replicas);
 const TELEGRAM_RATE = 30;
-const TELEGRAM_PER_CHAT_MS = 1000;
-const TOKEN = "123456:BENCH-token";
+const ALLOWED_PER_SECOND = Math.round(TELEGRAM_RATE / SCALE);
+/** The product's pacer lets a third of a second's worth go at once (telegram/pacer.ts). */
+const PACER_BURST = Math.max(1, Math.round(ALLOWED_PER_SECOND / 3));
+const TOKEN = "424242:BENCH-token";
+const SECRET = "bench-secret";
+const ROOT = new URL("..", import.meta.url).pathname;
+/** Minutes from the end of setup to the digest minute: the product's poll tick (every minute) comes first. */
+const DIGEST_LEAD_MINUTES = Number(args.lead);
 
-// ── peak memory ─────────────────────────────────────────────────────────────────────────────────
-let peakRss = 0;
-let peakHeap = 0;
-const sampler = setInterval(() => {
-  const usage = process.memoryUsage();
-  peakRss = Math.max(peakRss, usage.rss);
-  peakHeap = Math.max(peakHeap, usage.heapUsed);
-}, 50);
-
-/** Peak memory per phase (debug only): which stage holds memory. */
-function phase(name: string) {
-  if (process.env.BENCH_DEBUG)
-    console.error(
-      `peak after ${name}: rss ${(peakRss / 1048576).toFixed(0)} MB heap ${(peakHeap / 1048576).toFixed(0)} MB`,
-    );
+// ── the fakes' process ────────────────────────────────────────────────────────────────────────────
+interface Fakes {
+  site: string;
+  openai: string;
+  botApi: string;
+  request(message: FakesRequest): Promise<unknown>;
+  stats(): Promise<BotApiStats>;
+  child: ChildProcess;
 }
 
-// ── a Bot API that enforces Telegram's rates ──────────────────────────────────────────────────
-// It runs in a worker thread: its clock and its HTTP handling do not share the event loop with the code under test,
-// so a busy moment in the bot cannot make the fake look more lenient (or stricter) than Telegram.
-interface RateLimitedApi {
-  url: string;
-  /** Counters and accepted texts per chat so far. */
-  stats(): Promise<{
-    accepted: number;
-    rejected429: number;
-    byChat: Map<number, string[]>;
-    firstAt?: number;
-    lastAt?: number;
-  }>;
-  reset(): Promise<void>;
-  close(): Promise<void>;
-}
-
-const BOT_API_WORKER = `
-const { parentPort, workerData } = require("node:worker_threads");
-const http = require("node:http");
-const { rate, perChatMs: realPerChatMs, scale } = workerData;
-const globalCapacity = rate; // a second's worth, as Telegram allows about 30 a second
-const refillPerMs = rate / (1000 * scale);
-const perChatMs = realPerChatMs * scale;
-let tokens = globalCapacity, refilledAt = performance.now(), nextMessageId = 1;
-let lastByChat = new Map(), byChat = new Map(), accepted = 0, rejected429 = 0, firstAt, lastAt;
-function json(res, status, body) { res.writeHead(status, { "content-type": "application/json" }); res.end(JSON.stringify(body)); }
-function tooMany(res, waitMs) {
-  rejected429 += 1;
-  const seconds = Math.max(1, Math.ceil(waitMs / scale / 1000));
-  json(res, 429, { ok: false, error_code: 429, description: "Too Many Requests: retry after " + seconds, parameters: { retry_after: seconds } });
-}
-const server = http.createServer((req, res) => {
-  const chunks = [];
-  req.on("data", (c) => chunks.push(c));
-  req.on("end", () => {
-    const method = (req.url || "").split("/").pop();
-    if (method !== "sendMessage") return json(res, 200, { ok: true, result: true });
-    const params = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}");
-    const now = performance.now();
-    tokens = Math.min(globalCapacity, tokens + (now - refilledAt) * refillPerMs);
-    refilledAt = now;
-    const chatId = Number(params.chat_id);
-    const last = lastByChat.get(chatId);
-    if (last !== undefined && now - last < perChatMs) return tooMany(res, perChatMs - (now - last));
-    if (tokens < 1) return tooMany(res, (1 - tokens) / refillPerMs);
-    tokens -= 1;
-    lastByChat.set(chatId, now);
-    accepted += 1;
-    if (firstAt === undefined) firstAt = now;
-    lastAt = now;
-    const list = byChat.get(chatId) || [];
-    list.push(params.text);
-    byChat.set(chatId, list);
-    json(res, 200, { ok: true, result: { message_id: nextMessageId++, date: 0, chat: { id: chatId, type: "private" }, text: params.text } });
-  });
-});
-server.keepAliveTimeout = 60000;
-server.listen(0, "127.0.0.1", () => parentPort.postMessage({ type: "url", url: "http://127.0.0.1:" + server.address().port }));
-parentPort.on("message", (message) => {
-  if (message === "stats") parentPort.postMessage({ type: "stats", accepted, rejected429, byChat: [...byChat], firstAt, lastAt });
-  if (message === "reset") { lastByChat = new Map(); byChat = new Map(); accepted = 0; rejected429 = 0; firstAt = undefined; lastAt = undefined; parentPort.postMessage({ type: "reset" }); }
-  if (message === "close") { server.closeAllConnections(); server.close(() => process.exit(0)); }
-});
-`;
-
-async function startRateLimitedBotApi(scale: number): Promise<RateLimitedApi> {
-  const worker = new Worker(BOT_API_WORKER, {
-    eval: true,
-    workerData: { rate: TELEGRAM_RATE, perChatMs: TELEGRAM_PER_CHAT_MS, scale },
+async function startFakes(): Promise<Fakes> {
+  const child = fork(join(ROOT, "bench/digest-fakes.ts"), [String(SCALE)], {
+    execArgv: ["--import", "tsx"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const next = (type: string) =>
     new Promise<Record<string, unknown>>((resolve) => {
       const listener = (message: Record<string, unknown>) => {
         if (message.type !== type) return;
-        worker.off("message", listener);
+        child.off("message", listener);
         resolve(message);
       };
-      worker.on("message", listener);
+      child.on("message", listener);
     });
-  const { url } = (await next("url")) as { url: string };
+  const ready = (await next("ready")) as unknown as { site: string; openai: string; botApi: string };
+  // One request at a time: replies are matched by type.
+  let chain: Promise<unknown> = Promise.resolve();
+  const request = (message: FakesRequest) => {
+    const reply = chain.then(() => {
+      const answer = next(message.type === "stats" ? "stats" : `${message.type}:done`);
+      child.send(message);
+      return answer;
+    });
+    chain = reply.catch(() => undefined);
+    return reply;
+  };
   return {
-    url,
-    async stats() {
-      const reply = next("stats");
-      worker.postMessage("stats");
-      const message = (await reply) as {
-        accepted: number;
-        rejected429: number;
-        byChat: Array<[number, string[]]>;
-        firstAt?: number;
-        lastAt?: number;
-      };
-      return { ...message, byChat: new Map(message.byChat) };
-    },
-    async reset() {
-      const reply = next("reset");
-      worker.postMessage("reset");
-      await reply;
-    },
-    async close() {
-      const exited = new Promise((resolve) => worker.once("exit", resolve));
-      worker.postMessage("close");
-      await exited;
-    },
+    ...ready,
+    child,
+    request,
+    stats: async () => ((await request({ type: "stats" })) as { stats: BotApiStats }).stats,
   };
 }
 
-// ── the run ───────────────────────────────────────────────────────────────────────────────────
+// ── the product's processes ──────────────────────────────────────────────────────────────────────
+interface Product {
+  name: string;
+  child: ChildProcess;
+  port: number;
+  /** Largest VmRSS seen by sampling (MB). */
+  sampledPeakMb: number;
+  logs: string;
+}
+
+function procStatusMb(pid: number, field: "VmRSS" | "VmHWM"): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+    return kb / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+async function startProduct(name: string, env: Record<string, string>): Promise<Product> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      LOG_LEVEL: "warn",
+      HOST: "127.0.0.1",
+      PORT: String(port),
+      REPLICA_ID: name,
+      WEBHOOK_URL: `http://127.0.0.1:${port}/tg/hook`,
+      WEBHOOK_SECRET: SECRET,
+      ...env,
+    },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  const product: Product = { name, child, port, sampledPeakMb: 0, logs: "" };
+  child.stderr?.on("data", (chunk: Buffer) => {
+    product.logs = (product.logs + chunk.toString()).slice(-20_000);
+  });
+  for (let attempt = 0; attempt < 600; attempt += 1) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}: ${product.logs}`);
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200) return product;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${name} did not become ready: ${product.logs}`);
+}
+
+/** The heap the product reports on /metrics (prom-client's nodejs_heap_size_used_bytes), MB. */
+async function heapUsedMb(product: Product): Promise<number> {
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${product.port}/metrics`)).text();
+    return Number(/^nodejs_heap_size_used_bytes\s+(\S+)/m.exec(text)?.[1] ?? 0) / 1048576;
+  } catch {
+    return 0;
+  }
+}
+
+// ── the run ──────────────────────────────────────────────────────────────────────────────────────
+const cleanups: Array<() => Promise<unknown> | unknown> = [];
+async function cleanUp() {
+  for (const cleanup of cleanups.splice(0).reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
+}
+process.on("SIGINT", () => void cleanUp().then(() => process.exit(130)));
+
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), "jianbao-bench-digest-"));
-  const storeUrl = args.store === "sqlite-file" ? `sqlite://${join(dir, "bench.sqlite")}` : "sqlite://:memory:";
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const fakes = await startFakes();
+  cleanups.push(async () => {
+    const exited = new Promise((resolve) => fakes.child.once("exit", resolve));
+    fakes.child.send({ type: "close" });
+    await exited;
+  });
+  let storeUrl = `sqlite://${join(dir, "bench.sqlite")}`;
+  if (args.store === "redis") {
+    const redis = await startRedis();
+    cleanups.push(() => redis.stop());
+    storeUrl = redis.url;
+  }
+  const t0 = performance.now();
+  // The bench's own handle on the store: it seeds through the product's APIs and reads the ledger after.
   const store = await openStore(storeUrl);
-  const site = await startSite();
-  const ai = await startFakeOpenAi({ fallback: summaryReply });
-  const api = await startRateLimitedBotApi(SCALE);
-  const config = loadConfig({ FETCH_ALLOW_PRIVATE: "1", DIGEST_MAX_ITEMS: "10", LLM_MAX_CONCURRENCY: "16" });
-  let clockNow = Date.parse("2026-03-10T00:00:00Z");
-  const clock = { now: () => clockNow };
-  const llm = limitConcurrency(
-    createOpenAiClient({ baseUrl: ai.baseUrl, model: "fake-model", timeoutMs: 30_000, maxRetries: 0 }),
-    config.llm.maxConcurrency,
-  );
-  const digests = createDigests({
+  cleanups.push(() => store.close());
+  const config = loadConfig({ FETCH_ALLOW_PRIVATE: "1" });
+  const seeder = createDigests({
     config,
     store,
-    llm,
+    // Never called: the bench seeds; the product's processes poll and summarize.
+    llm: createOpenAiClient({ baseUrl: fakes.openai, model: "fake-model", timeoutMs: 30_000, maxRetries: 0 }),
     summaryCache: store.collection<Summary>("summary"),
-    send: keepAliveSender(api.url),
-    clock,
-    fetchOptions: { allowPrivate: true, timeoutMs: 30_000 },
-    queue: { timeScale: SCALE, maxInFlight: 128 },
+    send: async () => Promise.reject(new Error("the bench does not send")),
+    fetchOptions: { allowPrivate: true },
   });
-  const t0 = performance.now();
 
-  // Feeds: each starts with one old item (the baseline when the first person subscribes).
-  const feedUrl = (index: number) => `${site.url}/feeds/${index}.xml`;
+  // Feeds: each starts with one old item (the baseline when it is added).
+  const route = (path: string, routeSpec: SiteRoute) => fakes.request({ type: "route", path, route: routeSpec });
+  const feedUrl = (index: number) => `${fakes.site}/feeds/${index}.xml`;
   const feedLang = (index: number): "en" | "zh" => (index % 2 === 0 ? "en" : "zh");
   const oldItem = (index: number): TestItem => ({
     id: `f${index}-old`,
     title: `Feed ${index} archive`,
-    link: `${site.url}/a/${index}/old.html`,
+    link: `${fakes.site}/a/${index}/old.html`,
     published: "2026-03-01T00:00:00Z",
   });
   for (let index = 0; index < FEEDS; index += 1) {
-    site.route(`/feeds/${index}.xml`, {
-      body: rss(`Source ${index}`, [oldItem(index)], site.url),
+    await route(`/feeds/${index}.xml`, {
+      body: rss(`Source ${index}`, [oldItem(index)], fakes.site),
       type: "application/rss+xml",
       etag: '"v1"',
     });
-  }
-  const feedIds: string[] = [];
-  for (let index = 0; index < FEEDS; index += 1) {
-    const resolved = await resolveFeed(feedUrl(index), { fetchOptions: { allowPrivate: true } });
-    feedIds.push(await digests.poller.addFeed(resolved));
+    await seeder.poller.addFeed(await resolveFeed(feedUrl(index), { fetchOptions: { allowPrivate: true } }));
   }
 
-  // People: a third read English summaries, a third Chinese, a third "auto" (the article's own language).
-  // Their local 08:00 (or 16:00 in Shanghai, 09:00 in Berlin) all fall on 08:00 UTC on 10 March.
+  // People: a third read English summaries, a third Chinese, a third "auto" (the article's own language), in
+  // three time zones; all subscribed an hour ago.
   const zones = [
-    { timezone: "UTC", time: "08:00" },
-    { timezone: "Asia/Shanghai", time: "16:00" },
-    { timezone: "Europe/Berlin", time: "09:00" },
+    { timezone: "UTC", offsetMinutes: 0 },
+    { timezone: "Asia/Shanghai", offsetMinutes: 8 * 60 },
+    { timezone: "Asia/Kolkata", offsetMinutes: 5 * 60 + 30 },
   ];
   const langs = ["en", "zh", "auto"] as const;
   const subscribersByFeed = new Map<number, number[]>();
   const userLang = new Map<number, (typeof langs)[number]>();
   const users = records(store).users;
-  const subscribedAt = new Date(clockNow).toISOString();
-  const writes: Promise<unknown>[] = [];
+  const subscribedAt = new Date(Date.now() - 3_600_000).toISOString();
+  let writes: Promise<unknown>[] = [];
+  const flush = async (limit: number) => {
+    if (writes.length < limit) return;
+    await Promise.all(writes);
+    writes = [];
+  };
   for (let userId = 1; userId <= USERS; userId += 1) {
     const lang = langs[userId % 3] as (typeof langs)[number];
     userLang.set(userId, lang);
-    const zone = zones[userId % zones.length] as (typeof zones)[number];
-    const settings: DigestSettings = { chatId: userId, ...zone, enabled: true, sendEmpty: false };
     writes.push(users.set(String(userId), { lang, firstSeen: subscribedAt }));
-    writes.push(digests.digests.settings.set(String(userId), settings));
     for (let k = 0; k < FEEDS_PER_USER; k += 1) {
       const feed = (userId * 7 + k * 13) % FEEDS;
       const list = subscribersByFeed.get(feed) ?? [];
       if (list.includes(userId)) continue;
       list.push(userId);
       subscribersByFeed.set(feed, list);
-      writes.push(digests.digests.subscribe(feedIdOf(feedUrl(feed)), userId, subscribedAt));
+      writes.push(seeder.digests.subscribe(feedIdOf(feedUrl(feed)), userId, subscribedAt));
     }
-    if (writes.length > 2000) await Promise.all(writes.splice(0));
+    await flush(2000);
   }
-  await Promise.all(writes);
-  const setupSeconds = (performance.now() - t0) / 1000;
-  phase("setup");
+  await flush(0);
 
   // News: ITEMS new items spread over the feeds, each with its article page.
-  clockNow = Date.parse("2026-03-10T02:00:00Z");
   const itemsByFeed = new Map<number, TestItem[]>();
   for (let n = 0; n < ITEMS; n += 1) {
     const feed = n % FEEDS;
     const item: TestItem = {
       id: `f${feed}-n${n}`,
       title: feedLang(feed) === "zh" ? `第${n}号新闻：城市交通计划` : `Story ${n}: the city transport plan`,
-      link: `${site.url}/a/${feed}/${n}.html`,
-      published: new Date(Date.parse("2026-03-10T01:00:00Z") + n * 1000).toISOString(),
+      link: `${fakes.site}/a/${feed}/${n}.html`,
+      published: new Date(Date.now() - 600_000 + n * 1000).toISOString(),
     };
     itemsByFeed.set(feed, [...(itemsByFeed.get(feed) ?? []), item]);
-    site.route(`/a/${feed}/${n}.html`, { body: articlePage(item.title, feedLang(feed)) });
+    await route(`/a/${feed}/${n}.html`, { body: articlePage(item.title, feedLang(feed)) });
   }
   for (const [feed, list] of itemsByFeed) {
-    site.route(`/feeds/${feed}.xml`, {
-      body: rss(`Source ${feed}`, [...list, oldItem(feed)], site.url),
+    await route(`/feeds/${feed}.xml`, {
+      body: rss(`Source ${feed}`, [...list, oldItem(feed)], fakes.site),
       type: "application/rss+xml",
       etag: '"v2"',
     });
   }
+  // The feeds were last polled long enough ago that the product's first poll tick polls them all.
+  for (const { id, value } of await seeder.digests.feeds.list()) {
+    await seeder.digests.feeds.set(id, { ...value, lastPolledAt: new Date(Date.now() - 3_600_000).toISOString() });
+  }
+
+  // Everyone's digest minute: DIGEST_LEAD_MINUTES from now, in each person's zone.
+  const digestAt = Math.ceil((Date.now() + DIGEST_LEAD_MINUTES * 60_000) / 60_000) * 60_000;
+  const localTime = (offsetMinutes: number) => {
+    const local = new Date(digestAt + offsetMinutes * 60_000);
+    return `${String(local.getUTCHours()).padStart(2, "0")}:${String(local.getUTCMinutes()).padStart(2, "0")}`;
+  };
+  for (let userId = 1; userId <= USERS; userId += 1) {
+    const zone = zones[userId % zones.length] as (typeof zones)[number];
+    const settings: DigestSettings = {
+      chatId: userId,
+      timezone: zone.timezone,
+      time: localTime(zone.offsetMinutes),
+      enabled: true,
+      sendEmpty: false,
+    };
+    writes.push(seeder.digests.settings.set(String(userId), settings));
+    await flush(2000);
+  }
+  await flush(0);
 
   // Expected model requests: per item, the languages its subscribers need (auto → the article's language).
   let expectedRequests = 0;
@@ -289,45 +315,110 @@ async function main() {
   for (const [feed, list] of itemsByFeed) {
     const readers = subscribersByFeed.get(feed) ?? [];
     const needed = new Set(
-      readers.map((userId) => {
-        const lang = userLang.get(userId);
-        return lang === "auto" ? feedLang(feed) : lang;
-      }),
+      readers.map((userId) => (userLang.get(userId) === "auto" ? feedLang(feed) : userLang.get(userId))),
     );
     expectedRequests += list.length * needed.size;
     naiveRequests += list.length * readers.length;
   }
+  const setupSeconds = (performance.now() - t0) / 1000;
 
+  // The product.
+  const env = {
+    TELEGRAM_BOT_TOKEN: TOKEN,
+    TELEGRAM_API_ROOT: fakes.botApi,
+    OPENAI_BASE_URL: fakes.openai,
+    OPENAI_MODEL: "fake-model",
+    FETCH_ALLOW_PRIVATE: "1",
+    STORE_URL: storeUrl,
+    DATA_DIR: dir,
+    TELEGRAM_MAX_PER_SECOND: String(ALLOWED_PER_SECOND),
+    FEED_POLL_MINUTES: "30",
+    DIGEST_MAX_ITEMS: "10",
+    LLM_MAX_CONCURRENCY: "16",
+  };
+  const products: Product[] = [];
+  for (let index = 1; index <= REPLICAS; index += 1) {
+    const product = await startProduct(`bench-${index}`, env);
+    products.push(product);
+    cleanups.push(async () => {
+      if (product.child.exitCode !== null) return;
+      const exited = new Promise((resolve) => product.child.once("exit", resolve));
+      product.child.kill("SIGTERM");
+      await exited;
+    });
+  }
+  const sampler = setInterval(() => {
+    for (const product of products) {
+      product.sampledPeakMb = Math.max(product.sampledPeakMb, procStatusMb(product.child.pid ?? 0, "VmRSS"));
+    }
+  }, 100);
+  cleanups.push(() => clearInterval(sampler));
+  const peakHeapMb = new Map<string, number>();
+  const heapSampler = setInterval(async () => {
+    for (const product of products) {
+      peakHeapMb.set(product.name, Math.max(peakHeapMb.get(product.name) ?? 0, await heapUsedMb(product)));
+    }
+  }, 1000);
+  cleanups.push(() => clearInterval(heapSampler));
+
+  // The poll: the product's first poll tick (at a minute boundary) fetches every feed and summarizes the news.
+  let stats = await fakes.stats();
   const pollStart = performance.now();
-  const poll = await digests.poller.pollAll({ force: true });
+  while (stats.modelRequests < expectedRequests && Date.now() < digestAt) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    stats = await fakes.stats();
+  }
+  const pollDone = Date.now();
   const pollSeconds = (performance.now() - pollStart) / 1000;
-  const modelRequests = ai.chatRequests().length;
-  phase("poll");
+  const summariesBeforeDigest = stats.modelRequests;
 
-  // A second poll: every feed answers 304.
-  clockNow += 31 * 60_000;
-  const before304 = ai.chatRequests().length;
-  const poll304 = await digests.poller.pollAll();
-  const modelRequestsOn304 = ai.chatRequests().length - before304;
+  // The digest minute: wait until every composed part has been accepted, or nothing moves for 60 s.
+  const expectedParts = async () => {
+    let parts = 0;
+    let entries = 0;
+    for (const { value } of await seeder.digests.ledger.list()) {
+      parts += value.parts.length;
+      entries += 1;
+    }
+    return { parts, entries };
+  };
+  let lastProgressAt = Date.now();
+  let lastAccepted = -1;
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    stats = await fakes.stats();
+    if (stats.accepted !== lastAccepted) {
+      lastAccepted = stats.accepted;
+      lastProgressAt = Date.now();
+    }
+    if (Date.now() < digestAt + 5000) continue;
+    if (stats.accepted > 0 && Date.now() - lastProgressAt > 5000) {
+      const { entries, parts } = await expectedParts();
+      if (entries >= USERS && stats.accepted >= parts) break;
+    }
+    if (Date.now() - lastProgressAt > 60_000) break;
+  }
+  const deliverySeconds = ((stats.lastAt ?? 0) - (stats.firstAt ?? 0)) / 1000;
 
-  // Digest time: every person is due at once.
-  clockNow = Date.parse("2026-03-10T08:00:00Z");
-  const deliveryStart = performance.now();
-  const tick = await digests.scheduler.tick();
-  const results = await tick.done;
-  const deliverySeconds = (performance.now() - deliveryStart) / 1000;
-  phase("delivery");
+  // Memory, the product's alone: peak resident set (the kernel's high-water mark) and sampled heap.
+  const memory = products.map((product) => ({
+    name: product.name,
+    hwm: procStatusMb(product.child.pid ?? 0, "VmHWM"),
+    sampled: product.sampledPeakMb,
+    heap: peakHeapMb.get(product.name) ?? 0,
+  }));
 
-  const apiStats = await api.stats();
-  // Duplicates and losses, from the ledger (what was composed) against what the fake Bot API accepted.
-  let expectedMessages = 0;
+  // Duplicates and losses: the ledger (what was composed) against what the fake Bot API accepted.
+  const byChat = new Map(stats.byChat);
+  let composedParts = 0;
   let duplicates = 0;
   let losses = 0;
   let peopleWithDigest = 0;
-  for (const { id, value } of await digests.digests.ledger.list()) {
+  const ledger = await seeder.digests.ledger.list();
+  for (const { id, value } of ledger) {
     const userId = Number(id.split(":")[0]);
-    const received = apiStats.byChat.get(userId) ?? [];
-    expectedMessages += value.parts.length;
+    const received = byChat.get(userId) ?? [];
+    composedParts += value.parts.length;
     if (received.length > 0) peopleWithDigest += 1;
     const counts = new Map<string, number>();
     for (const text of received) counts.set(text, (counts.get(text) ?? 0) + 1);
@@ -337,126 +428,95 @@ async function main() {
       if (count > 1) duplicates += count - 1;
     }
   }
-  const delivered = apiStats.accepted;
-  const sendWindow = ((apiStats.lastAt ?? 0) - (apiStats.firstAt ?? 0)) / 1000;
-  const allowedPerSecond = TELEGRAM_RATE / SCALE;
-  const throughput = delivered / (deliverySeconds * allowedPerSecond);
-  const throughputSendWindow = (delivered - 1) / (sendWindow * allowedPerSecond);
-  const stats = { ...digests.queue.stats };
-  const rejectedWhilePaced = apiStats.rejected429;
+  const delivered = stats.accepted;
+  const throughput = (delivered - 1) / (deliverySeconds * ALLOWED_PER_SECOND);
+  const rejectedWhilePaced = stats.rejected429;
+  const busiestSecond = stats.busiestSecond;
+  const modelRequests = stats.modelRequests;
 
   // Anchor: the same fake, an unpaced burst of 1,000 messages to 1,000 chats (what pacing avoids).
-  await api.reset();
-  const send = keepAliveSender(api.url);
+  await fakes.request({ type: "reset" });
   const burstStart = performance.now();
   const burst = await Promise.allSettled(
-    Array.from({ length: 1000 }, (_, index) => send(1_000_000 + index, { text: "burst", buttons: [] })),
+    Array.from({ length: 1000 }, async (_, index) => {
+      const response = await fetch(`${fakes.botApi}/bot${TOKEN}/sendMessage`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ chat_id: 1_000_000 + index, text: "burst" }),
+      });
+      if (response.status !== 200) throw new Error(String(response.status));
+    }),
   );
   const burstSeconds = (performance.now() - burstStart) / 1000;
   const burstOk = burst.filter((result) => result.status === "fulfilled").length;
 
-  digests.stop();
-  clearInterval(sampler);
-  const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
   const row = (label: string, value: string, anchor = "") =>
-    console.log(`${label.padEnd(34)} ${value.padEnd(22)} ${anchor}`);
+    console.log(`${label.padEnd(38)} ${value.padEnd(24)} ${anchor}`);
   console.log(
-    `\nJianbao digest bench — ${USERS} subscribers, ${FEEDS} feeds (${FEEDS_PER_USER} each), ${ITEMS} new items, time ×${SCALE}, store ${args.store}\n`,
+    `\nJianbao digest bench — ${USERS} people, ${FEEDS} feeds (${FEEDS_PER_USER} each), ${ITEMS} new items, ` +
+      `${REPLICAS} product process${REPLICAS > 1 ? "es" : ""} on ${args.store}, time ×${SCALE}\n`,
   );
   row("", "measured", "anchor (same run)");
-  row("setup (people + subscriptions)", `${setupSeconds.toFixed(1)} s`);
-  row("poll: feeds fetched / new items", `${poll.polled} / ${poll.newItems}`, `failures ${poll.failures}`);
-  row("poll time", `${pollSeconds.toFixed(1)} s`);
+  row("setup (people, subscriptions, settings)", `${setupSeconds.toFixed(1)} s`);
   row(
-    "model requests",
+    "model requests (the product's poll)",
     String(modelRequests),
     `expected items × languages = ${expectedRequests}; per subscriber would be ${naiveRequests}`,
   );
   row(
-    "second poll: 304s / model requests",
-    `${poll304.notModified} / ${modelRequestsOn304}`,
-    `feeds polled ${poll304.polled}`,
+    "poll done before the digest minute",
+    pollDone < digestAt ? "yes" : "NO",
+    `waited ${pollSeconds.toFixed(1)} s for the poll tick and ${summariesBeforeDigest} summaries`,
   );
-  row("digests due / people reached", `${tick.due} / ${peopleWithDigest}`, `results: ${summarise(results)}`);
-  row("messages delivered", String(delivered), `composed parts ${expectedMessages}`);
+  row("digests composed / people reached", `${ledger.length} / ${peopleWithDigest}`, `people ${USERS}`);
+  row("messages delivered", String(delivered), `composed parts ${composedParts}`);
   row("duplicates", String(duplicates));
   row("losses", String(losses));
   row(
-    "delivery time (tick → last message)",
+    "delivery time (first → last message)",
     `${deliverySeconds.toFixed(1)} s`,
     `≙ ${(deliverySeconds / SCALE).toFixed(0)} s at Telegram's real rate`,
   );
   row(
     "throughput / allowed rate",
-    `${throughput.toFixed(3)}`,
-    `allowed ${allowedPerSecond.toFixed(0)}/s scaled (30/s real); first→last send ${throughputSendWindow.toFixed(3)}`,
+    throughput.toFixed(3),
+    `allowed ${ALLOWED_PER_SECOND}/s scaled (30/s real), summed over ${REPLICAS} process(es)`,
   );
-  row("429s while paced", `${rejectedWhilePaced}`, `global pauses ${stats.globalPauses}, retries ${stats.retries}`);
+  row("busiest one second", `${busiestSecond} messages`, `allowed ${ALLOWED_PER_SECOND} + pacer burst ${PACER_BURST}`);
+  row("429s while paced", String(rejectedWhilePaced));
   row(
     "unpaced burst of 1,000 (anchor)",
     `${burstOk} accepted`,
     `${1000 - burstOk} got 429 in ${burstSeconds.toFixed(2)} s`,
   );
-  row("peak memory (RSS / heap)", `${mb(peakRss)} / ${mb(peakHeap)}`);
-  const ok = modelRequests === expectedRequests && duplicates === 0 && losses === 0 && modelRequestsOn304 === 0;
-  console.log(
-    `\n${ok ? "OK" : "CHECK"}: model requests ${modelRequests === expectedRequests ? "=" : "≠"} items × languages; duplicates ${duplicates}; losses ${losses}; throughput ${throughput >= 0.9 ? "≥" : "<"} 0.9 of the allowed rate`,
-  );
-
-  await Promise.all([site.close(), ai.close(), api.close()]);
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
+  for (const m of memory) {
+    row(
+      `peak RSS ${m.name} (VmHWM / sampled)`,
+      `${m.hwm.toFixed(0)} MB / ${m.sampled.toFixed(0)} MB`,
+      `heap used peak ${m.heap.toFixed(0)} MB (from /metrics)`,
+    );
+  }
+  const rssOk = memory.every((m) => m.hwm <= 200);
+  const checks = [
+    [
+      `model requests ${modelRequests === expectedRequests ? "=" : "≠"} items × languages`,
+      modelRequests === expectedRequests,
+    ],
+    [`duplicates ${duplicates}`, duplicates === 0],
+    [`losses ${losses}`, losses === 0 && peopleWithDigest === USERS],
+    [`throughput ${throughput >= 0.9 ? "≥" : "<"} 0.9`, throughput >= 0.9],
+    [
+      `busiest second ${busiestSecond} ${busiestSecond <= ALLOWED_PER_SECOND + PACER_BURST ? "≤" : ">"} allowed + burst`,
+      busiestSecond <= ALLOWED_PER_SECOND + PACER_BURST,
+    ],
+    [`peak RSS ${rssOk ? "≤" : ">"} 200 MB per process`, rssOk],
+  ] as const;
+  console.log(`\n${checks.every(([, ok]) => ok) ? "OK" : "CHECK"}: ${checks.map(([text]) => text).join("; ")}`);
 }
 
-/**
- * The bench's SendPart: the same request telegramSender makes, over fetch with kept-alive connections.
- * telegraf drops its keep-alive agent for plain-http API roots (node-fetch then sends `Connection: close`), so
- * against a loopback fake every message would open a new TCP connection — unlike production, where telegraf
- * talks HTTPS to Telegram through a keep-alive agent. Errors carry the fields classifySendError reads.
- */
-function keepAliveSender(apiRoot: string): SendPart {
-  return async (chatId, part) => {
-    const response = await fetch(`${apiRoot}/bot${TOKEN}/sendMessage`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        chat_id: chatId,
-        text: part.text,
-        parse_mode: "HTML",
-        link_preview_options: { is_disabled: true },
-        ...(part.buttons.length > 0
-          ? {
-              reply_markup: {
-                inline_keyboard: part.buttons.map((row) => row.map((b) => ({ text: b.text, callback_data: b.data }))),
-              },
-            }
-          : {}),
-      }),
-    });
-    const body = (await response.json()) as {
-      ok: boolean;
-      result?: { message_id: number };
-      error_code?: number;
-      description?: string;
-      parameters?: { retry_after?: number };
-    };
-    if (!body.ok || !body.result) {
-      throw Object.assign(new Error(body.description ?? `HTTP ${response.status}`), {
-        code: body.error_code ?? response.status,
-        response: body,
-      });
-    }
-    return body.result.message_id;
-  };
-}
-
-function summarise(results: readonly string[]): string {
-  const counts = new Map<string, number>();
-  for (const result of results) counts.set(result, (counts.get(result) ?? 0) + 1);
-  return [...counts].map(([key, count]) => `${key} ${count}`).join(", ");
-}
-
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+main()
+  .catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  })
+  .finally(() => cleanUp());

@@ -1,0 +1,162 @@
+/**
+ * The fakes for `npm run bench:digest`, in a process of their own so that the product's processes are measured
+ * alone (memory, CPU): a website with the feeds and their article pages, the fake OpenAI server (it counts model
+ * requests), and a Bot API that ENFORCES Telegram's limits at the bench's time scale — 30 messages/s overall
+ * becomes 30/scale, one a second per chat becomes `scale` seconds — and answers 429 with `retry_after` past them.
+ *
+ * Started by bench/digest.ts with `fork` (IPC): it answers `ready` with its URLs, then takes
+ * `{ type: "route" }`, `{ type: "stats" }`, `{ type: "reset" }` and `{ type: "close" }`.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { summaryReply } from "../test/digest/helpers.js";
+import { startFakeOpenAi } from "../test/fakes/openai.js";
+import { type SiteRoute, startSite } from "../test/fakes/site.js";
+
+/** Telegram's limits in real time (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this). */
+const TELEGRAM_RATE = 30;
+const TELEGRAM_PER_CHAT_MS = 1000;
+
+export type FakesRequest =
+  | { type: "route"; path: string; route: SiteRoute }
+  | { type: "stats" }
+  | { type: "reset" }
+  | { type: "close" };
+
+export interface BotApiStats {
+  accepted: number;
+  rejected429: number;
+  /** Accepted texts per chat. */
+  byChat: Array<[number, string[]]>;
+  firstAt?: number;
+  lastAt?: number;
+  /** Most messages accepted within any one second. */
+  busiestSecond: number;
+  modelRequests: number;
+}
+
+const scale = Number(process.argv[2] ?? "0.1");
+const rate = TELEGRAM_RATE / scale;
+const perChatMs = TELEGRAM_PER_CHAT_MS * scale;
+
+// One second's worth of messages may go at once, as Telegram allows about 30 in a second.
+let tokens = rate;
+let refilledAt = performance.now();
+let nextMessageId = 1;
+let lastByChat = new Map<number, number>();
+let byChat = new Map<number, string[]>();
+let accepted = 0;
+let rejected429 = 0;
+let firstAt: number | undefined;
+let lastAt: number | undefined;
+/** Accept times within the last second, for the busiest one-second window. */
+let recent: number[] = [];
+let busiestSecond = 0;
+
+function json(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(body));
+}
+
+function tooMany(res: ServerResponse, waitMs: number) {
+  rejected429 += 1;
+  // retry_after is in real seconds (at least 1), as Telegram says it; the product waits it out unscaled.
+  const seconds = Math.max(1, Math.ceil(waitMs / scale / 1000));
+  json(res, 429, {
+    ok: false,
+    error_code: 429,
+    description: `Too Many Requests: retry after ${seconds}`,
+    parameters: { retry_after: seconds },
+  });
+}
+
+const BOT = { id: 424242, is_bot: true, first_name: "Jianbao", username: "jianbao_bench_bot" };
+
+function sendMessage(res: ServerResponse, params: { chat_id?: unknown; text?: unknown }) {
+  const now = performance.now();
+  tokens = Math.min(rate, tokens + ((now - refilledAt) * rate) / 1000);
+  refilledAt = now;
+  const chatId = Number(params.chat_id);
+  const last = lastByChat.get(chatId);
+  if (last !== undefined && now - last < perChatMs) return tooMany(res, perChatMs - (now - last));
+  if (tokens < 1) return tooMany(res, ((1 - tokens) * 1000) / rate);
+  tokens -= 1;
+  lastByChat.set(chatId, now);
+  accepted += 1;
+  firstAt ??= now;
+  lastAt = now;
+  recent.push(now);
+  while ((recent[0] ?? now) <= now - 1000) recent.shift();
+  busiestSecond = Math.max(busiestSecond, recent.length);
+  const texts = byChat.get(chatId) ?? [];
+  texts.push(String(params.text));
+  byChat.set(chatId, texts);
+  json(res, 200, {
+    ok: true,
+    result: { message_id: nextMessageId++, date: 0, chat: { id: chatId, type: "private" }, text: params.text },
+  });
+}
+
+function botApi(req: IncomingMessage, res: ServerResponse) {
+  const chunks: Buffer[] = [];
+  req.on("data", (chunk: Buffer) => chunks.push(chunk));
+  req.on("end", () => {
+    const method = (req.url ?? "").split("/").pop() ?? "";
+    let params: Record<string, unknown> = {};
+    try {
+      params = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as Record<string, unknown>;
+    } catch {
+      // multipart or empty: no parameters the bench needs
+    }
+    if (method === "getMe") return json(res, 200, { ok: true, result: BOT });
+    if (method === "sendMessage") return sendMessage(res, params);
+    json(res, 200, { ok: true, result: true });
+  });
+}
+
+async function main() {
+  const site = await startSite();
+  const ai = await startFakeOpenAi({ fallback: summaryReply });
+  const api = createServer(botApi);
+  api.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => api.listen(0, "127.0.0.1", resolve));
+  const address = api.address() as { port: number };
+  const send = (message: unknown) => process.send?.(message);
+  process.on("message", async (message: FakesRequest) => {
+    if (message.type === "route") site.route(message.path, message.route);
+    if (message.type === "stats") {
+      const stats: BotApiStats = {
+        accepted,
+        rejected429,
+        byChat: [...byChat],
+        firstAt,
+        lastAt,
+        busiestSecond,
+        modelRequests: ai.chatRequests().length,
+      };
+      send({ type: "stats", stats });
+      return;
+    }
+    if (message.type === "reset") {
+      lastByChat = new Map();
+      byChat = new Map();
+      accepted = 0;
+      rejected429 = 0;
+      firstAt = undefined;
+      lastAt = undefined;
+      recent = [];
+      busiestSecond = 0;
+      tokens = rate;
+    }
+    if (message.type === "close") {
+      api.closeAllConnections();
+      await Promise.all([site.close(), ai.close(), new Promise((resolve) => api.close(resolve))]);
+      process.exit(0);
+    }
+    send({ type: `${message.type}:done` });
+  });
+  // The bench may die without saying close: go with it.
+  process.on("disconnect", () => process.exit(0));
+  send({ type: "ready", site: site.url, openai: ai.baseUrl, botApi: `http://127.0.0.1:${address.port}` });
+}
+
+void main();
