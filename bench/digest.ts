@@ -59,8 +59,6 @@ const SCALE = Number(args.scale);
 const REPLICAS = Number(args.replicas);
 const TELEGRAM_RATE = 30;
 const ALLOWED_PER_SECOND = Math.round(TELEGRAM_RATE / SCALE);
-/** The product's pacer lets a third of a second's worth go at once (telegram/pacer.ts). */
-const PACER_BURST = Math.max(1, Math.round(ALLOWED_PER_SECOND / 3));
 const TOKEN = "424242:BENCH-token";
 const SECRET = "bench-secret";
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -369,6 +367,8 @@ async function main() {
     stats = await fakes.stats();
   }
   const pollDone = Date.now();
+  // Which phase holds the memory: the peak so far is the poll's (fetching, cleaning in the pool, summarizing).
+  const peakAfterPoll = new Map(products.map((product) => [product.name, product.sampledPeakMb]));
   const pollSeconds = (performance.now() - pollStart) / 1000;
   const summariesBeforeDigest = stats.modelRequests;
 
@@ -482,7 +482,7 @@ async function main() {
     throughput.toFixed(3),
     `allowed ${ALLOWED_PER_SECOND}/s scaled (30/s real), summed over ${REPLICAS} process(es)`,
   );
-  row("busiest one second", `${busiestSecond} messages`, `allowed ${ALLOWED_PER_SECOND} + pacer burst ${PACER_BURST}`);
+  row("busiest one second", `${busiestSecond} messages`, `allowed ${ALLOWED_PER_SECOND}`);
   row("429s while paced", String(rejectedWhilePaced));
   row(
     "unpaced burst of 1,000 (anchor)",
@@ -493,7 +493,7 @@ async function main() {
     row(
       `peak RSS ${m.name} (VmHWM / sampled)`,
       `${m.hwm.toFixed(0)} MB / ${m.sampled.toFixed(0)} MB`,
-      `heap used peak ${m.heap.toFixed(0)} MB (from /metrics)`,
+      `heap used peak ${m.heap.toFixed(0)} MB (from /metrics); peak by the end of the poll ${(peakAfterPoll.get(m.name) ?? 0).toFixed(0)} MB`,
     );
   }
   const rssOk = memory.every((m) => m.hwm <= 200);
@@ -506,8 +506,8 @@ async function main() {
     [`losses ${losses}`, losses === 0 && peopleWithDigest === USERS],
     [`throughput ${throughput >= 0.9 ? "≥" : "<"} 0.9`, throughput >= 0.9],
     [
-      `busiest second ${busiestSecond} ${busiestSecond <= ALLOWED_PER_SECOND + PACER_BURST ? "≤" : ">"} allowed + burst`,
-      busiestSecond <= ALLOWED_PER_SECOND + PACER_BURST,
+      `busiest second ${busiestSecond} ${busiestSecond <= ALLOWED_PER_SECOND ? "≤" : ">"} allowed`,
+      busiestSecond <= ALLOWED_PER_SECOND,
     ],
     [`peak RSS ${rssOk ? "≤" : ">"} 200 MB per process`, rssOk],
   ] as const;

@@ -32,8 +32,12 @@ const SECRET = "digest-secret";
 const LEASE_MS = 5000;
 /** TELEGRAM_MAX_PER_SECOND for the replicas: low, so 60 digests take several seconds and the kill lands mid-run. */
 const RATE = 10;
-/** The pacer's burst at that rate (a third of a second's worth). */
-const BURST = Math.round(RATE / 3);
+/**
+ * The sends are spaced at 1/RATE s, but a send that left a little late and the next one on time reach the fake
+ * closer together (HTTP on a busy 2-core machine): its limit, and the check, allow this many more in a second.
+ * Three replicas pacing on their own would send 3 × RATE.
+ */
+const JITTER = 2;
 const PEOPLE = 60;
 const HALF = PEOPLE / 2;
 const FIRST_CHAT = 7000;
@@ -63,7 +67,7 @@ describe.runIf(hasRedisServer())("a digest run across three replicas, one killed
     redis = await startRedis();
     tg = await startFakeTelegram();
     // Telegram's limits at this rate: a replica pacing on its own (RATE each, three together) would trip them.
-    tg.limit({ perChat: { calls: 3, perMs: 1000 }, global: { calls: RATE + BURST, perMs: 1000 } });
+    tg.limit({ perChat: { calls: 3, perMs: 1000 }, global: { calls: RATE + JITTER, perMs: 1000 } });
     site = await startSite();
     ai = await startFakeOpenAi({ fallback: summaryReply });
     store = await openStore(redis.url);
@@ -198,11 +202,11 @@ describe.runIf(hasRedisServer())("a digest run across three replicas, one killed
     expect(ai.chatRequests()).toHaveLength(2);
   }, 120_000);
 
-  it("kept the sum of the three replicas' sends within TELEGRAM_MAX_PER_SECOND (plus its burst) and per chat", () => {
+  it("kept the sum of the three replicas' sends within TELEGRAM_MAX_PER_SECOND and per chat", () => {
     expect(tg.limitHits).toEqual({ perChat: 0, global: 0 });
     // When the fake accepted each digest message, by its own clock.
     const acceptedAt = digestMessages().map((call) => call.at);
     expect(acceptedAt).toHaveLength(PEOPLE);
-    expect(busiestWindow(acceptedAt, 1000)).toBeLessThanOrEqual(RATE + BURST);
+    expect(busiestWindow(acceptedAt, 1000)).toBeLessThanOrEqual(RATE + JITTER);
   });
 });

@@ -91,12 +91,12 @@ describe("the Telegram transport", () => {
     expect([...String(base.calls[0]?.payload.text)]).toHaveLength(4096);
   });
 
-  it("paces calls to one chat: a burst of three, then one a second", async () => {
+  it("paces calls to one chat: a burst of three (spaced at the overall 30 a second), then one a second", async () => {
     const clock = fakeClock();
     const base = scriptedBase();
     const transport = createTransport(base.call, { pacer: createPacer(), clock, logger: silentLogger });
     for (let n = 0; n < 5; n++) await transport.call("sendMessage", { chat_id: 5, text: `m${n}` });
-    expect(clock.sleeps).toEqual([1000, 1000]);
+    expect(clock.sleeps).toEqual([1000 / 30, 1000 / 30, 1000 - 2000 / 30, 1000]);
   });
 
   it("skips typing while the chat is paused, and swallows its failures", async () => {
