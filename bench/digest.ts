@@ -372,7 +372,7 @@ async function main() {
   const pollSeconds = (performance.now() - pollStart) / 1000;
   const summariesBeforeDigest = stats.modelRequests;
 
-  // The digest minute: wait until every composed part has been accepted, or nothing moves for 60 s.
+  // The digest minute: wait until every composed part has been accepted, or nothing moves for 2 minutes.
   const expectedParts = async () => {
     let parts = 0;
     let entries = 0;
@@ -391,12 +391,14 @@ async function main() {
       lastAccepted = stats.accepted;
       lastProgressAt = Date.now();
     }
+    // Before the first message the tick reads everyone's settings and composes: that is not "no progress".
+    if (stats.accepted === 0) lastProgressAt = Math.max(lastProgressAt, digestAt);
     if (Date.now() < digestAt + 5000) continue;
     if (stats.accepted > 0 && Date.now() - lastProgressAt > 5000) {
       const { entries, parts } = await expectedParts();
       if (entries >= USERS && stats.accepted >= parts) break;
     }
-    if (Date.now() - lastProgressAt > 60_000) break;
+    if (Date.now() - lastProgressAt > 120_000) break;
   }
   const deliverySeconds = ((stats.lastAt ?? 0) - (stats.firstAt ?? 0)) / 1000;
 
