@@ -68,3 +68,36 @@ describe("pickHeadline", () => {
     expect(pickHeadline({ lines, bodyStart: 2, body })).toBe("");
   });
 });
+
+describe("pickHeadline past a product box", () => {
+  const line = (text: string, role: TitleLine["role"] = "text"): TitleLine => ({ text, units: units(text), role });
+
+  it.each([
+    {
+      headline: "All-new compact sedan is what buyers really wanted",
+      date: "November 20, 2019 13:42",
+      box: ["Find your next car", "Choose vehicle brand", "Abarth", "Audi", "BMW", "Ford", "Honda", "Kia", "Lexus"],
+      control: "Choose model",
+      lead: "Crossovers may have become the vehicle of choice for most buyers, but the sedan is still relevant, the maker says.",
+    },
+    {
+      headline: "全新紧凑型轿车正式发布",
+      date: "2019年11月20日 13:42",
+      box: ["找车", "请选择品牌", "奥迪", "宝马", "本田", "丰田", "大众", "起亚", "雷克萨斯"],
+      control: "请选择车型",
+      lead: "尽管跨界车已成为多数购车者的首选，但厂商认为轿车依然有其价值，新车在空间和设计上都有明显提升。",
+    },
+  ])("skims a list of brands and never takes a form control ($control) for the headline", (page) => {
+    const lines = [
+      line(page.headline),
+      line(page.date, "meta"),
+      ...page.box.map((text) => line(text)),
+      // (A box as long as a real one: over a screen of one-word lines.)
+      ...Array.from({ length: 48 }, (_, i) => line(`${page.box[2]} ${i + 1}`)),
+      line(page.control),
+      line(page.lead),
+    ];
+    const title = pickHeadline({ lines, bodyStart: lines.length - 1, body: [page.lead] });
+    expect(title).toBe(page.headline);
+  });
+});

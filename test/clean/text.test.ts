@@ -348,6 +348,26 @@ describe("cleanPastedText on plain-text files and awkward layouts", () => {
     expect(article.paragraphs).toEqual([paragraph1, paragraph2]);
   });
 
+  it("keeps a headline shown twice as one headline on a fixed-width page", () => {
+    const headline = "全市老旧小区改造工程今年累计完成一百二十余个项目";
+    const paragraph1 =
+      "文化革命是一场有着极为广泛的群众参与的政治运动。因此,如何理解这种广泛的群众参与,就成为理解文革的一个重要内容。本文试图从政治心理学的角度,对文革中的群众参与给出解释。在我看来,群众参加文化革命的基本动机是为了争取承认,为了争取声望,为了证明自己革命。";
+    const paragraph2 =
+      "这当然不是说,在文革中,群众的思想和行为都是一模一样的。这只是说,各种不同的思想行为大致都可归之于一个相同的心理动机。由于人们的处境不同,性格不同,对革命的理解不同以及诸如此类,因此他们的思想行为会表现出颇为不同的形式。";
+    const wrap = (p: string) => p.match(/.{1,24}/gu)!;
+    // The headline is as wide as the wrapped lines and the page shows it twice (the heading and a share card).
+    const text = [
+      headline,
+      headline,
+      "2019年11月20日 08:00 来源：人民网",
+      "",
+      ...[...wrap(paragraph1), "　", ...wrap(paragraph2)].flatMap((line) => [line, ""]),
+    ].join("\n");
+    const article = cleanPastedText({ text });
+    expect(article.title).toBe(headline);
+    expect(article.paragraphs).toEqual([paragraph1, paragraph2]);
+  });
+
   it("finds the article below a sidebar of hot stories and above long reader comments", () => {
     const text = [
       "首页 时政 国际 财经 科技 教育",

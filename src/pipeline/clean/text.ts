@@ -418,7 +418,8 @@ function unwrapFixedWidth(lines: readonly string[]): string[] {
       current = "";
       return;
     }
-    if (continues && current && !standsAlone(line)) current = joinWrapped(current, line);
+    // (A line shown twice in a row is a repeated heading, not a wrapped one: "<headline>" / "<headline>".)
+    if (continues && current && !standsAlone(line) && line !== lines[i - 1]) current = joinWrapped(current, line);
     else {
       if (current) out.push(current);
       current = line;

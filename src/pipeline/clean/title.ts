@@ -23,6 +23,10 @@ export interface TitleLine {
 const TITLE_TUNABLES = {
   /** Lines above the body searched: a headline sits within a screen of it, past share bars and captions. */
   window: 40,
+  /** A label-sized line (one or two words: a brand in a product box) counts this much of the window… */
+  labelWindowCost: 0.25,
+  /** …which reaches at most this many lines above the body. */
+  maxWindowLines: 160,
   /** Heading-sized: "金锺国" (a Wikipedia title, 3 Han characters) up to a long two-clause headline. */
   minUnits: 3,
   /** Lines smaller than this need a byline/date or the body right under them to count (menus are small too). */
@@ -48,6 +52,8 @@ const TITLE_TUNABLES = {
   otherLineCost: 0.5,
   /** A one- or two-word text line ("Film", "letture", "3.409") is a label or a count, not a paragraph. */
   labelLineCost: 1,
+  /** A line inside a run of label-sized lines (a product box's brands): the eye skips the run whole. */
+  labelRunLineCost: 0.1,
   /** A "©" line this small above the body is a photo credit ("© REUTERS / POOL"), not the page's footer. */
   maxCreditUnits: 10,
   /** The page shows the line again (a "正在阅读:" line, breadcrumb, repeated heading). */
@@ -127,6 +133,8 @@ const FURNITURE: readonly RegExp[] = [
   /^(?:follow|answer|share|save|report|edit|flag|reply|关注|回答|分享|收藏|举报|评论|点赞)(?:\s{0,3}[·|｜•]\s{0,3}(?:follow|answer|share|save|report|edit|flag|reply|关注|回答|分享|收藏|举报|评论|点赞)){1,8}$/i,
   // Portal furniture that is heading-sized.
   /^(?:skip to|jump to|back to|return to|zurück|retour)\b/i,
+  // Form controls: "Choose model", "Select your region", "Sort by date".
+  /^(?:choose|select|pick|sort by|filter by)\s{1,2}\S{1,20}(?:\s{1,2}\S{1,20}){0,2}$|^请选择\S{0,8}$/i,
   /^(?:support (?:independent|our) journalism|watch .{1,20} live|copy link|share (?:to|on|it|this)\b|rating\s{0,3}:)/i,
   /^(?:您所在的位置|您的位置|当前位置|所在位置|当前您在|位置)\s{0,3}[:：>]?/,
   /(?:频道|栏目|专栏|板块)$/,
@@ -141,7 +149,7 @@ const FURNITURE: readonly RegExp[] = [
   /(?:^|\s)@[\w.]{2,30}(?:\s|$)|sign (?:in|out)$|^edit profile|^you are (?:signed|logged) in/i,
   /^(?:media playback is unsupported|these are external links|this video can ?not be played|your browser does not support)/i,
   // Share bars, captions and labels that are heading-sized ("Show more sharing options", "Media caption…").
-  /^(?:show more sharing|close share|x share|share via)|sharing options$|share panel$|policy$|\bcomments?$|^nessun commento$|^\d{1,6} commenti$/i,
+  /^(?:show more sharing|close share|x share|share via)|\sshare via$|sharing options$|share panel$|policy$|\bcomments?$|^nessun commento$|^\d{1,6} commenti$/i,
   /^(?:media caption|image caption|read\s{1,2}["“])|^(?:latest|top|more|trending) (?:headlines|news|stories)$/i,
   /^(?:текст|фото|автор|text|foto)\s{0,2}[:：]|^[\p{L} ]{2,20}\sby\s{0,2}:/iu,
   /[.!?]["”’]{0,2}\s{0,2}[(（][^()（）]{2,60}(?:[)）]|$)|\b(?:pictured|seen here|this image|file photo|in this photo)\b/i,
@@ -323,6 +331,12 @@ function lineCost(line: TitleLine): number {
   return line.units < TITLE_TUNABLES.smallUnits ? TITLE_TUNABLES.labelLineCost : TITLE_TUNABLES.textLineCost;
 }
 
+/** Line i is one of a run of label-sized lines (a product box's brands, a tag cloud): skimmed as one. */
+function isInLabelRun(lines: readonly TitleLine[], i: number): boolean {
+  const label = (line: TitleLine | undefined) => line !== undefined && line.units < TITLE_TUNABLES.smallUnits;
+  return label(lines[i - 1]) && label(lines[i]) && label(lines[i + 1]);
+}
+
 /** A photo credit under the headline ("© REUTERS / POOL"): an end marker by its ©, but not the page's end. */
 function isCredit(line: TitleLine): boolean {
   return line.units <= TITLE_TUNABLES.maxCreditUnits && /^(?:©|copyright\b)/i.test(line.text);
@@ -340,6 +354,20 @@ function withoutLabel(text: string): string {
 }
 
 /**
+ * Where the search for the headline starts: `window` lines above the body, where a run of label-sized lines (a
+ * product box's list of car brands, a tag cloud) counts as a few lines, since a reader's eye skips it whole.
+ */
+function windowStart(lines: readonly TitleLine[], bodyStart: number): number {
+  let seen = 0;
+  let i = bodyStart;
+  while (i > 0 && bodyStart - i < TITLE_TUNABLES.maxWindowLines && seen < TITLE_TUNABLES.window) {
+    i--;
+    seen += lines[i]!.units < TITLE_TUNABLES.smallUnits ? TITLE_TUNABLES.labelWindowCost : 1;
+  }
+  return i;
+}
+
+/**
  * The page's headline among the lines before `bodyStart`, or "" when none is plausible. `body` is the article's
  * paragraphs: a line that begins one of them is the body's own sentence, never the title.
  */
@@ -349,7 +377,7 @@ export function pickHeadline(options: {
   body: readonly string[];
 }): string {
   const { lines, bodyStart, body } = options;
-  const from = Math.max(0, bodyStart - TITLE_TUNABLES.window);
+  const from = windowStart(lines, bodyStart);
   let best: { text: string; score: number; index: number } | undefined;
   let distance = 0;
   let behindEndMarker = false;
@@ -366,7 +394,7 @@ export function pickHeadline(options: {
       const bodyLine =
         units >= TITLE_TUNABLES.minSentenceUnits &&
         body.some((paragraph) => paragraph !== text && paragraph.startsWith(text.replace(CUT, "")));
-      if (isPlausible(text, units) && !bodyLine) {
+      if (isPlausible(text, units) && !bodyLine && !isInLabelRun(lines, i)) {
         const follows = followScore(lines, i, bodyStart);
         const small = units < TITLE_TUNABLES.smallUnits;
         if (!small || follows >= TITLE_TUNABLES.followedByBody) {
@@ -391,7 +419,11 @@ export function pickHeadline(options: {
       }
     }
     // A list of other stories between headline and body (a video playlist) is passed over like furniture.
-    distance += isHeadingSized(line) && isListItem(lines, i) ? TITLE_TUNABLES.otherLineCost : lineCost(line);
+    distance += isInLabelRun(lines, i)
+      ? TITLE_TUNABLES.labelRunLineCost
+      : isHeadingSized(line) && isListItem(lines, i)
+        ? TITLE_TUNABLES.otherLineCost
+        : lineCost(line);
   }
   if (!best) return "";
   const head = lines[best.index - 1];
