@@ -4,8 +4,7 @@
  * (`src/workers/pool.ts`) and tests may use `inlineCpu`, which runs the same code on the calling thread.
  */
 
-import { type OfflineSummaryOptions, summarizeOffline as summarizeOfflineInline } from "../llm/offline.js";
-import { cleanPageAsync as cleanPageInline } from "../pipeline/clean/index.js";
+import type { OfflineSummaryOptions } from "../llm/offline.js";
 import type { PageInput } from "../pipeline/page.js";
 import type { Article, Summary } from "../types.js";
 
@@ -18,9 +17,12 @@ export interface CpuWork {
   close(): Promise<void>;
 }
 
-/** Runs the CPU stages on the calling thread: for unit tests and small tools, never for the bot. */
+/**
+ * Runs the CPU stages on the calling thread: for unit tests and small tools, never for the bot. The stages are
+ * imported on first use, so a process that uses the pool never loads them (cheerio, pdfjs: tens of MB) itself.
+ */
 export const inlineCpu: CpuWork = {
-  cleanPage: (page) => cleanPageInline(page),
-  summarizeOffline: async (options) => summarizeOfflineInline(options),
+  cleanPage: async (page) => (await import("../pipeline/clean/index.js")).cleanPageAsync(page),
+  summarizeOffline: async (options) => (await import("../llm/offline.js")).summarizeOffline(options),
   close: async () => undefined,
 };

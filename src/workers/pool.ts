@@ -26,7 +26,7 @@ import { ErrorCode, JianbaoError } from "../errors.js";
 import { type Logger, silentLogger } from "../log.js";
 import type { Article, Summary } from "../types.js";
 import type { CpuWork } from "./cpu.js";
-import { type CpuReply, type CpuRequest, type CpuTask, rebuildError } from "./cpu-worker.js";
+import { type CpuReply, type CpuRequest, type CpuTask, rebuildError } from "./protocol.js";
 
 // ── Defaults (config.ts passes CPU_* settings; these are for callers that pass nothing) ───────────────────
 /** Tasks that may wait for a worker. The bot's job queue runs 8 readings at once, so 64 is a deep margin. */
