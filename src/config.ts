@@ -124,8 +124,15 @@ export interface Config {
     /** SHUTDOWN_GRACE_MS: on SIGTERM, running jobs get this long to finish before they are handed back. @default 10000 */
     shutdownGraceMs: number;
   };
-  /** LOG_LEVEL: debug | info | warn | error | silent. @default "info" */
+  /** LOG_LEVEL: debug | info | warn | error | silent. @default "info" (the terminal chat: "warn", so logs do not interleave with the conversation) */
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
+  /** What the terminal chat takes from the person's shell: not settings, the session's own locale and name. */
+  terminal: {
+    /** LC_ALL, LC_MESSAGES or LANG (the first set): the interface language of the terminal chat. */
+    locale: string | undefined;
+    /** USER: how the terminal chat names the person. */
+    userName: string | undefined;
+  };
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -311,6 +318,10 @@ export function loadConfig(env: Env): Config {
       replicaId: text(env, "REPLICA_ID") ?? `${hostname()}-${process.pid}`,
       shutdownGraceMs: integer(env, "SHUTDOWN_GRACE_MS", 10_000),
     },
-    logLevel: oneOf(env, "LOG_LEVEL", ["debug", "info", "warn", "error", "silent"] as const, "info"),
+    logLevel: oneOf(env, "LOG_LEVEL", ["debug", "info", "warn", "error", "silent"] as const, token ? "info" : "warn"),
+    terminal: {
+      locale: text(env, "LC_ALL") ?? text(env, "LC_MESSAGES") ?? text(env, "LANG"),
+      userName: text(env, "USER"),
+    },
   };
 }

@@ -56,9 +56,8 @@ async function openStoreWithin(url: string, deadlineMs: number): Promise<Store> 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const terminal = !config.telegram.token;
-  // In the terminal chat, info logs would interleave with the conversation: warn unless asked.
   // JSON lines for log collectors; pino-pretty only when a person is reading stderr.
-  const logger = createLogger(terminal && !process.env.LOG_LEVEL ? "warn" : config.logLevel, undefined, {
+  const logger = createLogger(config.logLevel, undefined, {
     pretty: process.stderr.isTTY === true,
   });
   // A store that does not answer (Redis down: its client reconnects forever) must not hang start-up silently.
@@ -114,9 +113,9 @@ async function main(): Promise<void> {
       input: process.stdin,
       output: process.stdout,
       pasteJoinMs: config.bot.pasteJoinMs,
-      languageCode: languageFromLocale(process.env.LC_ALL || process.env.LC_MESSAGES || process.env.LANG),
+      languageCode: languageFromLocale(config.terminal.locale),
       interactive: process.stdin.isTTY === true,
-      userName: process.env.USER,
+      userName: config.terminal.userName,
     });
     await shutdown("end of input");
     return;
