@@ -11,18 +11,30 @@ RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
   && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
-# tsx is a runtime dependency (the sources run as TypeScript, no build step).
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+# ── compile: the sources to plain JavaScript (npm run build → dist/). The image runs the compiled build:
+#    tsx's loader costs about 30 MB in the main thread and again in every worker thread (bench:digest).
+FROM node:24-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
 
 # ── runtime: node, the dependencies and the sources; no compilers ──
 FROM node:24-slim
+# MALLOC_ARENA_MAX: glibc gives each thread (event loop, CPU workers, libuv) its own malloc arenas, which hold
+# freed memory; two arenas cut the peak resident set by about 15 MB (bench:digest) for no measurable speed.
 ENV NODE_ENV=production \
+    MALLOC_ARENA_MAX=2 \
     DATA_DIR=/data \
     PORT=8080
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
-COPY package.json tsconfig.json ./
-COPY src ./src
+COPY package.json ./
+COPY --from=build /app/dist ./dist
 COPY prompts ./prompts
 COPY bin ./bin
 RUN mkdir -p /data && chown node:node /data
@@ -35,4 +47,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # SIGTERM (docker stop): stop accepting, finish running jobs within SHUTDOWN_GRACE_MS, hand the rest back, exit.
 STOPSIGNAL SIGTERM
-CMD ["node", "--import", "tsx", "src/main.ts"]
+CMD ["node", "dist/main.js"]

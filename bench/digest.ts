@@ -1,8 +1,8 @@
 /**
  * `npm run bench:digest` — daily digests at scale, measured on the product's own processes.
  *
- * The product runs as it does in production: `node --import tsx src/main.ts` (what `npm start` and the Dockerfile
- * run) in webhook mode, one process on a SQLite file or several replicas on a real Redis. The fakes run in a
+ * The product runs as it does in production: the compiled build (`npm run build`, then `node dist/main.js`, what the
+ * Dockerfile runs; `--runner tsx` runs `node --import tsx src/main.ts` instead, what `npm start` runs) in webhook mode, one process on a SQLite file or several replicas on a real Redis. The fakes run in a
  * process of their own (bench/digest-fakes.ts): a website with the feeds and article pages, the fake OpenAI
  * server, and a Bot API that enforces Telegram's limits. So the memory figures are the product's alone.
  *
@@ -20,7 +20,7 @@
  * Anchors printed beside the figures, from the same run: the model requests a per-subscriber design would make,
  * the allowed rate, and an unpaced burst of 1,000 messages at the same fake (how many 429s pacing avoids).
  */
-import { type ChildProcess, fork, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, fork, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -48,6 +48,7 @@ const { values: args } = parseArgs({
     replicas: { type: "string", default: "1" },
     store: { type: "string", default: "sqlite" },
     lead: { type: "string", default: "3" },
+    runner: { type: "string", default: "built" },
   },
 });
 const USERS = Number(args.users);
@@ -131,7 +132,8 @@ function procStatusMb(pid: number, field: "VmRSS" | "VmHWM"): number {
 
 async function startProduct(name: string, env: Record<string, string>): Promise<Product> {
   const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  const entry = args.runner === "tsx" ? ["--import", "tsx", "src/main.ts"] : ["dist/main.js"];
+  const child = spawn(process.execPath, entry, {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? "",
@@ -142,7 +144,15 @@ async function startProduct(name: string, env: Record<string, string>): Promise<
       REPLICA_ID: name,
       WEBHOOK_URL: `http://127.0.0.1:${port}/tg/hook`,
       WEBHOOK_SECRET: SECRET,
+      // As the Dockerfile sets it (fewer glibc malloc arenas across the worker threads).
+      MALLOC_ARENA_MAX: "2",
       ...env,
+      ...Object.fromEntries(
+        (process.env.BENCH_PRODUCT_ENV ?? "")
+          .split(",")
+          .filter(Boolean)
+          .map((kv) => kv.split("=")),
+      ),
     },
     stdio: ["ignore", "ignore", "pipe"],
   });
@@ -180,6 +190,8 @@ async function cleanUp() {
 process.on("SIGINT", () => void cleanUp().then(() => process.exit(130)));
 
 async function main() {
+  // The compiled build is what the Docker image runs; build it from the current sources first.
+  if (args.runner !== "tsx") execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: ROOT, stdio: "inherit" });
   const dir = mkdtempSync(join(tmpdir(), "jianbao-bench-digest-"));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const fakes = await startFakes();
@@ -456,7 +468,7 @@ async function main() {
     console.log(`${label.padEnd(38)} ${value.padEnd(24)} ${anchor}`);
   console.log(
     `\nJianbao digest bench — ${USERS} people, ${FEEDS} feeds (${FEEDS_PER_USER} each), ${ITEMS} new items, ` +
-      `${REPLICAS} product process${REPLICAS > 1 ? "es" : ""} on ${args.store}, time ×${SCALE}\n`,
+      `${REPLICAS} product process${REPLICAS > 1 ? "es" : ""} (${args.runner === "tsx" ? "tsx src/main.ts" : "node dist/main.js"}) on ${args.store}, time ×${SCALE}\n`,
   );
   row("", "measured", "anchor (same run)");
   row("setup (people, subscriptions, settings)", `${setupSeconds.toFixed(1)} s`);

@@ -1,6 +1,6 @@
 /**
  * Real Jianbao processes for the multi-process tests: `node --import tsx src/main.ts`, which is what `npm start`
- * (tsx src/main.ts) and the Dockerfile's CMD run, without tsx's CLI wrapper — so a SIGKILL reaches the bot itself
+ * (tsx src/main.ts) runs, without tsx's CLI wrapper — so a SIGKILL reaches the bot itself
  * and not a parent that would leave it running. Each listens on its own free loopback port in webhook mode.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -32,10 +32,19 @@ function cleanEnv(): Record<string, string | undefined> {
   return env;
 }
 
+/** What `npm start` runs (the sources through tsx), and what the Dockerfile runs (the compiled build, `npm run build`). */
+export const FROM_SOURCES = ["--import", "tsx", "src/main.ts"];
+export const COMPILED = ["dist/main.js"];
+
 /** Starts one replica and waits until /healthz answers 200 and it has told Telegram its webhook. */
-export async function startReplica(name: string, env: Record<string, string>, path = "/tg/hook"): Promise<Replica> {
+export async function startReplica(
+  name: string,
+  env: Record<string, string>,
+  path = "/tg/hook",
+  entry: readonly string[] = FROM_SOURCES,
+): Promise<Replica> {
   const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  const child = spawn(process.execPath, [...entry], {
     cwd: ROOT,
     env: {
       ...cleanEnv(),
