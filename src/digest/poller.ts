@@ -99,6 +99,16 @@ export function summaryLangFor(user: UserRecord | undefined, articleLang: string
   return resolveLang(choice, { lang: articleLang }, interfaceLang(user, defaultLang));
 }
 
+/**
+ * One reader per distinct language setting: all the summary language depends on (summaryLangFor). A feed with
+ * thousands of readers keeps two or three records, not thousands, while its new items are summarized.
+ */
+function readerProfiles(users: Array<UserRecord | undefined>, defaultLang: LangChoice): Array<UserRecord | undefined> {
+  const byProfile = new Map<string, UserRecord | undefined>();
+  for (const user of users) byProfile.set(`${user?.lang ?? ""}|${interfaceLang(user, defaultLang)}`, user);
+  return [...byProfile.values()];
+}
+
 export interface Poller {
   /** Polls every feed with subscribers whose last poll is older than FEED_POLL_MINUTES (all of them with `force`). */
   pollAll(options?: { force?: boolean }): Promise<PollReport>;
@@ -239,7 +249,10 @@ async function pollAll(ctx: PollerContext, options: { force?: boolean } = {}): P
       try {
         const fresh = await pollFeed(ctx, feedId, feed, report);
         if (fresh.length === 0) return;
-        const users = await Promise.all(subscribers.map((userId) => records.users.get(String(userId))));
+        const users = readerProfiles(
+          await Promise.all(subscribers.map((userId) => records.users.get(String(userId)))),
+          deps.defaultLang,
+        );
         for (const item of fresh) {
           itemJobs.push(
             itemQueue.add(() =>
