@@ -538,6 +538,42 @@ describe("cleanPastedText headline choice", () => {
   });
 });
 
+describe("cleanPastedText headline over a standfirst and a byline block", () => {
+  it.each([
+    {
+      headline: "Council approves new cycle lanes for the city centre",
+      lines: [
+        "The scheme adds twelve kilometres of protected lanes by the end of next year.",
+        "Jane Smith",
+        "Transport reporter",
+        "Wednesday 20 November 2019 11:42, UK",
+        "Why you can trust Example News",
+      ],
+      body: [
+        "The city council approved a plan on Tuesday to build protected cycle lanes on every main street in the centre, after two years of consultation.",
+        "Work on the first section will start in the spring, and the council expects the whole network to be open by the end of next year.",
+      ],
+    },
+    {
+      headline: "市议会批准在市中心新建自行车道",
+      lines: [
+        "该计划将在明年年底前新增十二公里受保护的自行车道，覆盖主要商业街区。",
+        "张晓明",
+        "交通记者",
+        "2019年11月20日 11:42",
+        "我们为何值得信赖",
+      ],
+      body: [
+        "市议会周二批准了一项计划，将在市中心每条主干道上修建受保护的自行车道，此前已经进行了两年的意见征集。",
+        "第一段工程将于明年春天开工，市议会预计整个路网将在明年年底前全部开通，届时骑行通勤时间有望大幅缩短。",
+      ],
+    },
+  ])("takes the headline above its standfirst, not a line right above the body ($headline)", (page) => {
+    const text = ["Watch Live", page.headline, ...page.lines, ...page.body].join("\n");
+    expect(cleanPastedText({ text }).title).toBe(page.headline);
+  });
+});
+
 describe("cleanPastedText on odd input", () => {
   /** Deterministic pseudo-random numbers (mulberry32), so a failure reproduces. */
   function random(seed: number): () => number {

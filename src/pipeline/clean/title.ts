@@ -302,17 +302,20 @@ function followScore(lines: readonly TitleLine[], i: number, bodyStart: number):
     }
   }
   // A byline without "By", a kicker, a read count: a few short lines between the headline and its date.
+  let score = j >= bodyStart ? TITLE_TUNABLES.followedByBody : 0;
   for (let k = j + 1, step = 1; k < lines.length && step <= TITLE_TUNABLES.shortLinesToMeta; k++, step++) {
     const line = lines[k]!;
-    if (isMeta(line)) return TITLE_TUNABLES.followedByMeta - TITLE_TUNABLES.shortLineCost * step;
+    if (isMeta(line)) {
+      score = Math.max(score, TITLE_TUNABLES.followedByMeta - TITLE_TUNABLES.shortLineCost * step);
+      break;
+    }
     if (line.role === "text" && line.units > TITLE_TUNABLES.smallUnits * TITLE_TUNABLES.bodyLineSmallUnits) break;
   }
-  let score = j >= bodyStart ? TITLE_TUNABLES.followedByBody : 0;
   if (isStandfirst(next)) {
-    score = Math.max(score, TITLE_TUNABLES.followedByStandfirst);
     // (Meta under the body's own first line is the body's, not a headline's dateline.)
     const metaSoon = j < bodyStart && lines.slice(j + 1, j + 1 + TITLE_TUNABLES.standfirstMetaWindow).some(isMeta);
-    if (metaSoon) score += TITLE_TUNABLES.followedByStandfirst;
+    // (The better of the two readings: a standfirst with its byline block under it beats a date 3 lines down.)
+    score = Math.max(score, TITLE_TUNABLES.followedByStandfirst * (metaSoon ? 2 : 1));
   }
   return score;
 }
