@@ -574,6 +574,31 @@ describe("cleanPastedText headline over a standfirst and a byline block", () => 
   });
 });
 
+describe("cleanPastedText on an article that ends in a list it introduces", () => {
+  it.each([
+    {
+      lead: [
+        "Black Friday is still a week away, but several retailers have already cut the prices of their most popular headphones and watches.",
+        "We went through hundreds of offers and kept only the ones at their lowest price this year. Check out our picks below.",
+      ],
+      items: ["Wireless Earbuds Pro", "$139.00", "Available from Amazon", "Buy Now", "Smart Watch with GPS", "$169.99"],
+      after: ["Related Articles", "Amazon cuts prices on chargers today only"],
+    },
+    {
+      lead: [
+        "距离年终促销还有一周，但多家电商平台已经提前下调了热门耳机和手表的价格，部分商品降幅超过三成。",
+        "我们比对了数百条优惠信息，只保留了今年最低价的商品，具体清单如下：",
+      ],
+      items: ["无线降噪耳机", "售价：899元", "前往购买", "智能手表三代", "售价：1299元", "前往购买"],
+      after: ["相关阅读", "电商平台今日限时下调充电器价格"],
+    },
+  ])("keeps the list items in the body and stops at the end marker ($items.0)", (page) => {
+    const text = ["Deals", ...page.lead, ...page.items, ...page.after].join("\n");
+    const { paragraphs } = cleanPastedText({ text });
+    expect(paragraphs).toEqual([...page.lead, ...page.items]);
+  });
+});
+
 describe("cleanPastedText on odd input", () => {
   /** Deterministic pseudo-random numbers (mulberry32), so a failure reproduces. */
   function random(seed: number): () => number {
