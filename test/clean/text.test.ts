@@ -574,6 +574,39 @@ describe("cleanPastedText headline over a standfirst and a byline block", () => 
   });
 });
 
+describe("cleanPastedText headline over a deck", () => {
+  const body = [
+    "The carmaker showed the new sedan at the Los Angeles motor show on Wednesday, with a longer wheelbase and a lower roof than the model it replaces.",
+    "Local sales will start early next year, the company said, with three trims and a choice of two engines.",
+  ];
+
+  it("takes the upper of two heading lines over one dateline (headline, byline, deck, date) on an English page", () => {
+    const text = [
+      "Auto News",
+      "All-new 2020 sedan is what we really want from the maker",
+      "Marcus De GuzmanView More Articles",
+      "Next-generation sedan makes global debut in Los Angeles",
+      "November 20, 2019 13:42",
+      ...body,
+    ].join("\n");
+    expect(cleanPastedText({ text }).title).toBe("All-new 2020 sedan is what we really want from the maker");
+  });
+
+  it("takes the main headline under a Chinese lead-in line (引题), not the lead-in", () => {
+    const text = [
+      "新闻中心",
+      "聚焦全国汽车产业高质量发展大会",
+      "新款轿车在洛杉矶车展全球首发",
+      "2019年11月20日 13:42",
+      "这家汽车厂商周三在洛杉矶车展上发布了新款轿车，轴距比上一代更长，车顶更低，内饰也进行了全面升级。",
+      "公司表示，新车将于明年年初在国内上市，提供三种配置和两种动力可供选择，售价将在近期公布。",
+    ].join("\n");
+    // (Both lines are Han headline halves without a stop, so the cleaner may join them; the lead-in alone is wrong.)
+    const { title } = cleanPastedText({ text });
+    expect(title.endsWith("新款轿车在洛杉矶车展全球首发")).toBe(true);
+  });
+});
+
 describe("cleanPastedText on an article that ends in a list it introduces", () => {
   it.each([
     {

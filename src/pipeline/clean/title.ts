@@ -80,6 +80,12 @@ const TITLE_TUNABLES = {
   maxHalfUnits: 30,
   /** An end marker heads a list of at most this many items (its headlines) before something else comes. */
   maxMarkerItems: 8,
+  /** The upper of two stacked heading lines over one dateline is the headline unless it looks this much less like one. */
+  deckSlack: 3,
+  /** …and unless it is shorter than the lower by more than this many units (a word); … */
+  deckSlackUnits: 2,
+  /** …with at most this many lines between them (the byline). */
+  maxDeckGap: 1,
   /** Below this score no line is the headline. */
   minScore: 12,
   /** Title case is judged on words longer than this ("of", "the", "and" are lower case in title case too). */
@@ -281,14 +287,16 @@ function isMarkerItem(lines: readonly TitleLine[], i: number): boolean {
   return false;
 }
 
+/** The first line after line i a reader looks at: furniture, badges and buttons passed over. */
+function nextShown(lines: readonly TitleLine[], i: number): number {
+  let j = i + 1;
+  while (j < lines.length && j <= i + TITLE_TUNABLES.followSkip && isSkippable(lines[j]!)) j++;
+  return j;
+}
+
 /** Score of what follows line i: a byline/date, a standfirst, the body. */
 function followScore(lines: readonly TitleLine[], i: number, bodyStart: number): number {
-  let j = i + 1;
-  let skipped = 0;
-  while (j < lines.length && isSkippable(lines[j]!) && skipped < TITLE_TUNABLES.followSkip) {
-    j++;
-    skipped++;
-  }
+  const j = nextShown(lines, i);
   const next = lines[j];
   if (!next) return 0;
   if (isMeta(next)) return TITLE_TUNABLES.followedByMeta;
@@ -381,7 +389,8 @@ export function pickHeadline(options: {
 }): string {
   const { lines, bodyStart, body } = options;
   const from = windowStart(lines, bodyStart);
-  let best: { text: string; score: number; index: number } | undefined;
+  let best: Candidate | undefined;
+  const candidates: Candidate[] = [];
   let distance = 0;
   let behindEndMarker = false;
   // The body's first line is a candidate too: a headline that ends in "?" or "!" reads as prose to the cleaner.
@@ -417,7 +426,9 @@ export function pickHeadline(options: {
             ((behindEndMarker && follows < TITLE_TUNABLES.followedByMeta / 2) || isMarkerItem(lines, i)
               ? TITLE_TUNABLES.behindEndMarkerPenalty
               : 0);
-          if (score >= TITLE_TUNABLES.minScore && (!best || score > best.score)) best = { text, score, index: i };
+          const candidate = { text, score, index: i, units, follows, intrinsic: score - follows + distance };
+          candidates.push(candidate);
+          if (score >= TITLE_TUNABLES.minScore && (!best || score > best.score)) best = candidate;
         }
       }
     }
@@ -429,8 +440,52 @@ export function pickHeadline(options: {
         : lineCost(line);
   }
   if (!best) return "";
+  best = headlineOverDeck(lines, bodyStart, candidates, best);
   const head = lines[best.index - 1];
   return head && isFirstHalf(lines, best.index - 1, best.text) ? `${withoutLabel(head.text)}${best.text}` : best.text;
+}
+
+interface Candidate {
+  readonly text: string;
+  readonly score: number;
+  readonly index: number;
+  readonly units: number;
+  /** What follows the line (followScore). */
+  readonly follows: number;
+  /** The score without what follows and without the distance to the body: what the line itself looks like. */
+  readonly intrinsic: number;
+}
+
+/**
+ * Two heading-sized lines stacked over one dateline ("<headline>" / "<byline>" / "<deck>" / "<date>"): the lower
+ * wins on being nearer its date and the body, but a reader of an English page takes the upper for the headline and
+ * the lower for its deck, when the upper looks as much like a headline and is not the last of a list of stories. A line the page shows again below the body is a topic tag
+ * (in the menu and in the footer's "Topics"), not a headline over a deck.
+ */
+function headlineOverDeck(
+  lines: readonly TitleLine[],
+  bodyStart: number,
+  candidates: readonly Candidate[],
+  best: Candidate,
+): Candidate {
+  // (Chinese pages put a 引题, the lead-in, above the main headline: there the lower line is the headline.)
+  if (best.follows < TITLE_TUNABLES.followedByMeta / 2 || HAN.test(best.text)) return best;
+  const upper = candidates.find(
+    (candidate) =>
+      candidate.index < best.index &&
+      best.index - candidate.index <= TITLE_TUNABLES.maxDeckGap + 1 &&
+      nextShown(lines, candidate.index) === best.index,
+  );
+  // (The upper line's own dateline is the one under the lower line, a line or two below it.)
+  const datedBelow = TITLE_TUNABLES.followedByMeta - TITLE_TUNABLES.maxDeckGap * TITLE_TUNABLES.shortLineCost;
+  if (!upper || upper.score < TITLE_TUNABLES.minScore || upper.follows < datedBelow) return best;
+  // (The upper line ending a list of other stories is that list's last item.)
+  if (isListItem(lines, upper.index)) return best;
+  // (A section name or kicker above a headline is shorter than it; a headline is about as long as its deck.)
+  if (upper.units < best.units - TITLE_TUNABLES.deckSlackUnits) return best;
+  if (upper.intrinsic < best.intrinsic - TITLE_TUNABLES.deckSlack) return best;
+  const shownBelow = lines.slice(bodyStart + 1).some((line) => line.text === lines[upper.index]!.text);
+  return shownBelow ? best : upper;
 }
 
 /**
