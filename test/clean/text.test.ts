@@ -607,6 +607,32 @@ describe("cleanPastedText headline over a deck", () => {
   });
 });
 
+describe("cleanPastedText headline of two sentences", () => {
+  it.each([
+    {
+      headline: "Retail Stock Is Falling After Its Earnings Release. Why You Shouldn’t Worry.",
+      meta: "By Al Root Updated Nov. 19, 2019 8:21 am ET",
+      body: [
+        "Shares of the home-improvement retailer fell on Tuesday after it cut its sales forecast for the year, citing the timing of a new inventory system.",
+        "Analysts said the problems looked temporary, and several kept their ratings on the stock, which is still up by a fifth this year.",
+      ],
+    },
+    {
+      headline: "房价连涨三个月。专家：不必恐慌。",
+      meta: "2019年11月19日 08:21 来源：东海日报",
+      body: [
+        "国家统计局周二公布的数据显示，七十个大中城市新建商品住宅价格已连续三个月环比上涨，其中一线城市涨幅最大。",
+        "多位专家表示，本轮上涨主要受季节因素和改善型需求带动，随着供应增加，房价有望在明年上半年趋于平稳。",
+      ],
+    },
+  ])("takes a heading-sized line with its byline or date right under it for the headline ($headline)", (page) => {
+    const text = ["Subscribe", "CONSUMER", page.headline, page.meta, ...page.body].join("\n");
+    const article = cleanPastedText({ text });
+    expect(article.title).toBe(page.headline);
+    expect(article.paragraphs).toEqual(page.body);
+  });
+});
+
 describe("cleanPastedText on an article that ends in a list it introduces", () => {
   it.each([
     {

@@ -190,11 +190,13 @@ const WORDISH = /\p{Script=Han}|\p{L}{2}/u;
 // ───────────────────────────── Scoring ─────────────────────────────
 
 /** A line that may be shown as a title: heading-sized, not cut, not furniture, not two sentences. */
-function isPlausible(text: string, units: number): boolean {
+function isPlausible(text: string, units: number, datelined = false): boolean {
   if (units < TITLE_TUNABLES.minUnits || units > TITLE_TUNABLES.maxUnits) return false;
   if (CUT.test(text) || isFurniture(text) || !WORDISH.test(text)) return false;
   const stops = text.match(SENTENCE_STOPS)?.length ?? 0;
-  if (stops >= 2 && (FINAL_STOP.test(text) || units > TITLE_TUNABLES.lengthCap)) return false;
+  // Two sentences are prose, unless a heading-sized line has its byline or date right under it ("Meth. We're on it.").
+  const headed = datelined && units <= TITLE_TUNABLES.lengthCap;
+  if (stops >= 2 && (FINAL_STOP.test(text) || units > TITLE_TUNABLES.lengthCap) && !headed) return false;
   const words = text.match(LATIN_WORD) ?? [];
   // "SKIP TO SITE INDEX", "TECH PERSONAL TECHNOLOGY: REVIEW": capitals-only lines are section labels.
   if (!HAN.test(text) && words.length > 0 && words.every((word) => word === word.toUpperCase())) return false;
@@ -394,7 +396,13 @@ export function pickHeadline(options: {
   let distance = 0;
   let behindEndMarker = false;
   // The body's first line is a candidate too: a headline that ends in "?" or "!" reads as prose to the cleaner.
-  const first = bodyStart < lines.length && !FINAL_STOP.test(lines[bodyStart]!.text) ? bodyStart : bodyStart - 1;
+  // (So is one with its byline or date right under it: "Home Depot Stock Is Falling. Why You Shouldn't Worry.")
+  const datelined = (i: number) => {
+    const next = lines[nextShown(lines, i)];
+    return next !== undefined && isMeta(next);
+  };
+  const opensBody = bodyStart < lines.length && (!FINAL_STOP.test(lines[bodyStart]!.text) || datelined(bodyStart));
+  const first = opensBody ? bodyStart : bodyStart - 1;
   for (let i = first; i >= from; i--) {
     const line = lines[i]!;
     if (line.role === "end" && !isCredit(line)) behindEndMarker = true;
@@ -406,7 +414,7 @@ export function pickHeadline(options: {
       const bodyLine =
         units >= TITLE_TUNABLES.minSentenceUnits &&
         body.some((paragraph) => paragraph !== text && paragraph.startsWith(text.replace(CUT, "")));
-      if (isPlausible(text, units) && !bodyLine && !isInLabelRun(lines, i)) {
+      if (isPlausible(text, units, datelined(i)) && !bodyLine && !isInLabelRun(lines, i)) {
         const follows = followScore(lines, i, bodyStart);
         const small = units < TITLE_TUNABLES.smallUnits;
         if (!small || follows >= TITLE_TUNABLES.followedByBody) {
