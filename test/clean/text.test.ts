@@ -633,6 +633,20 @@ describe("cleanPastedText headline of two sentences", () => {
   });
 });
 
+describe("cleanPastedText headline with a relative date word", () => {
+  const body = [
+    "Good morning! This is the tech news you need to know this Tuesday, from a layoff at a co-working company to a new phone.",
+    "The company told staff on Monday that the cuts would start at once, and that more would follow in the new year.",
+  ];
+
+  it.each([
+    { headline: "10 things in tech you need to know today", stamp: "Charlie Wood, USA TODAY" },
+  ])("takes $headline over its byline or date ($stamp)", ({ headline, stamp }) => {
+    const text = ["Tech", headline, stamp, "19.11.2019, 08:57", ...body].join("\n");
+    expect(cleanPastedText({ text }).title).toBe(headline);
+  });
+});
+
 describe("cleanPastedText on an article that ends in a list it introduces", () => {
   it.each([
     {

@@ -102,6 +102,8 @@ const TITLE_TUNABLES = {
   bodyLineSmallUnits: 3,
   /** A line repeated inside another at most this many characters longer ("正在阅读:", "<line> - Site"). */
   repeatMaxExtraChars: 80,
+  /** A line with a lower-case "today" is a date stamp when it has at most this many words. */
+  maxRelativeDateWords: 4,
   /** A name-like line ("Anna Menin") is at most this many units. */
   maxNameUnits: 8,
 } as const;
@@ -171,7 +173,18 @@ const FURNITURE: readonly RegExp[] = [
 
 /** A date or time in a line: a dateline or a list's timestamp, never a headline ("Nov. 20, 2019, 9:28 AM"). */
 const DATEISH =
-  /\b\d{1,2}:\d{2}\b|\b\d{1,2}[/.]\d{1,2}[/.]\d{4}\b|\b\d{4}-\d{1,2}-\d{1,2}\b|\d{4}\s{0,2}年\s{0,2}\d{1,2}\s{0,2}月\s{0,2}\d{1,2}|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.?\s{1,3}\d{1,2},?\s{1,3}\d{4}\b|\b\d{1,2}\s{1,3}(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.?,?\s{1,3}\d{4}\b|\b(?:ago|today|yesterday)\b/i;
+  /\b\d{1,2}:\d{2}\b|\b\d{1,2}[/.]\d{1,2}[/.]\d{4}\b|\b\d{4}-\d{1,2}-\d{1,2}\b|\d{4}\s{0,2}年\s{0,2}\d{1,2}\s{0,2}月\s{0,2}\d{1,2}|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.?\s{1,3}\d{1,2},?\s{1,3}\d{4}\b|\b\d{1,2}\s{1,3}(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.?,?\s{1,3}\d{4}\b/i;
+/** Relative dates: "2 hours ago", "Yesterday", "Today 12:01 AM" (and outlets named after them: "USA TODAY"). */
+const RELATIVE_DATE = /\b(?:ago|yesterday|Yesterday|YESTERDAY|Today|TODAY)\b/;
+/** Day, month name in any language, year: "02 Ago 2017", "13 août 2018". */
+const DAY_MONTH_YEAR = /\b\d{1,2}\s{1,3}\p{L}{3,10}\.?,?\s{1,3}(?:19|20)\d{2}\b/u;
+/** A lower-case "today" is a stamp only in a line of a few words ("… you need to know today" is a headline). */
+const TODAY = /\btoday\b/;
+
+function isDateish(text: string): boolean {
+  if (DATEISH.test(text) || RELATIVE_DATE.test(text) || DAY_MONTH_YEAR.test(text)) return true;
+  return TODAY.test(text) && text.split(/\s+/).length <= TITLE_TUNABLES.maxRelativeDateWords;
+}
 /** A byline: "By …", "文/…", "记者 …". */
 const BYLINE = /^(?:by|von|por|par)\s|^(?:作者|记者|文|撰文|编辑)\s{0,3}[:：/｜|\s]/i;
 /** Two to four capitalised words and nothing else: a name. */
@@ -200,7 +213,7 @@ function isPlausible(text: string, units: number, datelined = false): boolean {
   const words = text.match(LATIN_WORD) ?? [];
   // "SKIP TO SITE INDEX", "TECH PERSONAL TECHNOLOGY: REVIEW": capitals-only lines are section labels.
   if (!HAN.test(text) && words.length > 0 && words.every((word) => word === word.toUpperCase())) return false;
-  return !DATEISH.test(text) && !BYLINE.test(text);
+  return !isDateish(text) && !BYLINE.test(text);
 }
 
 function titleCased(text: string): boolean {
@@ -242,7 +255,7 @@ function isMeta(line: TitleLine): boolean {
   if (/楼主$/.test(line.text) && POST_STAMP.test(line.text)) return false;
   return (
     line.role === "meta" ||
-    (line.units <= TITLE_TUNABLES.maxMetaUnits && (DATEISH.test(line.text) || BYLINE.test(line.text)))
+    (line.units <= TITLE_TUNABLES.maxMetaUnits && (isDateish(line.text) || BYLINE.test(line.text)))
   );
 }
 
