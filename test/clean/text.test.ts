@@ -639,10 +639,9 @@ describe("cleanPastedText headline with a relative date word", () => {
     "The company told staff on Monday that the cuts would start at once, and that more would follow in the new year.",
   ];
 
-  it.each([
-    { headline: "10 things in tech you need to know today", stamp: "Charlie Wood, USA TODAY" },
-  ])("takes $headline over its byline or date ($stamp)", ({ headline, stamp }) => {
-    const text = ["Tech", headline, stamp, "19.11.2019, 08:57", ...body].join("\n");
+  it("takes a headline ending in a lower-case 'today' over its byline naming USA TODAY", () => {
+    const headline = "10 things in tech you need to know today";
+    const text = ["Tech", headline, "Charlie Wood, USA TODAY", "19.11.2019, 08:57", ...body].join("\n");
     expect(cleanPastedText({ text }).title).toBe(headline);
   });
 });
