@@ -669,6 +669,24 @@ describe("cleanPastedText on an article that ends in a list it introduces", () =
     const { paragraphs } = cleanPastedText({ text });
     expect(paragraphs).toEqual([...page.lead, ...page.items]);
   });
+
+  it.each([
+    {
+      label: "Share this:",
+      buttons: [
+        "Click to share on Facebook (Opens in new window)",
+        "Click to print (Opens in new window)",
+        "Permalink 34 Comments Feed for comments",
+      ],
+    },
+  ])("does not take a share bar under the last paragraph ($label) for a list", ({ label, buttons }) => {
+    const lead = [
+      "The council met on Tuesday to discuss the budget, and agreed to raise spending on roads and schools next year.",
+      "Members said the rise would be paid for by cuts elsewhere, and that council tax would not go up this time.",
+    ];
+    const text = ["News", ...lead, label, ...buttons].join("\n");
+    expect(cleanPastedText({ text }).paragraphs).toEqual(lead);
+  });
 });
 
 describe("cleanPastedText on odd input", () => {

@@ -779,6 +779,10 @@ function chooseBlock(lines: readonly Line[]): Block | undefined {
   return { ...chosen, start, end: introducedListEnd(lines, end) };
 }
 
+/** A label that heads page furniture, not the article's list: "Share this:", "Related coverage from …:", "分享到：". */
+const FURNITURE_HEADING =
+  /^(?:share|related|more|follow|also|see|read|recommended|trending|popular|tags?|topics?|filed under|分享|相关|更多|推荐|热门|标签)/i;
+
 /** What a list inside an article is made of: items, their links, prose descriptions, ads between them. */
 const LIST_PART_KINDS: ReadonlySet<Kind> = new Set([
   Kind.Short,
@@ -799,7 +803,7 @@ function introducedListEnd(lines: readonly Line[], end: number): number {
   const next = lines[end + 1];
   const introduction =
     INTRODUCES_LIST.test(lines[end]!.text) || (next?.kind === Kind.Short && /[:：]$/.test(next.text));
-  if (!introduction) return end;
+  if (!introduction || (next && FURNITURE_HEADING.test(next.text))) return end;
   let last = end;
   let items = 0;
   for (let i = end + 1; i < lines.length && i <= end + TUNABLES.maxIntroducedListLines; i++) {
