@@ -538,6 +538,157 @@ describe("cleanPastedText headline choice", () => {
   });
 });
 
+describe("cleanPastedText headline over a standfirst and a byline block", () => {
+  it.each([
+    {
+      headline: "Council approves new cycle lanes for the city centre",
+      lines: [
+        "The scheme adds twelve kilometres of protected lanes by the end of next year.",
+        "Jane Smith",
+        "Transport reporter",
+        "Wednesday 20 November 2019 11:42, UK",
+        "Why you can trust Example News",
+      ],
+      body: [
+        "The city council approved a plan on Tuesday to build protected cycle lanes on every main street in the centre, after two years of consultation.",
+        "Work on the first section will start in the spring, and the council expects the whole network to be open by the end of next year.",
+      ],
+    },
+    {
+      headline: "市议会批准在市中心新建自行车道",
+      lines: [
+        "该计划将在明年年底前新增十二公里受保护的自行车道，覆盖主要商业街区。",
+        "张晓明",
+        "交通记者",
+        "2019年11月20日 11:42",
+        "我们为何值得信赖",
+      ],
+      body: [
+        "市议会周二批准了一项计划，将在市中心每条主干道上修建受保护的自行车道，此前已经进行了两年的意见征集。",
+        "第一段工程将于明年春天开工，市议会预计整个路网将在明年年底前全部开通，届时骑行通勤时间有望大幅缩短。",
+      ],
+    },
+  ])("takes the headline above its standfirst, not a line right above the body ($headline)", (page) => {
+    const text = ["Watch Live", page.headline, ...page.lines, ...page.body].join("\n");
+    expect(cleanPastedText({ text }).title).toBe(page.headline);
+  });
+});
+
+describe("cleanPastedText headline over a deck", () => {
+  const body = [
+    "The carmaker showed the new sedan at the Los Angeles motor show on Wednesday, with a longer wheelbase and a lower roof than the model it replaces.",
+    "Local sales will start early next year, the company said, with three trims and a choice of two engines.",
+  ];
+
+  it("takes the upper of two heading lines over one dateline (headline, byline, deck, date) on an English page", () => {
+    const text = [
+      "Auto News",
+      "All-new 2020 sedan is what we really want from the maker",
+      "Marcus De GuzmanView More Articles",
+      "Next-generation sedan makes global debut in Los Angeles",
+      "November 20, 2019 13:42",
+      ...body,
+    ].join("\n");
+    expect(cleanPastedText({ text }).title).toBe("All-new 2020 sedan is what we really want from the maker");
+  });
+
+  it("takes the main headline under a Chinese lead-in line (引题), not the lead-in", () => {
+    const text = [
+      "新闻中心",
+      "聚焦全国汽车产业高质量发展大会",
+      "新款轿车在洛杉矶车展全球首发",
+      "2019年11月20日 13:42",
+      "这家汽车厂商周三在洛杉矶车展上发布了新款轿车，轴距比上一代更长，车顶更低，内饰也进行了全面升级。",
+      "公司表示，新车将于明年年初在国内上市，提供三种配置和两种动力可供选择，售价将在近期公布。",
+    ].join("\n");
+    // (Both lines are Han headline halves without a stop, so the cleaner may join them; the lead-in alone is wrong.)
+    const { title } = cleanPastedText({ text });
+    expect(title.endsWith("新款轿车在洛杉矶车展全球首发")).toBe(true);
+  });
+});
+
+describe("cleanPastedText headline of two sentences", () => {
+  it.each([
+    {
+      headline: "Retail Stock Is Falling After Its Earnings Release. Why You Shouldn’t Worry.",
+      meta: "By Al Root Updated Nov. 19, 2019 8:21 am ET",
+      body: [
+        "Shares of the home-improvement retailer fell on Tuesday after it cut its sales forecast for the year, citing the timing of a new inventory system.",
+        "Analysts said the problems looked temporary, and several kept their ratings on the stock, which is still up by a fifth this year.",
+      ],
+    },
+    {
+      headline: "房价连涨三个月。专家：不必恐慌。",
+      meta: "2019年11月19日 08:21 来源：东海日报",
+      body: [
+        "国家统计局周二公布的数据显示，七十个大中城市新建商品住宅价格已连续三个月环比上涨，其中一线城市涨幅最大。",
+        "多位专家表示，本轮上涨主要受季节因素和改善型需求带动，随着供应增加，房价有望在明年上半年趋于平稳。",
+      ],
+    },
+  ])("takes a heading-sized line with its byline or date right under it for the headline ($headline)", (page) => {
+    const text = ["Subscribe", "CONSUMER", page.headline, page.meta, ...page.body].join("\n");
+    const article = cleanPastedText({ text });
+    expect(article.title).toBe(page.headline);
+    expect(article.paragraphs).toEqual(page.body);
+  });
+});
+
+describe("cleanPastedText headline with a relative date word", () => {
+  const body = [
+    "Good morning! This is the tech news you need to know this Tuesday, from a layoff at a co-working company to a new phone.",
+    "The company told staff on Monday that the cuts would start at once, and that more would follow in the new year.",
+  ];
+
+  it("takes a headline ending in a lower-case 'today' over its byline naming USA TODAY", () => {
+    const headline = "10 things in tech you need to know today";
+    const text = ["Tech", headline, "Charlie Wood, USA TODAY", "19.11.2019, 08:57", ...body].join("\n");
+    expect(cleanPastedText({ text }).title).toBe(headline);
+  });
+});
+
+describe("cleanPastedText on an article that ends in a list it introduces", () => {
+  it.each([
+    {
+      lead: [
+        "Black Friday is still a week away, but several retailers have already cut the prices of their most popular headphones and watches.",
+        "We went through hundreds of offers and kept only the ones at their lowest price this year. Check out our picks below.",
+      ],
+      items: ["Wireless Earbuds Pro", "$139.00", "Available from Amazon", "Buy Now", "Smart Watch with GPS", "$169.99"],
+      after: ["Related Articles", "Amazon cuts prices on chargers today only"],
+    },
+    {
+      lead: [
+        "距离年终促销还有一周，但多家电商平台已经提前下调了热门耳机和手表的价格，部分商品降幅超过三成。",
+        "我们比对了数百条优惠信息，只保留了今年最低价的商品，具体清单如下：",
+      ],
+      items: ["无线降噪耳机", "售价：899元", "前往购买", "智能手表三代", "售价：1299元", "前往购买"],
+      after: ["相关阅读", "电商平台今日限时下调充电器价格"],
+    },
+  ])("keeps the list items in the body and stops at the end marker ($items.0)", (page) => {
+    const text = ["Deals", ...page.lead, ...page.items, ...page.after].join("\n");
+    const { paragraphs } = cleanPastedText({ text });
+    expect(paragraphs).toEqual([...page.lead, ...page.items]);
+  });
+
+  it.each([
+    {
+      label: "Share this:",
+      buttons: [
+        "Click to share on Facebook (Opens in new window)",
+        "Click to print (Opens in new window)",
+        "Permalink 34 Comments Feed for comments",
+      ],
+    },
+  ])("does not take a share bar under the last paragraph ($label) for a list", ({ label, buttons }) => {
+    const lead = [
+      "The council met on Tuesday to discuss the budget, and agreed to raise spending on roads and schools next year.",
+      "Members said the rise would be paid for by cuts elsewhere, and that council tax would not go up this time.",
+    ];
+    const text = ["News", ...lead, label, ...buttons].join("\n");
+    expect(cleanPastedText({ text }).paragraphs).toEqual(lead);
+  });
+});
+
 describe("cleanPastedText on odd input", () => {
   /** Deterministic pseudo-random numbers (mulberry32), so a failure reproduces. */
   function random(seed: number): () => number {

@@ -73,6 +73,12 @@ const TUNABLES = {
   maxInsertLines: 10,
   /** Running text this long (units) after a newsletter prompt inside the story is the story resuming. */
   minResumedUnits: 300,
+  /**
+   * A list the article's last line introduces ("… below:", "如下：") belongs to it: at least this many items, read
+   * for at most this many lines (a deals post runs to a hundred lines of product boxes).
+   */
+  minIntroducedListItems: 3,
+  maxIntroducedListLines: 300,
   /** Candidate blocks examined per page: the best few decide; the cap keeps degenerate pastes linear. */
   maxCandidateBlocks: 200,
   /**
@@ -199,6 +205,9 @@ const BOX_START =
   /^(sign up (for|to)|get (our|the) .{0,40}newsletter|subscribe to (our|the) .{0,40}newsletter|newsletter|订阅|关注我们)/i;
 const BOX_PART =
   /(sign up|subscribe|e-?mail address|enter your email|privacy (notice|policy)|newsletter|thank you for|unsubscribe|terms|订阅|二维码)/i;
+
+/** A line that introduces a list: it ends in a colon, or in "below"/"following"/如下/以下. */
+const INTRODUCES_LIST = /(?:[:：]|\b(?:below|following)[.:]?|(?:如下|以下)[。:：]?)\s*$/i;
 
 /** Title quoted by the page itself ("正在阅读:<title>"). */
 const NOW_READING = /^(?:正在阅读|当前阅读|now reading|you are reading)\s*[:：]\s*(.+)$/i;
@@ -767,7 +776,45 @@ function chooseBlock(lines: readonly Line[]): Block | undefined {
   let { start, end } = chosen;
   while (start < end && lines[start]!.kind !== Kind.Prose) start++;
   while (end > start && lines[end]!.kind !== Kind.Prose && lines[end]!.kind !== Kind.TableRow) end--;
-  return { ...chosen, start, end };
+  return { ...chosen, start, end: introducedListEnd(lines, end) };
+}
+
+/** A label that heads page furniture, not the article's list: "Share this:", "Related coverage from …:", "分享到：". */
+const FURNITURE_HEADING =
+  /^(?:share|related|more|follow|also|see|read|recommended|trending|popular|tags?|topics?|filed under|分享|相关|更多|推荐|热门|标签)/i;
+
+/** What a list inside an article is made of: items, their links, prose descriptions, ads between them. */
+const LIST_PART_KINDS: ReadonlySet<Kind> = new Set([
+  Kind.Short,
+  Kind.Link,
+  Kind.Prose,
+  Kind.TableRow,
+  Kind.Interruption,
+]);
+
+/**
+ * An article that ends by introducing a list ("… deals on Apple products below.", "Ecco le offerte:", "清单如下：")
+ * goes on into it: the items are short lines (product names, prices, numbered entries) that score as furniture,
+ * so the best run stops at the introduction. The list runs to the next end marker, header or page furniture.
+ * Returns the last line of the list, or `end` when the block's last line introduces none.
+ */
+function introducedListEnd(lines: readonly Line[], end: number): number {
+  // (The introduction may be a short line of its own under the last paragraph: "具体清单如下：", "Our picks:".)
+  const next = lines[end + 1];
+  const introduction =
+    INTRODUCES_LIST.test(lines[end]!.text) || (next?.kind === Kind.Short && /[:：]$/.test(next.text));
+  if (!introduction || (next && FURNITURE_HEADING.test(next.text))) return end;
+  let last = end;
+  let items = 0;
+  for (let i = end + 1; i < lines.length && i <= end + TUNABLES.maxIntroducedListLines; i++) {
+    const line = lines[i]!;
+    if (!LIST_PART_KINDS.has(line.kind)) break;
+    if (line.kind === Kind.Short || line.kind === Kind.Prose || line.kind === Kind.TableRow) {
+      last = i;
+      items++;
+    }
+  }
+  return items >= TUNABLES.minIntroducedListItems ? last : end;
 }
 
 /** Lines after which the article never resumes: comment sections, the editor's sign-off, copyright. */

@@ -80,6 +80,12 @@ const TITLE_TUNABLES = {
   maxHalfUnits: 30,
   /** An end marker heads a list of at most this many items (its headlines) before something else comes. */
   maxMarkerItems: 8,
+  /** The upper of two stacked heading lines over one dateline is the headline unless it looks this much less like one. */
+  deckSlack: 3,
+  /** …and unless it is shorter than the lower by more than this many units (a word); … */
+  deckSlackUnits: 2,
+  /** …with at most this many lines between them (the byline). */
+  maxDeckGap: 1,
   /** Below this score no line is the headline. */
   minScore: 12,
   /** Title case is judged on words longer than this ("of", "the", "and" are lower case in title case too). */
@@ -96,6 +102,8 @@ const TITLE_TUNABLES = {
   bodyLineSmallUnits: 3,
   /** A line repeated inside another at most this many characters longer ("正在阅读:", "<line> - Site"). */
   repeatMaxExtraChars: 80,
+  /** A line with a lower-case "today" is a date stamp when it has at most this many words. */
+  maxRelativeDateWords: 4,
   /** A name-like line ("Anna Menin") is at most this many units. */
   maxNameUnits: 8,
 } as const;
@@ -165,7 +173,18 @@ const FURNITURE: readonly RegExp[] = [
 
 /** A date or time in a line: a dateline or a list's timestamp, never a headline ("Nov. 20, 2019, 9:28 AM"). */
 const DATEISH =
-  /\b\d{1,2}:\d{2}\b|\b\d{1,2}[/.]\d{1,2}[/.]\d{4}\b|\b\d{4}-\d{1,2}-\d{1,2}\b|\d{4}\s{0,2}年\s{0,2}\d{1,2}\s{0,2}月\s{0,2}\d{1,2}|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.?\s{1,3}\d{1,2},?\s{1,3}\d{4}\b|\b\d{1,2}\s{1,3}(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.?,?\s{1,3}\d{4}\b|\b(?:ago|today|yesterday)\b/i;
+  /\b\d{1,2}:\d{2}\b|\b\d{1,2}[/.]\d{1,2}[/.]\d{4}\b|\b\d{4}-\d{1,2}-\d{1,2}\b|\d{4}\s{0,2}年\s{0,2}\d{1,2}\s{0,2}月\s{0,2}\d{1,2}|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.?\s{1,3}\d{1,2},?\s{1,3}\d{4}\b|\b\d{1,2}\s{1,3}(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.?,?\s{1,3}\d{4}\b/i;
+/** Relative dates: "2 hours ago", "Yesterday", "Today 12:01 AM" (and outlets named after them: "USA TODAY"). */
+const RELATIVE_DATE = /\b(?:ago|yesterday|Yesterday|YESTERDAY|Today|TODAY)\b/;
+/** Day, month name in any language, year: "02 Ago 2017", "13 août 2018". */
+const DAY_MONTH_YEAR = /\b\d{1,2}\s{1,3}\p{L}{3,10}\.?,?\s{1,3}(?:19|20)\d{2}\b/u;
+/** A lower-case "today" is a stamp only in a line of a few words ("… you need to know today" is a headline). */
+const TODAY = /\btoday\b/;
+
+function isDateish(text: string): boolean {
+  if (DATEISH.test(text) || RELATIVE_DATE.test(text) || DAY_MONTH_YEAR.test(text)) return true;
+  return TODAY.test(text) && text.split(/\s+/).length <= TITLE_TUNABLES.maxRelativeDateWords;
+}
 /** A byline: "By …", "文/…", "记者 …". */
 const BYLINE = /^(?:by|von|por|par)\s|^(?:作者|记者|文|撰文|编辑)\s{0,3}[:：/｜|\s]/i;
 /** Two to four capitalised words and nothing else: a name. */
@@ -184,15 +203,17 @@ const WORDISH = /\p{Script=Han}|\p{L}{2}/u;
 // ───────────────────────────── Scoring ─────────────────────────────
 
 /** A line that may be shown as a title: heading-sized, not cut, not furniture, not two sentences. */
-function isPlausible(text: string, units: number): boolean {
+function isPlausible(text: string, units: number, datelined = false): boolean {
   if (units < TITLE_TUNABLES.minUnits || units > TITLE_TUNABLES.maxUnits) return false;
   if (CUT.test(text) || isFurniture(text) || !WORDISH.test(text)) return false;
   const stops = text.match(SENTENCE_STOPS)?.length ?? 0;
-  if (stops >= 2 && (FINAL_STOP.test(text) || units > TITLE_TUNABLES.lengthCap)) return false;
+  // Two sentences are prose, unless a heading-sized line has its byline or date right under it ("Meth. We're on it.").
+  const headed = datelined && units <= TITLE_TUNABLES.lengthCap;
+  if (stops >= 2 && (FINAL_STOP.test(text) || units > TITLE_TUNABLES.lengthCap) && !headed) return false;
   const words = text.match(LATIN_WORD) ?? [];
   // "SKIP TO SITE INDEX", "TECH PERSONAL TECHNOLOGY: REVIEW": capitals-only lines are section labels.
   if (!HAN.test(text) && words.length > 0 && words.every((word) => word === word.toUpperCase())) return false;
-  return !DATEISH.test(text) && !BYLINE.test(text);
+  return !isDateish(text) && !BYLINE.test(text);
 }
 
 function titleCased(text: string): boolean {
@@ -234,7 +255,7 @@ function isMeta(line: TitleLine): boolean {
   if (/楼主$/.test(line.text) && POST_STAMP.test(line.text)) return false;
   return (
     line.role === "meta" ||
-    (line.units <= TITLE_TUNABLES.maxMetaUnits && (DATEISH.test(line.text) || BYLINE.test(line.text)))
+    (line.units <= TITLE_TUNABLES.maxMetaUnits && (isDateish(line.text) || BYLINE.test(line.text)))
   );
 }
 
@@ -281,14 +302,16 @@ function isMarkerItem(lines: readonly TitleLine[], i: number): boolean {
   return false;
 }
 
+/** The first line after line i a reader looks at: furniture, badges and buttons passed over. */
+function nextShown(lines: readonly TitleLine[], i: number): number {
+  let j = i + 1;
+  while (j < lines.length && j <= i + TITLE_TUNABLES.followSkip && isSkippable(lines[j]!)) j++;
+  return j;
+}
+
 /** Score of what follows line i: a byline/date, a standfirst, the body. */
 function followScore(lines: readonly TitleLine[], i: number, bodyStart: number): number {
-  let j = i + 1;
-  let skipped = 0;
-  while (j < lines.length && isSkippable(lines[j]!) && skipped < TITLE_TUNABLES.followSkip) {
-    j++;
-    skipped++;
-  }
+  const j = nextShown(lines, i);
   const next = lines[j];
   if (!next) return 0;
   if (isMeta(next)) return TITLE_TUNABLES.followedByMeta;
@@ -302,17 +325,20 @@ function followScore(lines: readonly TitleLine[], i: number, bodyStart: number):
     }
   }
   // A byline without "By", a kicker, a read count: a few short lines between the headline and its date.
+  let score = j >= bodyStart ? TITLE_TUNABLES.followedByBody : 0;
   for (let k = j + 1, step = 1; k < lines.length && step <= TITLE_TUNABLES.shortLinesToMeta; k++, step++) {
     const line = lines[k]!;
-    if (isMeta(line)) return TITLE_TUNABLES.followedByMeta - TITLE_TUNABLES.shortLineCost * step;
+    if (isMeta(line)) {
+      score = Math.max(score, TITLE_TUNABLES.followedByMeta - TITLE_TUNABLES.shortLineCost * step);
+      break;
+    }
     if (line.role === "text" && line.units > TITLE_TUNABLES.smallUnits * TITLE_TUNABLES.bodyLineSmallUnits) break;
   }
-  let score = j >= bodyStart ? TITLE_TUNABLES.followedByBody : 0;
   if (isStandfirst(next)) {
-    score = Math.max(score, TITLE_TUNABLES.followedByStandfirst);
     // (Meta under the body's own first line is the body's, not a headline's dateline.)
     const metaSoon = j < bodyStart && lines.slice(j + 1, j + 1 + TITLE_TUNABLES.standfirstMetaWindow).some(isMeta);
-    if (metaSoon) score += TITLE_TUNABLES.followedByStandfirst;
+    // (The better of the two readings: a standfirst with its byline block under it beats a date 3 lines down.)
+    score = Math.max(score, TITLE_TUNABLES.followedByStandfirst * (metaSoon ? 2 : 1));
   }
   return score;
 }
@@ -378,11 +404,18 @@ export function pickHeadline(options: {
 }): string {
   const { lines, bodyStart, body } = options;
   const from = windowStart(lines, bodyStart);
-  let best: { text: string; score: number; index: number } | undefined;
+  let best: Candidate | undefined;
+  const candidates: Candidate[] = [];
   let distance = 0;
   let behindEndMarker = false;
   // The body's first line is a candidate too: a headline that ends in "?" or "!" reads as prose to the cleaner.
-  const first = bodyStart < lines.length && !FINAL_STOP.test(lines[bodyStart]!.text) ? bodyStart : bodyStart - 1;
+  // (So is one with its byline or date right under it: "Home Depot Stock Is Falling. Why You Shouldn't Worry.")
+  const datelined = (i: number) => {
+    const next = lines[nextShown(lines, i)];
+    return next !== undefined && isMeta(next);
+  };
+  const opensBody = bodyStart < lines.length && (!FINAL_STOP.test(lines[bodyStart]!.text) || datelined(bodyStart));
+  const first = opensBody ? bodyStart : bodyStart - 1;
   for (let i = first; i >= from; i--) {
     const line = lines[i]!;
     if (line.role === "end" && !isCredit(line)) behindEndMarker = true;
@@ -394,7 +427,7 @@ export function pickHeadline(options: {
       const bodyLine =
         units >= TITLE_TUNABLES.minSentenceUnits &&
         body.some((paragraph) => paragraph !== text && paragraph.startsWith(text.replace(CUT, "")));
-      if (isPlausible(text, units) && !bodyLine && !isInLabelRun(lines, i)) {
+      if (isPlausible(text, units, datelined(i)) && !bodyLine && !isInLabelRun(lines, i)) {
         const follows = followScore(lines, i, bodyStart);
         const small = units < TITLE_TUNABLES.smallUnits;
         if (!small || follows >= TITLE_TUNABLES.followedByBody) {
@@ -414,7 +447,9 @@ export function pickHeadline(options: {
             ((behindEndMarker && follows < TITLE_TUNABLES.followedByMeta / 2) || isMarkerItem(lines, i)
               ? TITLE_TUNABLES.behindEndMarkerPenalty
               : 0);
-          if (score >= TITLE_TUNABLES.minScore && (!best || score > best.score)) best = { text, score, index: i };
+          const candidate = { text, score, index: i, units, follows, intrinsic: score - follows + distance };
+          candidates.push(candidate);
+          if (score >= TITLE_TUNABLES.minScore && (!best || score > best.score)) best = candidate;
         }
       }
     }
@@ -426,8 +461,52 @@ export function pickHeadline(options: {
         : lineCost(line);
   }
   if (!best) return "";
+  best = headlineOverDeck(lines, bodyStart, candidates, best);
   const head = lines[best.index - 1];
   return head && isFirstHalf(lines, best.index - 1, best.text) ? `${withoutLabel(head.text)}${best.text}` : best.text;
+}
+
+interface Candidate {
+  readonly text: string;
+  readonly score: number;
+  readonly index: number;
+  readonly units: number;
+  /** What follows the line (followScore). */
+  readonly follows: number;
+  /** The score without what follows and without the distance to the body: what the line itself looks like. */
+  readonly intrinsic: number;
+}
+
+/**
+ * Two heading-sized lines stacked over one dateline ("<headline>" / "<byline>" / "<deck>" / "<date>"): the lower
+ * wins on being nearer its date and the body, but a reader of an English page takes the upper for the headline and
+ * the lower for its deck, when the upper looks as much like a headline and is not the last of a list of stories. A line the page shows again below the body is a topic tag
+ * (in the menu and in the footer's "Topics"), not a headline over a deck.
+ */
+function headlineOverDeck(
+  lines: readonly TitleLine[],
+  bodyStart: number,
+  candidates: readonly Candidate[],
+  best: Candidate,
+): Candidate {
+  // (Chinese pages put a 引题, the lead-in, above the main headline: there the lower line is the headline.)
+  if (best.follows < TITLE_TUNABLES.followedByMeta / 2 || HAN.test(best.text)) return best;
+  const upper = candidates.find(
+    (candidate) =>
+      candidate.index < best.index &&
+      best.index - candidate.index <= TITLE_TUNABLES.maxDeckGap + 1 &&
+      nextShown(lines, candidate.index) === best.index,
+  );
+  // (The upper line's own dateline is the one under the lower line, a line or two below it.)
+  const datedBelow = TITLE_TUNABLES.followedByMeta - TITLE_TUNABLES.maxDeckGap * TITLE_TUNABLES.shortLineCost;
+  if (!upper || upper.score < TITLE_TUNABLES.minScore || upper.follows < datedBelow) return best;
+  // (The upper line ending a list of other stories is that list's last item.)
+  if (isListItem(lines, upper.index)) return best;
+  // (A section name or kicker above a headline is shorter than it; a headline is about as long as its deck.)
+  if (upper.units < best.units - TITLE_TUNABLES.deckSlackUnits) return best;
+  if (upper.intrinsic < best.intrinsic - TITLE_TUNABLES.deckSlack) return best;
+  const shownBelow = lines.slice(bodyStart + 1).some((line) => line.text === lines[upper.index]!.text);
+  return shownBelow ? best : upper;
 }
 
 /**
