@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import KeyvRedis from "@keyv/redis";
@@ -80,6 +81,8 @@ export interface PaceLimits {
   chatBurst: number;
   globalIntervalMs: number;
   globalBurst: number;
+  /** No more than `sends` let go in any `ms`, counted at sending time (`slackMs`: timer granularity). */
+  sendWindow: { sends: number; ms: number; slackMs: number };
 }
 
 /** One pacing budget for every replica on a Redis store (see send.ts's createPacer for the same rules in memory). */
@@ -88,6 +91,11 @@ export interface SharedPace {
   book(chatId: number, now: number): Promise<number>;
   /** Holds back `chatId`, or everyone when undefined, until `until` (Telegram's retry_after), on every replica. */
   pause(chatId: number | undefined, until: number, now: number): Promise<void>;
+  /**
+   * Counts a send going out now in the one-second window of every replica's sends: 0 when it fits (it is
+   * counted), else the milliseconds until it would (nothing counted; ask again then).
+   */
+  countSend(now: number): Promise<number>;
 }
 
 /**
@@ -112,6 +120,21 @@ gtat = math.ceil(gtat * 1000) / 1000
 redis.call('SET', KEYS[1], string.format('%.3f', ctat), 'PX', math.max(1, math.ceil(ctat - now + ci)))
 redis.call('SET', KEYS[2], string.format('%.3f', gtat), 'PX', math.max(1, math.ceil(gtat - now + gi)))
 return string.format('%.3f', at)`;
+/**
+ * KEYS[1] a sorted set of send times. ARGV: now, sends per window, window ms, slack ms, a unique member. Drops
+ * sends older than the window; counts this one if fewer than the limit remain, else says how long until the
+ * oldest leaves. The pacer's tunables (telegram/pacer.ts) explain the window and the slack.
+ */
+const COUNT_SEND_SCRIPT = `
+local now, limit, window, slack = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.3f', now - window + slack))
+if redis.call('ZCARD', KEYS[1]) < limit then
+  redis.call('ZADD', KEYS[1], string.format('%.3f', now), ARGV[5])
+  redis.call('PEXPIRE', KEYS[1], window * 2)
+  return '0'
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return string.format('%.3f', math.max(0.001, tonumber(oldest[2]) + window - slack - now))`;
 /** KEYS[1] pause; ARGV until, now: only ever moved later. */
 const PAUSE_SCRIPT = `
 local old = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -125,7 +148,28 @@ export function sharedPaceFor(store: Store, limits: PaceLimits): SharedPace | un
   const client = store.redisClient as {
     eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   };
+  // Members of the send window must be unique across replicas: this process's random prefix and a counter.
+  const sender = randomUUID();
+  let sends = 0;
   return {
+    countSend: async (now) => {
+      sends += 1;
+      const member = `${sender}:${sends}`;
+      return Number(
+        await storeCall("count a Telegram send", () =>
+          client.eval(COUNT_SEND_SCRIPT, {
+            keys: ["tgpace:sent"],
+            arguments: [
+              String(now),
+              String(limits.sendWindow.sends),
+              String(limits.sendWindow.ms),
+              String(limits.sendWindow.slackMs),
+              member,
+            ],
+          }),
+        ),
+      );
+    },
     book: async (chatId, now) =>
       Number(
         await storeCall("book a Telegram slot", () =>

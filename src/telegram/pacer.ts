@@ -20,6 +20,14 @@ const PER_CHAT_BURST = 3;
  */
 export const DEFAULT_MAX_PER_SECOND = 30;
 const GLOBAL_BURST = 1;
+/**
+ * Booked slots are evenly spaced, but sends go out when their timers fire: after a busy stretch of the event loop
+ * (a GC pause, a thousand digests composed) the late ones fire together. So the sends themselves are counted too:
+ * no more than the rate in any window of this length, measured when each send is let go.
+ */
+const SEND_WINDOW_MS = 1000;
+/** Timer granularity: a send this close to the window's edge counts as outside it (1000/30 × 30 is 999.99…). */
+const WINDOW_SLACK_MS = 1;
 /** A 429 for a chat that was quiet this long (or for a second chat within a second) is a global flood. */
 const QUIET_CHAT_MS = 2 * PER_CHAT_INTERVAL_MS;
 const SECOND_CHAT_WINDOW_MS = 1000;
@@ -35,8 +43,8 @@ export interface Sleeper {
  * or everyone, after a 429 until its `retry_after` has passed. One per bot, shared by all its sends.
  */
 export interface TelegramPacer {
-  /** Waits until a call to `chatId` may go out, and books it. */
-  slot(chatId: number, clock: Pick<Clock, "now" | "sleep">): Promise<void>;
+  /** Waits until a call to `chatId` may go out, and books it; resolves with the time it was counted as sent. */
+  slot(chatId: number, clock: Pick<Clock, "now" | "sleep">): Promise<number>;
   /** Telegram said wait `retryAfterMs` after a call to `chatId`; true when it holds back every chat. */
   rateLimited(chatId: number, retryAfterMs: number, now: number): boolean;
   /** True while `chatId` or everyone is held back (best-effort calls such as typing are skipped). */
@@ -62,12 +70,57 @@ export function paceLimits(maxPerSecond = DEFAULT_MAX_PER_SECOND): PaceLimits {
     chatBurst: PER_CHAT_BURST,
     globalIntervalMs: 1000 / maxPerSecond,
     globalBurst: GLOBAL_BURST,
+    sendWindow: {
+      sends: Math.max(1, Math.round((maxPerSecond * SEND_WINDOW_MS) / 1000)),
+      ms: SEND_WINDOW_MS,
+      slackMs: WINDOW_SLACK_MS,
+    },
   };
+}
+
+/**
+ * The sending-time guard of one process: the times of the latest `limit` sends, oldest first in a ring. A send
+ * waits until the one `limit` sends before it is a window old, then takes its place. A send's time is when it is
+ * let go: its booked time, or later when its timer fired late.
+ */
+function sendWindow({ sends: limit, ms, slackMs }: PaceLimits["sendWindow"]) {
+  const times = new Array<number>(limit).fill(Number.NEGATIVE_INFINITY);
+  let oldest = 0;
+  return async (booked: number, clock: Pick<Clock, "now" | "sleep">): Promise<number> => {
+    let at = Math.max(booked, clock.now());
+    for (;;) {
+      const wait = (times[oldest] ?? 0) + ms - slackMs - at;
+      if (wait <= 0) {
+        times[oldest] = at;
+        oldest = (oldest + 1) % limit;
+        return at;
+      }
+      await clock.sleep(wait);
+      at = Math.max(at + wait, clock.now());
+    }
+  };
+}
+
+/**
+ * The same guard over every replica's sends (SharedPace.countSend): waits until this send fits the window.
+ */
+async function sharedSendWindow(
+  shared: SharedPace,
+  booked: number,
+  clock: Pick<Clock, "now" | "sleep">,
+): Promise<number> {
+  let at = Math.max(booked, clock.now());
+  for (let wait = await shared.countSend(at); wait > 0; wait = await shared.countSend(at)) {
+    await clock.sleep(wait);
+    at = Math.max(at + wait, clock.now());
+  }
+  return at;
 }
 
 /** A generic cell-rate pacer (GCRA) per chat and overall, with 429 pauses. */
 export function createPacer(limits: PaceLimits = paceLimits()): TelegramPacer {
   const { globalIntervalMs, globalBurst } = limits;
+  const withinWindow = sendWindow(limits.sendWindow);
   const chats = new Map<number, ChatPace>();
   const global = { tat: 0, pausedUntil: 0 };
   let lastLimit: { chatId: number; at: number } | undefined;
@@ -100,6 +153,7 @@ export function createPacer(limits: PaceLimits = paceLimits()): TelegramPacer {
       chat.previousAt = chat.lastAt;
       chat.lastAt = at;
       if (at > now) await clock.sleep(at - now);
+      return withinWindow(at, clock);
     },
     rateLimited(chatId, retryAfterMs, now) {
       const chat = pace(chatId, now);
@@ -125,7 +179,8 @@ export function createPacer(limits: PaceLimits = paceLimits()): TelegramPacer {
  * and the global limit), and a 429 that looks global pauses every replica (a pause key the script honours).
  * rate-limiter-flexible's fixed windows were the first idea; they let twice the rate through across a window
  * boundary (see digest/delivery.ts on p-queue's intervals), which Telegram answers with 429, so the script
- * keeps the memory pacer's arithmetic instead.
+ * keeps the memory pacer's arithmetic instead. Sends are then counted in a one-second window of all replicas' send
+ * times (a sorted set), as the memory pacer counts its own.
  */
 export function createSharedPacer(shared: SharedPace, limits: PaceLimits = paceLimits()): TelegramPacer {
   // The local half: which chats were recently limited (to tell a chat's limit from a global one) and known pauses.
@@ -138,6 +193,8 @@ export function createSharedPacer(shared: SharedPace, limits: PaceLimits = paceL
       const now = clock.now();
       const at = await shared.book(chatId, now);
       if (at > now) await clock.sleep(at - now);
+      // The sending-time guard, across replicas: a replica whose timers fired late waits for the window.
+      return sharedSendWindow(shared, at, clock);
     },
     rateLimited(chatId, retryAfterMs, now) {
       const global = local.rateLimited(chatId, retryAfterMs, now);

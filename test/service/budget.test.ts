@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore, type Store } from "../../src/store/store.js";
 import { createPacer, paceLimits, pacerFor, type TelegramPacer } from "../../src/telegram/pacer.js";
 import { hasRedisServer, type RedisServer, startRedis } from "../helpers/redis.js";
+import { virtualClock } from "../helpers/virtual-clock.js";
 
 /** A clock that stands still; each sleep is recorded as the delay a slot was given. */
 function stillClock(now: number) {
@@ -95,6 +96,33 @@ describe.runIf(hasRedisServer())("the Telegram budget on Redis", () => {
     expect(busiestWindow(all, 1000)).toBeLessThanOrEqual(12);
     // Evenly spaced at the rate: the 90th slot is booked 89 / 12 s out.
     expect(Math.max(...all)).toBeCloseTo((89 * 1000) / 12, 0);
+  });
+
+  it("timers that fire late on two replicas at once still leave no second over 30 (sends counted in Redis)", async () => {
+    const [a, b] = await twoReplicas();
+    const start = nextStart();
+    // Virtual time from `start`; every timer due before start + 500 ms fires then (both event loops were blocked).
+    const clock = virtualClock(start);
+    const stallUntil = start + 500;
+    const time = {
+      now: () => clock.now(),
+      sleep: (ms: number) =>
+        new Promise<void>((resolve) => {
+          const due = clock.now() + ms;
+          clock.setTimeout(resolve, Math.max(due, stallUntil) - clock.now());
+        }),
+    };
+    const sent: number[] = [];
+    const sends = [a, b].flatMap((pacer, replica) =>
+      Array.from({ length: 45 }, (_unused, index) =>
+        pacer.slot(9000 + replica * 100 + index, time).then((at) => sent.push(at - start)),
+      ),
+    );
+    await clock.run(Promise.all(sends));
+    expect(sent).toHaveLength(90);
+    // Only the very first send went out at once; the slots booked before 500 ms were let go at its end or later.
+    expect(sent.filter((at) => at < 500).length).toBeLessThanOrEqual(1);
+    expect(busiestWindow(sent, 999)).toBeLessThanOrEqual(30);
   });
 
   it("a 429 that holds back everyone on one replica pauses the other too", async () => {

@@ -1,0 +1,73 @@
+/**
+ * The overall pace is counted twice: slots are booked evenly (GCRA), and sends are counted when they are let go,
+ * so timers that fire late together (the event loop was busy) cannot put more than the rate into one second.
+ * Time is virtual: a stall is timers firing late, exactly as a blocked event loop makes them.
+ */
+import { describe, expect, it } from "vitest";
+import { createPacer, paceLimits } from "../../src/telegram/pacer.js";
+import { virtualClock } from "../helpers/virtual-clock.js";
+
+/** The most sends within any window of `windowMs` (the fake Bot API's "busiest second"). */
+function busiestWindow(times: readonly number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let most = 0;
+  for (let start = 0, end = 0; end < sorted.length; end += 1) {
+    while ((sorted[end] as number) - (sorted[start] as number) >= windowMs) start += 1;
+    most = Math.max(most, end - start + 1);
+  }
+  return most;
+}
+
+/** A virtual clock whose timers due before `stallUntil` all fire at `stallUntil` (the loop was blocked till then). */
+function stallingClock(stallUntil: number) {
+  const clock = virtualClock(0);
+  return {
+    clock,
+    now: () => clock.now(),
+    sleep: (ms: number) =>
+      new Promise<void>((resolve) => {
+        const due = clock.now() + ms;
+        clock.setTimeout(resolve, (due < stallUntil ? stallUntil : due) - clock.now());
+      }),
+  };
+}
+
+/** Sends one message to each of `chats` chats at once through `pacer`; resolves with the times they were let go. */
+async function sendToAll(chats: number, stallUntil: number, maxPerSecond = 30): Promise<number[]> {
+  const pacer = createPacer(paceLimits(maxPerSecond));
+  const time = stallingClock(stallUntil);
+  const times: number[] = [];
+  const all = Array.from({ length: chats }, (_unused, index) =>
+    pacer.slot(100 + index, time).then((at) => {
+      // What the pacer counted is when the send was let go.
+      expect(at).toBe(time.now());
+      times.push(at);
+    }),
+  );
+  await time.clock.run(Promise.all(all));
+  return times;
+}
+
+describe("the overall pace, counted at sending time", () => {
+  it("evenly spaced at 30 a second when timers fire on time: 90 sends in three seconds", async () => {
+    const times = await sendToAll(90, 0);
+    expect(busiestWindow(times, 999)).toBeLessThanOrEqual(30);
+    expect(Math.max(...times)).toBeCloseTo((89 * 1000) / 30, 3);
+  });
+
+  it("a half-second stall: the sends that fire late together still leave no second with more than 30", async () => {
+    const times = await sendToAll(120, 500);
+    // The fifteen booked before 500 ms go out at 500 ms together…
+    expect(times.filter((at) => at === 500)).toHaveLength(15);
+    // …and the ones booked just after wait their turn: no window of a second holds more than the rate.
+    expect(busiestWindow(times, 999)).toBeLessThanOrEqual(30);
+    // The budget is not wasted: 120 sends are done within the stall and four seconds.
+    expect(Math.max(...times)).toBeLessThanOrEqual(4500);
+  });
+
+  it("holds any rate: TELEGRAM_MAX_PER_SECOND=12 with a stall of two seconds", async () => {
+    const times = await sendToAll(60, 2000, 12);
+    expect(busiestWindow(times, 999)).toBeLessThanOrEqual(12);
+    expect(times).toHaveLength(60);
+  });
+});
