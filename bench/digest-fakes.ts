@@ -7,7 +7,9 @@
  * Started by bench/digest.ts with `fork` (IPC): it answers `ready` with its URLs, then takes
  * `{ type: "route" }`, `{ type: "stats" }`, `{ type: "reset" }` and `{ type: "close" }`.
  */
+
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { summaryReply } from "../test/digest/helpers.js";
 import { startFakeOpenAi } from "../test/fakes/openai.js";
 import { type SiteRoute, startSite } from "../test/fakes/site.js";
@@ -31,6 +33,12 @@ export interface BotApiStats {
   lastAt?: number;
   /** Most messages accepted within any one second. */
   busiestSecond: number;
+  /**
+   * The fakes' own event-loop delay since the reset (ms, max and p99): requests are timestamped when this
+   * process gets to them, so a stall here bunches arrivals that the product spaced.
+   */
+  loopDelayMaxMs: number;
+  loopDelayP99Ms: number;
   modelRequests: number;
 }
 
@@ -51,6 +59,8 @@ let lastAt: number | undefined;
 /** Accept times within the last second, for the busiest one-second window. */
 let recent: number[] = [];
 let busiestSecond = 0;
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+loopDelay.enable();
 
 function json(res: ServerResponse, status: number, body: unknown) {
   res.writeHead(status, { "content-type": "application/json" });
@@ -131,6 +141,8 @@ async function main() {
         firstAt,
         lastAt,
         busiestSecond,
+        loopDelayMaxMs: loopDelay.max / 1e6,
+        loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
         modelRequests: ai.chatRequests().length,
       };
       send({ type: "stats", stats });
@@ -146,6 +158,7 @@ async function main() {
       recent = [];
       busiestSecond = 0;
       tokens = rate;
+      loopDelay.reset();
     }
     if (message.type === "close") {
       api.closeAllConnections();
