@@ -72,7 +72,8 @@ interface Fakes {
   openai: string;
   botApi: string;
   request(message: FakesRequest): Promise<unknown>;
-  stats(): Promise<BotApiStats>;
+  /** The fake Bot API's counters; with `texts`, every accepted text too (slow: only for the final count). */
+  stats(texts?: boolean): Promise<BotApiStats>;
   child: ChildProcess;
 }
 
@@ -106,7 +107,7 @@ async function startFakes(): Promise<Fakes> {
     ...ready,
     child,
     request,
-    stats: async () => ((await request({ type: "stats" })) as { stats: BotApiStats }).stats,
+    stats: async (texts = false) => ((await request({ type: "stats", texts })) as { stats: BotApiStats }).stats,
   };
 }
 
@@ -423,7 +424,7 @@ async function main() {
   }));
 
   // Duplicates and losses: the ledger (what was composed) against what the fake Bot API accepted.
-  const byChat = new Map(stats.byChat);
+  const byChat = new Map((await fakes.stats(true)).byChat);
   let composedParts = 0;
   let duplicates = 0;
   let losses = 0;
