@@ -121,20 +121,47 @@ redis.call('SET', KEYS[1], string.format('%.3f', ctat), 'PX', math.max(1, math.c
 redis.call('SET', KEYS[2], string.format('%.3f', gtat), 'PX', math.max(1, math.ceil(gtat - now + gi)))
 return string.format('%.3f', at)`;
 /**
- * KEYS[1] a sorted set of send times. ARGV: now, sends per window, window ms, slack ms, a unique member. Drops
- * sends older than the window; counts this one if fewer than the limit remain, else says how long until the
- * oldest leaves. The pacer's tunables (telegram/pacer.ts) explain the window and the slack.
+ * KEYS[1] a sorted set of send times. ARGV: t (this send's time), sends per window, window ms, slack ms, a unique
+ * member. Sends are not counted in time order (a send told to wait is counted later than one booked after it,
+ * and replicas' replies interleave), so the check is not "how many in the second before t" but "would any window
+ * holding t hold too many": each window that starts at t or at one of the sends before it, reaching up to the
+ * sends after it. Counts t and returns '0' when it fits, else the ms after which to ask again. Sends two windows
+ * older than t are dropped.
  */
 const COUNT_SEND_SCRIPT = `
-local now, limit, window, slack = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.3f', now - window + slack))
-if redis.call('ZCARD', KEYS[1]) < limit then
-  redis.call('ZADD', KEYS[1], string.format('%.3f', now), ARGV[5])
-  redis.call('PEXPIRE', KEYS[1], window * 2)
+local t, limit, window, slack = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local span = window - slack
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('(%.3f', t - 2 * window))
+local function scores(from, to)
+  local flat = redis.call('ZRANGEBYSCORE', KEYS[1], from, to, 'WITHSCORES')
+  local out = {}
+  for i = 2, #flat, 2 do out[#out + 1] = tonumber(flat[i]) end
+  return out
+end
+local before = scores(string.format('(%.3f', t - span), string.format('%.3f', t))
+local after = scores(string.format('(%.3f', t), string.format('(%.3f', t + span))
+local b = #before
+local wait = nil
+-- x: how many of the sends before t the window starts with (0: it starts at t); y: the sends after t it reaches
+-- (fewer as the window starts earlier, so one pass).
+local y = #after
+for x = 0, b do
+  local start = t
+  if x > 0 then start = before[b - x + 1] end
+  while y > 0 and after[y] >= start + span do y = y - 1 end
+  if x + y + 1 > limit then
+    -- Full: ask again once the window's first send is a window old (or, starting at t, past the sends after t).
+    local free = start + span - t
+    if x == 0 then free = (after[y] or t) - t + 1 end
+    if wait == nil or free < wait then wait = free end
+  end
+end
+if wait == nil then
+  redis.call('ZADD', KEYS[1], string.format('%.3f', t), ARGV[5])
+  redis.call('PEXPIRE', KEYS[1], window * 3)
   return '0'
 end
-local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return string.format('%.3f', math.max(0.001, tonumber(oldest[2]) + window - slack - now))`;
+return string.format('%.3f', math.max(0.001, wait))`;
 /** KEYS[1] pause; ARGV until, now: only ever moved later. */
 const PAUSE_SCRIPT = `
 local old = tonumber(redis.call('GET', KEYS[1]) or '0')
