@@ -106,7 +106,12 @@ describe.runIf(hasRedisServer())("the Telegram budget on Redis", () => {
     const sent: number[] = [];
     for (let index = 0; index < 90; index += 1) {
       let now = start;
-      const clock = { now: () => now, sleep: async (ms: number) => void (now = Math.max(now + ms, stallUntil)) };
+      const clock = {
+        now: () => now,
+        sleep: async (ms: number) => {
+          now = Math.max(now + ms, stallUntil);
+        },
+      };
       sent.push((await (index % 2 === 0 ? a : b).slot(9000 + index, clock)) - start);
     }
     // Only the very first send went out at once; the slots booked before 500 ms were let go at its end or later…
