@@ -819,4 +819,43 @@ describe("cleanPastedText: blog footers, glued teasers, tables and split headlin
     const article = cleanPastedText({ text });
     expect(article.paragraphs).toEqual(body);
   });
+  it('reads on past a photo credit set as "© Name caption" in the middle of the story', () => {
+    const body = [
+      "A group of physicians, alarmed that the administration is denying flu vaccines to people in custody, is urging it to reconsider.",
+      "In a letter on Tuesday, the doctors pleaded with the agency to allow a volunteer clinic to vaccinate detained families for free.",
+      "The agency did not accept the offer, a spokesperson said, citing the short-term nature of its holding facilities and logistics.",
+      "Health care providers have protested longer detention periods, warning that children in particular would face serious risks.",
+    ];
+    const text = [
+      "Doctors offer to give free flu shots to detained families",
+      "November 19, 2019",
+      body[0],
+      body[1],
+      "© Jane Doe Detainees at an immigration detention center in San Diego, Calif., on May 18, 2018.",
+      body[2],
+      body[3],
+      "© 2019 Example Media. All rights reserved.",
+      "More stories from the newsroom are waiting for you on the front page, updated every hour of the day.",
+    ].join("\n");
+    const article = cleanPastedText({ text });
+    expect(article.paragraphs).toEqual(body);
+    expect(article.title).toBe("Doctors offer to give free flu shots to detained families");
+  });
+
+  it('reads on past a Chinese photo credit set as "© 姓名 图说" in the middle of the story', () => {
+    const body = [
+      "市卫生部门周二表示，今年入冬以来全市流感病例明显增多，各社区卫生服务中心已经开设了免费接种点，方便老人和儿童就近接种。",
+      "据介绍，接种点每天上午八点开放，居民携带身份证即可登记，无需提前预约，疫苗数量充足，预计可以满足全市需求。",
+      "卫生部门同时提醒，出现发热、咳嗽等症状的市民应当及时就医，避免前往人员密集的场所，并注意勤洗手、多通风。",
+    ];
+    const text = [
+      "全市开设免费流感疫苗接种点",
+      "2019-11-19 10:21 来源：本地新闻网",
+      body[0],
+      "© 张三 市民在社区卫生服务中心排队登记接种流感疫苗",
+      body[1],
+      body[2],
+    ].join("\n");
+    expect(cleanPastedText({ text }).paragraphs).toEqual(body);
+  });
 });

@@ -200,6 +200,12 @@ const INTERRUPTIONS: readonly RegExp[] = [
   /\s摄[)）]?$|^[(（]?(图片来源|资料图|摄影)[:：]/,
 ];
 
+/**
+ * A photo credit set as "© Name caption…" inside the story: a name, not a year, after the sign and no rights
+ * notice, unlike a copyright footer ("© 2019 Example Media. All rights reserved."), which shares the sign.
+ */
+const PHOTO_CREDIT = /^©\s*(?!.*(?:rights|reserved|版权所有))\p{L}/iu;
+
 /** Newsletter and sign-up boxes: the header line, then up to a few lines of the box. */
 const BOX_START =
   /^(sign up (for|to)|get (our|the) .{0,40}newsletter|subscribe to (our|the) .{0,40}newsletter|newsletter|订阅|关注我们)/i;
@@ -587,6 +593,18 @@ function markTables(lines: Line[]): void {
     }
     runStart = i + 1;
   }
+}
+
+/**
+ * A photo credit ("© Jane Doe Detainees at …") with the story going on under it interrupts the article; the same
+ * sign at the foot of the page, with no prose after it, stays the end.
+ */
+function markPhotoCredits(lines: Line[]): void {
+  lines.forEach((line, i) => {
+    if (line.kind === Kind.EndMarker && PHOTO_CREDIT.test(line.text) && lines[i + 1]?.kind === Kind.Prose) {
+      line.kind = Kind.Interruption;
+    }
+  });
 }
 
 /** Marks a newsletter box (its header and the few lines that belong to it) as an interruption. */
@@ -988,6 +1006,7 @@ export function cleanPastedText({ text }: { text: string }): Article {
     return { text: line, units: units(line), kind: classify(line), tableRow: rows.has(raw) };
   });
   markTables(lines);
+  markPhotoCredits(lines);
   markStoryLists(lines);
   markBoxes(lines);
   markTeasers(lines);
