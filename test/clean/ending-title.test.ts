@@ -101,3 +101,42 @@ describe("pickHeadline past a product box", () => {
     expect(title).toBe(page.headline);
   });
 });
+
+describe("pickHeadline among sidebar headlines", () => {
+  const line = (text: string, role: TitleLine["role"] = "text"): TitleLine => ({ text, units: units(text), role });
+  const lead =
+    "A group of physicians, alarmed that the administration is denying flu vaccines to people in custody, is urging it to reconsider.";
+  const second =
+    "In a letter on Tuesday, the doctors pleaded with the agency to allow a volunteer clinic for detained families.";
+
+  it("takes the headline over its byline and date, not a sidebar headline right above the body", () => {
+    const lines = [
+      line("Doctors offer to give free flu shots to detained migrants, warn of epidemic"),
+      line("Suzanne Gamboa"),
+      line("1 day ago", "furniture"),
+      line("'Comes down to one guy': All eyes turn to the ambassador"),
+      line("2 US service members die in helicopter crash"),
+      line(lead),
+      line(second),
+      // (Sidebars show their headlines again in a list further down.)
+      line("Most read", "end"),
+      line("2 US service members die in helicopter crash"),
+    ];
+    const title = pickHeadline({ lines, bodyStart: 5, body: [lead, second] });
+    expect(title).toBe("Doctors offer to give free flu shots to detained migrants, warn of epidemic");
+  });
+
+  it("does not take a menu item for the headline because a date sits under the menu", () => {
+    const menu = ["Contact Us", "About Us", "Term of Use", "Privacy", "Home", "News", "Business", "Lifestyle"];
+    const headline = "Senate adjourns plenary over deaths of two former lawmakers";
+    const lines = [
+      ...[...menu, "Politics", "Opinions", "Sport"].map((text) => line(text)),
+      line("October 9, 2018 at 4:02 pm", "meta"),
+      line("Tweet"),
+      line(headline),
+      line(lead),
+      line(second),
+    ];
+    expect(pickHeadline({ lines, bodyStart: lines.length - 2, body: [lead, second] })).toBe(headline);
+  });
+});

@@ -47,6 +47,8 @@ const TITLE_TUNABLES = {
   shortLineCost: 4,
   /** Furniture lines skipped when looking at what follows (share bars run to a dozen lines). */
   followSkip: 16,
+  /** …of which at most this many one- or two-word text lines (kickers, badges): more in a row are a menu. */
+  maxSkippedLabels: 4,
   /** Each text line between the candidate and the body costs this much; furniture and meta lines little. */
   textLineCost: 3,
   otherLineCost: 0.5,
@@ -305,7 +307,13 @@ function isMarkerItem(lines: readonly TitleLine[], i: number): boolean {
 /** The first line after line i a reader looks at: furniture, badges and buttons passed over. */
 function nextShown(lines: readonly TitleLine[], i: number): number {
   let j = i + 1;
-  while (j < lines.length && j <= i + TITLE_TUNABLES.followSkip && isSkippable(lines[j]!)) j++;
+  let labels = 0;
+  while (j < lines.length && j <= i + TITLE_TUNABLES.followSkip && isSkippable(lines[j]!)) {
+    // (A kicker or two, yes; a run of one-word lines is a menu, and what follows it is not the line's.)
+    const label = lines[j]!.role === "text" && !isFurniture(lines[j]!.text);
+    if (label && ++labels > TITLE_TUNABLES.maxSkippedLabels) break;
+    j++;
+  }
   return j;
 }
 
@@ -334,7 +342,8 @@ function followScore(lines: readonly TitleLine[], i: number, bodyStart: number):
     }
     if (line.role === "text" && line.units > TITLE_TUNABLES.smallUnits * TITLE_TUNABLES.bodyLineSmallUnits) break;
   }
-  if (isStandfirst(next)) {
+  // (The body's own first paragraph is not a standfirst: a sidebar headline right above the body earns nothing by it.)
+  if (j < bodyStart && isStandfirst(next)) {
     // (Meta under the body's own first line is the body's, not a headline's dateline.)
     const metaSoon = j < bodyStart && lines.slice(j + 1, j + 1 + TITLE_TUNABLES.standfirstMetaWindow).some(isMeta);
     // (The better of the two readings: a standfirst with its byline block under it beats a date 3 lines down.)
