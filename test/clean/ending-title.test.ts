@@ -140,3 +140,35 @@ describe("pickHeadline among sidebar headlines", () => {
     expect(pickHeadline({ lines, bodyStart: lines.length - 2, body: [lead, second] })).toBe(headline);
   });
 });
+
+describe("pickHeadline on a bilingual page", () => {
+  const line = (text: string, role: TitleLine["role"] = "text"): TitleLine => ({ text, units: units(text), role });
+
+  it("takes the Chinese headline of a Chinese article over its English translation under it", () => {
+    const lead =
+      "摘要：本文基于网络购物普及的背景，叙述了电子商务和物流配送的相关理论，并对网店物流配送的现状进行了分析，提出了相应的对策。";
+    const lines = [
+      line("最新文章"),
+      line("网店物流配送存在的问题及对策研究"),
+      line("Study on Problems and Countermeasures of Logistics Distribution in Online Shops"),
+      line("作者: 赵培：北京物资学院，北京", "meta"),
+      line(lead),
+    ];
+    expect(pickHeadline({ lines, bodyStart: 4, body: [lead] })).toBe("网店物流配送存在的问题及对策研究");
+  });
+
+  it("keeps an English headline over its Chinese translation on an English article", () => {
+    const lead =
+      "Online shops depend on couriers whose service quality varies widely, and this paper looks at why delivery costs stay high.";
+    const lines = [
+      line("Latest articles"),
+      line("网店物流配送存在的问题及对策研究"),
+      line("Study on Problems and Countermeasures of Logistics Distribution in Online Shops"),
+      line("By Pei Zhao", "meta"),
+      line(lead),
+    ];
+    expect(pickHeadline({ lines, bodyStart: 4, body: [lead] })).toBe(
+      "Study on Problems and Countermeasures of Logistics Distribution in Online Shops",
+    );
+  });
+});

@@ -78,6 +78,8 @@ const TITLE_TUNABLES = {
   listItemPenalty: 15,
   /** An English line this long with a comma and no stop, not in title case, is a deck (a headline runs shorter). */
   minOpenDeckUnits: 32,
+  /** A body at least this share Han characters is Chinese: its headline is the Han line over an English translation. */
+  chineseBodyShare: 0.5,
   /** Each half of a Chinese headline split over two lines is at most this size. */
   maxHalfUnits: 30,
   /** An end marker heads a list of at most this many items (its headlines) before something else comes. */
@@ -471,6 +473,7 @@ export function pickHeadline(options: {
   }
   if (!best) return "";
   best = headlineOverDeck(lines, bodyStart, candidates, best);
+  best = originalOverTranslation(candidates, best, body);
   const head = lines[best.index - 1];
   return head && isFirstHalf(lines, best.index - 1, best.text) ? `${withoutLabel(head.text)}${best.text}` : best.text;
 }
@@ -516,6 +519,23 @@ function headlineOverDeck(
   if (upper.intrinsic < best.intrinsic - TITLE_TUNABLES.deckSlack) return best;
   const shownBelow = lines.slice(bodyStart + 1).some((line) => line.text === lines[upper.index]!.text);
   return shownBelow ? best : upper;
+}
+
+/**
+ * A Chinese article's headline with its English translation right under it (a journal's paper, a bilingual
+ * site): the translation wins on sitting nearer the byline, but the headline is the one in the article's language.
+ */
+function originalOverTranslation(
+  candidates: readonly Candidate[],
+  best: Candidate,
+  body: readonly string[],
+): Candidate {
+  if (HAN.test(best.text)) return best;
+  const text = body.join("");
+  const han = text.match(HAN_ALL)?.length ?? 0;
+  if (han < TITLE_TUNABLES.chineseBodyShare * text.replace(/\s/g, "").length) return best;
+  const original = candidates.find((candidate) => candidate.index === best.index - 1);
+  return original && HAN.test(original.text) && !FINAL_STOP.test(original.text) ? original : best;
 }
 
 /**
