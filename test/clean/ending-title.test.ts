@@ -172,3 +172,20 @@ describe("pickHeadline on a bilingual page", () => {
     );
   });
 });
+
+describe("pickHeadline over an author's name", () => {
+  const line = (text: string, role: TitleLine["role"] = "text"): TitleLine => ({ text, units: units(text), role });
+
+  it("does not take the author's name under the headline for it when the byline below repeats the name", () => {
+    const lead =
+      "对外宣传，也是他开国之初外交生涯的组成部分。中央人民政府政务院成立后，下设新闻总署，首任署长由他人担任，国际新闻局局长由他兼任。";
+    const lines = [
+      line("新浪首页 > 读书频道 > 正文", "furniture"),
+      line("投身外交(3)"),
+      line("罗银胜"),
+      line("连载：才情人生 出版社：团结出版社 作者：罗银胜", "meta"),
+      line(lead),
+    ];
+    expect(pickHeadline({ lines, bodyStart: 4, body: [lead] })).toBe("投身外交(3)");
+  });
+});

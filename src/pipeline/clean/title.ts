@@ -108,6 +108,8 @@ const TITLE_TUNABLES = {
   repeatMaxExtraChars: 80,
   /** A line with a lower-case "today" is a date stamp when it has at most this many words. */
   maxRelativeDateWords: 4,
+  /** A short line repeated in a byline within this many lines below it is the author's name. */
+  nameRepeatLines: 3,
   /** A name-like line ("Anna Menin") is at most this many units. */
   maxNameUnits: 8,
 } as const;
@@ -306,6 +308,24 @@ function isMarkerItem(lines: readonly TitleLine[], i: number): boolean {
   return false;
 }
 
+/**
+ * A byline without "By": a name-like line ("Anna Menin"), or a short line the byline block under it repeats
+ * ("罗银胜" over "连载：… 作者：罗银胜").
+ */
+function isAuthorName(lines: readonly TitleLine[], i: number, text: string, units: number): boolean {
+  if (units > TITLE_TUNABLES.maxNameUnits) return false;
+  if (NAME_LIKE.test(text)) return true;
+  return lines
+    .slice(i + 1, i + 1 + TITLE_TUNABLES.nameRepeatLines)
+    .some(
+      (line) => isMeta(line) && new RegExp(`(?:^|[:：\\s])${escapeRegExp(text)}(?:$|[\\s,，;；|｜])`).test(line.text),
+    );
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
 /** The first line after line i a reader looks at: furniture, badges and buttons passed over. */
 function nextShown(lines: readonly TitleLine[], i: number): number {
   let j = i + 1;
@@ -450,7 +470,7 @@ export function pickHeadline(options: {
             (titleCased(text) ? TITLE_TUNABLES.titleCaseBonus : 0) -
             (FINAL_STOP.test(text) ? TITLE_TUNABLES.finalStopPenalty : 0) -
             (isProseLike(line, text) ? TITLE_TUNABLES.standfirstPenalty : 0) -
-            (NAME_LIKE.test(text) && units <= TITLE_TUNABLES.maxNameUnits ? TITLE_TUNABLES.nameLikePenalty : 0) -
+            (isAuthorName(lines, i, text, units) ? TITLE_TUNABLES.nameLikePenalty : 0) -
             TITLE_TUNABLES.overlongWeight * Math.max(0, units - TITLE_TUNABLES.overlongUnits) -
             (follows < TITLE_TUNABLES.followedByMeta / 2 && isListItem(lines, i) ? TITLE_TUNABLES.listItemPenalty : 0) -
             // Behind an end marker, unless the line's own dateline says it is the article's headline; or one of
