@@ -22,6 +22,9 @@ describe("endsArticle", () => {
     "Thanks for signing up!",
     "About Northwind Robotics",
     "Comments (12)",
+    "Stay up to date with Northwind. Subscribe to our newsletter.",
+    "Have a tip? Anna Menin may be reached at anna@example.com.",
+    "Sometimes we include links to online retail stores. If you click on one and make a purchase we may receive a small commission.",
   ])("ends the article at %s", (line) => {
     expect(endsArticle(line, units(line))).toBe(true);
   });

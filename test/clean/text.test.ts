@@ -858,4 +858,61 @@ describe("cleanPastedText: blog footers, glued teasers, tables and split headlin
     ].join("\n");
     expect(cleanPastedText({ text }).paragraphs).toEqual(body);
   });
+  describe("furniture inside and under the article", () => {
+    const paragraphs = [
+      "Health officials in the region confirmed on Tuesday that a hunter had been diagnosed with the disease after eating a rabbit.",
+      "The man was taken to hospital in the provincial capital, where he is being treated in isolation, the officials said.",
+      "Twenty-eight people who had been in contact with him have been placed in quarantine and are being monitored, they added.",
+      "The disease can be fatal in up to 90 per cent of people infected if it is not treated promptly, experts have warned.",
+      "The last major outbreak in the country was ten years ago, when several people died in a town that was sealed off.",
+    ];
+    const header = ["Hunter diagnosed with plague after eating a rabbit", "November 19, 2019"];
+
+    it('runs past a "Most read in …" box of six kickers and headlines inside the article', () => {
+      const box = ["Most read in world news"];
+      for (let i = 1; i <= 6; i++) box.push(`KICKER ${i}`, `Headline number ${i} of the sidebar about something else`);
+      const text = [...header, ...paragraphs.slice(0, 3), ...box, ...paragraphs.slice(3)].join("\n");
+      expect(cleanPastedText({ text }).paragraphs).toEqual(paragraphs);
+    });
+
+    it("leaves out a gallery's counters and links to the site's other stories", () => {
+      const text = [
+        ...header,
+        "Image 1 of 9",
+        "Caption",
+        "Back to Gallery",
+        paragraphs[0],
+        paragraphs[1],
+        "On ExampleChronicle.com: Car sales plunge nearly 17 percent in August",
+        paragraphs[2],
+        "SEE MORE: Hunters warned after a second case in the region",
+        paragraphs[3],
+        paragraphs[4],
+      ].join("\n");
+      expect(cleanPastedText({ text }).paragraphs).toEqual(paragraphs);
+    });
+
+    it("reads the last paragraphs under an app prompt", () => {
+      const text = [
+        ...header,
+        ...paragraphs.slice(0, 3),
+        "CLICK HERE TO GET THE EXAMPLE NEWS APP",
+        ...paragraphs.slice(3),
+        "READ MORE ON EXAMPLE NEWS BY CLICKING HERE",
+      ].join("\n");
+      expect(cleanPastedText({ text }).paragraphs).toEqual(paragraphs);
+    });
+
+    it.each(["Lascia un commento", "Deixe um comentário", "Добавить отзыв"])(
+      "ends the article at a comment section headed %s",
+      (heading) => {
+        const comments = [
+          "Grazie per questo articolo, davvero molto interessante e scritto bene, lo condividerò con tutti i miei amici.",
+          "Non sono d'accordo con quasi niente di quello che è scritto qui, ma apprezzo comunque lo sforzo fatto dall'autore.",
+        ];
+        const text = [...header, ...paragraphs, heading, ...comments, ...comments, ...comments].join("\n");
+        expect(cleanPastedText({ text }).paragraphs).toEqual(paragraphs);
+      },
+    );
+  });
 });

@@ -69,8 +69,11 @@ const TUNABLES = {
   behindEndMarkerFactor: 0.3,
   /** This many short lines between an end marker and a block close the marker's list (a sidebar's headlines). */
   closedListItems: 3,
-  /** An inline box the article runs around ("Related articles" + a few headlines) spans at most this many lines. */
-  maxInsertLines: 10,
+  /**
+   * An inline box the article runs around ("Related articles" + a few headlines) spans at most this many lines
+   * ("Most read in world news" + six headlines, each under its kicker, is 13).
+   */
+  maxInsertLines: 14,
   /** Running text this long (units) after a newsletter prompt inside the story is the story resuming. */
   minResumedUnits: 300,
   /**
@@ -146,7 +149,9 @@ const END_MARKERS: readonly RegExp[] = [
   /^(您此时的心情|新闻表情排行|阅读剩余全文|加载更多|点击加载更多|查看更多|返回顶部|返回首页|版权所有|版权声明|免责声明)/,
   /^已有\s*\d+\s*人(参与|评论)/,
   /^-*\s*(END|完)\s*-*$/,
-  /^(related( (articles?|stories|content|topics|coverage|reading|links|news|posts))?|most (read|popular|viewed|shared|commented)|more (from|on|stories|in|like this|to explore|news)\b.{0,40}|read next|what to read next|recommended( for you| stories| reading)?|you (may|might) (also )?(like|enjoy)|also read|top stories|trending( now| stories)?|popular( now| stories)?|latest( news| stories)?|more stories|(from )?around the (web|site)|editor'?s picks|comments?|view comments|show comments|leave a (reply|comment)|post a comment|add a comment|write a comment|(top|top rated|reader|readers'?|all|latest|newest|most (liked|recent)) comments|\d+ (responses|replies|thoughts) (to|on) .{1,80}|join the (conversation|discussion)|topics|tags|about the author|more about (this|these) topics?|explore more|in other news)\s*:?$/i,
+  /^(related( (articles?|stories|content|topics|coverage|reading|links|news|posts))?|most (read|popular|viewed|shared|commented)( in [a-z &'’-]{1,30})?|more (from|on|stories|in|like this|to explore|news)\b.{0,40}|read next|what to read next|recommended( for you| stories| reading)?|you (may|might) (also )?(like|enjoy)|also read|top stories|trending( now| stories)?|popular( now| stories)?|latest( news| stories)?|more stories|(from )?around the (web|site)|editor'?s picks|comments?|view comments|show comments|leave a (reply|comment)|post a comment|add a comment|write a comment|(top|top rated|reader|readers'?|all|latest|newest|most (liked|recent)) comments|\d+ (responses|replies|thoughts) (to|on) .{1,80}|join the (conversation|discussion)|topics|tags|about the author|more about (this|these) topics?|explore more|in other news)\s*:?$/i,
+  // "Leave a comment" and comment-section headings in the other languages the bench's pages use.
+  /^(lascia un commento|deixe (um|o seu|seu) comentário|deja (un|tu) comentario|laisser un commentaire|kommentar (hinterlassen|schreiben)|добавить (отзыв|комментарий)|оставить (отзыв|комментарий)|комментарии)\s*:?$/i,
   /^(copyright|©)/i,
 ];
 
@@ -198,6 +203,13 @@ const INTERRUPTIONS: readonly RegExp[] = [
   /\b(photograph|photo|picture|illustration)\s*:\s*[^.]{1,60}$/i,
   /[(（]?(getty images|shutterstock|alamy|afp via getty images|reuters|ap photo)[)）]?$/i,
   /\s摄[)）]?$|^[(（]?(图片来源|资料图|摄影)[:：]/,
+  /^image copyright\b/i,
+  // An app or site prompt a paragraph or two before the end: "CLICK HERE TO GET THE FOX NEWS APP", "READ MORE … BY CLICKING HERE".
+  /^click here to (get|download) (the )?[a-z0-9 ]{1,30} app$|^get [a-z0-9 ]{1,30} on the go\b|\bby clicking here$/i,
+  // A gallery's furniture: "Image 1 of 9", "1 / 9", "Back to Gallery", "Caption".
+  /^((image|photo|picture|slide)\s{0,2})?\d{1,3}\s{0,2}(of|\/)\s{0,2}\/?\s{0,2}\d{1,3}$|^(back to gallery|view gallery|caption|enlarge( this)? image)$/i,
+  // Links to the site's other stories set inside the article: "On HoustonChronicle.com: …", "SEE MORE: …".
+  /^(also )?on [a-z0-9-]{2,40}\.(com|org|net|co\.uk|[a-z]{2})\s{0,2}:?\s|^see more\s{0,2}:/i,
 ];
 
 /**
@@ -836,7 +848,8 @@ function introducedListEnd(lines: readonly Line[], end: number): number {
 }
 
 /** Lines after which the article never resumes: comment sections, the editor's sign-off, copyright. */
-const ARTICLE_OVER = /comment|评论|留言|回复|repl(y|ies)|responses|discussion|conversation|责编|编辑|copyright|©|版权/i;
+const ARTICLE_OVER =
+  /comment|coment|kommentar|коммент|отзыв|评论|留言|回复|repl(y|ies)|responses|discussion|conversation|责编|编辑|copyright|©|版权/i;
 
 /**
  * Articles run around inline boxes ("Related articles" plus two headlines, then the story goes on). The next
