@@ -892,6 +892,13 @@ describe("cleanPastedText: blog footers, glued teasers, tables and split headlin
       expect(cleanPastedText({ text }).paragraphs).toEqual(paragraphs);
     });
 
+    it("leaves out a gallery caption shown twice in a row", () => {
+      const caption =
+        "Former Gov. Deval Patrick, left, speaks with a business owner during a campaign stop at a diner, Tuesday, Nov. 19, 2019, in Orangeburg, S.C.";
+      const text = [...header, caption, caption, "Photo: Jane Doe, AP", ...paragraphs].join("\n");
+      expect(cleanPastedText({ text }).paragraphs).toEqual(paragraphs);
+    });
+
     it("reads the last paragraphs under an app prompt", () => {
       const text = [
         ...header,

@@ -101,6 +101,8 @@ const TUNABLES = {
   paywallWindow: 4,
   smallArticleUnits: 80,
   minSmallArticleSentences: 2,
+  /** A line shown twice in a row longer than this (~20 English words, 40 Han characters) is a caption, not a headline. */
+  maxRepeatedHeadlineUnits: 40,
   /** Titles are heading-sized: at least a few words, at most a long headline. */
   minTitleUnits: 6,
   maxTitleUnits: 100,
@@ -619,6 +621,22 @@ function markPhotoCredits(lines: Line[]): void {
   });
 }
 
+/**
+ * Captions as galleries copy: the same caption twice in a row (the slide and its caption panel). Writers never
+ * repeat a paragraph-sized line straight after itself; a repeated headline is shorter and stays a candidate title.
+ */
+function markRepeatedCaptions(lines: Line[]): void {
+  lines.forEach((line, i) => {
+    const next = lines[i + 1];
+    // (Exactly twice: a paragraph pasted over and over is the person's text, not a gallery.)
+    const pair = next?.text === line.text && lines[i - 1]?.text !== line.text && lines[i + 2]?.text !== line.text;
+    if (next && pair && line.units > TUNABLES.maxRepeatedHeadlineUnits && line.kind === Kind.Prose) {
+      line.kind = Kind.Interruption;
+      next.kind = Kind.Interruption;
+    }
+  });
+}
+
 /** Marks a newsletter box (its header and the few lines that belong to it) as an interruption. */
 function markBoxes(lines: Line[]): void {
   for (let i = 0; i < lines.length; i++) {
@@ -1020,6 +1038,7 @@ export function cleanPastedText({ text }: { text: string }): Article {
   });
   markTables(lines);
   markPhotoCredits(lines);
+  markRepeatedCaptions(lines);
   markStoryLists(lines);
   markBoxes(lines);
   markTeasers(lines);
