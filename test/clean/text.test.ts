@@ -892,6 +892,24 @@ describe("cleanPastedText: blog footers, glued teasers, tables and split headlin
       expect(cleanPastedText({ text }).paragraphs).toEqual(paragraphs);
     });
 
+    it("keeps the lead above an inline box when the headline over its dateline reads as prose", () => {
+      const text = [
+        "Latest",
+        "Video",
+        "Photos",
+        "Podcasts",
+        'Video shows dramatic rescue of kidnapped girl: "We got her!"',
+        "Updated on: November 19, 2019 / 10:07 AM / Example News",
+        ...paragraphs.slice(0, 2),
+        "Related stories",
+        "Man arrested after seven victims found in car: Police",
+        "Jail guards charged with falsifying records",
+        "Safety officials urge planemaker to redesign part",
+        ...paragraphs.slice(2),
+      ].join("\n");
+      expect(cleanPastedText({ text }).paragraphs).toEqual(paragraphs);
+    });
+
     it("leaves out a gallery caption shown twice in a row", () => {
       const caption =
         "Former Gov. Deval Patrick, left, speaks with a business owner during a campaign stop at a diner, Tuesday, Nov. 19, 2019, in Orangeburg, S.C.";

@@ -902,7 +902,8 @@ function continueAcrossInserts(
         (nearest, candidate) => (!nearest || candidate.end > nearest.end ? candidate : nearest),
         undefined,
       );
-    const headed = previous !== undefined && factors[previous.start]! > 1;
+    // (Headed anywhere: the run may start at a line above the header, the headline itself read as prose.)
+    const headed = previous !== undefined && factors.slice(previous.start, previous.end + 1).some((f) => f > 1);
     if (!previous || !headed || !joinsAcross(lines, [previous.end + 1, merged.start], previous)) break;
     skipped.push([previous.end + 1, merged.start - 1]);
     merged = { start: previous.start, end: merged.end, score: merged.score + previous.score };
