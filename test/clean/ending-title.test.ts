@@ -192,3 +192,34 @@ describe("pickHeadline over an author's name", () => {
     expect(pickHeadline({ lines, bodyStart: 4, body: [lead] })).toBe("投身外交(3)");
   });
 });
+
+describe("pickHeadline on a short title-case headline", () => {
+  const line = (text: string, role: TitleLine["role"] = "text"): TitleLine => ({ text, units: units(text), role });
+  const lead =
+    "House Intelligence Committee chairman Adam Schiff spoke during a media briefing after a closed-door deposition on Tuesday.";
+
+  it("takes a name-like headline with its byline right under it for the headline", () => {
+    const lines = [
+      line("More articles"),
+      line("White House"),
+      line("The Impeachment Clock"),
+      line("By VICTOR DAVIS HANSON", "meta"),
+      line("November 19, 2019 6:30 AM", "meta"),
+      line(lead),
+    ];
+    expect(pickHeadline({ lines, bodyStart: 5, body: [lead] })).toBe("The Impeachment Clock");
+  });
+
+  it("does not take a button in title case over the byline for the headline", () => {
+    const headline = "With shattered dreams, deportees return home from abroad";
+    const lines = [
+      line(headline),
+      line("November 20", "meta"),
+      line("Print This Article"),
+      line("Share it With Friends"),
+      line("by India Post News Weekly", "meta"),
+      line(lead),
+    ];
+    expect(pickHeadline({ lines, bodyStart: 5, body: [lead] })).toBe(headline);
+  });
+});

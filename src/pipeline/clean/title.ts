@@ -164,6 +164,8 @@ const FURNITURE: readonly RegExp[] = [
   /^(?:media playback is unsupported|these are external links|this video can ?not be played|your browser does not support)/i,
   // Share bars, captions and labels that are heading-sized ("Show more sharing options", "Media caption…").
   /^(?:show more sharing|close share|x share|share via)|\sshare via$|sharing options$|share panel$|policy$|\bcomments?$|^nessun commento$|^\d{1,6} commenti$/i,
+  // Buttons in title case, which look like a name: "Print This Article", "Email This Story".
+  /^(?:print|e-?mail|save|share) this (?:article|story|page|post)$/i,
   /^(?:media caption|image caption|read\s{1,2}["“])|^(?:latest|top|more|trending) (?:headlines|news|stories)$/i,
   /^(?:текст|фото|автор|text|foto)\s{0,2}[:：]|^[\p{L} ]{2,20}\sby\s{0,2}:/iu,
   /[.!?]["”’]{0,2}\s{0,2}[(（][^()（）]{2,60}(?:[)）]|$)|\b(?:pictured|seen here|this image|file photo|in this photo)\b/i,
@@ -314,7 +316,12 @@ function isMarkerItem(lines: readonly TitleLine[], i: number): boolean {
  */
 function isAuthorName(lines: readonly TitleLine[], i: number, text: string, units: number): boolean {
   if (units > TITLE_TUNABLES.maxNameUnits) return false;
-  if (NAME_LIKE.test(text)) return true;
+  if (NAME_LIKE.test(text)) {
+    // (A name-like headline, "The Impeachment Clock", has the real byline right under it, past a photo credit.)
+    let next = nextShown(lines, i);
+    while (lines[next] && isCredit(lines[next]!)) next = nextShown(lines, next);
+    return !(lines[next] && BYLINE.test(lines[next]!.text));
+  }
   return lines
     .slice(i + 1, i + 1 + TITLE_TUNABLES.nameRepeatLines)
     .some(
