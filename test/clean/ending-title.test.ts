@@ -223,3 +223,25 @@ describe("pickHeadline on a short title-case headline", () => {
     expect(pickHeadline({ lines, bodyStart: 5, body: [lead] })).toBe(headline);
   });
 });
+
+describe("pickHeadline with the page's address", () => {
+  const line = (text: string, role: TitleLine["role"] = "text"): TitleLine => ({ text, units: units(text), role });
+  const lead =
+    "Brock Nelson's second goal of the game 2:55 into overtime capped a frantic comeback to lift the New York Islanders on Tuesday.";
+
+  it("takes the line the address's slug spells out over a deck nearer the dateline", () => {
+    const lines = [
+      line("Lowe’s 2019 Black Friday ad is up"),
+      line("MenuSections"),
+      line("https://www.example-union.com/sports/article/Nelson-s-OT-goal-lifts-Isles-14848099.php", "furniture"),
+      line("Nelson's OT goal lifts Isles"),
+      line("N.Y. completes frantic comeback to extend unbeaten streak to 15"),
+      line("Associated Press"),
+      line("Published 11:26 pm EST, Tuesday, November 19, 2019", "meta"),
+      line(lead),
+      // (The page lists its own headline again among the section's stories.)
+      line("Nelson's OT goal lifts Isles"),
+    ];
+    expect(pickHeadline({ lines, bodyStart: 7, body: [lead] })).toBe("Nelson's OT goal lifts Isles");
+  });
+});

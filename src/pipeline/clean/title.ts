@@ -58,6 +58,13 @@ const TITLE_TUNABLES = {
   labelRunLineCost: 0.1,
   /** A "©" line this small above the body is a photo credit ("© REUTERS / POOL"), not the page's footer. */
   maxCreditUnits: 10,
+  /**
+   * A line whose words (at least minSlugWords, this share of them) make up an address shown above the body is the
+   * article's headline spelled out in its URL: worth as much as being shown again, on top of it.
+   */
+  minSlugWords: 3,
+  slugShare: 0.7,
+  inSlug: 10,
   /** The page shows the line again (a "正在阅读:" line, breadcrumb, repeated heading). */
   repeated: 10,
   /** English headlines are title case or sentence case; capitalised words ≥ this share earn titleCaseBonus. */
@@ -389,6 +396,28 @@ function isRepeated(lines: readonly TitleLine[], i: number, text: string): boole
   );
 }
 
+/** The words of each address shown above the body ("…/article/Nelson-s-OT-goal-lifts-Isles-14848099.php"). */
+function urlSlugs(lines: readonly TitleLine[]): Set<string>[] {
+  const slugs: Set<string>[] = [];
+  for (const line of lines) {
+    for (const url of line.text.match(/https?:\/\/\S{1,300}/g) ?? []) {
+      const path = url.replace(/^https?:\/\/[^/]*/, "").toLowerCase();
+      slugs.push(new Set(path.split(/[^\p{L}\p{N}]+/u).filter(Boolean)));
+    }
+  }
+  return slugs;
+}
+
+/** The page's own address spells the line out: an article's slug is its headline, word by word. */
+function inSlug(slugs: readonly Set<string>[], text: string): boolean {
+  const words = text
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((word) => word.length > 1);
+  if (words.length < TITLE_TUNABLES.minSlugWords) return false;
+  return slugs.some((slug) => words.filter((word) => slug.has(word)).length >= TITLE_TUNABLES.slugShare * words.length);
+}
+
 /** What a line between a candidate and the body costs: prose and headlines much, labels and furniture little. */
 function lineCost(line: TitleLine): number {
   if (line.role !== "text" || isFurniture(line.text)) return TITLE_TUNABLES.otherLineCost;
@@ -442,6 +471,7 @@ export function pickHeadline(options: {
 }): string {
   const { lines, bodyStart, body } = options;
   const from = windowStart(lines, bodyStart);
+  const slugs = urlSlugs(lines.slice(from, bodyStart));
   let best: Candidate | undefined;
   const candidates: Candidate[] = [];
   let distance = 0;
@@ -474,6 +504,7 @@ export function pickHeadline(options: {
             follows -
             distance +
             (isRepeated(lines, i, text) ? TITLE_TUNABLES.repeated : 0) +
+            (inSlug(slugs, text) ? TITLE_TUNABLES.inSlug : 0) +
             (titleCased(text) ? TITLE_TUNABLES.titleCaseBonus : 0) -
             (FINAL_STOP.test(text) ? TITLE_TUNABLES.finalStopPenalty : 0) -
             (isProseLike(line, text) ? TITLE_TUNABLES.standfirstPenalty : 0) -
