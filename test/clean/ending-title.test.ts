@@ -23,6 +23,7 @@ describe("endsArticle", () => {
     "About Northwind Robotics",
     "Comments (12)",
     "Stay up to date with Northwind. Subscribe to our newsletter.",
+    "ATENÇÃO: Comentários com textos ininteligíveis ou que faltem com respeito ao usuário não serão aprovados pelo moderador.",
     "Have a tip? Anna Menin may be reached at anna@example.com.",
     "Sometimes we include links to online retail stores. If you click on one and make a purchase we may receive a small commission.",
   ])("ends the article at %s", (line) => {

@@ -910,6 +910,22 @@ describe("cleanPastedText: blog footers, glued teasers, tables and split headlin
       expect(cleanPastedText({ text }).paragraphs).toEqual(paragraphs);
     });
 
+    it('leaves out wire photo captions and credits, and ends at "Explore further"', () => {
+      const text = [
+        ...header,
+        "In this Dec. 12, 2006, file photo, made available by NASA, two astronauts work on the International Space Station during a spacewalk, as the station orbits the Earth over New Zealand, far below.",
+        paragraphs[0],
+        paragraphs[1],
+        "A reference habitation module for a crewed mission compared to its hibernation-based equivalent. Credit: ESA",
+        ...paragraphs.slice(2),
+        "Explore further",
+        "Unravelling the neural network of torpor",
+        "More information: the study appeared in the journal on Tuesday, and the researchers plan further work on the subject next year.",
+        "Provided by European Space Agency",
+      ].join("\n");
+      expect(cleanPastedText({ text }).paragraphs).toEqual(paragraphs);
+    });
+
     it("leaves out a gallery caption shown twice in a row", () => {
       const caption =
         "Former Gov. Deval Patrick, left, speaks with a business owner during a campaign stop at a diner, Tuesday, Nov. 19, 2019, in Orangeburg, S.C.";

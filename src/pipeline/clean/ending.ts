@@ -88,6 +88,8 @@ const ENDING_LINES: readonly RegExp[] = [
   // An affiliate notice: "Sometimes we include links to online retail stores. If you click on one … a small commission."
   /^.{0,160}\bwe (?:may|might) (?:earn|receive|get) (?:a )?(?:small )?(?:share of (?:the )?sales|commission)/i,
   /^(?:免责声明|郑重声明|特别声明|风险提示|反侵权公告|版权与免责声明|声明\s{0,2}[:：])|^\S{1,12}(?:版权与免责声明|免责声明)[:：]|^(?:本文仅代表作者(?:个人)?观点|本网站?所刊载|以上内容(?:仅)?代表|投资有风险|市场有风险|不构成投资建议)/,
+  // A comment section's house rules: "ATENÇÃO: Comentários com textos ininteligíveis … não serão aprovados".
+  /^(?:atenção|atención|attention|achtung|note)\s{0,2}[:：]\s{0,2}(?:os |los |les |die )?(?:comentários|comentarios|commentaires|kommentare|comments)\b/iu,
   // Credit lines that close a report: "(Reporting by …; Editing by …)".
   /^[(（]\s{0,2}(?:reporting|additional reporting|writing|editing) by\b/i,
   // Forum and blog post footers: "本贴由大卫于…发表", "(本文发表于…, 已被阅读178次)", "Trackback".

@@ -151,7 +151,7 @@ const END_MARKERS: readonly RegExp[] = [
   /^(您此时的心情|新闻表情排行|阅读剩余全文|加载更多|点击加载更多|查看更多|返回顶部|返回首页|版权所有|版权声明|免责声明)/,
   /^已有\s*\d+\s*人(参与|评论)/,
   /^-*\s*(END|完)\s*-*$/,
-  /^(related( (articles?|stories|content|topics|coverage|reading|links|news|posts))?|most (read|popular|viewed|shared|commented)( in [a-z &'’-]{1,30})?|more (from|on|stories|in|like this|to explore|news)\b.{0,40}|read next|what to read next|recommended( for you| stories| reading)?|you (may|might) (also )?(like|enjoy)|also read|top stories|trending( now| stories)?|popular( now| stories)?|latest( news| stories)?|more stories|(from )?around the (web|site)|editor'?s picks|comments?|view comments|show comments|leave a (reply|comment)|post a comment|add a comment|write a comment|(top|top rated|reader|readers'?|all|latest|newest|most (liked|recent)) comments|\d+ (responses|replies|thoughts) (to|on) .{1,80}|join the (conversation|discussion)|topics|tags|about the author|more about (this|these) topics?|explore more|in other news)\s*:?$/i,
+  /^(related( (articles?|stories|content|topics|coverage|reading|links|news|posts))?|most (read|popular|viewed|shared|commented)( in [a-z &'’-]{1,30})?|more (from|on|stories|in|like this|to explore|news)\b.{0,40}|read next|what to read next|recommended( for you| stories| reading)?|you (may|might) (also )?(like|enjoy)|also read|top stories|trending( now| stories)?|popular( now| stories)?|latest( news| stories)?|more stories|(from )?around the (web|site)|editor'?s picks|comments?|view comments|show comments|leave a (reply|comment)|post a comment|add a comment|write a comment|(top|top rated|reader|readers'?|all|latest|newest|most (liked|recent)) comments|\d+ (responses|replies|thoughts) (to|on) .{1,80}|join the (conversation|discussion)|topics|tags|about the author|more about (this|these) topics?|explore (more|further)|in other news)\s*:?$/i,
   // "Leave a comment" and comment-section headings in the other languages the bench's pages use.
   /^(lascia un commento|deixe (um|o seu|seu) comentário|deja (un|tu) comentario|laisser un commentaire|kommentar (hinterlassen|schreiben)|добавить (отзыв|комментарий)|оставить (отзыв|комментарий)|комментарии)\s*:?$/i,
   /^(copyright|©)/i,
@@ -202,7 +202,7 @@ const INTERRUPTIONS: readonly RegExp[] = [
   /^(视频|图片|配图)[:：]/,
   // Captions that end in their credit: "… (Image: Getty)", "… Photograph: Jane Doe/Reuters", "新华社记者 张三 摄".
   /[(（](image|photo|picture|pic|credit|source|图|图片|摄影)\s*[:：][^)）]{1,60}[)）]$/i,
-  /\b(photograph|photo|picture|illustration)\s*:\s*[^.]{1,60}$/i,
+  /\b(photograph|photo|picture|illustration|credit)\s*:\s*[^.]{1,60}$/i,
   /[(（]?(getty images|shutterstock|alamy|afp via getty images|reuters|ap photo)[)）]?$/i,
   /\s摄[)）]?$|^[(（]?(图片来源|资料图|摄影)[:：]/,
   /^image copyright\b/i,
@@ -219,6 +219,13 @@ const INTERRUPTIONS: readonly RegExp[] = [
  * notice, unlike a copyright footer ("© 2019 Example Media. All rights reserved."), which shares the sign.
  */
 const PHOTO_CREDIT = /^©\s*(?!.*(?:rights|reserved|版权所有))\p{L}/iu;
+
+/**
+ * A wire photo's caption, however long: "In this Dec. 12, 2006, file photo, made available by NASA, …", "In this
+ * Sunday, Nov. 10, 2019, photograph, …". The article's own sentences do not point at a photo.
+ */
+const WIRE_CAPTION =
+  /^in this (?:[\w.]{1,12},?\s){0,5}(?:file |handout |undated |aerial )?(?:photo|photograph|image|picture|frame grab)\b/i;
 
 /** Newsletter and sign-up boxes: the header line, then up to a few lines of the box. */
 const BOX_START =
@@ -359,6 +366,7 @@ function classify(text: string): Kind {
   }
   if (matchesAny(text, BOILERPLATE) || PAYWALL.test(text)) return Kind.Boilerplate;
   if (matchesAny(text, INTERRUPTIONS) && size <= TUNABLES.maxInterruptionUnits) return Kind.Interruption;
+  if (WIRE_CAPTION.test(text)) return Kind.Interruption;
   if (TIMESTAMP_ONLY.test(text) && /\d/.test(text)) return Kind.Header;
   if (text.length <= TUNABLES.maxMetaChars && isHeaderMeta(text)) return Kind.Header;
   const prose = isProse(text, size);
