@@ -926,6 +926,12 @@ describe("cleanPastedText: blog footers, glued teasers, tables and split headlin
       expect(cleanPastedText({ text }).paragraphs).toEqual(paragraphs);
     });
 
+    it("reads a byline ending in a time's \"a.m.\" as the byline, not the body's first sentence", () => {
+      const byline = "By Louis Jacobson on Monday, November 18th, 2019 at 11:04 a.m.";
+      const text = [header[0], byline, ...paragraphs].join("\n");
+      expect(cleanPastedText({ text }).paragraphs).toEqual(paragraphs);
+    });
+
     it("leaves out a gallery caption shown twice in a row", () => {
       const caption =
         "Former Gov. Deval Patrick, left, speaks with a business owner during a campaign stop at a diner, Tuesday, Nov. 19, 2019, in Orangeburg, S.C.";

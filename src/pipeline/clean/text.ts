@@ -377,7 +377,10 @@ function classify(text: string): Kind {
 
 function isHeaderMeta(text: string): boolean {
   if (SOURCE.test(text) || WECHAT_HEADER.test(text)) return true;
-  if (BYLINE_EN.test(text) && units(text) <= TUNABLES.maxBylineUnits && !ENDS_LIKE_SENTENCE.test(text)) return true;
+  // (A byline ending in a time's "a.m." does not end a sentence: "By Louis Jacobson on Monday, … at 11:04 a.m.")
+  const bylineEnd = text.replace(/\b[ap]\.m\.$/i, "");
+  if (BYLINE_EN.test(text) && units(text) <= TUNABLES.maxBylineUnits && !ENDS_LIKE_SENTENCE.test(bylineEnd))
+    return true;
   if (BYLINE_ZH.test(text) && units(text) <= TUNABLES.maxBylineUnits) return true;
   if (/^(published|updated|last updated|posted|发布时间|发布于|时间|日期|更新时间)\b/i.test(text)) return true;
   // A short line with a date and no sentence in it: "2020-03-26 11:05 来源:…", "March 26, 2020 | 3 min read".
