@@ -932,6 +932,22 @@ describe("cleanPastedText: blog footers, glued teasers, tables and split headlin
       expect(cleanPastedText({ text }).paragraphs).toEqual(paragraphs);
     });
 
+    it("leaves out a standfirst shown above the byline block and again as the body's first line", () => {
+      const standfirst =
+        "Our top picks for events, competitions and fun for the month of October, from shows to symposiums.";
+      const text = [
+        "4 Things to Do in October",
+        standfirst,
+        "Author:",
+        "Editorial Staff",
+        "Publish date:",
+        "Oct 4, 2018",
+        standfirst,
+        ...paragraphs,
+      ].join("\n");
+      expect(cleanPastedText({ text }).paragraphs).toEqual(paragraphs);
+    });
+
     it("leaves out a gallery caption shown twice in a row", () => {
       const caption =
         "Former Gov. Deval Patrick, left, speaks with a business owner during a campaign stop at a diner, Tuesday, Nov. 19, 2019, in Orangeburg, S.C.";

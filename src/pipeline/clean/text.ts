@@ -1026,6 +1026,19 @@ function bodyOf(lines: readonly Line[], block: Block, title: string | undefined)
   return body;
 }
 
+/**
+ * A standfirst the page shows above its byline block and again as the body's first line (the page's summary
+ * printed twice): the reader has it as the deck, and it is not the story's own first paragraph.
+ */
+function withoutRepeatedStandfirst(lines: readonly Line[], block: Block, body: string[]): string[] {
+  const [first] = body;
+  if (first === undefined || body.length < 2) return body;
+  const above = lines.slice(Math.max(0, block.start - TUNABLES.headerWindow), block.start);
+  const at = above.findIndex((line) => line.text === first);
+  // (Between the two copies, the byline block: a header line.)
+  return at >= 0 && above.slice(at + 1).some((line) => line.kind === Kind.Header) ? body.slice(1) : body;
+}
+
 function toTitleLine(line: Line): TitleLine {
   const role =
     line.kind === Kind.Prose || line.kind === Kind.Short || line.kind === Kind.Title
@@ -1063,7 +1076,7 @@ export function cleanPastedText({ text }: { text: string }): Article {
 
   const block = chooseBlock(lines);
   const repeatedTitle = block ? findRepeatedTitle(lines, block.start) : undefined;
-  const body = block ? bodyOf(lines, block, repeatedTitle) : [];
+  const body = block ? withoutRepeatedStandfirst(lines, block, bodyOf(lines, block, repeatedTitle)) : [];
   const bodyUnits = body.reduce((sum, paragraph) => sum + units(paragraph), 0);
   const sentences = body.reduce((sum, paragraph) => sum + countSentences(paragraph), 0);
   if (
