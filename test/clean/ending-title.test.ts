@@ -246,3 +246,24 @@ describe("pickHeadline with the page's address", () => {
     expect(pickHeadline({ lines, bodyStart: 7, body: [lead] })).toBe("Nelson's OT goal lifts Isles");
   });
 });
+
+describe("pickHeadline over a longer deck", () => {
+  const line = (text: string, role: TitleLine["role"] = "text"): TitleLine => ({ text, units: units(text), role });
+  const lead =
+    "The Steelers spent Monday trying to distance themselves from Thursday night's fight that led to multiple suspensions.";
+
+  it("takes the headline the page prints twice over the longer deck under it", () => {
+    const headline = "Browns player on Rudolph's role in fight with Garrett: He asked for it";
+    const lines = [
+      line("Organize / See All Teams Help"),
+      line("Up next:"),
+      line(headline),
+      line(headline),
+      line("One member of the Browns' defense didn't hold back on Monday when asked about Thursday night's fight"),
+      line("by Bryan DeArdo", "meta"),
+      line("Nov 18, 2019 at 9:24 pm ET • 2 min read", "meta"),
+      line(lead),
+    ];
+    expect(pickHeadline({ lines, bodyStart: 7, body: [lead] })).toBe(headline);
+  });
+});

@@ -570,10 +570,12 @@ function headlineOverDeck(
   // (The upper line's own dateline is the one under the lower line, a line or two below it.)
   const datedBelow = TITLE_TUNABLES.followedByMeta - TITLE_TUNABLES.maxDeckGap * TITLE_TUNABLES.shortLineCost;
   if (!upper || upper.score < TITLE_TUNABLES.minScore || upper.follows < datedBelow) return best;
+  // (The upper line printed twice in a row, as a page prints its headline, is neither a list's item nor a kicker.)
+  const shownTwice = lines[upper.index - 1]?.text === lines[upper.index]!.text;
   // (The upper line ending a list of other stories is that list's last item.)
-  if (isListItem(lines, upper.index)) return best;
+  if (!shownTwice && isListItem(lines, upper.index)) return best;
   // (A section name or kicker above a headline is shorter than it; a headline is about as long as its deck.)
-  if (upper.units < best.units - TITLE_TUNABLES.deckSlackUnits) return best;
+  if (!shownTwice && upper.units < best.units - TITLE_TUNABLES.deckSlackUnits) return best;
   if (upper.intrinsic < best.intrinsic - TITLE_TUNABLES.deckSlack) return best;
   const shownBelow = lines.slice(bodyStart + 1).some((line) => line.text === lines[upper.index]!.text);
   return shownBelow ? best : upper;
