@@ -267,3 +267,25 @@ describe("pickHeadline over a longer deck", () => {
     expect(pickHeadline({ lines, bodyStart: 7, body: [lead] })).toBe(headline);
   });
 });
+
+describe("pickHeadline far above the body", () => {
+  const line = (text: string, role: TitleLine["role"] = "text"): TitleLine => ({ text, units: units(text), role });
+  const lead =
+    "Earlier this year, the maker revealed the convertible concept, essentially an open-top version of its flagship coupe.";
+
+  it("takes the headline over its byline and deck even when a long box separates them from the body", () => {
+    const headline = "Lexus wants you to go topless with 2020 LC500 Convertible";
+    const lines = [
+      line("Auto News"),
+      line(headline),
+      line("Jose AltoverosView More Articles", "furniture"),
+      line("The LC 500 looks good even with the roof chopped off"),
+      line("Brent Co November 20, 2019 12:32", "meta"),
+      line("Choose vehicle brand"),
+      ...["Abarth", "Audi", "BMW", "Ford", "Honda", "Kia", "Lexus", "Mazda"].map((brand) => line(brand)),
+      ...Array.from({ length: 6 }, (_, i) => line(`Another story about a new car, number ${i + 1}.`)),
+      line(lead),
+    ];
+    expect(pickHeadline({ lines, bodyStart: lines.length - 1, body: [lead] })).toBe(headline);
+  });
+});

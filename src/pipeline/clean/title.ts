@@ -569,7 +569,9 @@ function headlineOverDeck(
   );
   // (The upper line's own dateline is the one under the lower line, a line or two below it.)
   const datedBelow = TITLE_TUNABLES.followedByMeta - TITLE_TUNABLES.maxDeckGap * TITLE_TUNABLES.shortLineCost;
-  if (!upper || upper.score < TITLE_TUNABLES.minScore || upper.follows < datedBelow) return best;
+  // (No floor on the upper line's own score: far above the body both lines lose the same distance, and the lower
+  // one has already passed; how much each looks like a headline is compared below.)
+  if (!upper || upper.follows < datedBelow) return best;
   // (The upper line printed twice in a row, as a page prints its headline, is neither a list's item nor a kicker.)
   const shownTwice = lines[upper.index - 1]?.text === lines[upper.index]!.text;
   // (The upper line ending a list of other stories is that list's last item.)
