@@ -289,3 +289,25 @@ describe("pickHeadline far above the body", () => {
     expect(pickHeadline({ lines, bodyStart: lines.length - 1, body: [lead] })).toBe(headline);
   });
 });
+
+describe("pickHeadline over a chapter's numbered sections", () => {
+  const line = (text: string, role: TitleLine["role"] = "text"): TitleLine => ({ text, units: units(text), role });
+
+  it.each([
+    {
+      chapter: "二十三、感赞",
+      first: "一、法官试验凡事谢恩",
+      lead: "有一个法官，因为听见一位传道人常常说要凡事谢恩，就想试试他。一天，法官藉故把他捉到牢里，晚上去听他的动静。",
+      second: "二、被抢钱包应当感谢神",
+    },
+    {
+      chapter: "Chapter 23: Gratitude",
+      first: "1. The judge who tested a preacher",
+      lead: "A judge once heard a preacher say that one should give thanks in all things, and decided to put him to the test.",
+      second: "2. Thanks for a stolen purse",
+    },
+  ])("takes the chapter's heading over its first section ($first)", ({ chapter, first, lead, second }) => {
+    const lines = [line(chapter), line(first), line(lead), line(second)];
+    expect(pickHeadline({ lines, bodyStart: 2, body: [lead, second] })).toBe(chapter);
+  });
+});

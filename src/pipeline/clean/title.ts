@@ -177,7 +177,8 @@ const FURNITURE: readonly RegExp[] = [
   /^(?:текст|фото|автор|text|foto)\s{0,2}[:：]|^[\p{L} ]{2,20}\sby\s{0,2}:/iu,
   /[.!?]["”’]{0,2}\s{0,2}[(（][^()（）]{2,60}(?:[)）]|$)|\b(?:pictured|seen here|this image|file photo|in this photo)\b/i,
   // A subtitle led by a dash ("——热烈祝贺市政协五届一次会议开幕"), an author list ("赵延东、风笑天"), a contents entry.
-  /^(?:——|--|—)|^\p{Script=Han}{2,4}(?:、\p{Script=Han}{2,4}){1,3}$|^\d{1,2}(?:\.\d{1,2}){0,2}\s{1,2}\S{1,12}$/u,
+  // (A chapter's number before its "、" is not a name: "二十三、感赞".)
+  /^(?:——|--|—)|^(?![一二三四五六七八九十百零]{1,4}、)\p{Script=Han}{2,4}(?:、\p{Script=Han}{2,4}){1,3}$|^\d{1,2}(?:\.\d{1,2}){0,2}\s{1,2}\S{1,12}$/u,
   /^from wikipedia\b|^(?:维基百科|維基百科)[,，]\s{0,2}自由的百科全(?:书|書)$/i,
   // Credits and bylines: "Meg Kinnard and Errin Haines, Associated Press", "Amy K. Dragoo/AIMMEDIA", "PTI, Washington,".
   /,\s{0,2}(?:associated press|business insider|reuters|afp|ap|pti|cnn|bbc|ians|xinhua)\b.{0,40}$|writer$|^\p{Lu}[\p{L}. ]{2,30}\/\p{Lu}{2,20}$|,$/iu,
@@ -532,6 +533,8 @@ export function pickHeadline(options: {
   if (!best) return "";
   best = headlineOverDeck(lines, bodyStart, candidates, best);
   best = originalOverTranslation(candidates, best, body);
+  const chapter = chapterOverFirstSection(lines, best, body);
+  if (chapter !== undefined) return chapter;
   const head = lines[best.index - 1];
   return head && isFirstHalf(lines, best.index - 1, best.text) ? `${withoutLabel(head.text)}${best.text}` : best.text;
 }
@@ -598,6 +601,27 @@ function originalOverTranslation(
   if (han < TITLE_TUNABLES.chineseBodyShare * text.replace(/\s/g, "").length) return best;
   const original = candidates.find((candidate) => candidate.index === best.index - 1);
   return original && HAN.test(original.text) && !FINAL_STOP.test(original.text) ? original : best;
+}
+
+/** A section number: "一、", "1.", "（一）", "第一节". */
+const FIRST_SECTION = /^(?:一\s{0,2}[、.．]|1\s{0,2}[、.．](?!\d)|[(（]\s{0,2}[一1]\s{0,2}[)）]|第一[节章部分])/u;
+const SECOND_SECTION = /^(?:二\s{0,2}[、.．]|2\s{0,2}[、.．](?!\d)|[(（]\s{0,2}[二2]\s{0,2}[)）]|第二[节章部分])/u;
+
+/**
+ * A chapter whose sections are numbered ("二十三、感赞" / "一、法官试验凡事谢恩" / … / "二、…" in the body): the line
+ * numbered one with its second section in the body is the first section's heading, and the chapter's title is
+ * the heading-sized line right above it. Undefined when that is not the case.
+ */
+function chapterOverFirstSection(
+  lines: readonly TitleLine[],
+  best: Candidate,
+  body: readonly string[],
+): string | undefined {
+  if (!FIRST_SECTION.test(best.text) || !body.some((paragraph) => SECOND_SECTION.test(paragraph))) return undefined;
+  const above = lines[best.index - 1];
+  if (!above || above.role !== "text" || FIRST_SECTION.test(above.text) || FINAL_STOP.test(above.text))
+    return undefined;
+  return isPlausible(above.text, above.units) ? withoutLabel(above.text) : undefined;
 }
 
 /**
