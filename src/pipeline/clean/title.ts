@@ -619,8 +619,7 @@ function chapterOverFirstSection(
 ): string | undefined {
   if (!FIRST_SECTION.test(best.text) || !body.some((paragraph) => SECOND_SECTION.test(paragraph))) return undefined;
   const above = lines[best.index - 1];
-  if (!above || above.role !== "text" || FIRST_SECTION.test(above.text) || FINAL_STOP.test(above.text))
-    return undefined;
+  if (above?.role !== "text" || FIRST_SECTION.test(above.text) || FINAL_STOP.test(above.text)) return undefined;
   return isPlausible(above.text, above.units) ? withoutLabel(above.text) : undefined;
 }
 
