@@ -819,4 +819,163 @@ describe("cleanPastedText: blog footers, glued teasers, tables and split headlin
     const article = cleanPastedText({ text });
     expect(article.paragraphs).toEqual(body);
   });
+  it('reads on past a photo credit set as "© Name caption" in the middle of the story', () => {
+    const body = [
+      "A group of physicians, alarmed that the administration is denying flu vaccines to people in custody, is urging it to reconsider.",
+      "In a letter on Tuesday, the doctors pleaded with the agency to allow a volunteer clinic to vaccinate detained families for free.",
+      "The agency did not accept the offer, a spokesperson said, citing the short-term nature of its holding facilities and logistics.",
+      "Health care providers have protested longer detention periods, warning that children in particular would face serious risks.",
+    ];
+    const text = [
+      "Doctors offer to give free flu shots to detained families",
+      "November 19, 2019",
+      body[0],
+      body[1],
+      "© Jane Doe Detainees at an immigration detention center in San Diego, Calif., on May 18, 2018.",
+      body[2],
+      body[3],
+      "© 2019 Example Media. All rights reserved.",
+      "More stories from the newsroom are waiting for you on the front page, updated every hour of the day.",
+    ].join("\n");
+    const article = cleanPastedText({ text });
+    expect(article.paragraphs).toEqual(body);
+    expect(article.title).toBe("Doctors offer to give free flu shots to detained families");
+  });
+
+  it('reads on past a Chinese photo credit set as "© 姓名 图说" in the middle of the story', () => {
+    const body = [
+      "市卫生部门周二表示，今年入冬以来全市流感病例明显增多，各社区卫生服务中心已经开设了免费接种点，方便老人和儿童就近接种。",
+      "据介绍，接种点每天上午八点开放，居民携带身份证即可登记，无需提前预约，疫苗数量充足，预计可以满足全市需求。",
+      "卫生部门同时提醒，出现发热、咳嗽等症状的市民应当及时就医，避免前往人员密集的场所，并注意勤洗手、多通风。",
+    ];
+    const text = [
+      "全市开设免费流感疫苗接种点",
+      "2019-11-19 10:21 来源：本地新闻网",
+      body[0],
+      "© 张三 市民在社区卫生服务中心排队登记接种流感疫苗",
+      body[1],
+      body[2],
+    ].join("\n");
+    expect(cleanPastedText({ text }).paragraphs).toEqual(body);
+  });
+  describe("furniture inside and under the article", () => {
+    const paragraphs = [
+      "Health officials in the region confirmed on Tuesday that a hunter had been diagnosed with the disease after eating a rabbit.",
+      "The man was taken to hospital in the provincial capital, where he is being treated in isolation, the officials said.",
+      "Twenty-eight people who had been in contact with him have been placed in quarantine and are being monitored, they added.",
+      "The disease can be fatal in up to 90 per cent of people infected if it is not treated promptly, experts have warned.",
+      "The last major outbreak in the country was ten years ago, when several people died in a town that was sealed off.",
+    ];
+    const header = ["Hunter diagnosed with plague after eating a rabbit", "November 19, 2019"];
+
+    it('runs past a "Most read in …" box of six kickers and headlines inside the article', () => {
+      const box = ["Most read in world news"];
+      for (let i = 1; i <= 6; i++) box.push(`KICKER ${i}`, `Headline number ${i} of the sidebar about something else`);
+      const text = [...header, ...paragraphs.slice(0, 3), ...box, ...paragraphs.slice(3)].join("\n");
+      expect(cleanPastedText({ text }).paragraphs).toEqual(paragraphs);
+    });
+
+    it("leaves out a gallery's counters and links to the site's other stories", () => {
+      const text = [
+        ...header,
+        "Image 1 of 9",
+        "Caption",
+        "Back to Gallery",
+        paragraphs[0],
+        paragraphs[1],
+        "On ExampleChronicle.com: Car sales plunge nearly 17 percent in August",
+        paragraphs[2],
+        "SEE MORE: Hunters warned after a second case in the region",
+        paragraphs[3],
+        paragraphs[4],
+      ].join("\n");
+      expect(cleanPastedText({ text }).paragraphs).toEqual(paragraphs);
+    });
+
+    it("keeps the lead above an inline box when the headline over its dateline reads as prose", () => {
+      const text = [
+        "Latest",
+        "Video",
+        "Photos",
+        "Podcasts",
+        'Video shows dramatic rescue of kidnapped girl: "We got her!"',
+        "Updated on: November 19, 2019 / 10:07 AM / Example News",
+        ...paragraphs.slice(0, 2),
+        "Related stories",
+        "Man arrested after seven victims found in car: Police",
+        "Jail guards charged with falsifying records",
+        "Safety officials urge planemaker to redesign part",
+        ...paragraphs.slice(2),
+      ].join("\n");
+      expect(cleanPastedText({ text }).paragraphs).toEqual(paragraphs);
+    });
+
+    it('leaves out wire photo captions and credits, and ends at "Explore further"', () => {
+      const text = [
+        ...header,
+        "In this Dec. 12, 2006, file photo, made available by NASA, two astronauts work on the International Space Station during a spacewalk, as the station orbits the Earth over New Zealand, far below.",
+        paragraphs[0],
+        paragraphs[1],
+        "A reference habitation module for a crewed mission compared to its hibernation-based equivalent. Credit: ESA",
+        ...paragraphs.slice(2),
+        "Explore further",
+        "Unravelling the neural network of torpor",
+        "More information: the study appeared in the journal on Tuesday, and the researchers plan further work on the subject next year.",
+        "Provided by European Space Agency",
+      ].join("\n");
+      expect(cleanPastedText({ text }).paragraphs).toEqual(paragraphs);
+    });
+
+    it("reads a byline ending in a time's \"a.m.\" as the byline, not the body's first sentence", () => {
+      const byline = "By Louis Jacobson on Monday, November 18th, 2019 at 11:04 a.m.";
+      const text = [header[0], byline, ...paragraphs].join("\n");
+      expect(cleanPastedText({ text }).paragraphs).toEqual(paragraphs);
+    });
+
+    it("leaves out a standfirst shown above the byline block and again as the body's first line", () => {
+      const standfirst =
+        "Our top picks for events, competitions and fun for the month of October, from shows to symposiums.";
+      const text = [
+        "4 Things to Do in October",
+        standfirst,
+        "Author:",
+        "Editorial Staff",
+        "Publish date:",
+        "Oct 4, 2018",
+        standfirst,
+        ...paragraphs,
+      ].join("\n");
+      expect(cleanPastedText({ text }).paragraphs).toEqual(paragraphs);
+    });
+
+    it("leaves out a gallery caption shown twice in a row", () => {
+      const caption =
+        "Former Gov. Deval Patrick, left, speaks with a business owner during a campaign stop at a diner, Tuesday, Nov. 19, 2019, in Orangeburg, S.C.";
+      const text = [...header, caption, caption, "Photo: Jane Doe, AP", ...paragraphs].join("\n");
+      expect(cleanPastedText({ text }).paragraphs).toEqual(paragraphs);
+    });
+
+    it("reads the last paragraphs under an app prompt", () => {
+      const text = [
+        ...header,
+        ...paragraphs.slice(0, 3),
+        "CLICK HERE TO GET THE EXAMPLE NEWS APP",
+        ...paragraphs.slice(3),
+        "READ MORE ON EXAMPLE NEWS BY CLICKING HERE",
+      ].join("\n");
+      expect(cleanPastedText({ text }).paragraphs).toEqual(paragraphs);
+    });
+
+    it.each(["Lascia un commento", "Deixe um comentário", "Добавить отзыв"])(
+      "ends the article at a comment section headed %s",
+      (heading) => {
+        const comments = [
+          "Grazie per questo articolo, davvero molto interessante e scritto bene, lo condividerò con tutti i miei amici.",
+          "Non sono d'accordo con quasi niente di quello che è scritto qui, ma apprezzo comunque lo sforzo fatto dall'autore.",
+        ];
+        const text = [...header, ...paragraphs, heading, ...comments, ...comments, ...comments].join("\n");
+        expect(cleanPastedText({ text }).paragraphs).toEqual(paragraphs);
+      },
+    );
+  });
 });

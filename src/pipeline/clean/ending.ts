@@ -80,11 +80,16 @@ const ENDING_LINES: readonly RegExp[] = [
   // Newsletter and app prompts.
   // (A sign-up box inside the article, "Sign up for our Morning Briefing", only interrupts it: text.ts's BOX_START.)
   /^(?:subscribe to \p{Lu}{2,}\b|see all newsletters|thanks for signing up|please check the opt-in box|i agree that .{1,60} can send me|want more (?:stories|news) like this|never miss a (?:story|thing))/iu,
+  /^(?:stay (?:up to date|informed|in touch|connected|in the loop) with [\p{L}\p{N} '’&.-]{1,40}[.!]?(?:\s{1,2}(?:subscribe|sign up)\b.{0,60})?$|have a (?:news )?tip\?\s)/iu,
   /^(?:need more [\p{L} ]{1,20}\? subscribe|get [\p{L}\p{N} ]{1,40} delivered (?:to|through)|download (?:our|the) [\p{L}\p{N} ]{0,30}app\b|get the [\p{L}\p{N} ]{0,30}app\b|open in (?:the )?app\b|follow [\p{L}\p{N} ]{1,40} on (?:facebook|twitter|instagram))/iu,
   /^(?:下载|打开)\s{0,2}(?:[\p{Script=Han}A-Za-z]{0,10}\s{0,2})?(?:app|APP|客户端)|^扫码下载|^扫描二维码下载|^更多精彩内容[,，]?请(?:下载|关注)|^(?:欢迎)?关注(?:我们的)?(?:微信)?公众号/u,
   // Legal disclaimers and portal notices.
   /^(?:disclaimer|legal notice|important notice)\s{0,2}[:：]|^(?:the views (?:and opinions )?expressed|this (?:article|content|material) is (?:for|provided for) (?:general )?information(?:al)? purposes|nothing (?:in|on) this (?:article|site) (?:constitutes|is) (?:investment|financial|legal) advice|if you buy something through (?:this|our) post|we may earn (?:a )?commission)/i,
+  // An affiliate notice: "Sometimes we include links to online retail stores. If you click on one … a small commission."
+  /^.{0,160}\bwe (?:may|might) (?:earn|receive|get) (?:a )?(?:small )?(?:share of (?:the )?sales|commission)/i,
   /^(?:免责声明|郑重声明|特别声明|风险提示|反侵权公告|版权与免责声明|声明\s{0,2}[:：])|^\S{1,12}(?:版权与免责声明|免责声明)[:：]|^(?:本文仅代表作者(?:个人)?观点|本网站?所刊载|以上内容(?:仅)?代表|投资有风险|市场有风险|不构成投资建议)/,
+  // A comment section's house rules: "ATENÇÃO: Comentários com textos ininteligíveis … não serão aprovados".
+  /^(?:atenção|atención|attention|achtung|note)\s{0,2}[:：]\s{0,2}(?:os |los |les |die )?(?:comentários|comentarios|commentaires|kommentare|comments)\b/iu,
   // Credit lines that close a report: "(Reporting by …; Editing by …)".
   /^[(（]\s{0,2}(?:reporting|additional reporting|writing|editing) by\b/i,
   // Forum and blog post footers: "本贴由大卫于…发表", "(本文发表于…, 已被阅读178次)", "Trackback".

@@ -69,8 +69,11 @@ const TUNABLES = {
   behindEndMarkerFactor: 0.3,
   /** This many short lines between an end marker and a block close the marker's list (a sidebar's headlines). */
   closedListItems: 3,
-  /** An inline box the article runs around ("Related articles" + a few headlines) spans at most this many lines. */
-  maxInsertLines: 10,
+  /**
+   * An inline box the article runs around ("Related articles" + a few headlines) spans at most this many lines
+   * ("Most read in world news" + six headlines, each under its kicker, is 13).
+   */
+  maxInsertLines: 14,
   /** Running text this long (units) after a newsletter prompt inside the story is the story resuming. */
   minResumedUnits: 300,
   /**
@@ -98,6 +101,8 @@ const TUNABLES = {
   paywallWindow: 4,
   smallArticleUnits: 80,
   minSmallArticleSentences: 2,
+  /** A line shown twice in a row longer than this (~20 English words, 40 Han characters) is a caption, not a headline. */
+  maxRepeatedHeadlineUnits: 40,
   /** Titles are heading-sized: at least a few words, at most a long headline. */
   minTitleUnits: 6,
   maxTitleUnits: 100,
@@ -146,7 +151,9 @@ const END_MARKERS: readonly RegExp[] = [
   /^(您此时的心情|新闻表情排行|阅读剩余全文|加载更多|点击加载更多|查看更多|返回顶部|返回首页|版权所有|版权声明|免责声明)/,
   /^已有\s*\d+\s*人(参与|评论)/,
   /^-*\s*(END|完)\s*-*$/,
-  /^(related( (articles?|stories|content|topics|coverage|reading|links|news|posts))?|most (read|popular|viewed|shared|commented)|more (from|on|stories|in|like this|to explore|news)\b.{0,40}|read next|what to read next|recommended( for you| stories| reading)?|you (may|might) (also )?(like|enjoy)|also read|top stories|trending( now| stories)?|popular( now| stories)?|latest( news| stories)?|more stories|(from )?around the (web|site)|editor'?s picks|comments?|view comments|show comments|leave a (reply|comment)|post a comment|add a comment|write a comment|(top|top rated|reader|readers'?|all|latest|newest|most (liked|recent)) comments|\d+ (responses|replies|thoughts) (to|on) .{1,80}|join the (conversation|discussion)|topics|tags|about the author|more about (this|these) topics?|explore more|in other news)\s*:?$/i,
+  /^(related( (articles?|stories|content|topics|coverage|reading|links|news|posts))?|most (read|popular|viewed|shared|commented)( in [a-z &'’-]{1,30})?|more (from|on|stories|in|like this|to explore|news)\b.{0,40}|read next|what to read next|recommended( for you| stories| reading)?|you (may|might) (also )?(like|enjoy)|also read|top stories|trending( now| stories)?|popular( now| stories)?|latest( news| stories)?|more stories|(from )?around the (web|site)|editor'?s picks|comments?|view comments|show comments|leave a (reply|comment)|post a comment|add a comment|write a comment|(top|top rated|reader|readers'?|all|latest|newest|most (liked|recent)) comments|\d+ (responses|replies|thoughts) (to|on) .{1,80}|join the (conversation|discussion)|topics|tags|about the author|more about (this|these) topics?|explore (more|further)|in other news)\s*:?$/i,
+  // "Leave a comment" and comment-section headings in the other languages the bench's pages use.
+  /^(lascia un commento|deixe (um|o seu|seu) comentário|deja (un|tu) comentario|laisser un commentaire|kommentar (hinterlassen|schreiben)|добавить (отзыв|комментарий)|оставить (отзыв|комментарий)|комментарии)\s*:?$/i,
   /^(copyright|©)/i,
 ];
 
@@ -195,10 +202,30 @@ const INTERRUPTIONS: readonly RegExp[] = [
   /^(视频|图片|配图)[:：]/,
   // Captions that end in their credit: "… (Image: Getty)", "… Photograph: Jane Doe/Reuters", "新华社记者 张三 摄".
   /[(（](image|photo|picture|pic|credit|source|图|图片|摄影)\s*[:：][^)）]{1,60}[)）]$/i,
-  /\b(photograph|photo|picture|illustration)\s*:\s*[^.]{1,60}$/i,
+  /\b(photograph|photo|picture|illustration|credit)\s*:\s*[^.]{1,60}$/i,
   /[(（]?(getty images|shutterstock|alamy|afp via getty images|reuters|ap photo)[)）]?$/i,
   /\s摄[)）]?$|^[(（]?(图片来源|资料图|摄影)[:：]/,
+  /^image copyright\b/i,
+  // An app or site prompt a paragraph or two before the end: "CLICK HERE TO GET THE FOX NEWS APP", "READ MORE … BY CLICKING HERE".
+  /^click here to (get|download) (the )?[a-z0-9 ]{1,30} app$|^get [a-z0-9 ]{1,30} on the go\b|\bby clicking here$/i,
+  // A gallery's furniture: "Image 1 of 9", "1 / 9", "Back to Gallery", "Caption".
+  /^((image|photo|picture|slide)\s{0,2})?\d{1,3}\s{0,2}(of|\/)\s{0,2}\/?\s{0,2}\d{1,3}$|^(back to gallery|view gallery|caption|enlarge( this)? image)$/i,
+  // Links to the site's other stories set inside the article: "On HoustonChronicle.com: …", "SEE MORE: …".
+  /^(also )?on [a-z0-9-]{2,40}\.(com|org|net|co\.uk|[a-z]{2})\s{0,2}:?\s|^see more\s{0,2}:/i,
 ];
+
+/**
+ * A photo credit set as "© Name caption…" inside the story: a name, not a year, after the sign and no rights
+ * notice, unlike a copyright footer ("© 2019 Example Media. All rights reserved."), which shares the sign.
+ */
+const PHOTO_CREDIT = /^©\s*(?!.*(?:rights|reserved|版权所有))\p{L}/iu;
+
+/**
+ * A wire photo's caption, however long: "In this Dec. 12, 2006, file photo, made available by NASA, …", "In this
+ * Sunday, Nov. 10, 2019, photograph, …". The article's own sentences do not point at a photo.
+ */
+const WIRE_CAPTION =
+  /^in this (?:[\w.]{1,12},?\s){0,5}(?:file |handout |undated |aerial )?(?:photo|photograph|image|picture|frame grab)\b/i;
 
 /** Newsletter and sign-up boxes: the header line, then up to a few lines of the box. */
 const BOX_START =
@@ -339,6 +366,7 @@ function classify(text: string): Kind {
   }
   if (matchesAny(text, BOILERPLATE) || PAYWALL.test(text)) return Kind.Boilerplate;
   if (matchesAny(text, INTERRUPTIONS) && size <= TUNABLES.maxInterruptionUnits) return Kind.Interruption;
+  if (WIRE_CAPTION.test(text)) return Kind.Interruption;
   if (TIMESTAMP_ONLY.test(text) && /\d/.test(text)) return Kind.Header;
   if (text.length <= TUNABLES.maxMetaChars && isHeaderMeta(text)) return Kind.Header;
   const prose = isProse(text, size);
@@ -349,7 +377,10 @@ function classify(text: string): Kind {
 
 function isHeaderMeta(text: string): boolean {
   if (SOURCE.test(text) || WECHAT_HEADER.test(text)) return true;
-  if (BYLINE_EN.test(text) && units(text) <= TUNABLES.maxBylineUnits && !ENDS_LIKE_SENTENCE.test(text)) return true;
+  // (A byline ending in a time's "a.m." does not end a sentence: "By Louis Jacobson on Monday, … at 11:04 a.m.")
+  const bylineEnd = text.replace(/\b[ap]\.m\.$/i, "");
+  if (BYLINE_EN.test(text) && units(text) <= TUNABLES.maxBylineUnits && !ENDS_LIKE_SENTENCE.test(bylineEnd))
+    return true;
   if (BYLINE_ZH.test(text) && units(text) <= TUNABLES.maxBylineUnits) return true;
   if (/^(published|updated|last updated|posted|发布时间|发布于|时间|日期|更新时间)\b/i.test(text)) return true;
   // A short line with a date and no sentence in it: "2020-03-26 11:05 来源:…", "March 26, 2020 | 3 min read".
@@ -589,6 +620,34 @@ function markTables(lines: Line[]): void {
   }
 }
 
+/**
+ * A photo credit ("© Jane Doe Detainees at …") with the story going on under it interrupts the article; the same
+ * sign at the foot of the page, with no prose after it, stays the end.
+ */
+function markPhotoCredits(lines: Line[]): void {
+  lines.forEach((line, i) => {
+    if (line.kind === Kind.EndMarker && PHOTO_CREDIT.test(line.text) && lines[i + 1]?.kind === Kind.Prose) {
+      line.kind = Kind.Interruption;
+    }
+  });
+}
+
+/**
+ * Captions as galleries copy: the same caption twice in a row (the slide and its caption panel). Writers never
+ * repeat a paragraph-sized line straight after itself; a repeated headline is shorter and stays a candidate title.
+ */
+function markRepeatedCaptions(lines: Line[]): void {
+  lines.forEach((line, i) => {
+    const next = lines[i + 1];
+    // (Exactly twice: a paragraph pasted over and over is the person's text, not a gallery.)
+    const pair = next?.text === line.text && lines[i - 1]?.text !== line.text && lines[i + 2]?.text !== line.text;
+    if (next && pair && line.units > TUNABLES.maxRepeatedHeadlineUnits && line.kind === Kind.Prose) {
+      line.kind = Kind.Interruption;
+      next.kind = Kind.Interruption;
+    }
+  });
+}
+
 /** Marks a newsletter box (its header and the few lines that belong to it) as an interruption. */
 function markBoxes(lines: Line[]): void {
   for (let i = 0; i < lines.length; i++) {
@@ -818,7 +877,8 @@ function introducedListEnd(lines: readonly Line[], end: number): number {
 }
 
 /** Lines after which the article never resumes: comment sections, the editor's sign-off, copyright. */
-const ARTICLE_OVER = /comment|评论|留言|回复|repl(y|ies)|responses|discussion|conversation|责编|编辑|copyright|©|版权/i;
+const ARTICLE_OVER =
+  /comment|coment|kommentar|коммент|отзыв|评论|留言|回复|repl(y|ies)|responses|discussion|conversation|责编|编辑|copyright|©|版权/i;
 
 /**
  * Articles run around inline boxes ("Related articles" plus two headlines, then the story goes on). The next
@@ -853,7 +913,8 @@ function continueAcrossInserts(
         (nearest, candidate) => (!nearest || candidate.end > nearest.end ? candidate : nearest),
         undefined,
       );
-    const headed = previous !== undefined && factors[previous.start]! > 1;
+    // (Headed anywhere: the run may start at a line above the header, the headline itself read as prose.)
+    const headed = previous !== undefined && factors.slice(previous.start, previous.end + 1).some((f) => f > 1);
     if (!previous || !headed || !joinsAcross(lines, [previous.end + 1, merged.start], previous)) break;
     skipped.push([previous.end + 1, merged.start - 1]);
     merged = { start: previous.start, end: merged.end, score: merged.score + previous.score };
@@ -965,6 +1026,19 @@ function bodyOf(lines: readonly Line[], block: Block, title: string | undefined)
   return body;
 }
 
+/**
+ * A standfirst the page shows above its byline block and again as the body's first line (the page's summary
+ * printed twice): the reader has it as the deck, and it is not the story's own first paragraph.
+ */
+function withoutRepeatedStandfirst(lines: readonly Line[], block: Block, body: string[]): string[] {
+  const [first] = body;
+  if (first === undefined || body.length < 2) return body;
+  const above = lines.slice(Math.max(0, block.start - TUNABLES.headerWindow), block.start);
+  const at = above.findIndex((line) => line.text === first);
+  // (Between the two copies, the byline block: a header line.)
+  return at >= 0 && above.slice(at + 1).some((line) => line.kind === Kind.Header) ? body.slice(1) : body;
+}
+
 function toTitleLine(line: Line): TitleLine {
   const role =
     line.kind === Kind.Prose || line.kind === Kind.Short || line.kind === Kind.Title
@@ -988,6 +1062,8 @@ export function cleanPastedText({ text }: { text: string }): Article {
     return { text: line, units: units(line), kind: classify(line), tableRow: rows.has(raw) };
   });
   markTables(lines);
+  markPhotoCredits(lines);
+  markRepeatedCaptions(lines);
   markStoryLists(lines);
   markBoxes(lines);
   markTeasers(lines);
@@ -1000,7 +1076,7 @@ export function cleanPastedText({ text }: { text: string }): Article {
 
   const block = chooseBlock(lines);
   const repeatedTitle = block ? findRepeatedTitle(lines, block.start) : undefined;
-  const body = block ? bodyOf(lines, block, repeatedTitle) : [];
+  const body = block ? withoutRepeatedStandfirst(lines, block, bodyOf(lines, block, repeatedTitle)) : [];
   const bodyUnits = body.reduce((sum, paragraph) => sum + units(paragraph), 0);
   const sentences = body.reduce((sum, paragraph) => sum + countSentences(paragraph), 0);
   if (

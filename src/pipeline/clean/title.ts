@@ -47,6 +47,8 @@ const TITLE_TUNABLES = {
   shortLineCost: 4,
   /** Furniture lines skipped when looking at what follows (share bars run to a dozen lines). */
   followSkip: 16,
+  /** …of which at most this many one- or two-word text lines (kickers, badges): more in a row are a menu. */
+  maxSkippedLabels: 4,
   /** Each text line between the candidate and the body costs this much; furniture and meta lines little. */
   textLineCost: 3,
   otherLineCost: 0.5,
@@ -56,6 +58,13 @@ const TITLE_TUNABLES = {
   labelRunLineCost: 0.1,
   /** A "©" line this small above the body is a photo credit ("© REUTERS / POOL"), not the page's footer. */
   maxCreditUnits: 10,
+  /**
+   * A line whose words (at least minSlugWords, this share of them) make up an address shown above the body is the
+   * article's headline spelled out in its URL: worth as much as being shown again, on top of it.
+   */
+  minSlugWords: 3,
+  slugShare: 0.7,
+  inSlug: 10,
   /** The page shows the line again (a "正在阅读:" line, breadcrumb, repeated heading). */
   repeated: 10,
   /** English headlines are title case or sentence case; capitalised words ≥ this share earn titleCaseBonus. */
@@ -76,6 +85,8 @@ const TITLE_TUNABLES = {
   listItemPenalty: 15,
   /** An English line this long with a comma and no stop, not in title case, is a deck (a headline runs shorter). */
   minOpenDeckUnits: 32,
+  /** A body at least this share Han characters is Chinese: its headline is the Han line over an English translation. */
+  chineseBodyShare: 0.5,
   /** Each half of a Chinese headline split over two lines is at most this size. */
   maxHalfUnits: 30,
   /** An end marker heads a list of at most this many items (its headlines) before something else comes. */
@@ -104,6 +115,8 @@ const TITLE_TUNABLES = {
   repeatMaxExtraChars: 80,
   /** A line with a lower-case "today" is a date stamp when it has at most this many words. */
   maxRelativeDateWords: 4,
+  /** A short line repeated in a byline within this many lines below it is the author's name. */
+  nameRepeatLines: 3,
   /** A name-like line ("Anna Menin") is at most this many units. */
   maxNameUnits: 8,
 } as const;
@@ -158,11 +171,14 @@ const FURNITURE: readonly RegExp[] = [
   /^(?:media playback is unsupported|these are external links|this video can ?not be played|your browser does not support)/i,
   // Share bars, captions and labels that are heading-sized ("Show more sharing options", "Media caption…").
   /^(?:show more sharing|close share|x share|share via)|\sshare via$|sharing options$|share panel$|policy$|\bcomments?$|^nessun commento$|^\d{1,6} commenti$/i,
+  // Buttons in title case, which look like a name: "Print This Article", "Email This Story".
+  /^(?:print|e-?mail|save|share) this (?:article|story|page|post)$/i,
   /^(?:media caption|image caption|read\s{1,2}["“])|^(?:latest|top|more|trending) (?:headlines|news|stories)$/i,
   /^(?:текст|фото|автор|text|foto)\s{0,2}[:：]|^[\p{L} ]{2,20}\sby\s{0,2}:/iu,
   /[.!?]["”’]{0,2}\s{0,2}[(（][^()（）]{2,60}(?:[)）]|$)|\b(?:pictured|seen here|this image|file photo|in this photo)\b/i,
   // A subtitle led by a dash ("——热烈祝贺市政协五届一次会议开幕"), an author list ("赵延东、风笑天"), a contents entry.
-  /^(?:——|--|—)|^\p{Script=Han}{2,4}(?:、\p{Script=Han}{2,4}){1,3}$|^\d{1,2}(?:\.\d{1,2}){0,2}\s{1,2}\S{1,12}$/u,
+  // (A chapter's number before its "、" is not a name: "二十三、感赞".)
+  /^(?:——|--|—)|^(?![一二三四五六七八九十百零]{1,4}、)\p{Script=Han}{2,4}(?:、\p{Script=Han}{2,4}){1,3}$|^\d{1,2}(?:\.\d{1,2}){0,2}\s{1,2}\S{1,12}$/u,
   /^from wikipedia\b|^(?:维基百科|維基百科)[,，]\s{0,2}自由的百科全(?:书|書)$/i,
   // Credits and bylines: "Meg Kinnard and Errin Haines, Associated Press", "Amy K. Dragoo/AIMMEDIA", "PTI, Washington,".
   /,\s{0,2}(?:associated press|business insider|reuters|afp|ap|pti|cnn|bbc|ians|xinhua)\b.{0,40}$|writer$|^\p{Lu}[\p{L}. ]{2,30}\/\p{Lu}{2,20}$|,$/iu,
@@ -302,10 +318,39 @@ function isMarkerItem(lines: readonly TitleLine[], i: number): boolean {
   return false;
 }
 
+/**
+ * A byline without "By": a name-like line ("Anna Menin"), or a short line the byline block under it repeats
+ * ("罗银胜" over "连载：… 作者：罗银胜").
+ */
+function isAuthorName(lines: readonly TitleLine[], i: number, text: string, units: number): boolean {
+  if (units > TITLE_TUNABLES.maxNameUnits) return false;
+  if (NAME_LIKE.test(text)) {
+    // (A name-like headline, "The Impeachment Clock", has the real byline right under it, past a photo credit.)
+    let next = nextShown(lines, i);
+    while (lines[next] && isCredit(lines[next]!)) next = nextShown(lines, next);
+    return !(lines[next] && BYLINE.test(lines[next]!.text));
+  }
+  return lines
+    .slice(i + 1, i + 1 + TITLE_TUNABLES.nameRepeatLines)
+    .some(
+      (line) => isMeta(line) && new RegExp(`(?:^|[:：\\s])${escapeRegExp(text)}(?:$|[\\s,，;；|｜])`).test(line.text),
+    );
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
 /** The first line after line i a reader looks at: furniture, badges and buttons passed over. */
 function nextShown(lines: readonly TitleLine[], i: number): number {
   let j = i + 1;
-  while (j < lines.length && j <= i + TITLE_TUNABLES.followSkip && isSkippable(lines[j]!)) j++;
+  let labels = 0;
+  while (j < lines.length && j <= i + TITLE_TUNABLES.followSkip && isSkippable(lines[j]!)) {
+    // (A kicker or two, yes; a run of one-word lines is a menu, and what follows it is not the line's.)
+    const label = lines[j]!.role === "text" && !isFurniture(lines[j]!.text);
+    if (label && ++labels > TITLE_TUNABLES.maxSkippedLabels) break;
+    j++;
+  }
   return j;
 }
 
@@ -334,7 +379,8 @@ function followScore(lines: readonly TitleLine[], i: number, bodyStart: number):
     }
     if (line.role === "text" && line.units > TITLE_TUNABLES.smallUnits * TITLE_TUNABLES.bodyLineSmallUnits) break;
   }
-  if (isStandfirst(next)) {
+  // (The body's own first paragraph is not a standfirst: a sidebar headline right above the body earns nothing by it.)
+  if (j < bodyStart && isStandfirst(next)) {
     // (Meta under the body's own first line is the body's, not a headline's dateline.)
     const metaSoon = j < bodyStart && lines.slice(j + 1, j + 1 + TITLE_TUNABLES.standfirstMetaWindow).some(isMeta);
     // (The better of the two readings: a standfirst with its byline block under it beats a date 3 lines down.)
@@ -349,6 +395,28 @@ function isRepeated(lines: readonly TitleLine[], i: number, text: string): boole
     (line, k) =>
       k !== i && line.text.length < text.length + TITLE_TUNABLES.repeatMaxExtraChars && line.text.includes(text),
   );
+}
+
+/** The words of each address shown above the body ("…/article/Nelson-s-OT-goal-lifts-Isles-14848099.php"). */
+function urlSlugs(lines: readonly TitleLine[]): Set<string>[] {
+  const slugs: Set<string>[] = [];
+  for (const line of lines) {
+    for (const url of line.text.match(/https?:\/\/\S{1,300}/g) ?? []) {
+      const path = url.replace(/^https?:\/\/[^/]*/, "").toLowerCase();
+      slugs.push(new Set(path.split(/[^\p{L}\p{N}]+/u).filter(Boolean)));
+    }
+  }
+  return slugs;
+}
+
+/** The page's own address spells the line out: an article's slug is its headline, word by word. */
+function inSlug(slugs: readonly Set<string>[], text: string): boolean {
+  const words = text
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((word) => word.length > 1);
+  if (words.length < TITLE_TUNABLES.minSlugWords) return false;
+  return slugs.some((slug) => words.filter((word) => slug.has(word)).length >= TITLE_TUNABLES.slugShare * words.length);
 }
 
 /** What a line between a candidate and the body costs: prose and headlines much, labels and furniture little. */
@@ -404,6 +472,7 @@ export function pickHeadline(options: {
 }): string {
   const { lines, bodyStart, body } = options;
   const from = windowStart(lines, bodyStart);
+  const slugs = urlSlugs(lines.slice(from, bodyStart));
   let best: Candidate | undefined;
   const candidates: Candidate[] = [];
   let distance = 0;
@@ -436,10 +505,11 @@ export function pickHeadline(options: {
             follows -
             distance +
             (isRepeated(lines, i, text) ? TITLE_TUNABLES.repeated : 0) +
+            (inSlug(slugs, text) ? TITLE_TUNABLES.inSlug : 0) +
             (titleCased(text) ? TITLE_TUNABLES.titleCaseBonus : 0) -
             (FINAL_STOP.test(text) ? TITLE_TUNABLES.finalStopPenalty : 0) -
             (isProseLike(line, text) ? TITLE_TUNABLES.standfirstPenalty : 0) -
-            (NAME_LIKE.test(text) && units <= TITLE_TUNABLES.maxNameUnits ? TITLE_TUNABLES.nameLikePenalty : 0) -
+            (isAuthorName(lines, i, text, units) ? TITLE_TUNABLES.nameLikePenalty : 0) -
             TITLE_TUNABLES.overlongWeight * Math.max(0, units - TITLE_TUNABLES.overlongUnits) -
             (follows < TITLE_TUNABLES.followedByMeta / 2 && isListItem(lines, i) ? TITLE_TUNABLES.listItemPenalty : 0) -
             // Behind an end marker, unless the line's own dateline says it is the article's headline; or one of
@@ -462,6 +532,9 @@ export function pickHeadline(options: {
   }
   if (!best) return "";
   best = headlineOverDeck(lines, bodyStart, candidates, best);
+  best = originalOverTranslation(candidates, best, body);
+  const chapter = chapterOverFirstSection(lines, best, body);
+  if (chapter !== undefined) return chapter;
   const head = lines[best.index - 1];
   return head && isFirstHalf(lines, best.index - 1, best.text) ? `${withoutLabel(head.text)}${best.text}` : best.text;
 }
@@ -499,14 +572,55 @@ function headlineOverDeck(
   );
   // (The upper line's own dateline is the one under the lower line, a line or two below it.)
   const datedBelow = TITLE_TUNABLES.followedByMeta - TITLE_TUNABLES.maxDeckGap * TITLE_TUNABLES.shortLineCost;
-  if (!upper || upper.score < TITLE_TUNABLES.minScore || upper.follows < datedBelow) return best;
+  // (No floor on the upper line's own score: far above the body both lines lose the same distance, and the lower
+  // one has already passed; how much each looks like a headline is compared below.)
+  if (!upper || upper.follows < datedBelow) return best;
+  // (The upper line printed twice in a row, as a page prints its headline, is neither a list's item nor a kicker.)
+  const shownTwice = lines[upper.index - 1]?.text === lines[upper.index]!.text;
   // (The upper line ending a list of other stories is that list's last item.)
-  if (isListItem(lines, upper.index)) return best;
+  if (!shownTwice && isListItem(lines, upper.index)) return best;
   // (A section name or kicker above a headline is shorter than it; a headline is about as long as its deck.)
-  if (upper.units < best.units - TITLE_TUNABLES.deckSlackUnits) return best;
+  if (!shownTwice && upper.units < best.units - TITLE_TUNABLES.deckSlackUnits) return best;
   if (upper.intrinsic < best.intrinsic - TITLE_TUNABLES.deckSlack) return best;
   const shownBelow = lines.slice(bodyStart + 1).some((line) => line.text === lines[upper.index]!.text);
   return shownBelow ? best : upper;
+}
+
+/**
+ * A Chinese article's headline with its English translation right under it (a journal's paper, a bilingual
+ * site): the translation wins on sitting nearer the byline, but the headline is the one in the article's language.
+ */
+function originalOverTranslation(
+  candidates: readonly Candidate[],
+  best: Candidate,
+  body: readonly string[],
+): Candidate {
+  if (HAN.test(best.text)) return best;
+  const text = body.join("");
+  const han = text.match(HAN_ALL)?.length ?? 0;
+  if (han < TITLE_TUNABLES.chineseBodyShare * text.replace(/\s/g, "").length) return best;
+  const original = candidates.find((candidate) => candidate.index === best.index - 1);
+  return original && HAN.test(original.text) && !FINAL_STOP.test(original.text) ? original : best;
+}
+
+/** A section number: "一、", "1.", "（一）", "第一节". */
+const FIRST_SECTION = /^(?:一\s{0,2}[、.．]|1\s{0,2}[、.．](?!\d)|[(（]\s{0,2}[一1]\s{0,2}[)）]|第一[节章部分])/u;
+const SECOND_SECTION = /^(?:二\s{0,2}[、.．]|2\s{0,2}[、.．](?!\d)|[(（]\s{0,2}[二2]\s{0,2}[)）]|第二[节章部分])/u;
+
+/**
+ * A chapter whose sections are numbered ("二十三、感赞" / "一、法官试验凡事谢恩" / … / "二、…" in the body): the line
+ * numbered one with its second section in the body is the first section's heading, and the chapter's title is
+ * the heading-sized line right above it. Undefined when that is not the case.
+ */
+function chapterOverFirstSection(
+  lines: readonly TitleLine[],
+  best: Candidate,
+  body: readonly string[],
+): string | undefined {
+  if (!FIRST_SECTION.test(best.text) || !body.some((paragraph) => SECOND_SECTION.test(paragraph))) return undefined;
+  const above = lines[best.index - 1];
+  if (above?.role !== "text" || FIRST_SECTION.test(above.text) || FINAL_STOP.test(above.text)) return undefined;
+  return isPlausible(above.text, above.units) ? withoutLabel(above.text) : undefined;
 }
 
 /**
