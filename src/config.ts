@@ -142,12 +142,13 @@ function text(env: Env, name: string): string | undefined {
   return value ? value : undefined;
 }
 
-function integer(env: Env, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+/** A whole-number setting of at least `min` (and at most `max`, when given). */
+function integer(env: Env, name: string, fallback: number, min = 0, max?: number): number {
   const raw = text(env, name);
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
+  if (!Number.isInteger(value) || value < min || (max !== undefined && value > max)) {
+    const range = max === undefined ? `≥ ${min}` : `from ${min} to ${max}`;
     throw new ConfigError(`${name} must be a whole number ${range}, got "${raw}"`);
   }
   return value;
