@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore, type Store } from "../../src/store/store.js";
 import { createPacer, paceLimits, pacerFor, type TelegramPacer } from "../../src/telegram/pacer.js";
 import { hasRedisServer, type RedisServer, startRedis } from "../helpers/redis.js";
+import { busiestWindow } from "../helpers/windows.js";
 
 /** A clock that stands still; each sleep is recorded as the delay a slot was given. */
 function stillClock(now: number) {
@@ -24,17 +25,6 @@ async function book(pacer: TelegramPacer, chats: readonly number[], count: numbe
     }
   }
   return delays;
-}
-
-/** The most slots within any `windowMs` (slots at `delays` from one start). */
-function busiestWindow(delays: readonly number[], windowMs: number): number {
-  const sorted = [...delays].sort((a, b) => a - b);
-  let most = 0;
-  for (let start = 0, end = 0; end < sorted.length; end += 1) {
-    while ((sorted[end] as number) - (sorted[start] as number) >= windowMs) start += 1;
-    most = Math.max(most, end - start + 1);
-  }
-  return most;
 }
 
 describe.runIf(hasRedisServer())("the Telegram budget on Redis", () => {

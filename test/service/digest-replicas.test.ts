@@ -25,6 +25,7 @@ import { type FakeOpenAi, startFakeOpenAi } from "../fakes/openai.js";
 import { type FakeSite, startSite } from "../fakes/site.js";
 import { type FakeTelegram, startFakeTelegram } from "../fakes/telegram.js";
 import { hasRedisServer, type RedisServer, startRedis } from "../helpers/redis.js";
+import { busiestWindow } from "../helpers/windows.js";
 import { killAll, type Replica, startReplica } from "./processes.js";
 
 const SECRET = "digest-secret";
@@ -41,17 +42,6 @@ const JITTER = 2;
 const PEOPLE = 60;
 const HALF = PEOPLE / 2;
 const FIRST_CHAT = 7000;
-
-/** The most timestamps within any `windowMs`. */
-function busiestWindow(times: readonly number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let most = 0;
-  for (let start = 0, end = 0; end < sorted.length; end += 1) {
-    while ((sorted[end] as number) - (sorted[start] as number) >= windowMs) start += 1;
-    most = Math.max(most, end - start + 1);
-  }
-  return most;
-}
 
 describe.runIf(hasRedisServer())("a digest run across three replicas, one killed halfway", () => {
   let redis: RedisServer;

@@ -6,17 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { createPacer, paceLimits } from "../../src/telegram/pacer.js";
 import { virtualClock } from "../helpers/virtual-clock.js";
-
-/** The most sends within any window of `windowMs` (the fake Bot API's "busiest second"). */
-function busiestWindow(times: readonly number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let most = 0;
-  for (let start = 0, end = 0; end < sorted.length; end += 1) {
-    while ((sorted[end] as number) - (sorted[start] as number) >= windowMs) start += 1;
-    most = Math.max(most, end - start + 1);
-  }
-  return most;
-}
+import { busiestWindow } from "../helpers/windows.js";
 
 /** A virtual clock whose timers due before `stallUntil` all fire at `stallUntil` (the loop was blocked till then). */
 function stallingClock(stallUntil: number) {
