@@ -14,7 +14,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # ── compile: the sources to plain JavaScript (npm run build → dist/). The image runs the compiled build:
-#    tsx's loader costs about 30 MB in the main thread and again in every worker thread (bench:digest).
+#    with the modules loaded and two workers warmed, one process takes 128 MB compiled and 192 MB under tsx.
 FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -26,7 +26,7 @@ RUN npm run build
 # ── runtime: node, the dependencies and the sources; no compilers ──
 FROM node:24-slim
 # MALLOC_ARENA_MAX: glibc gives each thread (event loop, CPU workers, libuv) its own malloc arenas, which hold
-# freed memory; two arenas cut the peak resident set by about 15 MB (bench:digest) for no measurable speed.
+# freed memory; two arenas cut bench:digest's peak resident set at 1,000 people from 274 to 259 MB.
 ENV NODE_ENV=production \
     MALLOC_ARENA_MAX=2 \
     DATA_DIR=/data \

@@ -192,7 +192,7 @@ process.on("SIGINT", () => void cleanUp().then(() => process.exit(130)));
 
 async function main() {
   // The compiled build is what the Docker image runs; build it from the current sources first.
-  if (args.runner !== "tsx") execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: ROOT, stdio: "inherit" });
+  if (args.runner !== "tsx") execFileSync("npm", ["run", "--silent", "build"], { cwd: ROOT, stdio: "inherit" });
   const dir = mkdtempSync(join(tmpdir(), "jianbao-bench-digest-"));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const fakes = await startFakes();
