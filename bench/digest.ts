@@ -152,7 +152,8 @@ async function startProduct(name: string, env: Record<string, string>): Promise<
         (process.env.BENCH_PRODUCT_ENV ?? "")
           .split(",")
           .filter(Boolean)
-          .map((kv) => kv.split("=")),
+          // Split at the first "=" only: NODE_OPTIONS=--max-semi-space-size=4 keeps its value whole.
+          .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
       ),
     },
     stdio: ["ignore", "ignore", "pipe"],
@@ -173,13 +174,26 @@ async function startProduct(name: string, env: Record<string, string>): Promise<
   throw new Error(`${name} did not become ready: ${product.logs}`);
 }
 
-/** The heap the product reports on /metrics (prom-client's nodejs_heap_size_used_bytes), MB. */
-async function heapUsedMb(product: Product): Promise<number> {
+/** Where the product's memory is, from its /metrics (prom-client's nodejs_* gauges), MB. */
+interface HeapFigures {
+  used: number;
+  /** The heap V8 has committed (young and old generations), used or not: part of the RSS. */
+  committed: number;
+  /** Buffers and other memory outside the heap that V8 is told about. */
+  external: number;
+}
+
+async function heapFigures(product: Product): Promise<HeapFigures> {
   try {
     const text = await (await fetch(`http://127.0.0.1:${product.port}/metrics`)).text();
-    return Number(/^nodejs_heap_size_used_bytes\s+(\S+)/m.exec(text)?.[1] ?? 0) / 1048576;
+    const gauge = (name: string) => Number(new RegExp(`^${name}\\s+(\\S+)`, "m").exec(text)?.[1] ?? 0) / 1048576;
+    return {
+      used: gauge("nodejs_heap_size_used_bytes"),
+      committed: gauge("nodejs_heap_size_total_bytes"),
+      external: gauge("nodejs_external_memory_bytes"),
+    };
   } catch {
-    return 0;
+    return { used: 0, committed: 0, external: 0 };
   }
 }
 
@@ -364,10 +378,16 @@ async function main() {
     }
   }, 100);
   cleanups.push(() => clearInterval(sampler));
-  const peakHeapMb = new Map<string, number>();
+  const peakHeapMb = new Map<string, HeapFigures>();
   const heapSampler = setInterval(async () => {
     for (const product of products) {
-      peakHeapMb.set(product.name, Math.max(peakHeapMb.get(product.name) ?? 0, await heapUsedMb(product)));
+      const now = await heapFigures(product);
+      const peak = peakHeapMb.get(product.name) ?? { used: 0, committed: 0, external: 0 };
+      peakHeapMb.set(product.name, {
+        used: Math.max(peak.used, now.used),
+        committed: Math.max(peak.committed, now.committed),
+        external: Math.max(peak.external, now.external),
+      });
     }
   }, 1000);
   cleanups.push(() => clearInterval(heapSampler));
@@ -420,7 +440,7 @@ async function main() {
     name: product.name,
     hwm: procStatusMb(product.child.pid ?? 0, "VmHWM"),
     sampled: product.sampledPeakMb,
-    heap: peakHeapMb.get(product.name) ?? 0,
+    heap: peakHeapMb.get(product.name) ?? { used: 0, committed: 0, external: 0 },
   }));
 
   // Duplicates and losses: the ledger (what was composed) against what the fake Bot API accepted.
@@ -512,7 +532,7 @@ async function main() {
     row(
       `peak RSS ${m.name} (VmHWM / sampled)`,
       `${m.hwm.toFixed(0)} MB / ${m.sampled.toFixed(0)} MB`,
-      `heap used peak ${m.heap.toFixed(0)} MB (from /metrics); peak by the end of the poll ${(peakAfterPoll.get(m.name) ?? 0).toFixed(0)} MB`,
+      `heap peak used ${m.heap.used.toFixed(0)} / committed ${m.heap.committed.toFixed(0)} MB, external ${m.heap.external.toFixed(0)} MB (/metrics); peak by the end of the poll ${(peakAfterPoll.get(m.name) ?? 0).toFixed(0)} MB`,
     );
   }
   const rssOk = memory.every((m) => m.hwm <= 200);

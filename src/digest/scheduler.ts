@@ -158,6 +158,7 @@ export function createDigestScheduler(deps: SchedulerDeps): DigestScheduler {
       task = undefined;
       // Digests not started yet stay unclaimed: the next start (or another replica) sends them within the grace window.
       window.clear();
+      ctx.generation.value += 1;
       void delivery.stop();
     },
   };
@@ -175,6 +176,8 @@ function schedulerContext(deps: SchedulerDeps) {
   const window = new PQueue({ concurrency: deps.maxDigestsInFlight ?? DEFAULT_DIGESTS_IN_FLIGHT });
   const queued = new Set<string>();
 
+  // Bumped by stop(): a tick still feeding its due list stops adding to the window.
+  const generation = { value: 0 };
   const newCache = (): TickCache => ({ feeds: new Map(), items: new Map(), summaries: new Map() });
   const memo = <T>(map: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> => {
     let value = map.get(key);
@@ -185,7 +188,7 @@ function schedulerContext(deps: SchedulerDeps) {
     return value;
   };
 
-  return { clock, delivery, deps, digests, logger, memo, newCache, queued, records, window };
+  return { clock, delivery, deps, digests, generation, logger, memo, newCache, queued, records, window };
 }
 
 async function entriesFor(
@@ -267,11 +270,10 @@ async function composeFor(
 }
 
 async function tick(ctx: SchedulerContext): Promise<TickReport> {
-  const { clock, delivery, deps, digests, logger, newCache, queued, window } = ctx;
+  const { clock, delivery, digests, logger, newCache, queued } = ctx;
   const now = clock.now();
   const cache = newCache();
   const runs: Promise<DigestRunResult>[] = [];
-  let due = 0;
   let resumed = 0;
 
   // A digest that fails (store down mid-delivery) is logged and reported, never left to reject unhandled.
@@ -296,8 +298,49 @@ async function tick(ctx: SchedulerContext): Promise<TickReport> {
     );
   }
 
+  const dueNow = await findDue(ctx, now);
+  // Most minute ticks find nobody due: then the subscriptions are not read at all.
+  if (dueNow.length > 0) {
+    cache.subscriptions = new Map();
+    for (const { value: sub } of await digests.subsOf.list()) {
+      const list = cache.subscriptions.get(sub.userId) ?? [];
+      list.push(sub);
+      cache.subscriptions.set(sub.userId, list);
+    }
+  }
+  for (const { id, localDate } of dueNow) queued.add(`${id}:${localDate}`);
+  const feeding = feedWindow(ctx, dueNow, (digest) => {
+    const userId = Number(digest.id);
+    const { settings, last, localDate } = digest;
+    return guarded(
+      userId,
+      delivery.deliver({
+        userId,
+        chatId: settings.chatId,
+        localDate,
+        compose: () =>
+          composeFor(ctx, userId, settings, { localDate, sendEmpty: settings.sendEmpty, until: now, last }, cache),
+        afterCompose: () => digests.last.set(digest.id, { at: new Date(now).toISOString(), localDate }),
+      }),
+    );
+  });
+  const done = Promise.all([Promise.all(runs), feeding]).then(([resumedRuns, dueRuns]) => [...resumedRuns, ...dueRuns]);
+  return { due: dueNow.length, resumed, done };
+}
+
+/** A person whose digest is due this tick, with what composing it needs. */
+interface DueDigest {
+  id: string;
+  settings: DigestSettings;
+  last?: LastDigest;
+  localDate: string;
+}
+
+/** Everyone whose digest time has come (in their own time zone) and who is not queued here already. */
+async function findDue(ctx: SchedulerContext, now: number): Promise<DueDigest[]> {
+  const { deps, digests, queued } = ctx;
   const lastById = new Map((await digests.last.list()).map(({ id, value }) => [id, value]));
-  const dueNow: Array<{ id: string; settings: DigestSettings; last?: LastDigest; localDate: string }> = [];
+  const dueNow: DueDigest[] = [];
   for (const { id, value: settings } of await digests.settings.list()) {
     if (!settings.enabled) continue;
     const minutes = parseTimeOfDay(settings.time);
@@ -311,37 +354,39 @@ async function tick(ctx: SchedulerContext): Promise<TickReport> {
       graceMs: deps.graceMs,
     });
     if (verdict.status !== "due" || queued.has(`${id}:${verdict.localDate}`)) continue;
-    dueNow.push({ id, settings, last, localDate: verdict.localDate });
+    dueNow.push({ id, settings, ...(last ? { last } : {}), localDate: verdict.localDate });
   }
-  // Most minute ticks find nobody due: then the subscriptions are not read at all.
-  if (dueNow.length > 0) {
-    cache.subscriptions = new Map();
-    for (const { value: sub } of await digests.subsOf.list()) {
-      const list = cache.subscriptions.get(sub.userId) ?? [];
-      list.push(sub);
-      cache.subscriptions.set(sub.userId, list);
+  return dueNow;
+}
+
+/**
+ * Runs `deliver` for every due digest through the shared window, adding them a window's worth at a time rather
+ * than all at once: 100,000 people due at one minute would otherwise be 100,000 queued closures and promise
+ * chains held for the whole delivery (measured: the largest part of a replica's heap). Replicas start at a
+ * random place in the list, so that they claim different people instead of racing for the same ones in step.
+ * Resolves with every result once all are finished; a scheduler stopped meanwhile adds no more (they stay
+ * unclaimed for the next start or another replica).
+ */
+async function feedWindow(
+  ctx: SchedulerContext,
+  dueNow: DueDigest[],
+  deliver: (digest: DueDigest) => Promise<DigestRunResult>,
+): Promise<DigestRunResult[]> {
+  const { window, queued } = ctx;
+  const results: Promise<DigestRunResult>[] = [];
+  const generation = ctx.generation.value;
+  const offset = Math.floor(Math.random() * dueNow.length);
+  const backlog = window.concurrency;
+  for (let index = 0; index < dueNow.length; index += 1) {
+    const digest = dueNow[(offset + index) % dueNow.length] as DueDigest;
+    const ledgerId = `${digest.id}:${digest.localDate}`;
+    if (window.size >= backlog) await window.onSizeLessThan(backlog);
+    if (ctx.generation.value !== generation) {
+      queued.delete(ledgerId);
+      continue;
     }
+    const run = window.add(() => deliver(digest)) as Promise<DigestRunResult>;
+    results.push(run.finally(() => queued.delete(ledgerId)));
   }
-  for (const { id, settings, last, localDate } of dueNow) {
-    const userId = Number(id);
-    const ledgerId = `${userId}:${localDate}`;
-    queued.add(ledgerId);
-    due += 1;
-    runs.push(
-      guarded(
-        userId,
-        window.add(() =>
-          delivery.deliver({
-            userId,
-            chatId: settings.chatId,
-            localDate,
-            compose: () =>
-              composeFor(ctx, userId, settings, { localDate, sendEmpty: settings.sendEmpty, until: now, last }, cache),
-            afterCompose: () => digests.last.set(id, { at: new Date(now).toISOString(), localDate }),
-          }),
-        ),
-      ).finally(() => queued.delete(ledgerId)),
-    );
-  }
-  return { due, resumed, done: Promise.all(runs) };
+  return Promise.all(results);
 }
