@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore, type Store } from "../../src/store/store.js";
-import { createPacer, paceLimits, pacerFor, type TelegramPacer } from "../../src/telegram/pacer.js";
+import { ARRIVAL_MARGIN_MS, createPacer, paceLimits, pacerFor, type TelegramPacer } from "../../src/telegram/pacer.js";
 import { hasRedisServer, type RedisServer, startRedis } from "../helpers/redis.js";
 import { busiestWindow } from "../helpers/windows.js";
 
@@ -53,7 +53,8 @@ describe.runIf(hasRedisServer())("the Telegram budget on Redis", () => {
     const now = nextStart();
     const delays = [...(await book(a, [1], 5, now)), ...(await book(b, [1], 5, now))].sort((x, y) => x - y);
     // The burst of three is spaced by the overall pace (1/30 s), then the chat's one a second.
-    const expected = [0, 1000 / 30, 2000 / 30, 1000, 2000, 3000, 4000, 5000, 6000, 7000];
+    const spacing = paceLimits().globalIntervalMs;
+    const expected = [0, spacing, 2 * spacing, 1000, 2000, 3000, 4000, 5000, 6000, 7000];
     for (const [index, delay] of delays.entries()) expect(delay).toBeCloseTo(expected[index] as number, 2);
     // Alone, each replica's own pacer would have let three out at once, six together.
     const alone = [...(await book(createPacer(), [1], 5, now)), ...(await book(createPacer(), [1], 5, now))];
@@ -68,13 +69,14 @@ describe.runIf(hasRedisServer())("the Telegram budget on Redis", () => {
     const all = [...fromA, ...fromB];
     expect(all).toHaveLength(120);
     expect(busiestWindow(all, 1000)).toBeLessThanOrEqual(30);
-    // …and the budget is used, not wasted: 120 messages go out within four seconds.
-    expect(Math.max(...all)).toBeLessThan(4000);
+    // …and the budget is used, not wasted: 120 messages go out within 120 spacings (4.16 s).
+    expect(Math.max(...all)).toBeLessThan(120 * paceLimits().globalIntervalMs);
   });
 
   it("TELEGRAM_MAX_PER_SECOND=12: the sum of three replicas stays within 12 a second", async () => {
     const limits = paceLimits(12);
-    expect(limits).toMatchObject({ globalIntervalMs: 1000 / 12, globalBurst: 1 });
+    // Spaced so that 12 fit in a second plus the arrival margin (see pacer.ts).
+    expect(limits).toMatchObject({ globalIntervalMs: (1000 + ARRIVAL_MARGIN_MS) / 12, globalBurst: 1 });
     const opened = [await openStore(redis.url), await openStore(redis.url), await openStore(redis.url)];
     stores.push(...opened);
     const pacers = opened.map((store) => pacerFor(store, limits));
@@ -83,8 +85,8 @@ describe.runIf(hasRedisServer())("the Telegram budget on Redis", () => {
     const all = (await Promise.all(pacers.map((pacer) => book(pacer, chats, 1, now)))).flat();
     expect(all).toHaveLength(90);
     expect(busiestWindow(all, 1000)).toBeLessThanOrEqual(12);
-    // Evenly spaced at the rate: the 90th slot is booked 89 / 12 s out.
-    expect(Math.max(...all)).toBeCloseTo((89 * 1000) / 12, 0);
+    // Evenly spaced at the rate: the 90th slot is booked 89 spacings out.
+    expect(Math.max(...all)).toBeCloseTo(89 * limits.globalIntervalMs, 0);
   });
 
   it("timers that fire late on two replicas still leave no second over 30 (sends counted in Redis)", async () => {
@@ -120,6 +122,6 @@ describe.runIf(hasRedisServer())("the Telegram budget on Redis", () => {
     // a's own next send waits for it (and for the pause to be written), and so does b's, in another chat.
     expect(await book(a, [7], 1, now)).toEqual([5000]);
     const [fromB] = await book(b, [8], 1, now);
-    expect(fromB).toBeCloseTo(5000 + 1000 / 30, 2);
+    expect(fromB).toBeCloseTo(5000 + paceLimits().globalIntervalMs, 2);
   });
 });

@@ -5,7 +5,7 @@
 import { TelegramError } from "telegraf";
 import { describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/log.js";
-import { createPacer } from "../../src/telegram/pacer.js";
+import { createPacer, paceLimits } from "../../src/telegram/pacer.js";
 import { type ApiCall, createTransport, RATE_LIMIT_BUDGET_MS } from "../../src/telegram/transport.js";
 
 const apiError = (code: number, description: string, retryAfter?: number) =>
@@ -96,7 +96,8 @@ describe("the Telegram transport", () => {
     const base = scriptedBase();
     const transport = createTransport(base.call, { pacer: createPacer(), clock, logger: silentLogger });
     for (let n = 0; n < 5; n++) await transport.call("sendMessage", { chat_id: 5, text: `m${n}` });
-    expect(clock.sleeps).toEqual([1000 / 30, 1000 / 30, 1000 - 2000 / 30, 1000]);
+    const spacing = paceLimits().globalIntervalMs;
+    expect(clock.sleeps).toEqual([spacing, spacing, 1000 - 2 * spacing, 1000]);
   });
 
   it("skips typing while the chat is paused, and swallows its failures", async () => {
