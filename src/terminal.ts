@@ -132,7 +132,8 @@ class TerminalSession {
   private readonly messages = new Map<number, StoredMessage>();
   private readonly choices = new Map<number, { messageId: number; data: string }>();
   private nextMessageId = 1;
-  private nextUpdateId = 1;
+  /** Unique across runs, as Telegram's are: jobs are named after their update (bot/reading.ts, updateJobId). */
+  private nextUpdateId = Date.now();
   private nextChoice = 1;
   private lastSummaryId: number | undefined;
 

@@ -3,7 +3,7 @@ import { ErrorCode, JianbaoError } from "../errors.js";
 import { describeError } from "../i18n/errors.js";
 import { READABLE_FILES, uploadCap } from "../pipeline/input.js";
 import type { BotContext, FeatureKit } from "./context.js";
-import { startReading } from "./reading.js";
+import { startReading, updateJobId } from "./reading.js";
 import { sendRich } from "./send.js";
 
 /** Uploaded files we read: web pages, text and PDFs. Anything else gets a clear "unsupported" reply. */
@@ -53,6 +53,7 @@ export function fileUploads(kit: FeatureKit) {
         replyTo: ctx.message.message_id,
         lang,
         summaryLang: ctx.jb.summaryLang,
+        jobId: updateJobId(ctx.update, "read"),
       },
       {
         kind: "file",

@@ -13,7 +13,7 @@ import { clip } from "../text/truncate.js";
 import type { Article, Lang } from "../types.js";
 import { commandOf, repliesTo, textOf } from "./access.js";
 import type { BotContext, BotFeature, FeatureKit } from "./context.js";
-import { tellJobGivenUp } from "./reading.js";
+import { tellJobGivenUp, updateJobId } from "./reading.js";
 import type { RenderedSummary } from "./render.js";
 import { editRich, isForbidden, type SendKit, sendRich, typing } from "./send.js";
 import { StatKind } from "./stats.js";
@@ -178,6 +178,8 @@ interface Ask {
   showQuestion: boolean;
   /** The person's rate-limit budget (ctx.jb.spend): false → they were told to wait. */
   spend(): Promise<boolean>;
+  /** The answer job's id, from the update that asked (updateJobId): asked again, it finds the job recorded. */
+  jobId: string;
 }
 
 /** The follow-up feature for `createBot(deps, { features: [followups()] })`. */
@@ -258,6 +260,7 @@ function onAskCommand(composer: Composer<BotContext>, kit: FeatureKit, ask: AskI
       lang,
       nameArticle: true,
       showQuestion: false,
+      jobId: updateJobId(ctx.update, "answer"),
       spend: () => ctx.jb.spend(),
     });
   });
@@ -288,6 +291,7 @@ function onSuggestedQuestion(composer: Composer<BotContext>, suggested: Collecti
       nameArticle: false,
       showQuestion: true,
       spend: () => ctx.jb.spend(),
+      jobId: updateJobId(ctx.update, "answer"),
     });
   });
 }
@@ -316,6 +320,7 @@ function onPlainQuestion(composer: Composer<BotContext>, kit: FeatureKit, ask: A
       lang: answerLang(ctx, question),
       showQuestion: false,
       spend: () => ctx.jb.spend(),
+      jobId: updateJobId(ctx.update, "answer"),
     };
 
     // A reply to one of our summaries or answers: about that message's article.
@@ -376,7 +381,7 @@ function questionFromButton(message: unknown, data: string | undefined): string 
 }
 
 /** A question as recorded (store/jobs.ts): enough for any replica to answer it into the same placeholder. */
-type AnswerJob = Omit<Ask, "telegram" | "spend"> & { placeholderId: number };
+type AnswerJob = Omit<Ask, "telegram" | "spend" | "jobId"> & { placeholderId: number };
 
 function headerFor(article: Article, input: Pick<Ask, "lang" | "nameArticle" | "showQuestion" | "question">) {
   const header: Omit<AnswerView, "answer"> = {
@@ -397,6 +402,8 @@ async function askInChat(kit: FeatureKit, input: Ask): Promise<void> {
     return;
   }
   const header = headerFor(record.article, input);
+  // Asked before, up to its job record (see startReading): the job has its placeholder and its own takeover.
+  if (await deps.ledger.has(input.jobId)) return;
   if (!(await input.spend())) return;
   let placeholderId: number;
   try {
@@ -418,7 +425,7 @@ async function askInChat(kit: FeatureKit, input: Ask): Promise<void> {
     showQuestion: input.showQuestion,
     placeholderId,
   };
-  if (!(await deps.ledger.submit("answer", job))) {
+  if (!(await deps.ledger.submit("answer", job, { id: input.jobId }))) {
     await editRich(send, input.chatId, placeholderId, { text: t(input.lang, "busy") });
   }
 }

@@ -4,7 +4,7 @@ import { t } from "../i18n/index.js";
 import { commandOf, textOf } from "./access.js";
 import type { BotContext, FeatureKit } from "./context.js";
 import { PASTE_MIN_CHARS, type PasteCollector } from "./paste.js";
-import { startReading } from "./reading.js";
+import { startReading, updateJobId } from "./reading.js";
 import { sendRich } from "./send.js";
 
 /**
@@ -69,7 +69,7 @@ export function links(kit: FeatureKit, paste: PasteCollector) {
         replyTo: message.message_id,
       });
     }
-    for (const url of chosen) {
+    for (const [index, url] of chosen.entries()) {
       await startReading(
         kit,
         {
@@ -78,6 +78,7 @@ export function links(kit: FeatureKit, paste: PasteCollector) {
           replyTo: message.message_id,
           lang: ctx.jb.lang,
           summaryLang: ctx.jb.summaryLang,
+          jobId: updateJobId(ctx.update, "read", index),
         },
         { kind: "url", url },
       );

@@ -2,7 +2,7 @@ import { Composer } from "telegraf";
 import { commandOf, repliesTo, textOf } from "./access.js";
 import type { BotContext, FeatureKit } from "./context.js";
 import type { Clock } from "./jobs.js";
-import { queueReading, type ReadTarget, sendPlaceholder } from "./reading.js";
+import { queueReading, type ReadTarget, sendPlaceholder, updateJobId } from "./reading.js";
 
 /**
  * Text this long (code points, links left out) without being a reply to the bot is a pasted page,
@@ -106,12 +106,15 @@ export function pastedPages(kit: FeatureKit, paste: PasteCollector) {
     const repliesToBot = repliesTo(message)?.from?.id === ctx.botInfo.id;
     if (repliesToBot || [...text].length < PASTE_MIN_CHARS) return next();
 
+    // The page's job is named after its first piece's update.
+    const jobId = updateJobId(ctx.update, "read");
     const target: ReadTarget = {
       telegram: ctx.telegram,
       chatId,
       replyTo: message.message_id,
       lang: ctx.jb.lang,
       summaryLang: ctx.jb.summaryLang,
+      jobId,
     };
     // Start collecting before the first await, so a second piece handled concurrently joins this page.
     let placeholder: Promise<number | undefined> = Promise.resolve(undefined);
@@ -123,7 +126,8 @@ export function pastedPages(kit: FeatureKit, paste: PasteCollector) {
         })
         .catch((error: unknown) => kit.deps.logger.error("pasted page failed", { chatId, error }));
     });
-    if (!(await ctx.jb.spend())) {
+    // Handled before, up to its job record (see startReading): that job holds the whole page.
+    if ((await kit.deps.ledger.has(jobId)) || !(await ctx.jb.spend())) {
       paste.cancel(chatId, userId);
       return;
     }

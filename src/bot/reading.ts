@@ -36,6 +36,17 @@ export interface ReadTarget {
   lang: Lang;
   /** Summary language choice. */
   summaryLang: LangChoice;
+  /** The job's id, derived from the update that asked (`updateJobId`): a second handling of it finds the job. */
+  jobId?: string;
+}
+
+/**
+ * The id of the `index`th job an update starts (a message with three links starts three). Telegram's update ids
+ * are unique per bot, so an update handled twice (the webhook gate's sweep after a replica died) names the same
+ * jobs, and `startReading` sees that they are recorded already.
+ */
+export function updateJobId(update: { update_id: number }, kind: string, index = 0): string {
+  return `${kind}:u${update.update_id}:${index}`;
 }
 
 function placeholderText(lang: Lang, source: ChatSource): string {
@@ -130,7 +141,7 @@ export async function queueReading(
     placeholderId,
     source,
   };
-  const accepted = await kit.deps.ledger.submit("read", job);
+  const accepted = await kit.deps.ledger.submit("read", job, target.jobId ? { id: target.jobId } : {});
   if (!accepted) {
     await editRich(send, target.chatId, placeholderId, { text: t(target.lang, "busy") });
   }
@@ -138,6 +149,8 @@ export async function queueReading(
 
 /** sendPlaceholder + queueReading: the whole "reply now, work later" step for links and files. */
 export async function startReading(kit: FeatureKit, target: ReadTarget, source: ChatSource): Promise<void> {
+  // Handled before, up to its job record: the job has its placeholder and its own takeover.
+  if (target.jobId && (await kit.deps.ledger.has(target.jobId))) return;
   const placeholderId = await sendPlaceholder(kit, target, source);
   if (placeholderId !== undefined) await queueReading(kit, target, placeholderId, source);
 }

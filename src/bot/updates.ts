@@ -16,9 +16,12 @@
  *   2–3  no 200: re-delivered, and the inbox record is there too; whoever leases it first (a re-delivery, or any
  *        replica's sweep once the lease has run out) handles it, the other finds `done`.
  *   3–4  the inbox record, with a lease that runs out: a sweep handles the update.
- *   4–5  the job is recorded (its own lease, its own takeover). The update may be handled a second time by a
- *        sweep only if the replica died in the one store write between the job record and `done`: then the
- *        person sees a second placeholder (the answer still comes once per job).
+ *   4–5  the job is recorded (its own lease, its own takeover), named after the update (bot/reading.ts,
+ *        updateJobId). A sweep may handle the update again; the handler finds the job recorded and sends nothing.
+ *
+ * What is left: a replica that dies after Telegram accepted the placeholder and before the job record is written
+ * (one round trip to the store) leaves that placeholder saying "Reading…"; the update is handled again, and the
+ * person gets the answer in a second placeholder. Telegram's sendMessage has no idempotency key to close this.
  */
 import type { Update } from "telegraf/types";
 import { type Logger, silentLogger } from "../log.js";

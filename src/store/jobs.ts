@@ -149,8 +149,16 @@ export interface JobLedger {
    * is given up (started `maxAttempts` times, each time by a replica that died): they still get one answer.
    */
   register<P>(kind: string, run: JobRunner<P>, giveUp?: (payload: P) => Promise<void>): void;
-  /** Records the job, leases it here and queues it; false (nothing kept) when the local queue is full. */
-  submit<P>(kind: string, payload: P): Promise<boolean>;
+  /**
+   * Records the job, leases it here and queues it; false (nothing kept) when the local queue is full. With an `id`
+   * (derived from the update that asked for it), a job already recorded under it is left to go on: true.
+   */
+  submit<P>(kind: string, payload: P, options?: { id?: string }): Promise<boolean>;
+  /**
+   * True when a job is recorded under `id`: an update handled again (its replica died after recording the job but
+   * before marking the update done) finds its job and sends no second placeholder.
+   */
+  has(id: string): Promise<boolean>;
   /** Takes over recorded jobs whose lease ran out; resolves with how many were taken. */
   sweep(): Promise<number>;
   /** Sweeps now and every lease/2. */
@@ -253,10 +261,12 @@ async function claimForTakeover(
 }
 
 /** Records a new job, leases it and queues it; false (and nothing left behind) when the queue is full. */
-async function submitOne(parts: LedgerParts, kind: string, payload: unknown): Promise<boolean> {
+async function submitOne(parts: LedgerParts, kind: string, payload: unknown, id?: string): Promise<boolean> {
   const { store, records, replicaId, leaseMs, clock, logger } = parts;
+  // Recorded by an earlier handling of the same update: that job goes on (here, or taken over by a sweep).
+  if (id !== undefined && (await records.get(id)) !== undefined) return true;
   const record: JobRecord = {
-    id: randomUUID(),
+    id: id ?? randomUUID(),
     kind,
     payload,
     createdAt: new Date(clock.now()).toISOString(),
@@ -343,14 +353,15 @@ export function createJobLedger(options: JobLedgerOptions): JobLedger {
       runners.set(kind, run as JobRunner<unknown>);
       if (giveUp) giveUps.set(kind, giveUp as (payload: unknown) => Promise<void>);
     },
-    async submit(kind, payload) {
+    async submit(kind, payload, options) {
       submitting += 1;
       try {
-        return await submitOne(parts, kind, payload);
+        return await submitOne(parts, kind, payload, options?.id);
       } finally {
         submitting -= 1;
       }
     },
+    has: async (id) => (await parts.records.get(id)) !== undefined,
     sweep,
     start() {
       stopped = false;

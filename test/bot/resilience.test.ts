@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ApiCall } from "../fakes/telegram.js";
-import { articleHtml, type Harness, manualClock, startHarness } from "./harness.js";
+import { updateJobId } from "../../src/bot/reading.js";
+import { articleHtml, type Harness, manualClock, modelSummary, startHarness } from "./harness.js";
 
 const isEdit = (call: ApiCall) => call.method === "editMessageText" && call.ok;
 
@@ -44,6 +45,28 @@ describe("failures and fairness", () => {
     const edit = await h.tg.waitFor(isEdit);
     expect(String(edit.params.text)).toContain(expected);
     expect(edit.params.parse_mode).toBeUndefined();
+  });
+
+  it("an update handled again after its job was recorded (its replica died before marking it done) sends no second placeholder", async () => {
+    h = await startHarness({ llm: true, site: { "/river": { body: articleHtml() } } });
+    let answer: () => void = () => {};
+    const held = new Promise<void>((resolve) => (answer = resolve));
+    h.ai?.reply(async () => {
+      await held;
+      return { content: modelSummary("en") };
+    });
+    const update = h.tg.sendText({ chatId: 44, text: `${h.site.url}/river`, languageCode: "en" });
+    // The job is recorded under the update's name before the handler returns.
+    const { ledger, jobs } = h.app.kit.deps;
+    while (!(await ledger.has(updateJobId(update, "read")))) await new Promise((resolve) => setTimeout(resolve, 5));
+    // What the webhook gate's sweep does with an update left `accepted`: handle it again.
+    await h.app.bot.handleUpdate(update);
+    answer();
+    await h.tg.waitFor(isEdit);
+    await jobs.idle();
+    expect(h.tg.callsTo("sendMessage")).toHaveLength(1);
+    expect(h.tg.callsTo("editMessageText").filter((call) => call.ok)).toHaveLength(1);
+    expect(h.ai?.chatRequests()).toHaveLength(1);
   });
 
   it("explains an unreachable site", async () => {
