@@ -43,16 +43,29 @@ export interface ComposeOptions {
 /** Callback data prefixes; kept short because Telegram allows 64 bytes. */
 export const DIGEST_CALLBACK = { summary: "dg:s:", ask: "dg:q:" } as const;
 
+/**
+ * One date formatter per language, made once: each Intl.DateTimeFormat holds ICU's date and number symbols in
+ * native memory that V8 does not count, so one per digest (10,000 at the digest minute) piled up as garbage the
+ * collector saw no reason to free: heaptrack put 50 MB of bench:digest's native peak in ICU, and the process's
+ * malloc heap grew from 20 to 186 MB while the digests were composed.
+ */
+const headerDates = new Map<Lang, Intl.DateTimeFormat>();
+
 /** The dated header line, in the person's language and for their local date. */
 export function digestHeader(lang: Lang, localDate: string): string {
   const date = new Date(`${localDate}T12:00:00Z`);
-  const formatted = new Intl.DateTimeFormat(localeOf(lang), {
-    timeZone: "UTC",
-    weekday: "long",
-    year: "numeric",
-    month: "long",
-    day: "numeric",
-  }).format(date);
+  let format = headerDates.get(lang);
+  if (!format) {
+    format = new Intl.DateTimeFormat(localeOf(lang), {
+      timeZone: "UTC",
+      weekday: "long",
+      year: "numeric",
+      month: "long",
+      day: "numeric",
+    });
+    headerDates.set(lang, format);
+  }
+  const formatted = format.format(date);
   return `📰 <b>${escapeHtml(t(lang, "digestBrand"))} · ${escapeHtml(formatted)}</b>`;
 }
 
