@@ -113,10 +113,15 @@ const TITLE_TUNABLES = {
   bodyLineSmallUnits: 3,
   /** A line repeated inside another at most this many characters longer ("正在阅读:", "<line> - Site"). */
   repeatMaxExtraChars: 80,
-  /** A line with a lower-case "today" is a date stamp when it has at most this many words. */
+  /** A line with "today" in it is a date stamp when it has at most this many words. */
   maxRelativeDateWords: 4,
   /** A short line repeated in a byline within this many lines below it is the author's name. */
   nameRepeatLines: 3,
+  /**
+   * A menu item or kicker ("Suggest a Fact Check") is at most this many units: over another heading with its
+   * dateline, such a line is not that heading's headline (a headline over its deck is longer).
+   */
+  maxMenuItemUnits: 8,
   /** A name-like line ("Anna Menin") is at most this many units. */
   maxNameUnits: 8,
 } as const;
@@ -190,12 +195,15 @@ const FURNITURE: readonly RegExp[] = [
 /** A date or time in a line: a dateline or a list's timestamp, never a headline ("Nov. 20, 2019, 9:28 AM"). */
 const DATEISH =
   /\b\d{1,2}:\d{2}\b|\b\d{1,2}[/.]\d{1,2}[/.]\d{4}\b|\b\d{4}-\d{1,2}-\d{1,2}\b|\d{4}\s{0,2}年\s{0,2}\d{1,2}\s{0,2}月\s{0,2}\d{1,2}|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.?\s{1,3}\d{1,2},?\s{1,3}\d{4}\b|\b\d{1,2}\s{1,3}(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.?,?\s{1,3}\d{4}\b/i;
-/** Relative dates: "2 hours ago", "Yesterday", "Today 12:01 AM" (and outlets named after them: "USA TODAY"). */
-const RELATIVE_DATE = /\b(?:ago|yesterday|Yesterday|YESTERDAY|Today|TODAY)\b/;
+/** Relative dates: "2 hours ago", "Yesterday" (and outlets named after them: "USA TODAY"). */
+const RELATIVE_DATE = /\b(?:ago|yesterday|Yesterday|YESTERDAY|TODAY)\b/;
 /** Day, month name in any language, year: "02 Ago 2017", "13 août 2018". */
 const DAY_MONTH_YEAR = /\b\d{1,2}\s{1,3}\p{L}{3,10}\.?,?\s{1,3}(?:19|20)\d{2}\b/u;
-/** A lower-case "today" is a stamp only in a line of a few words ("… you need to know today" is a headline). */
-const TODAY = /\btoday\b/;
+/**
+ * "Today" is a stamp only in a line of a few words: "… you need to know today" and "Toobin: Today was a graveyard
+ * for GOP talking points" are headlines ("Today 12:01 AM" is dated by its time).
+ */
+const TODAY = /\b[Tt]oday\b/;
 
 function isDateish(text: string): boolean {
   if (DATEISH.test(text) || RELATIVE_DATE.test(text) || DAY_MONTH_YEAR.test(text)) return true;
@@ -223,8 +231,9 @@ function isPlausible(text: string, units: number, datelined = false): boolean {
   if (units < TITLE_TUNABLES.minUnits || units > TITLE_TUNABLES.maxUnits) return false;
   if (CUT.test(text) || isFurniture(text) || !WORDISH.test(text)) return false;
   const stops = text.match(SENTENCE_STOPS)?.length ?? 0;
-  // Two sentences are prose, unless a heading-sized line has its byline or date right under it ("Meth. We're on it.").
-  const headed = datelined && units <= TITLE_TUNABLES.lengthCap;
+  // Two sentences are prose, unless a headline-sized line has its byline or date right under it ("Meth. We're on
+  // it.", "… Festival’! To the Actual Scene!").
+  const headed = datelined && units <= TITLE_TUNABLES.overlongUnits;
   if (stops >= 2 && (FINAL_STOP.test(text) || units > TITLE_TUNABLES.lengthCap) && !headed) return false;
   const words = text.match(LATIN_WORD) ?? [];
   // "SKIP TO SITE INDEX", "TECH PERSONAL TECHNOLOGY: REVIEW": capitals-only lines are section labels.
@@ -325,9 +334,11 @@ function isMarkerItem(lines: readonly TitleLine[], i: number): boolean {
 function isAuthorName(lines: readonly TitleLine[], i: number, text: string, units: number): boolean {
   if (units > TITLE_TUNABLES.maxNameUnits) return false;
   if (NAME_LIKE.test(text)) {
-    // (A name-like headline, "The Impeachment Clock", has the real byline right under it, past a photo credit.)
+    // (A name-like headline, "The Impeachment Clock", has the real byline right under it, past a photo credit, a
+    // kicker or a time stamp: a name is not followed by another byline.)
     let next = nextShown(lines, i);
     while (lines[next] && isCredit(lines[next]!)) next = nextShown(lines, next);
+    if (lines[next] && isDateish(lines[next]!.text) && !BYLINE.test(lines[next]!.text)) next++;
     return !(lines[next] && BYLINE.test(lines[next]!.text));
   }
   return lines
@@ -371,7 +382,18 @@ function followScore(lines: readonly TitleLine[], i: number, bodyStart: number):
   }
   // A byline without "By", a kicker, a read count: a few short lines between the headline and its date.
   let score = j >= bodyStart ? TITLE_TUNABLES.followedByBody : 0;
-  for (let k = j + 1, step = 1; k < lines.length && step <= TITLE_TUNABLES.shortLinesToMeta; k++, step++) {
+  // (A label-sized line over a heading that is not a name is a menu item or a kicker: the date is the heading's.
+  // A longer line over one is a headline over its deck, and the date under the deck is the headline's too.)
+  const overHeading =
+    lines[i]!.units <= TITLE_TUNABLES.maxMenuItemUnits &&
+    isHeadingSized(next) &&
+    !NAME_LIKE.test(next.text) &&
+    isPlausible(next.text, next.units);
+  for (
+    let k = j + 1, step = 1;
+    !overHeading && k < lines.length && step <= TITLE_TUNABLES.shortLinesToMeta;
+    k++, step++
+  ) {
     const line = lines[k]!;
     if (isMeta(line)) {
       score = Math.max(score, TITLE_TUNABLES.followedByMeta - TITLE_TUNABLES.shortLineCost * step);
