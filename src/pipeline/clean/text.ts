@@ -238,6 +238,14 @@ const INTRODUCES_LIST = /(?:[:：]|\b(?:below|following)[.:]?|(?:如下|以下)[
 
 /** Title quoted by the page itself ("正在阅读:<title>"). */
 const NOW_READING = /^(?:正在阅读|当前阅读|now reading|you are reading)\s*[:：]\s*(.+)$/i;
+/**
+ * A forum post's title under its label ("主题: 【…】【…】", "标  题：…"). (An e-mail's "Subject: Weekly digest" is not:
+ * a newsletter's subject names the issue, not the story in it.)
+ */
+const TITLE_LABEL = /^(?:主\s{0,6}题|标\s{0,6}题)\s{0,6}[:：]\s{0,6}(.{1,200})$/;
+/** An encyclopedia's tagline, printed right under the article's title (a class of furniture: wiki skins). */
+const ENCYCLOPEDIA_TAGLINE =
+  /^(?:from wikipedia, the free encyclopedia|维基百科，自由的百科全书|維基百科，自由的百科全書)$/i;
 
 const SOURCE = /(?:来源|來源|稿源|出处|出處|source)\s*[:：]\s*(.+)$/i;
 const BYLINE_EN = /^by\s+([A-Z\p{Lu}].+)$/iu;
@@ -663,11 +671,16 @@ function markBoxes(lines: Line[]): void {
   }
 }
 
-/** A title the page states outright: "正在阅读:<title>" or a Markdown "# title". */
+/**
+ * A title the page states outright: "正在阅读:<title>", a labelled "主题: <title>", the line over an encyclopedia's
+ * tagline, or a Markdown "# title".
+ */
 function findStatedTitle(lines: readonly Line[], rawLines: readonly string[]): string | undefined {
-  for (const line of lines) {
-    const title = NOW_READING.exec(line.text)?.[1]?.trim();
+  for (const [i, line] of lines.entries()) {
+    const title = (NOW_READING.exec(line.text) ?? TITLE_LABEL.exec(line.text))?.[1]?.trim();
     if (title && HAS_WORD.test(title)) return title;
+    const above = lines[i - 1];
+    if (ENCYCLOPEDIA_TAGLINE.test(line.text) && above && above.units <= TUNABLES.maxTitleUnits) return above.text;
   }
   const markdown = rawLines.find((line) => /^#\s+\S/.test(line) && HAS_WORD.test(stripMarkup(line)));
   return markdown ? stripMarkup(markdown) : undefined;
