@@ -555,6 +555,7 @@ export function pickHeadline(options: {
   if (!best) return "";
   best = headlineOverDeck(lines, bodyStart, candidates, best);
   best = originalOverTranslation(candidates, best, body);
+  best = mainOverSubtitle(lines, candidates, best, bodyStart);
   const chapter = chapterOverFirstSection(lines, best, body);
   if (chapter !== undefined) return chapter;
   const head = lines[best.index - 1];
@@ -623,6 +624,28 @@ function originalOverTranslation(
   if (han < TITLE_TUNABLES.chineseBodyShare * text.replace(/\s/g, "").length) return best;
   const original = candidates.find((candidate) => candidate.index === best.index - 1);
   return original && HAN.test(original.text) && !FINAL_STOP.test(original.text) ? original : best;
+}
+
+/**
+ * A Chinese main headline with its subtitle (副题) under it and the body straight after ("“厕所革命”改善农牧区人居环境" /
+ * "去年改造户用卫生厕所4.66万座" / lead): the subtitle wins on sitting against the body, but with no dateline under the
+ * pair the upper line is the headline. (With a dateline under the pair, it is one headline wrapped over two lines,
+ * joined by isFirstHalf; a lead-in (引题) sits over a headline that has its dateline.)
+ */
+function mainOverSubtitle(
+  lines: readonly TitleLine[],
+  candidates: readonly Candidate[],
+  best: Candidate,
+  bodyStart: number,
+): Candidate {
+  if (!HAN.test(best.text) || best.index !== bodyStart - 1 || best.follows > TITLE_TUNABLES.followedByBody) return best;
+  const main = candidates.find((candidate) => candidate.index === best.index - 1);
+  if (!main || !HAN.test(main.text) || FINAL_STOP.test(main.text) || main.units < TITLE_TUNABLES.smallUnits)
+    return best;
+  // (A headline has no spaces or labels in it: "我收藏的：图片 音乐" is a blog's sidebar; over a list of other
+  // headlines, the pair is that list's last two items.)
+  if (/[\s:：|｜]/.test(main.text)) return best;
+  return isHeadingSized(lines[main.index - 1]) ? best : main;
 }
 
 /** A section number: "一、", "1.", "（一）", "第一节". */
