@@ -10,7 +10,7 @@
  */
 
 import { NotAnArticleError } from "../../errors.js";
-import { MONTH_NAME, parseDate } from "../../text/dates.js";
+import { MONTH_NAME, monthAndDay, parseDate } from "../../text/dates.js";
 import { detectLang } from "../../text/lang.js";
 import type { Article } from "../../types.js";
 import { makeArticle, tidyParagraph, trimChars } from "./article.js";
@@ -547,7 +547,7 @@ function markStoryLists(lines: Line[]): void {
     if (current !== undefined && current - previous <= TUNABLES.listTimestampSpacing) continue;
     const run = stamps.slice(runStart, i);
     runStart = i;
-    if (run.length < 2) continue;
+    if (run.length < 2 || isOneDateTwice(lines, run)) continue;
     // The first item starts up to one item's length before the first timestamp: each line there belongs to
     // it if it looks like its counterpart before the second timestamp (prose or not), but beyond the line
     // next to the timestamp never inside running text (two prose lines in a row: the article the list follows).
@@ -566,6 +566,16 @@ function markStoryLists(lines: Line[]): void {
       line.kind = isTimestampOnly(line.text) ? Kind.ListTimestamp : Kind.Blurb;
     }
   }
+}
+
+/**
+ * Two stamps naming the same day ("13 Aug" over the headline, "August 13, 2018" under it) are one post's date shown
+ * twice, a calendar badge and the dateline, not the items of a list.
+ */
+function isOneDateTwice(lines: readonly Line[], run: readonly number[]): boolean {
+  if (run.length !== 2) return false;
+  const [first, second] = run.map((index) => monthAndDay(lines[index]!.text));
+  return first !== undefined && first === second;
 }
 
 /** A teaser cut short by the site: "… the new rules will…", "Read more ...". Chinese prose's own "……" is not one. */
