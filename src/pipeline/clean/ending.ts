@@ -83,6 +83,9 @@ const ENDING_LINES: readonly RegExp[] = [
   /^(?:stay (?:up to date|informed|in touch|connected|in the loop) with [\p{L}\p{N} '’&.-]{1,40}[.!]?(?:\s{1,2}(?:subscribe|sign up)\b.{0,60})?$|have a (?:news )?tip\?\s)/iu,
   /^(?:need more [\p{L} ]{1,20}\? subscribe|get [\p{L}\p{N} ]{1,40} delivered (?:to|through)|download (?:our|the) [\p{L}\p{N} ]{0,30}app\b|get the [\p{L}\p{N} ]{0,30}app\b|open in (?:the )?app\b|follow [\p{L}\p{N} ]{1,40} on (?:facebook|twitter|instagram))/iu,
   /^(?:下载|打开)\s{0,2}(?:[\p{Script=Han}A-Za-z]{0,10}\s{0,2})?(?:app|APP|客户端)|^扫码下载|^扫描二维码下载|^更多精彩内容[,，]?请(?:下载|关注)|^(?:欢迎)?关注(?:我们的)?(?:微信)?公众号/u,
+  // A reader-support appeal after the story: "A Word to Our Loyal Readers", "Support Snopes and make a difference…".
+  // (An appeal inside the story, "Do you rely on Snopes reporting? Click here to support it.", only interrupts it.)
+  /^(?:a (?:word|note|letter|message) to our (?:loyal |valued )?readers$|support [\p{L}\p{N}.'’ -]{1,30} (?:and make a difference|so (?:that )?we (?:can )?continue)\b)/iu,
   // Legal disclaimers and portal notices.
   /^(?:disclaimer|legal notice|important notice)\s{0,2}[:：]|^(?:the views (?:and opinions )?expressed|this (?:article|content|material) is (?:for|provided for) (?:general )?information(?:al)? purposes|nothing (?:in|on) this (?:article|site) (?:constitutes|is) (?:investment|financial|legal) advice|if you buy something through (?:this|our) post|we may earn (?:a )?commission)/i,
   // An affiliate notice: "Sometimes we include links to online retail stores. If you click on one … a small commission."
@@ -99,8 +102,18 @@ const ENDING_LINES: readonly RegExp[] = [
   /^您是本文第\s{0,2}\d{1,9}\s{0,2}个(?:阅览|阅读|读)者|^[|｜]?\s{0,2}(?:回复线索|相关回复|回复列表|全部回复|所有回复)\s{0,2}[:：]?$/,
 ];
 
+/**
+ * A press release's company boilerplate, however long its paragraph: "Ascom is a global solutions provider focused
+ * on healthcare ICT…", "Acme Corp. (NASDAQ: ACME) is a leading developer of…". A story introduces a company inside
+ * a sentence ("Northwind said it is a leading supplier…"); the release's last paragraphs open with its capitalised
+ * name, "is a" and a superlative.
+ */
+const COMPANY_BOILERPLATE =
+  /^\p{Lu}[\p{L}\p{N}&.'’-]{0,20}(?:\s(?:\p{Lu}[\p{L}\p{N}&.'’-]{0,20}|&)){0,4}\s(?:\([^()]{1,40}\)\s)?is (?:a|an|the) (?:(?:leading|global|world'?s?|worldwide|international|premier|pioneering|largest|fast-growing|innovative|independent)[ -]){1,3}.{0,80}\b(?:provider|company|manufacturer|developer|supplier|leader|platform|firm|specialist|group)\b/u;
+
 /** True when the line (of `size` units: Han characters 1, other words 2) opens what follows an article. */
 export function endsArticle(text: string, size: number): boolean {
   if (size <= ENDING_TUNABLES.maxHeadingUnits && ENDING_HEADINGS.some((pattern) => pattern.test(text))) return true;
+  if (COMPANY_BOILERPLATE.test(text)) return true;
   return size <= ENDING_TUNABLES.maxPromptUnits && ENDING_LINES.some((pattern) => pattern.test(text));
 }

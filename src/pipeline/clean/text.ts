@@ -212,6 +212,8 @@ const INTERRUPTIONS: readonly RegExp[] = [
   /^((image|photo|picture|slide)\s{0,2})?\d{1,3}\s{0,2}(of|\/)\s{0,2}\/?\s{0,2}\d{1,3}$|^(back to gallery|view gallery|caption|enlarge( this)? image)$/i,
   // Links to the site's other stories set inside the article: "On HoustonChronicle.com: …", "SEE MORE: …".
   /^(also )?on [a-z0-9-]{2,40}\.(com|org|net|co\.uk|[a-z]{2})\s{0,2}:?\s|^see more\s{0,2}:/i,
+  // A reader-support appeal set inside the article: "Do you rely on Snopes reporting? Click here to support it."
+  /^do you (rely on|value|appreciate|enjoy) [\p{L}\p{N}.'’ -]{1,40}\? (click here|please|consider) .{0,30}\b(support|donate|contribute)\b/iu,
 ];
 
 /**
