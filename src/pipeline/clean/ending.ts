@@ -62,7 +62,7 @@ const ENDING_HEADINGS: readonly RegExp[] = [
   /^(?:references?|notes(?: and references)?|footnotes|sources|citations|bibliography|works cited|further reading|external links|see also|related pages|notes & references)\s{0,3}(?:\[edit\]|\[编辑\])?\s{0,3}:?$/i,
   /^(?:参考文献|参考资料|参考来源|参考书目|注释|脚注|注解|资料来源|外部链接|外部連結|参见|參見|另见|另見|相关条目|相關條目|扩展阅读|延伸閱讀)\s{0,3}(?:\[编辑\]|\[編輯\])?\s{0,3}[:：]?$/,
   // Comment sections and "more stories".
-  /^(?:read all comments|show all comments|\[\s{0,2}read all comments\s{0,2}\]|trending(?: news| now)?|featured video|more videos|watch next|up next|you might also like|more from [\p{L} .'’&-]{1,40}|around the web|sponsored (?:stories|links|content)|promoted stories|(?:\d{1,6}\s{1,2})?comments?\s{0,2}\(\d{1,6}\)|\[\s{0,2}\d{1,6}\s{1,2}comments?\s{0,2}\])$/iu,
+  /^(?:read all comments|show all comments|more (?:great |top |recent |related )?(?:[\p{L}\p{N}.'’&-]{1,20}\s){0,2}(?:stories|articles|reads)|\[\s{0,2}read all comments\s{0,2}\]|trending(?: news| now)?|featured video|more videos|watch next|up next|you might also like|more from [\p{L} .'’&-]{1,40}|around the web|sponsored (?:stories|links|content)|promoted stories|(?:\d{1,6}\s{1,2})?comments?\s{0,2}\(\d{1,6}\)|\[\s{0,2}\d{1,6}\s{1,2}comments?\s{0,2}\])$/iu,
   /^(?:[\p{L}\p{N}_]{1,20}的评论|网友评论|评论区|全部评论|热门跟帖|我来说两句|更多精彩|更多新闻|更多阅读|更多推荐|大家都在看|热门阅读|点击排行|排行榜|今日热点|本周热点|相关专题)\s{0,3}[:：>]{0,3}$/u,
   // Author boxes that close a blog post: "About Carlos Nadalim", "Sobre Carlos Nadalim", "关于作者".
   /^(?:[Aa]bout|[Ss]obre|[Üü]ber|[Àà] propos de)\s{1,3}(?!Us$)\p{Lu}[\p{L}'’.-]{1,20}(?:\s{1,2}\p{Lu}[\p{L}'’.-]{1,20}){0,3}$|^关于(?!我们)\p{Script=Han}{2,8}$|^作者简介[:：]?$/u,
