@@ -103,6 +103,11 @@ const TUNABLES = {
   minSmallArticleSentences: 2,
   /** A line shown twice in a row longer than this (~20 English words, 40 Han characters) is a caption, not a headline. */
   maxRepeatedHeadlineUnits: 40,
+  /**
+   * A story card inside the article ("Business" / "<headline>" printed twice, image link and text link) is followed
+   * by its blurb: a paragraph of at most this size (~50 English words, a sentence or two) under the card is the card's.
+   */
+  maxCardBlurbUnits: 100,
   /** Titles are heading-sized: at least a few words, at most a long headline. */
   minTitleUnits: 6,
   maxTitleUnits: 100,
@@ -668,6 +673,23 @@ function markRepeatedCaptions(lines: Line[]): void {
   });
 }
 
+/**
+ * A card for another story set inside the article, printed twice as pages link both its picture and its text:
+ * "Business" / "<headline>" / "Business" / "<headline>", then its one-paragraph blurb. A writer never repeats a
+ * pair of lines; the card and its blurb interrupt the article.
+ */
+function markStoryCards(lines: Line[]): void {
+  for (let i = 0; i + 3 < lines.length; i++) {
+    const [label, headline, labelAgain, headlineAgain] = lines.slice(i, i + 4) as [Line, Line, Line, Line];
+    if (label.text === headline.text || label.text !== labelAgain.text || headline.text !== headlineAgain.text)
+      continue;
+    if (headline.units < TUNABLES.minTitleUnits || headline.units > TUNABLES.maxRepeatedHeadlineUnits) continue;
+    for (const line of [label, headline, labelAgain, headlineAgain]) line.kind = Kind.Interruption;
+    const blurb = lines[i + 4];
+    if (blurb?.kind === Kind.Prose && blurb.units <= TUNABLES.maxCardBlurbUnits) blurb.kind = Kind.Interruption;
+  }
+}
+
 /** Marks a newsletter box (its header and the few lines that belong to it) as an interruption. */
 function markBoxes(lines: Line[]): void {
   for (let i = 0; i < lines.length; i++) {
@@ -1089,6 +1111,7 @@ export function cleanPastedText({ text }: { text: string }): Article {
   markTables(lines);
   markPhotoCredits(lines);
   markRepeatedCaptions(lines);
+  markStoryCards(lines);
   markStoryLists(lines);
   markBoxes(lines);
   markTeasers(lines);
