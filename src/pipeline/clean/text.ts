@@ -217,9 +217,26 @@ const INTERRUPTIONS: readonly RegExp[] = [
   /^((image|photo|picture|slide)\s{0,2})?\d{1,3}\s{0,2}(of|\/)\s{0,2}\/?\s{0,2}\d{1,3}$|^(back to gallery|view gallery|caption|enlarge( this)? image)$/i,
   // Links to the site's other stories set inside the article: "On HoustonChronicle.com: …", "SEE MORE: …".
   /^(also )?on [a-z0-9-]{2,40}\.(com|org|net|co\.uk|[a-z]{2})\s{0,2}:?\s|^see more\s{0,2}:/i,
+  // Photo credits under a picture: "Doug Mills/The New York Times", "Michael Conroy, AP", "Photo by David Dyer-Bennet",
+  // "Courtesy of Andrew Vaughan", "… via AP", "Christopher Battin Submitted photo", "личный архив Олеси Куприн".
+  /^\p{Lu}[\p{L}.'’-]{1,20}(?:\s\p{Lu}[\p{L}.'’-]{0,20}){1,3}\s?\/\s?[\p{L}\p{N} .&-]{2,40}$|^\p{Lu}[\p{L}.'’-]{1,20}(?:\s\p{Lu}[\p{L}.'’-]{0,20}){1,3},\s(?:AP|AFP|EPA|Reuters|Getty Images)$/u,
+  /^(?:(?:photo|photograph|image|illustration)s?\s(?:by|courtesy of)|courtesy of)\s\p{Lu}[\p{L}.'’ -]{1,40}$|\svia (?:AP|AFP|Reuters|Getty Images)$|\ssubmitted photo$|^личный архив\s/iu,
+  // Links to other stories set inside the article: "[Related: …]", "Related post: …", "DON'T MISS", a headline
+  // tagged "[INSIGHT]" or "[VIDEO]" (a headline in capitals: CAPITALS_LINK).
+  /^\[related\s{0,2}:.{1,160}\]$|^related (?:post|article|story|content|reading)s?\s{0,2}:|^don[’']?t miss$/i,
+  /\s\[\p{Lu}{3,12}\]\s{0,2}\|?$/u,
   // A reader-support appeal set inside the article: "Do you rely on Snopes reporting? Click here to support it."
   /^do you (rely on|value|appreciate|enjoy) [\p{L}\p{N}.'’ -]{1,40}\? (click here|please|consider) .{0,30}\b(support|donate|contribute)\b/iu,
 ];
+
+/**
+ * A link to another story set in capitals inside the article: "LAUREN ALAINA SAYS 'DWTS' HAS HELPED HER LOSE 25
+ * POUNDS", nine words or more (a subheading in capitals, "HOW TO USE A WATER BATH CANNER", is shorter), no lower-case
+ * letter and no Chinese, Japanese or Korean (which have no case). Checked after the header lines, so "PUBLISHED WED,
+ * NOV 20 2019 4:29 AM EST UPDATED AN HOUR AGO" stays a dateline.
+ */
+const CAPITALS_LINK =
+  /^(?=(?:\S+\s+){8})(?=.*\p{Lu}{2})[^\p{Ll}\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]{20,160}$/u;
 
 /**
  * A photo credit set as "© Name caption…" inside the story: a name, not a year, after the sign and no rights
@@ -384,6 +401,7 @@ function classify(text: string): Kind {
   if (WIRE_CAPTION.test(text)) return Kind.Interruption;
   if (TIMESTAMP_ONLY.test(text) && /\d/.test(text)) return Kind.Header;
   if (text.length <= TUNABLES.maxMetaChars && isHeaderMeta(text)) return Kind.Header;
+  if (CAPITALS_LINK.test(text)) return Kind.Interruption;
   const prose = isProse(text, size);
   if (!prose && isLinkLike(text)) return Kind.Link;
   if (!prose && isNavigation(text)) return Kind.Link;
