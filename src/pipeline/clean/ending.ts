@@ -66,6 +66,9 @@ const ENDING_HEADINGS: readonly RegExp[] = [
   /^(?:[\p{L}\p{N}_]{1,20}的评论|网友评论|评论区|全部评论|热门跟帖|我来说两句|更多精彩|更多新闻|更多阅读|更多推荐|大家都在看|热门阅读|点击排行|排行榜|今日热点|本周热点|相关专题)\s{0,3}[:：>]{0,3}$/u,
   // Author boxes that close a blog post: "About Carlos Nadalim", "Sobre Carlos Nadalim", "关于作者".
   /^(?:[Aa]bout|[Ss]obre|[Üü]ber|[Àà] propos de)\s{1,3}(?!Us$)\p{Lu}[\p{L}'’.-]{1,20}(?:\s{1,2}\p{Lu}[\p{L}'’.-]{1,20}){0,3}$|^关于(?!我们)\p{Script=Han}{2,8}$|^作者简介[:：]?$/u,
+  // A site's list of its other stories: "Popular on IndieWire", "Next Up In Tech". ("Most read in Business" is a box
+  // that sites also set inside the article: text.ts runs past it.)
+  /^(?:popular|trending) on [\p{L}\p{N} .'’&-]{1,30}$|^next up in [\p{L}\p{N} &-]{1,20}$/iu,
   // A newsletter's box title: "Pick Six Newsletter", "The Morning Briefing newsletter".
   // ("Sign up for our Coast & Climate newsletter" opens a box inside the article: text.ts's BOX_START.)
   /^(?!sign up|subscribe|get |join )[\p{L}\p{N} '’&-]{1,40}\snewsletters?$/iu,
@@ -93,8 +96,16 @@ const ENDING_LINES: readonly RegExp[] = [
   /^(?:免责声明|郑重声明|特别声明|风险提示|反侵权公告|版权与免责声明|声明\s{0,2}[:：])|^\S{1,12}(?:版权与免责声明|免责声明)[:：]|^(?:本文仅代表作者(?:个人)?观点|本网站?所刊载|以上内容(?:仅)?代表|投资有风险|市场有风险|不构成投资建议)/,
   // A comment section's house rules: "ATENÇÃO: Comentários com textos ininteligíveis … não serão aprovados".
   /^(?:atenção|atención|attention|achtung|note)\s{0,2}[:：]\s{0,2}(?:os |los |les |die )?(?:comentários|comentarios|commentaires|kommentare|comments)\b/iu,
-  // Credit lines that close a report: "(Reporting by …; Editing by …)".
+  // Credit lines that close a report: "(Reporting by …; Editing by …)", "Reporting by …; additional reporting by …",
+  // "Associated Press writers Alan Fram, Zeke Miller … contributed to this report."
   /^[(（]\s{0,2}(?:reporting|additional reporting|writing|editing) by\b/i,
+  /^(?:reporting|writing) by\s.{1,200};\s{0,2}(?:additional reporting|editing|writing) by\b|^(?:associated press|ap|reuters|afp|bloomberg) (?:writers?|reporters?|correspondents?)\s.{1,200}\bcontributed\b/i,
+  // The author's box under the story: "Molly Wood (@mollywood) is an Ideas contributor at WIRED…", "Louise Matsakis is a
+  // Staff Writer at WIRED…", "Email Tariq Malik at tmalik@space.com or follow him…".
+  /^\p{Lu}[\p{L}.'’-]{1,20}(?:\s\p{Lu}[\p{L}.'’-]{0,20}){1,3}(?:\s\([^()]{1,60}\))? is (?:a|an|the) (?:[\p{L}'’-]{1,20}\s){0,4}(?:writer|reporter|editor|contributor|correspondent|columnist|curator|producer|host)\b.{0,40}\b(?:at|for|of)\b/u,
+  /^(?:[Ee]-?mail|[Cc]ontact) \p{Lu}[\p{L}.'’ -]{1,40} at [^\s@]{1,64}@[^\s@]{1,255}/u,
+  // A comment section's notice: "Note: we are temporarily moderating all comments submitted to deal with…".
+  /^(?:note\s{0,2}:\s{0,2})?we are (?:temporarily )?moderating (?:all )?comments\b/i,
   // Forum and blog post footers: "本贴由大卫于…发表", "(本文发表于…, 已被阅读178次)", "Trackback".
   /^(?:本贴由|本帖由|本帖最后由|[(（]本文发表于|本文通告引用|引用通告|trackback\b)/i,
   POST_FOOTER,
