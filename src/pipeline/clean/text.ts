@@ -108,6 +108,8 @@ const TUNABLES = {
    * by its blurb: a paragraph of at most this size (~50 English words, a sentence or two) under the card is the card's.
    */
   maxCardBlurbUnits: 100,
+  /** A headline is taken out of the body (with what stands above it) up to this paragraph (title.ts's limit). */
+  maxBodyHeadlineParagraph: 2,
   /** Titles are heading-sized: at least a few words, at most a long headline. */
   minTitleUnits: 6,
   maxTitleUnits: 100,
@@ -1179,8 +1181,14 @@ export function cleanPastedText({ text }: { text: string }): Article {
   const shownTitle =
     (stated ? statedTitle : undefined) ?? pickHeadline({ lines: lines.map(toTitleLine), bodyStart: block.start, body });
   const title = shownTitle ? stripSiteSuffix(shownTitle, header.siteName) : "";
-  // A headline the cleaner read as the body's first line ("Is An 'Oxygen Bar' … For Rs 300?") leaves the body.
-  const paragraphs = withoutCutLead(body.length > 1 && body[0] === shownTitle ? body.slice(1) : body);
+  // A headline the cleaner read as one of the body's first lines ("Is An 'Oxygen Bar' … For Rs 300?", or under a fact
+  // check's claim) leaves the body, with what stands above it.
+  const titleAt = body.indexOf(shownTitle);
+  const paragraphs = withoutCutLead(
+    body.length > titleAt + 1 && titleAt >= 0 && titleAt <= TUNABLES.maxBodyHeadlineParagraph
+      ? body.slice(titleAt + 1)
+      : body,
+  );
   return makeArticle({
     title,
     ...(header.siteName ? { siteName: header.siteName } : {}),

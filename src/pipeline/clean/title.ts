@@ -97,6 +97,8 @@ const TITLE_TUNABLES = {
   deckSlackUnits: 2,
   /** …with at most this many lines between them (the byline). */
   maxDeckGap: 1,
+  /** A heading with its "By …" byline right under it is the headline up to this many lines into the body. */
+  maxBodyHeadlineLine: 2,
   /** Below this score no line is the headline. */
   minScore: 12,
   /** Title case is judged on words longer than this ("of", "the", "and" are lower case in title case too). */
@@ -506,7 +508,7 @@ export function pickHeadline(options: {
     return next !== undefined && isMeta(next);
   };
   const opensBody = bodyStart < lines.length && (!FINAL_STOP.test(lines[bodyStart]!.text) || datelined(bodyStart));
-  const first = opensBody ? bodyStart : bodyStart - 1;
+  const first = bylinedInBody(lines, bodyStart) ?? (opensBody ? bodyStart : bodyStart - 1);
   for (let i = first; i >= from; i--) {
     const line = lines[i]!;
     if (line.role === "end" && !isCredit(line)) behindEndMarker = true;
@@ -560,6 +562,22 @@ export function pickHeadline(options: {
   if (chapter !== undefined) return chapter;
   const head = lines[best.index - 1];
   return head && isFirstHalf(lines, best.index - 1, best.text) ? `${withoutLabel(head.text)}${best.text}` : best.text;
+}
+
+/**
+ * A heading among the body's first lines with its "By …" byline right under it: the headline, with what the cleaner
+ * took for the body's start above it (a fact check's claim and who made it), heading-sized lines only. (Under a
+ * paragraph of the story, a headline with its byline is a sidebar's.) Undefined when there is none.
+ */
+function bylinedInBody(lines: readonly TitleLine[], bodyStart: number): number | undefined {
+  for (let i = bodyStart + 1; i <= bodyStart + TITLE_TUNABLES.maxBodyHeadlineLine && i + 1 < lines.length; i++) {
+    if (lines[i - 1]!.units > TITLE_TUNABLES.maxHeadingUnits) return undefined;
+    const line = lines[i]!;
+    const byline = lines[i + 1]!;
+    if (isHeadingSized(line) && isPlausible(line.text, line.units) && isMeta(byline) && BYLINE.test(byline.text))
+      return i;
+  }
+  return undefined;
 }
 
 interface Candidate {
