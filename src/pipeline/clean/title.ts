@@ -93,8 +93,8 @@ const TITLE_TUNABLES = {
   maxMarkerItems: 8,
   /** The upper of two stacked heading lines over one dateline is the headline unless it looks this much less like one. */
   deckSlack: 3,
-  /** …and unless it is shorter than the lower by more than this many units (a word); … */
-  deckSlackUnits: 2,
+  /** …and unless it is shorter than the lower by more than this many units (two words: a deck runs a little longer); … */
+  deckSlackUnits: 4,
   /** …with at most this many lines between them (the byline). */
   maxDeckGap: 1,
   /** A heading with its "By …" byline right under it is the headline up to this many lines into the body. */
@@ -317,6 +317,16 @@ function isListItem(lines: readonly TitleLine[], i: number): boolean {
   let after = i + 1;
   while (after < lines.length && after < i + limit && isSkippable(lines[after]!)) after++;
   return isHeadingSized(lines[before]) && isHeadingSized(lines[after]);
+}
+
+/**
+ * Line i is the last of at least three heading-sized lines in a row (furniture skipped): a list of other stories.
+ * (One heading-sized link above a headline, "Visit our partner site", is a menu's, not a list.)
+ */
+function endsList(lines: readonly TitleLine[], i: number): boolean {
+  let before = i - 1;
+  while (before >= 0 && before > i - TITLE_TUNABLES.followSkip && isSkippable(lines[before]!)) before--;
+  return isListItem(lines, i) && isListItem(lines, before);
 }
 
 /** Line i is an item of the list an end marker heads: only heading-sized lines between them, a few at most. */
@@ -619,7 +629,7 @@ function headlineOverDeck(
   // (The upper line printed twice in a row, as a page prints its headline, is neither a list's item nor a kicker.)
   const shownTwice = lines[upper.index - 1]?.text === lines[upper.index]!.text;
   // (The upper line ending a list of other stories is that list's last item.)
-  if (!shownTwice && isListItem(lines, upper.index)) return best;
+  if (!shownTwice && endsList(lines, upper.index)) return best;
   // (A section name or kicker above a headline is shorter than it; a headline is about as long as its deck.)
   if (!shownTwice && upper.units < best.units - TITLE_TUNABLES.deckSlackUnits) return best;
   if (upper.intrinsic < best.intrinsic - TITLE_TUNABLES.deckSlack) return best;
