@@ -418,9 +418,16 @@ function isHeaderMeta(text: string): boolean {
     return true;
   if (BYLINE_ZH.test(text) && units(text) <= TUNABLES.maxBylineUnits) return true;
   if (/^(published|updated|last updated|posted|发布时间|发布于|时间|日期|更新时间)\b/i.test(text)) return true;
-  // A short line with a date and no sentence in it: "2020-03-26 11:05 来源:…", "March 26, 2020 | 3 min read".
-  return parseDate(text, false) !== undefined && countSentences(text) === 0 && units(text) <= TUNABLES.maxBylineUnits;
+  // A short line with a date and no sentence in it: "2020-03-26 11:05 来源:…", "March 26, 2020 | 3 min read",
+  // "Nov. 19, 2019 8:03 am ET" (a month's abbreviation ends no sentence).
+  const undotted = text.replace(MONTH_ABBREVIATION_DOT, "$1");
+  return (
+    parseDate(text, false) !== undefined && countSentences(undotted) === 0 && units(text) <= TUNABLES.maxBylineUnits
+  );
 }
+
+/** "Nov." in a dateline. */
+const MONTH_ABBREVIATION_DOT = new RegExp(`\\b${MONTH_NAME}\\.`, "gi");
 
 /** "3 hours ago", "2天前", "昨天 10:21": how story lists date their items. */
 const RELATIVE_TIME =
@@ -1106,6 +1113,21 @@ function withoutRepeatedStandfirst(lines: readonly Line[], block: Block, body: s
   return at >= 0 && above.slice(at + 1).some((line) => line.kind === Kind.Header) ? body.slice(1) : body;
 }
 
+/**
+ * The body's first line with the byline block under it before the next ("<deck>" / "By …" / "Nov. 19, 2019" / lead):
+ * the standfirst under the headline, which the reader has as the deck, not the story's first paragraph.
+ */
+function withoutDeckAboveByline(lines: readonly Line[], block: Block, body: string[]): string[] {
+  const [first] = body;
+  if (first === undefined || body.length < 3) return body;
+  const isBody = (line: Line) => line.kind === Kind.Prose || line.kind === Kind.Short || line.kind === Kind.TableRow;
+  const at = lines.findIndex((line, i) => i >= block.start && i <= block.end && line.text === first);
+  if (at < 0) return body;
+  let next = at + 1;
+  while (next <= block.end && !isBody(lines[next]!)) next++;
+  return lines.slice(at + 1, next).some((line) => line.kind === Kind.Header) ? body.slice(1) : body;
+}
+
 function toTitleLine(line: Line): TitleLine {
   const role =
     line.kind === Kind.Prose || line.kind === Kind.Short || line.kind === Kind.Title
@@ -1144,7 +1166,9 @@ export function cleanPastedText({ text }: { text: string }): Article {
 
   const block = chooseBlock(lines);
   const repeatedTitle = block ? findRepeatedTitle(lines, block.start) : undefined;
-  const body = block ? withoutRepeatedStandfirst(lines, block, bodyOf(lines, block, repeatedTitle)) : [];
+  const body = block
+    ? withoutDeckAboveByline(lines, block, withoutRepeatedStandfirst(lines, block, bodyOf(lines, block, repeatedTitle)))
+    : [];
   const bodyUnits = body.reduce((sum, paragraph) => sum + units(paragraph), 0);
   const sentences = body.reduce((sum, paragraph) => sum + countSentences(paragraph), 0);
   if (
