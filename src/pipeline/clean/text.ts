@@ -252,6 +252,14 @@ const PHOTO_CREDIT = /^©\s*(?!.*(?:rights|reserved|版权所有))\p{L}/iu;
  */
 const WIRE_CAPTION =
   /^in this (?:[\w.]{1,12},?\s){0,5}(?:file |handout |undated |aerial )?(?:photo|photograph|image|picture|frame grab)\b/i;
+/**
+ * A caption that ends in its photo's credit, however long: "… near the Nogales Port of Entry in Nogales, Ariz. (AP)",
+ * "… in Hialeah, Fla. (AP Photo/Alan Diaz)", "The first global geologic map of Titan. (NASA/JPL-Caltech/ASU)",
+ * "… La Paz, Bolivia, November 19, 2019. © Reuters / Manuel Claure", "FILE PHOTO: Traders work on the floor…".
+ * A story's sentence ends in its stop, or in a note that is not a credit.
+ */
+const CREDITED_CAPTION =
+  /[.!?]["”’]?\s{0,2}(?:[(（]\s{0,2}(?:AP|AFP|EPA|Reuters|Getty Images|AP Photo\/[^()]{1,40}|\p{Lu}[\p{L}.&-]{1,20}(?:\s?\/\s?[\p{L}.&-]{1,30}){1,3})\s{0,2}[)）]|©\s{0,2}\p{Lu}[^.©]{1,60})$|^(?:FILE PHOTO|File photo|File Photo)\s{0,2}:/u;
 
 /** Newsletter and sign-up boxes: the header line, then up to a few lines of the box. */
 const BOX_START =
@@ -400,7 +408,7 @@ function classify(text: string): Kind {
   }
   if (matchesAny(text, BOILERPLATE) || PAYWALL.test(text)) return Kind.Boilerplate;
   if (matchesAny(text, INTERRUPTIONS) && size <= TUNABLES.maxInterruptionUnits) return Kind.Interruption;
-  if (WIRE_CAPTION.test(text)) return Kind.Interruption;
+  if (WIRE_CAPTION.test(text) || CREDITED_CAPTION.test(text)) return Kind.Interruption;
   if (TIMESTAMP_ONLY.test(text) && /\d/.test(text)) return Kind.Header;
   if (text.length <= TUNABLES.maxMetaChars && isHeaderMeta(text)) return Kind.Header;
   if (CAPITALS_LINK.test(text)) return Kind.Interruption;
