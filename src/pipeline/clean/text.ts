@@ -255,17 +255,21 @@ const WIRE_CAPTION =
 /**
  * A caption that ends in its photo's credit, however long: "… near the Nogales Port of Entry in Nogales, Ariz. (AP)",
  * "… in Hialeah, Fla. (AP Photo/Alan Diaz)", "The first global geologic map of Titan. (NASA/JPL-Caltech/ASU)",
- * "… La Paz, Bolivia, November 19, 2019. © Reuters / Manuel Claure", "FILE PHOTO: Traders work on the floor…".
+ * "… La Paz, Bolivia, November 19, 2019. © Reuters / Manuel Claure", "… in Braunau am Inn, Austria.Leonhard Foeger /
+ * Reuters file", "FILE PHOTO: Traders work on the floor…".
  * A story's sentence ends in its stop, or in a note that is not a credit.
  */
 const CREDITED_CAPTION =
-  /[.!?]["”’]?\s{0,2}(?:[(（]\s{0,2}(?:AP|AFP|EPA|Reuters|Getty Images|AP Photo\/[^()]{1,40}|\p{Lu}[\p{L}.&-]{1,20}(?:\s?\/\s?[\p{L}.&-]{1,30}){1,3})\s{0,2}[)）]|©\s{0,2}\p{Lu}[^.©]{1,60})$|^(?:FILE PHOTO|File photo|File Photo)\s{0,2}:/u;
+  /[.!?]["”’]?\s{0,2}(?:[(（]\s{0,2}(?:AP|AFP|EPA|Reuters|Getty Images|AP Photo\/[^()]{1,40}|\p{Lu}[\p{L}.&-]{1,20}(?:\s?\/\s?[\p{L}.&-]{1,30}){1,3})\s{0,2}[)）]|©\s{0,2}\p{Lu}[^.©]{1,60})$|\s\/\s(?:AP|AFP|EPA|Reuters|Getty Images)(?: file)?$|^(?:FILE PHOTO|File photo|File Photo)\s{0,2}:/u;
 
-/** Newsletter and sign-up boxes: the header line, then up to a few lines of the box. */
+/**
+ * Newsletter and sign-up boxes: the header line ("Breaking News Emails", "Let our news meet your inbox."), then up
+ * to a few lines of the box ("Get breaking news alerts …, delivered weekday mornings.", "Sign Up").
+ */
 const BOX_START =
-  /^(sign up (for|to)|get (our|the) .{0,40}newsletter|subscribe to (our|the) .{0,40}newsletter|newsletter|订阅|关注我们)/i;
+  /^(sign up (for|to)|get (our|the) .{0,40}newsletter|subscribe to (our|the) .{0,40}newsletter|newsletter|[\p{L} ]{1,30}\semails$|.{0,40}\b(meet|hit|in|to) your inbox\b|订阅|关注我们)/iu;
 const BOX_PART =
-  /(sign up|subscribe|e-?mail address|enter your email|privacy (notice|policy)|newsletter|thank you for|unsubscribe|terms|订阅|二维码)/i;
+  /(sign up|subscribe|e-?mail address|enter your email|privacy (notice|policy)|newsletter|thank you for|unsubscribe|terms|news alerts|delivered (weekday|every|each|daily)|订阅|二维码)/i;
 
 /** A line that introduces a list: it ends in a colon, or in "below"/"following"/如下/以下. */
 const INTRODUCES_LIST = /(?:[:：]|\b(?:below|following)[.:]?|(?:如下|以下)[。:：]?)\s*$/i;
