@@ -110,6 +110,10 @@ const TUNABLES = {
   maxCardBlurbUnits: 100,
   /** A headline is taken out of the body (with what stands above it) up to this paragraph (title.ts's limit). */
   maxBodyHeadlineParagraph: 2,
+  /** A list of other stories at the body's foot: this many title-case headlines in a row… */
+  minTailLinks: 3,
+  /** …followed by at most this many paragraphs (the author's box). */
+  maxAfterTailLinks: 2,
   /** Titles are heading-sized: at least a few words, at most a long headline. */
   minTitleUnits: 6,
   maxTitleUnits: 100,
@@ -1140,6 +1144,49 @@ function withoutDeckAboveByline(lines: readonly Line[], block: Block, body: stri
   return lines.slice(at + 1, next).some((line) => line.kind === Kind.Header) ? body.slice(1) : body;
 }
 
+/**
+ * A line of a list of other stories: headline-sized, in title case, with no stop or comma at its end. (A table's
+ * row or a list of dates has its numbers: "13 Kurt Busch 2237 1 0 6 18", "June 2 Mountain View, CA".)
+ */
+function isStoryLink(text: string): boolean {
+  const size = units(text);
+  if (size < TUNABLES.minTitleUnits || size > TUNABLES.maxRepeatedHeadlineUnits || /[.!?,;:。！？]["”’]?$/.test(text))
+    return false;
+  if (/^\d|\d.*\s\d/.test(text)) return false;
+  const words = text.split(/\s+/).filter((word) => /^\p{L}{4}/u.test(word));
+  return words.length >= 2 && words.filter((word) => /^\p{Lu}/u.test(word)).length / words.length >= 0.75;
+}
+
+/**
+ * The body without a list of other stories at its foot: a run of at least minTailLinks title-case headlines with at
+ * most maxAfterTailLinks paragraphs after it (the author's promotion: "Mike Wall's book … is out now.").
+ */
+function withoutTrailingStoryLinks(body: string[]): string[] {
+  for (let after = 0; after <= TUNABLES.maxAfterTailLinks && after < body.length; after++) {
+    let start = body.length - after;
+    while (start > 0 && isStoryLink(body[start - 1]!)) start--;
+    // (After "… tour dates:" the list is the article's.)
+    const introduced = INTRODUCES_LIST.test(body[start - 1] ?? "");
+    if (body.length - after - start >= TUNABLES.minTailLinks && start > 0 && !introduced) return body.slice(0, start);
+  }
+  return body;
+}
+
+/** The block's paragraphs without the page's furniture around the story: deck, standfirst, a list at its foot. */
+function articleBody(lines: readonly Line[], block: Block, repeatedTitle: string | undefined): string[] {
+  const body = withoutRepeatedStandfirst(lines, block, bodyOf(lines, block, repeatedTitle));
+  return withoutTrailingStoryLinks(withoutDeckAboveByline(lines, block, body));
+}
+
+/**
+ * A headline the cleaner read as one of the body's first lines ("Is An 'Oxygen Bar' … For Rs 300?", or under a fact
+ * check's claim) leaves the body, with what stands above it.
+ */
+function withoutShownTitle(body: readonly string[], shownTitle: string): readonly string[] {
+  const at = body.indexOf(shownTitle);
+  return at >= 0 && at <= TUNABLES.maxBodyHeadlineParagraph && body.length > at + 1 ? body.slice(at + 1) : body;
+}
+
 function toTitleLine(line: Line): TitleLine {
   const role =
     line.kind === Kind.Prose || line.kind === Kind.Short || line.kind === Kind.Title
@@ -1178,9 +1225,7 @@ export function cleanPastedText({ text }: { text: string }): Article {
 
   const block = chooseBlock(lines);
   const repeatedTitle = block ? findRepeatedTitle(lines, block.start) : undefined;
-  const body = block
-    ? withoutDeckAboveByline(lines, block, withoutRepeatedStandfirst(lines, block, bodyOf(lines, block, repeatedTitle)))
-    : [];
+  const body = block ? articleBody(lines, block, repeatedTitle) : [];
   const bodyUnits = body.reduce((sum, paragraph) => sum + units(paragraph), 0);
   const sentences = body.reduce((sum, paragraph) => sum + countSentences(paragraph), 0);
   if (
@@ -1217,14 +1262,7 @@ export function cleanPastedText({ text }: { text: string }): Article {
   const shownTitle =
     (stated ? statedTitle : undefined) ?? pickHeadline({ lines: lines.map(toTitleLine), bodyStart: block.start, body });
   const title = shownTitle ? stripSiteSuffix(shownTitle, header.siteName) : "";
-  // A headline the cleaner read as one of the body's first lines ("Is An 'Oxygen Bar' … For Rs 300?", or under a fact
-  // check's claim) leaves the body, with what stands above it.
-  const titleAt = body.indexOf(shownTitle);
-  const paragraphs = withoutCutLead(
-    body.length > titleAt + 1 && titleAt >= 0 && titleAt <= TUNABLES.maxBodyHeadlineParagraph
-      ? body.slice(titleAt + 1)
-      : body,
-  );
+  const paragraphs = withoutCutLead(withoutShownTitle(body, shownTitle));
   return makeArticle({
     title,
     ...(header.siteName ? { siteName: header.siteName } : {}),
