@@ -393,7 +393,18 @@ function followScore(lines: readonly TitleLine[], i: number, bodyStart: number):
     }
   }
   // A byline without "By", a kicker, a read count: a few short lines between the headline and its date.
-  let score = j >= bodyStart ? TITLE_TUNABLES.followedByBody : 0;
+  // (One short line between it and the body, a fact box's line or a read count, still leaves the body right under it.)
+  const shortLineThenBody =
+    j === bodyStart - 1 &&
+    next.role === "text" &&
+    next.units <= TITLE_TUNABLES.smallUnits * 2 &&
+    isHeadingSized(lines[i]);
+  let score =
+    j >= bodyStart
+      ? TITLE_TUNABLES.followedByBody
+      : shortLineThenBody
+        ? TITLE_TUNABLES.followedByBody - TITLE_TUNABLES.shortLineCost
+        : 0;
   // (A label-sized line over a heading that is not a name is a menu item or a kicker: the date is the heading's.
   // A longer line over one is a headline over its deck, and the date under the deck is the headline's too.)
   const overHeading =
