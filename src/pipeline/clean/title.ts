@@ -49,6 +49,8 @@ const TITLE_TUNABLES = {
   followSkip: 16,
   /** …of which at most this many one- or two-word text lines (kickers, badges): more in a row are a menu. */
   maxSkippedLabels: 4,
+  /** A line this small between a heading and the body (a fact box's line, a read count) leaves the body under it. */
+  maxLineAboveBodyUnits: 12,
   /** Each text line between the candidate and the body costs this much; furniture and meta lines little. */
   textLineCost: 3,
   otherLineCost: 0.5,
@@ -397,7 +399,7 @@ function followScore(lines: readonly TitleLine[], i: number, bodyStart: number):
   const shortLineThenBody =
     j === bodyStart - 1 &&
     next.role === "text" &&
-    next.units <= TITLE_TUNABLES.smallUnits * 2 &&
+    next.units <= TITLE_TUNABLES.maxLineAboveBodyUnits &&
     isHeadingSized(lines[i]);
   let score =
     j >= bodyStart
