@@ -114,6 +114,8 @@ const TUNABLES = {
   minTailLinks: 3,
   /** …followed by at most this many paragraphs (the author's box). */
   maxAfterTailLinks: 2,
+  /** A headline in title case: at least this share of its words of four letters or more are capitalised. */
+  storyLinkTitleCaseShare: 0.75,
   /** Titles are heading-sized: at least a few words, at most a long headline. */
   minTitleUnits: 6,
   maxTitleUnits: 100,
@@ -1154,7 +1156,8 @@ function isStoryLink(text: string): boolean {
     return false;
   if (/^\d|\d.*\s\d/.test(text)) return false;
   const words = text.split(/\s+/).filter((word) => /^\p{L}{4}/u.test(word));
-  return words.length >= 2 && words.filter((word) => /^\p{Lu}/u.test(word)).length / words.length >= 0.75;
+  const capitalised = words.filter((word) => /^\p{Lu}/u.test(word)).length;
+  return words.length >= 2 && capitalised / words.length >= TUNABLES.storyLinkTitleCaseShare;
 }
 
 /**
