@@ -28,6 +28,9 @@ export const MONTH_NAME =
 const NUMERIC_DATE = /(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?/;
 const DAY_MONTH_YEAR = new RegExp(`\\b(\\d{1,2})(?:st|nd|rd|th)?\\s+${MONTH_NAME}\\.?,?\\s+(\\d{4})\\b`, "i");
 const MONTH_DAY_YEAR = new RegExp(`\\b${MONTH_NAME}\\.?\\s+(\\d{1,2})(?:st|nd|rd|th)?,?\\s+(\\d{4})\\b`, "i");
+/** The same without the year ("13 Aug", "Aug. 13"): calendar badges and list stamps. */
+const DAY_MONTH = new RegExp(`\\b(\\d{1,2})(?:st|nd|rd|th)?\\s+${MONTH_NAME}\\b`, "i");
+const MONTH_DAY = new RegExp(`\\b${MONTH_NAME}\\.?\\s+(\\d{1,2})(?:st|nd|rd|th)?\\b`, "i");
 /** 11:05, 11时05分, 2:15 PM; "06.00" only when a meridiem or zone follows (else it is a number). */
 const TIME =
   /(\d{1,2})\s*(?:[:：时]|\.(?=\d{2}\s*(?:[ap]\.?m|GMT|UTC|BST|CES?T|E[SD]T|P[SD]T|JST|HKT|SGT)))\s*(\d{2})(?:\s*[:：分]\s*(\d{2}))?\s*(a\.?m\.?|p\.?m\.?)?\s*((?:GMT|UTC)\s*[+-]\d{1,2}(?::?\d{2})?|GMT|UTC|BST|CEST|CET|EST|EDT|PST|PDT|JST|HKT|SGT|Z(?![a-z])|[+-]\d{2}:?\d{2}|北京时间)?/i;
@@ -90,6 +93,19 @@ export function parseDate(text: string, chinese: boolean): string | undefined {
   if (hour > 23 || minute > 59 || second > 59) return date;
   const zone = time[5] ? zoneOffset(time[5]) : chinese || /北京时间|beijing time/i.test(text) ? "+08:00" : "";
   return `${date}T${pad(hour)}:${pad(minute)}:${pad(second)}${zone}`;
+}
+
+/**
+ * The month and day a line names, with or without its year ("13 Aug", "August 13, 2018", "2018-08-13" → "8-13"):
+ * for telling one date shown twice from two dates.
+ */
+export function monthAndDay(text: string): string | undefined {
+  const numeric = NUMERIC_DATE.exec(text);
+  if (numeric) return `${Number(numeric[2])}-${Number(numeric[3])}`;
+  const dm = DAY_MONTH.exec(text);
+  if (dm) return `${MONTHS[dm[2]!.slice(0, 3).toLowerCase()]}-${Number(dm[1])}`;
+  const md = MONTH_DAY.exec(text);
+  return md ? `${MONTHS[md[1]!.slice(0, 3).toLowerCase()]}-${Number(md[2])}` : undefined;
 }
 
 /** "GMT" → "Z", "EDT" → "-04:00", "+0800"/"UTC+8" → "+08:00", "北京时间" → "+08:00"; unknown → "" (local time). */

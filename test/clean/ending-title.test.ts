@@ -26,6 +26,19 @@ describe("endsArticle", () => {
     "ATENÇÃO: Comentários com textos ininteligíveis ou que faltem com respeito ao usuário não serão aprovados pelo moderador.",
     "Have a tip? Anna Menin may be reached at anna@example.com.",
     "Sometimes we include links to online retail stores. If you click on one and make a purchase we may receive a small commission.",
+    "More Great WIRED Stories",
+    "More stories",
+    "Popular on IndieWire",
+    "Next Up In Tech",
+    "Reporting by Rodrigo Campos; additional reporting by Stephanie Kelly; Editing by Dan Grebler",
+    "Associated Press writers Alan Fram and Zeke Miller contributed to this report.",
+    "Molly Wood (@mollywood) is an Ideas contributor at WIRED and the host of Marketplace Tech.",
+    "Email Tariq Malik at tmalik@example.com or follow him on Twitter.",
+    "Note: we are temporarily moderating all comments submitted to deal with a surge in spam.",
+    "A Word to Our Loyal Readers",
+    "Support Checkwise and make a difference for readers everywhere.",
+    `Northwind is a global solutions provider focused on healthcare communication and mobile workflow solutions. ${"The vision of Northwind is to close digital information gaps, allowing for the best possible decisions. ".repeat(3)}`,
+    "Acme Robotics (NASDAQ: ACME) is a leading developer of warehouse automation systems.",
   ])("ends the article at %s", (line) => {
     expect(endsArticle(line, units(line))).toBe(true);
   });
@@ -36,6 +49,11 @@ describe("endsArticle", () => {
     "^_^,Pretty Good!",
     "关于我们",
     "参考文献显示，这一做法早在宋代就已出现，并在明清时期广泛流行于江南地区。",
+    "Do you rely on Checkwise reporting? Click here to support it.",
+    "More stories of this kind are expected as the inquiry goes on.",
+    "Reporting by the BBC found that the council had ignored the warnings for two years.",
+    "Anna Menin is a nurse at the county hospital and has worked nights for a decade.",
+    "Northwind said it is a leading supplier of turbines in Europe and would hire 200 engineers next year.",
   ])("does not end the article at %s", (line) => {
     expect(endsArticle(line, units(line))).toBe(false);
   });

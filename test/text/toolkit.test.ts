@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DAY_MS, parseDate, toIsoDate, toUtcIso, ZONE_OFFSETS } from "../../src/text/dates.js";
+import { DAY_MS, monthAndDay, parseDate, toIsoDate, toUtcIso, ZONE_OFFSETS } from "../../src/text/dates.js";
 import { detectLang, hanShare, langOfText, readsAs } from "../../src/text/lang.js";
 import { sentencePieces, splitSentences } from "../../src/text/sentences.js";
 import { contentTerms, STOP_WORDS, searchTerms, stem, tokenize } from "../../src/text/tokens.js";
@@ -65,5 +65,13 @@ describe("the text toolkit", () => {
     expect(toUtcIso("2026-03-01T10:00:00+08:00")).toBe("2026-03-01T02:00:00.000Z");
     expect(toUtcIso("not a date")).toBeUndefined();
     expect(DAY_MS).toBe(86_400_000);
+  });
+
+  it("reads the month and day of a date with or without its year, so one date shown twice is recognised", () => {
+    expect(monthAndDay("13 Aug")).toBe("8-13");
+    expect(monthAndDay("August 13, 2018")).toBe("8-13");
+    expect(monthAndDay("2018-08-13 10:21")).toBe("8-13");
+    expect(monthAndDay("Aug. 14")).toBe("8-14");
+    expect(monthAndDay("Posted by Vortex")).toBeUndefined();
   });
 });

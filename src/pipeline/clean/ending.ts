@@ -62,10 +62,13 @@ const ENDING_HEADINGS: readonly RegExp[] = [
   /^(?:references?|notes(?: and references)?|footnotes|sources|citations|bibliography|works cited|further reading|external links|see also|related pages|notes & references)\s{0,3}(?:\[edit\]|\[编辑\])?\s{0,3}:?$/i,
   /^(?:参考文献|参考资料|参考来源|参考书目|注释|脚注|注解|资料来源|外部链接|外部連結|参见|參見|另见|另見|相关条目|相關條目|扩展阅读|延伸閱讀)\s{0,3}(?:\[编辑\]|\[編輯\])?\s{0,3}[:：]?$/,
   // Comment sections and "more stories".
-  /^(?:read all comments|show all comments|\[\s{0,2}read all comments\s{0,2}\]|trending(?: news| now)?|featured video|more videos|watch next|up next|you might also like|more from [\p{L} .'’&-]{1,40}|around the web|sponsored (?:stories|links|content)|promoted stories|(?:\d{1,6}\s{1,2})?comments?\s{0,2}\(\d{1,6}\)|\[\s{0,2}\d{1,6}\s{1,2}comments?\s{0,2}\])$/iu,
+  /^(?:read all comments|show all comments|more (?:great |top |recent |related )?(?:[\p{L}\p{N}.'’&-]{1,20}\s){0,2}(?:stories|articles|reads)|\[\s{0,2}read all comments\s{0,2}\]|trending(?: news| now)?|featured video|more videos|watch next|up next|you might also like|more from [\p{L} .'’&-]{1,40}|around the web|sponsored (?:stories|links|content)|promoted stories|(?:\d{1,6}\s{1,2})?comments?\s{0,2}\(\d{1,6}\)|\[\s{0,2}\d{1,6}\s{1,2}comments?\s{0,2}\])$/iu,
   /^(?:[\p{L}\p{N}_]{1,20}的评论|网友评论|评论区|全部评论|热门跟帖|我来说两句|更多精彩|更多新闻|更多阅读|更多推荐|大家都在看|热门阅读|点击排行|排行榜|今日热点|本周热点|相关专题)\s{0,3}[:：>]{0,3}$/u,
   // Author boxes that close a blog post: "About Carlos Nadalim", "Sobre Carlos Nadalim", "关于作者".
   /^(?:[Aa]bout|[Ss]obre|[Üü]ber|[Àà] propos de)\s{1,3}(?!Us$)\p{Lu}[\p{L}'’.-]{1,20}(?:\s{1,2}\p{Lu}[\p{L}'’.-]{1,20}){0,3}$|^关于(?!我们)\p{Script=Han}{2,8}$|^作者简介[:：]?$/u,
+  // A site's list of its other stories: "Popular on IndieWire", "Next Up In Tech". ("Most read in Business" is a box
+  // that sites also set inside the article: text.ts runs past it.)
+  /^(?:popular|trending) on [\p{L}\p{N} .'’&-]{1,30}$|^next up in [\p{L}\p{N} &-]{1,20}$/iu,
   // A newsletter's box title: "Pick Six Newsletter", "The Morning Briefing newsletter".
   // ("Sign up for our Coast & Climate newsletter" opens a box inside the article: text.ts's BOX_START.)
   /^(?!sign up|subscribe|get |join )[\p{L}\p{N} '’&-]{1,40}\snewsletters?$/iu,
@@ -83,6 +86,9 @@ const ENDING_LINES: readonly RegExp[] = [
   /^(?:stay (?:up to date|informed|in touch|connected|in the loop) with [\p{L}\p{N} '’&.-]{1,40}[.!]?(?:\s{1,2}(?:subscribe|sign up)\b.{0,60})?$|have a (?:news )?tip\?\s)/iu,
   /^(?:need more [\p{L} ]{1,20}\? subscribe|get [\p{L}\p{N} ]{1,40} delivered (?:to|through)|download (?:our|the) [\p{L}\p{N} ]{0,30}app\b|get the [\p{L}\p{N} ]{0,30}app\b|open in (?:the )?app\b|follow [\p{L}\p{N} ]{1,40} on (?:facebook|twitter|instagram))/iu,
   /^(?:下载|打开)\s{0,2}(?:[\p{Script=Han}A-Za-z]{0,10}\s{0,2})?(?:app|APP|客户端)|^扫码下载|^扫描二维码下载|^更多精彩内容[,，]?请(?:下载|关注)|^(?:欢迎)?关注(?:我们的)?(?:微信)?公众号/u,
+  // A reader-support appeal after the story: "A Word to Our Loyal Readers", "Support Snopes and make a difference…".
+  // (An appeal inside the story, "Do you rely on Snopes reporting? Click here to support it.", only interrupts it.)
+  /^(?:a (?:word|note|letter|message) to our (?:loyal |valued )?readers$|support [\p{L}\p{N}.'’ -]{1,30} (?:and make a difference|so (?:that )?we (?:can )?continue)\b)/iu,
   // Legal disclaimers and portal notices.
   /^(?:disclaimer|legal notice|important notice)\s{0,2}[:：]|^(?:the views (?:and opinions )?expressed|this (?:article|content|material) is (?:for|provided for) (?:general )?information(?:al)? purposes|nothing (?:in|on) this (?:article|site) (?:constitutes|is) (?:investment|financial|legal) advice|if you buy something through (?:this|our) post|we may earn (?:a )?commission)/i,
   // An affiliate notice: "Sometimes we include links to online retail stores. If you click on one … a small commission."
@@ -90,8 +96,16 @@ const ENDING_LINES: readonly RegExp[] = [
   /^(?:免责声明|郑重声明|特别声明|风险提示|反侵权公告|版权与免责声明|声明\s{0,2}[:：])|^\S{1,12}(?:版权与免责声明|免责声明)[:：]|^(?:本文仅代表作者(?:个人)?观点|本网站?所刊载|以上内容(?:仅)?代表|投资有风险|市场有风险|不构成投资建议)/,
   // A comment section's house rules: "ATENÇÃO: Comentários com textos ininteligíveis … não serão aprovados".
   /^(?:atenção|atención|attention|achtung|note)\s{0,2}[:：]\s{0,2}(?:os |los |les |die )?(?:comentários|comentarios|commentaires|kommentare|comments)\b/iu,
-  // Credit lines that close a report: "(Reporting by …; Editing by …)".
+  // Credit lines that close a report: "(Reporting by …; Editing by …)", "Reporting by …; additional reporting by …",
+  // "Associated Press writers Alan Fram, Zeke Miller … contributed to this report."
   /^[(（]\s{0,2}(?:reporting|additional reporting|writing|editing) by\b/i,
+  /^(?:reporting|writing) by\s.{1,200};\s{0,2}(?:additional reporting|editing|writing) by\b|^(?:associated press|ap|reuters|afp|bloomberg) (?:writers?|reporters?|correspondents?)\s.{1,200}\bcontributed\b/i,
+  // The author's box under the story: "Molly Wood (@mollywood) is an Ideas contributor at WIRED…", "Louise Matsakis is a
+  // Staff Writer at WIRED…", "Email Tariq Malik at tmalik@space.com or follow him…".
+  /^\p{Lu}[\p{L}.'’-]{1,20}(?:\s\p{Lu}[\p{L}.'’-]{0,20}){1,3}(?:\s\([^()]{1,60}\))? is (?:a|an|the) (?:[\p{L}'’-]{1,20}\s){0,4}(?:writer|reporter|editor|contributor|correspondent|columnist|curator|producer|host)\b.{0,40}\b(?:at|for|of)\b/u,
+  /^(?:[Ee]-?mail|[Cc]ontact) \p{Lu}[\p{L}.'’ -]{1,40} at [^\s@]{1,64}@[^\s@]{1,255}/u,
+  // A comment section's notice: "Note: we are temporarily moderating all comments submitted to deal with…".
+  /^(?:note\s{0,2}:\s{0,2})?we are (?:temporarily )?moderating (?:all )?comments\b/i,
   // Forum and blog post footers: "本贴由大卫于…发表", "(本文发表于…, 已被阅读178次)", "Trackback".
   /^(?:本贴由|本帖由|本帖最后由|[(（]本文发表于|本文通告引用|引用通告|trackback\b)/i,
   POST_FOOTER,
@@ -99,8 +113,18 @@ const ENDING_LINES: readonly RegExp[] = [
   /^您是本文第\s{0,2}\d{1,9}\s{0,2}个(?:阅览|阅读|读)者|^[|｜]?\s{0,2}(?:回复线索|相关回复|回复列表|全部回复|所有回复)\s{0,2}[:：]?$/,
 ];
 
+/**
+ * A press release's company boilerplate, however long its paragraph: "Ascom is a global solutions provider focused
+ * on healthcare ICT…", "Acme Corp. (NASDAQ: ACME) is a leading developer of…". A story introduces a company inside
+ * a sentence ("Northwind said it is a leading supplier…"); the release's last paragraphs open with its capitalised
+ * name, "is a" and a superlative.
+ */
+const COMPANY_BOILERPLATE =
+  /^\p{Lu}[\p{L}\p{N}&.'’-]{0,20}(?:\s(?:\p{Lu}[\p{L}\p{N}&.'’-]{0,20}|&)){0,4}\s(?:\([^()]{1,40}\)\s)?is (?:a|an|the) (?:(?:leading|global|world'?s?|worldwide|international|premier|pioneering|largest|fast-growing|innovative|independent)[ -]){1,3}.{0,80}\b(?:provider|company|manufacturer|developer|supplier|leader|platform|firm|specialist|group)\b/u;
+
 /** True when the line (of `size` units: Han characters 1, other words 2) opens what follows an article. */
 export function endsArticle(text: string, size: number): boolean {
   if (size <= ENDING_TUNABLES.maxHeadingUnits && ENDING_HEADINGS.some((pattern) => pattern.test(text))) return true;
+  if (COMPANY_BOILERPLATE.test(text)) return true;
   return size <= ENDING_TUNABLES.maxPromptUnits && ENDING_LINES.some((pattern) => pattern.test(text));
 }

@@ -10,7 +10,7 @@
  */
 
 import { NotAnArticleError } from "../../errors.js";
-import { MONTH_NAME, parseDate } from "../../text/dates.js";
+import { MONTH_NAME, monthAndDay, parseDate } from "../../text/dates.js";
 import { detectLang } from "../../text/lang.js";
 import type { Article } from "../../types.js";
 import { makeArticle, tidyParagraph, trimChars } from "./article.js";
@@ -103,6 +103,19 @@ const TUNABLES = {
   minSmallArticleSentences: 2,
   /** A line shown twice in a row longer than this (~20 English words, 40 Han characters) is a caption, not a headline. */
   maxRepeatedHeadlineUnits: 40,
+  /**
+   * A story card inside the article ("Business" / "<headline>" printed twice, image link and text link) is followed
+   * by its blurb: a paragraph of at most this size (~50 English words, a sentence or two) under the card is the card's.
+   */
+  maxCardBlurbUnits: 100,
+  /** A headline is taken out of the body (with what stands above it) up to this paragraph (title.ts's limit). */
+  maxBodyHeadlineParagraph: 2,
+  /** A list of other stories at the body's foot: this many title-case headlines in a row… */
+  minTailLinks: 3,
+  /** …followed by at most this many paragraphs (the author's box). */
+  maxAfterTailLinks: 2,
+  /** A headline in title case: at least this share of its words of four letters or more are capitalised. */
+  storyLinkTitleCaseShare: 0.75,
   /** Titles are heading-sized: at least a few words, at most a long headline. */
   minTitleUnits: 6,
   maxTitleUnits: 100,
@@ -212,7 +225,26 @@ const INTERRUPTIONS: readonly RegExp[] = [
   /^((image|photo|picture|slide)\s{0,2})?\d{1,3}\s{0,2}(of|\/)\s{0,2}\/?\s{0,2}\d{1,3}$|^(back to gallery|view gallery|caption|enlarge( this)? image)$/i,
   // Links to the site's other stories set inside the article: "On HoustonChronicle.com: …", "SEE MORE: …".
   /^(also )?on [a-z0-9-]{2,40}\.(com|org|net|co\.uk|[a-z]{2})\s{0,2}:?\s|^see more\s{0,2}:/i,
+  // Photo credits under a picture: "Doug Mills/The New York Times", "Michael Conroy, AP", "Photo by David Dyer-Bennet",
+  // "Courtesy of Andrew Vaughan", "… via AP", "Christopher Battin Submitted photo", "личный архив Олеси Куприн".
+  /^\p{Lu}[\p{L}.'’-]{1,20}(?:\s\p{Lu}[\p{L}.'’-]{0,20}){1,3}\s?\/\s?[\p{L}\p{N} .&-]{2,40}$|^\p{Lu}[\p{L}.'’-]{1,20}(?:\s\p{Lu}[\p{L}.'’-]{0,20}){1,3},\s(?:AP|AFP|EPA|Reuters|Getty Images)$/u,
+  /^(?:(?:photo|photograph|image|illustration)s?\s(?:by|courtesy of)|courtesy of)\s\p{Lu}[\p{L}.'’ -]{1,40}$|\svia (?:AP|AFP|Reuters|Getty Images)$|\ssubmitted photo$|^личный архив\s/iu,
+  // Links to other stories set inside the article: "[Related: …]", "Related post: …", "DON'T MISS", a headline
+  // tagged "[INSIGHT]" or "[VIDEO]" (a headline in capitals: CAPITALS_LINK).
+  /^\[related\s{0,2}:.{1,160}\]$|^related (?:post|article|story|content|reading)s?\s{0,2}:|^don[’']?t miss$/i,
+  /\s\[\p{Lu}{3,12}\]\s{0,2}\|?$/u,
+  // A reader-support appeal set inside the article: "Do you rely on Snopes reporting? Click here to support it."
+  /^do you (rely on|value|appreciate|enjoy) [\p{L}\p{N}.'’ -]{1,40}\? (click here|please|consider) .{0,30}\b(support|donate|contribute)\b/iu,
 ];
+
+/**
+ * A link to another story set in capitals inside the article: "LAUREN ALAINA SAYS 'DWTS' HAS HELPED HER LOSE 25
+ * POUNDS", nine words or more (a subheading in capitals, "HOW TO USE A WATER BATH CANNER", is shorter), no lower-case
+ * letter and no Chinese, Japanese or Korean (which have no case). Checked after the header lines, so "PUBLISHED WED,
+ * NOV 20 2019 4:29 AM EST UPDATED AN HOUR AGO" stays a dateline.
+ */
+const CAPITALS_LINK =
+  /^(?=(?:\S+\s+){8})(?=.*\p{Lu}{2})[^\p{Ll}\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]{20,160}$/u;
 
 /**
  * A photo credit set as "© Name caption…" inside the story: a name, not a year, after the sign and no rights
@@ -226,18 +258,38 @@ const PHOTO_CREDIT = /^©\s*(?!.*(?:rights|reserved|版权所有))\p{L}/iu;
  */
 const WIRE_CAPTION =
   /^in this (?:[\w.]{1,12},?\s){0,5}(?:file |handout |undated |aerial )?(?:photo|photograph|image|picture|frame grab)\b/i;
+/**
+ * A caption that ends in its photo's credit, however long: "… near the Nogales Port of Entry in Nogales, Ariz. (AP)",
+ * "… in Hialeah, Fla. (AP Photo/Alan Diaz)", "The first global geologic map of Titan. (NASA/JPL-Caltech/ASU)",
+ * "… La Paz, Bolivia, November 19, 2019. © Reuters / Manuel Claure", "… in Braunau am Inn, Austria.Leonhard Foeger /
+ * Reuters file", "FILE PHOTO: Traders work on the floor…".
+ * A story's sentence ends in its stop, or in a note that is not a credit.
+ */
+const CREDITED_CAPTION =
+  /[.!?]["”’]?\s{0,2}(?:[(（]\s{0,2}(?:AP|AFP|EPA|Reuters|Getty Images|AP Photo\/[^()]{1,40}|\p{Lu}[\p{L}.&-]{1,20}(?:\s?\/\s?[\p{L}.&-]{1,30}){1,3})\s{0,2}[)）]|©\s{0,2}\p{Lu}[^.©]{1,60})$|\s\/\s(?:AP|AFP|EPA|Reuters|Getty Images)(?: file)?$|^(?:FILE PHOTO|File photo|File Photo)\s{0,2}:/u;
 
-/** Newsletter and sign-up boxes: the header line, then up to a few lines of the box. */
+/**
+ * Newsletter and sign-up boxes: the header line ("Breaking News Emails", "Let our news meet your inbox."), then up
+ * to a few lines of the box ("Get breaking news alerts …, delivered weekday mornings.", "Sign Up").
+ */
 const BOX_START =
-  /^(sign up (for|to)|get (our|the) .{0,40}newsletter|subscribe to (our|the) .{0,40}newsletter|newsletter|订阅|关注我们)/i;
+  /^(sign up (for|to)|get (our|the) .{0,40}newsletter|subscribe to (our|the) .{0,40}newsletter|newsletter|[\p{L} ]{1,30}\semails$|.{0,40}\b(meet|hit|in|to) your inbox\b|订阅|关注我们)/iu;
 const BOX_PART =
-  /(sign up|subscribe|e-?mail address|enter your email|privacy (notice|policy)|newsletter|thank you for|unsubscribe|terms|订阅|二维码)/i;
+  /(sign up|subscribe|e-?mail address|enter your email|privacy (notice|policy)|newsletter|thank you for|unsubscribe|terms|news alerts|delivered (weekday|every|each|daily)|订阅|二维码)/i;
 
 /** A line that introduces a list: it ends in a colon, or in "below"/"following"/如下/以下. */
 const INTRODUCES_LIST = /(?:[:：]|\b(?:below|following)[.:]?|(?:如下|以下)[。:：]?)\s*$/i;
 
 /** Title quoted by the page itself ("正在阅读:<title>"). */
 const NOW_READING = /^(?:正在阅读|当前阅读|now reading|you are reading)\s*[:：]\s*(.+)$/i;
+/**
+ * A forum post's title under its label ("主题: 【…】【…】", "标  题：…"). (An e-mail's "Subject: Weekly digest" is not:
+ * a newsletter's subject names the issue, not the story in it.)
+ */
+const TITLE_LABEL = /^(?:主\s{0,6}题|标\s{0,6}题)\s{0,6}[:：]\s{0,6}(.{1,200})$/;
+/** An encyclopedia's tagline, printed right under the article's title (a class of furniture: wiki skins). */
+const ENCYCLOPEDIA_TAGLINE =
+  /^(?:from wikipedia, the free encyclopedia|维基百科，自由的百科全书|維基百科，自由的百科全書)$/i;
 
 const SOURCE = /(?:来源|來源|稿源|出处|出處|source)\s*[:：]\s*(.+)$/i;
 const BYLINE_EN = /^by\s+([A-Z\p{Lu}].+)$/iu;
@@ -366,9 +418,10 @@ function classify(text: string): Kind {
   }
   if (matchesAny(text, BOILERPLATE) || PAYWALL.test(text)) return Kind.Boilerplate;
   if (matchesAny(text, INTERRUPTIONS) && size <= TUNABLES.maxInterruptionUnits) return Kind.Interruption;
-  if (WIRE_CAPTION.test(text)) return Kind.Interruption;
+  if (WIRE_CAPTION.test(text) || CREDITED_CAPTION.test(text)) return Kind.Interruption;
   if (TIMESTAMP_ONLY.test(text) && /\d/.test(text)) return Kind.Header;
   if (text.length <= TUNABLES.maxMetaChars && isHeaderMeta(text)) return Kind.Header;
+  if (CAPITALS_LINK.test(text)) return Kind.Interruption;
   const prose = isProse(text, size);
   if (!prose && isLinkLike(text)) return Kind.Link;
   if (!prose && isNavigation(text)) return Kind.Link;
@@ -383,9 +436,16 @@ function isHeaderMeta(text: string): boolean {
     return true;
   if (BYLINE_ZH.test(text) && units(text) <= TUNABLES.maxBylineUnits) return true;
   if (/^(published|updated|last updated|posted|发布时间|发布于|时间|日期|更新时间)\b/i.test(text)) return true;
-  // A short line with a date and no sentence in it: "2020-03-26 11:05 来源:…", "March 26, 2020 | 3 min read".
-  return parseDate(text, false) !== undefined && countSentences(text) === 0 && units(text) <= TUNABLES.maxBylineUnits;
+  // A short line with a date and no sentence in it: "2020-03-26 11:05 来源:…", "March 26, 2020 | 3 min read",
+  // "Nov. 19, 2019 8:03 am ET" (a month's abbreviation ends no sentence).
+  const undotted = text.replace(MONTH_ABBREVIATION_DOT, "$1");
+  return (
+    parseDate(text, false) !== undefined && countSentences(undotted) === 0 && units(text) <= TUNABLES.maxBylineUnits
+  );
 }
+
+/** "Nov." in a dateline. */
+const MONTH_ABBREVIATION_DOT = new RegExp(`\\b${MONTH_NAME}\\.`, "gi");
 
 /** "3 hours ago", "2天前", "昨天 10:21": how story lists date their items. */
 const RELATIVE_TIME =
@@ -539,7 +599,7 @@ function markStoryLists(lines: Line[]): void {
     if (current !== undefined && current - previous <= TUNABLES.listTimestampSpacing) continue;
     const run = stamps.slice(runStart, i);
     runStart = i;
-    if (run.length < 2) continue;
+    if (run.length < 2 || isOneDateTwice(lines, run)) continue;
     // The first item starts up to one item's length before the first timestamp: each line there belongs to
     // it if it looks like its counterpart before the second timestamp (prose or not), but beyond the line
     // next to the timestamp never inside running text (two prose lines in a row: the article the list follows).
@@ -558,6 +618,16 @@ function markStoryLists(lines: Line[]): void {
       line.kind = isTimestampOnly(line.text) ? Kind.ListTimestamp : Kind.Blurb;
     }
   }
+}
+
+/**
+ * Two stamps naming the same day ("13 Aug" over the headline, "August 13, 2018" under it) are one post's date shown
+ * twice, a calendar badge and the dateline, not the items of a list.
+ */
+function isOneDateTwice(lines: readonly Line[], run: readonly number[]): boolean {
+  if (run.length !== 2) return false;
+  const [first, second] = run.map((index) => monthAndDay(lines[index]!.text));
+  return first !== undefined && first === second;
 }
 
 /** A teaser cut short by the site: "… the new rules will…", "Read more ...". Chinese prose's own "……" is not one. */
@@ -648,6 +718,23 @@ function markRepeatedCaptions(lines: Line[]): void {
   });
 }
 
+/**
+ * A card for another story set inside the article, printed twice as pages link both its picture and its text:
+ * "Business" / "<headline>" / "Business" / "<headline>", then its one-paragraph blurb. A writer never repeats a
+ * pair of lines; the card and its blurb interrupt the article.
+ */
+function markStoryCards(lines: Line[]): void {
+  for (let i = 0; i + 3 < lines.length; i++) {
+    const [label, headline, labelAgain, headlineAgain] = lines.slice(i, i + 4) as [Line, Line, Line, Line];
+    if (label.text === headline.text || label.text !== labelAgain.text || headline.text !== headlineAgain.text)
+      continue;
+    if (headline.units < TUNABLES.minTitleUnits || headline.units > TUNABLES.maxRepeatedHeadlineUnits) continue;
+    for (const line of [label, headline, labelAgain, headlineAgain]) line.kind = Kind.Interruption;
+    const blurb = lines[i + 4];
+    if (blurb?.kind === Kind.Prose && blurb.units <= TUNABLES.maxCardBlurbUnits) blurb.kind = Kind.Interruption;
+  }
+}
+
 /** Marks a newsletter box (its header and the few lines that belong to it) as an interruption. */
 function markBoxes(lines: Line[]): void {
   for (let i = 0; i < lines.length; i++) {
@@ -663,11 +750,16 @@ function markBoxes(lines: Line[]): void {
   }
 }
 
-/** A title the page states outright: "正在阅读:<title>" or a Markdown "# title". */
+/**
+ * A title the page states outright: "正在阅读:<title>", a labelled "主题: <title>", the line over an encyclopedia's
+ * tagline, or a Markdown "# title".
+ */
 function findStatedTitle(lines: readonly Line[], rawLines: readonly string[]): string | undefined {
-  for (const line of lines) {
-    const title = NOW_READING.exec(line.text)?.[1]?.trim();
+  for (const [i, line] of lines.entries()) {
+    const title = (NOW_READING.exec(line.text) ?? TITLE_LABEL.exec(line.text))?.[1]?.trim();
     if (title && HAS_WORD.test(title)) return title;
+    const above = lines[i - 1];
+    if (ENCYCLOPEDIA_TAGLINE.test(line.text) && above && above.units <= TUNABLES.maxTitleUnits) return above.text;
   }
   const markdown = rawLines.find((line) => /^#\s+\S/.test(line) && HAS_WORD.test(stripMarkup(line)));
   return markdown ? stripMarkup(markdown) : undefined;
@@ -1039,6 +1131,65 @@ function withoutRepeatedStandfirst(lines: readonly Line[], block: Block, body: s
   return at >= 0 && above.slice(at + 1).some((line) => line.kind === Kind.Header) ? body.slice(1) : body;
 }
 
+/**
+ * The body's first line with the byline block under it before the next ("<deck>" / "By …" / "Nov. 19, 2019" / lead):
+ * the standfirst under the headline, which the reader has as the deck, not the story's first paragraph.
+ */
+function withoutDeckAboveByline(lines: readonly Line[], block: Block, body: string[]): string[] {
+  const [first] = body;
+  if (first === undefined || body.length < 3) return body;
+  const isBody = (line: Line) => line.kind === Kind.Prose || line.kind === Kind.Short || line.kind === Kind.TableRow;
+  const at = lines.findIndex((line, i) => i >= block.start && i <= block.end && line.text === first);
+  if (at < 0) return body;
+  let next = at + 1;
+  while (next <= block.end && !isBody(lines[next]!)) next++;
+  return lines.slice(at + 1, next).some((line) => line.kind === Kind.Header) ? body.slice(1) : body;
+}
+
+/**
+ * A line of a list of other stories: headline-sized, in title case, with no stop or comma at its end. (A table's
+ * row or a list of dates has its numbers: "13 Kurt Busch 2237 1 0 6 18", "June 2 Mountain View, CA".)
+ */
+function isStoryLink(text: string): boolean {
+  const size = units(text);
+  if (size < TUNABLES.minTitleUnits || size > TUNABLES.maxRepeatedHeadlineUnits || /[.!?,;:。！？]["”’]?$/.test(text))
+    return false;
+  if (/^\d|\d.*\s\d/.test(text)) return false;
+  const words = text.split(/\s+/).filter((word) => /^\p{L}{4}/u.test(word));
+  const capitalised = words.filter((word) => /^\p{Lu}/u.test(word)).length;
+  return words.length >= 2 && capitalised / words.length >= TUNABLES.storyLinkTitleCaseShare;
+}
+
+/**
+ * The body without a list of other stories at its foot: a run of at least minTailLinks title-case headlines with at
+ * most maxAfterTailLinks paragraphs after it (the author's promotion: "Mike Wall's book … is out now.").
+ */
+function withoutTrailingStoryLinks(body: string[]): string[] {
+  for (let after = 0; after <= TUNABLES.maxAfterTailLinks && after < body.length; after++) {
+    let start = body.length - after;
+    while (start > 0 && isStoryLink(body[start - 1]!)) start--;
+    // (After "… tour dates:" the list is the article's.)
+    const introduced = INTRODUCES_LIST.test(body[start - 1] ?? "");
+    if (body.length - after - start >= TUNABLES.minTailLinks && start > 0 && !introduced) return body.slice(0, start);
+  }
+  return body;
+}
+
+/** The block's paragraphs without the page's furniture around the story: deck, standfirst, a list at its foot. */
+function articleBody(lines: readonly Line[], block: Block, repeatedTitle: string | undefined): string[] {
+  const body = withoutRepeatedStandfirst(lines, block, bodyOf(lines, block, repeatedTitle));
+  return withoutTrailingStoryLinks(withoutDeckAboveByline(lines, block, body));
+}
+
+/**
+ * A headline the cleaner read as one of the body's first lines ("Is An 'Oxygen Bar' … For Rs 300?", or under a fact
+ * check's claim) leaves the body, with what stands above it.
+ */
+function withoutShownTitle(body: readonly string[], shownTitle: string): readonly string[] {
+  const at = body.indexOf(shownTitle);
+  return at >= 0 && at <= TUNABLES.maxBodyHeadlineParagraph && body.length > at + 1 ? body.slice(at + 1) : body;
+}
+
 function toTitleLine(line: Line): TitleLine {
   const role =
     line.kind === Kind.Prose || line.kind === Kind.Short || line.kind === Kind.Title
@@ -1064,6 +1215,7 @@ export function cleanPastedText({ text }: { text: string }): Article {
   markTables(lines);
   markPhotoCredits(lines);
   markRepeatedCaptions(lines);
+  markStoryCards(lines);
   markStoryLists(lines);
   markBoxes(lines);
   markTeasers(lines);
@@ -1076,7 +1228,7 @@ export function cleanPastedText({ text }: { text: string }): Article {
 
   const block = chooseBlock(lines);
   const repeatedTitle = block ? findRepeatedTitle(lines, block.start) : undefined;
-  const body = block ? withoutRepeatedStandfirst(lines, block, bodyOf(lines, block, repeatedTitle)) : [];
+  const body = block ? articleBody(lines, block, repeatedTitle) : [];
   const bodyUnits = body.reduce((sum, paragraph) => sum + units(paragraph), 0);
   const sentences = body.reduce((sum, paragraph) => sum + countSentences(paragraph), 0);
   if (
@@ -1113,8 +1265,7 @@ export function cleanPastedText({ text }: { text: string }): Article {
   const shownTitle =
     (stated ? statedTitle : undefined) ?? pickHeadline({ lines: lines.map(toTitleLine), bodyStart: block.start, body });
   const title = shownTitle ? stripSiteSuffix(shownTitle, header.siteName) : "";
-  // A headline the cleaner read as the body's first line ("Is An 'Oxygen Bar' … For Rs 300?") leaves the body.
-  const paragraphs = withoutCutLead(body.length > 1 && body[0] === shownTitle ? body.slice(1) : body);
+  const paragraphs = withoutCutLead(withoutShownTitle(body, shownTitle));
   return makeArticle({
     title,
     ...(header.siteName ? { siteName: header.siteName } : {}),

@@ -49,6 +49,8 @@ const TITLE_TUNABLES = {
   followSkip: 16,
   /** …of which at most this many one- or two-word text lines (kickers, badges): more in a row are a menu. */
   maxSkippedLabels: 4,
+  /** A line this small between a heading and the body (a fact box's line, a read count) leaves the body under it. */
+  maxLineAboveBodyUnits: 12,
   /** Each text line between the candidate and the body costs this much; furniture and meta lines little. */
   textLineCost: 3,
   otherLineCost: 0.5,
@@ -93,10 +95,12 @@ const TITLE_TUNABLES = {
   maxMarkerItems: 8,
   /** The upper of two stacked heading lines over one dateline is the headline unless it looks this much less like one. */
   deckSlack: 3,
-  /** …and unless it is shorter than the lower by more than this many units (a word); … */
-  deckSlackUnits: 2,
+  /** …and unless it is shorter than the lower by more than this many units (two words: a deck runs a little longer); … */
+  deckSlackUnits: 4,
   /** …with at most this many lines between them (the byline). */
   maxDeckGap: 1,
+  /** A heading with its "By …" byline right under it is the headline up to this many lines into the body. */
+  maxBodyHeadlineLine: 2,
   /** Below this score no line is the headline. */
   minScore: 12,
   /** Title case is judged on words longer than this ("of", "the", "and" are lower case in title case too). */
@@ -113,10 +117,15 @@ const TITLE_TUNABLES = {
   bodyLineSmallUnits: 3,
   /** A line repeated inside another at most this many characters longer ("正在阅读:", "<line> - Site"). */
   repeatMaxExtraChars: 80,
-  /** A line with a lower-case "today" is a date stamp when it has at most this many words. */
+  /** A line with "today" in it is a date stamp when it has at most this many words. */
   maxRelativeDateWords: 4,
   /** A short line repeated in a byline within this many lines below it is the author's name. */
   nameRepeatLines: 3,
+  /**
+   * A menu item or kicker ("Suggest a Fact Check") is at most this many units: over another heading with its
+   * dateline, such a line is not that heading's headline (a headline over its deck is longer).
+   */
+  maxMenuItemUnits: 8,
   /** A name-like line ("Anna Menin") is at most this many units. */
   maxNameUnits: 8,
 } as const;
@@ -190,12 +199,15 @@ const FURNITURE: readonly RegExp[] = [
 /** A date or time in a line: a dateline or a list's timestamp, never a headline ("Nov. 20, 2019, 9:28 AM"). */
 const DATEISH =
   /\b\d{1,2}:\d{2}\b|\b\d{1,2}[/.]\d{1,2}[/.]\d{4}\b|\b\d{4}-\d{1,2}-\d{1,2}\b|\d{4}\s{0,2}年\s{0,2}\d{1,2}\s{0,2}月\s{0,2}\d{1,2}|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.?\s{1,3}\d{1,2},?\s{1,3}\d{4}\b|\b\d{1,2}\s{1,3}(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.?,?\s{1,3}\d{4}\b/i;
-/** Relative dates: "2 hours ago", "Yesterday", "Today 12:01 AM" (and outlets named after them: "USA TODAY"). */
-const RELATIVE_DATE = /\b(?:ago|yesterday|Yesterday|YESTERDAY|Today|TODAY)\b/;
+/** Relative dates: "2 hours ago", "Yesterday" (and outlets named after them: "USA TODAY"). */
+const RELATIVE_DATE = /\b(?:ago|yesterday|Yesterday|YESTERDAY|TODAY)\b/;
 /** Day, month name in any language, year: "02 Ago 2017", "13 août 2018". */
 const DAY_MONTH_YEAR = /\b\d{1,2}\s{1,3}\p{L}{3,10}\.?,?\s{1,3}(?:19|20)\d{2}\b/u;
-/** A lower-case "today" is a stamp only in a line of a few words ("… you need to know today" is a headline). */
-const TODAY = /\btoday\b/;
+/**
+ * "Today" is a stamp only in a line of a few words: "… you need to know today" and "Toobin: Today was a graveyard
+ * for GOP talking points" are headlines ("Today 12:01 AM" is dated by its time).
+ */
+const TODAY = /\b[Tt]oday\b/;
 
 function isDateish(text: string): boolean {
   if (DATEISH.test(text) || RELATIVE_DATE.test(text) || DAY_MONTH_YEAR.test(text)) return true;
@@ -223,8 +235,9 @@ function isPlausible(text: string, units: number, datelined = false): boolean {
   if (units < TITLE_TUNABLES.minUnits || units > TITLE_TUNABLES.maxUnits) return false;
   if (CUT.test(text) || isFurniture(text) || !WORDISH.test(text)) return false;
   const stops = text.match(SENTENCE_STOPS)?.length ?? 0;
-  // Two sentences are prose, unless a heading-sized line has its byline or date right under it ("Meth. We're on it.").
-  const headed = datelined && units <= TITLE_TUNABLES.lengthCap;
+  // Two sentences are prose, unless a headline-sized line has its byline or date right under it ("Meth. We're on
+  // it.", "… Festival’! To the Actual Scene!").
+  const headed = datelined && units <= TITLE_TUNABLES.overlongUnits;
   if (stops >= 2 && (FINAL_STOP.test(text) || units > TITLE_TUNABLES.lengthCap) && !headed) return false;
   const words = text.match(LATIN_WORD) ?? [];
   // "SKIP TO SITE INDEX", "TECH PERSONAL TECHNOLOGY: REVIEW": capitals-only lines are section labels.
@@ -308,6 +321,16 @@ function isListItem(lines: readonly TitleLine[], i: number): boolean {
   return isHeadingSized(lines[before]) && isHeadingSized(lines[after]);
 }
 
+/**
+ * Line i is the last of at least three heading-sized lines in a row (furniture skipped): a list of other stories.
+ * (One heading-sized link above a headline, "Visit our partner site", is a menu's, not a list.)
+ */
+function endsList(lines: readonly TitleLine[], i: number): boolean {
+  let before = i - 1;
+  while (before >= 0 && before > i - TITLE_TUNABLES.followSkip && isSkippable(lines[before]!)) before--;
+  return isListItem(lines, i) && isListItem(lines, before);
+}
+
 /** Line i is an item of the list an end marker heads: only heading-sized lines between them, a few at most. */
 function isMarkerItem(lines: readonly TitleLine[], i: number): boolean {
   for (let k = i - 1; k >= 0 && k >= i - TITLE_TUNABLES.maxMarkerItems; k--) {
@@ -325,9 +348,11 @@ function isMarkerItem(lines: readonly TitleLine[], i: number): boolean {
 function isAuthorName(lines: readonly TitleLine[], i: number, text: string, units: number): boolean {
   if (units > TITLE_TUNABLES.maxNameUnits) return false;
   if (NAME_LIKE.test(text)) {
-    // (A name-like headline, "The Impeachment Clock", has the real byline right under it, past a photo credit.)
+    // (A name-like headline, "The Impeachment Clock", has the real byline right under it, past a photo credit, a
+    // kicker or a time stamp: a name is not followed by another byline.)
     let next = nextShown(lines, i);
     while (lines[next] && isCredit(lines[next]!)) next = nextShown(lines, next);
+    if (lines[next] && isDateish(lines[next]!.text) && !BYLINE.test(lines[next]!.text)) next++;
     return !(lines[next] && BYLINE.test(lines[next]!.text));
   }
   return lines
@@ -370,8 +395,30 @@ function followScore(lines: readonly TitleLine[], i: number, bodyStart: number):
     }
   }
   // A byline without "By", a kicker, a read count: a few short lines between the headline and its date.
-  let score = j >= bodyStart ? TITLE_TUNABLES.followedByBody : 0;
-  for (let k = j + 1, step = 1; k < lines.length && step <= TITLE_TUNABLES.shortLinesToMeta; k++, step++) {
+  // (One short line between it and the body, a fact box's line or a read count, still leaves the body right under it.)
+  const shortLineThenBody =
+    j === bodyStart - 1 &&
+    next.role === "text" &&
+    next.units <= TITLE_TUNABLES.maxLineAboveBodyUnits &&
+    isHeadingSized(lines[i]);
+  let score =
+    j >= bodyStart
+      ? TITLE_TUNABLES.followedByBody
+      : shortLineThenBody
+        ? TITLE_TUNABLES.followedByBody - TITLE_TUNABLES.shortLineCost
+        : 0;
+  // (A label-sized line over a heading that is not a name is a menu item or a kicker: the date is the heading's.
+  // A longer line over one is a headline over its deck, and the date under the deck is the headline's too.)
+  const overHeading =
+    lines[i]!.units <= TITLE_TUNABLES.maxMenuItemUnits &&
+    isHeadingSized(next) &&
+    !NAME_LIKE.test(next.text) &&
+    isPlausible(next.text, next.units);
+  for (
+    let k = j + 1, step = 1;
+    !overHeading && k < lines.length && step <= TITLE_TUNABLES.shortLinesToMeta;
+    k++, step++
+  ) {
     const line = lines[k]!;
     if (isMeta(line)) {
       score = Math.max(score, TITLE_TUNABLES.followedByMeta - TITLE_TUNABLES.shortLineCost * step);
@@ -484,7 +531,7 @@ export function pickHeadline(options: {
     return next !== undefined && isMeta(next);
   };
   const opensBody = bodyStart < lines.length && (!FINAL_STOP.test(lines[bodyStart]!.text) || datelined(bodyStart));
-  const first = opensBody ? bodyStart : bodyStart - 1;
+  const first = bylinedInBody(lines, bodyStart) ?? (opensBody ? bodyStart : bodyStart - 1);
   for (let i = first; i >= from; i--) {
     const line = lines[i]!;
     if (line.role === "end" && !isCredit(line)) behindEndMarker = true;
@@ -533,10 +580,27 @@ export function pickHeadline(options: {
   if (!best) return "";
   best = headlineOverDeck(lines, bodyStart, candidates, best);
   best = originalOverTranslation(candidates, best, body);
+  best = mainOverSubtitle(lines, candidates, best, bodyStart);
   const chapter = chapterOverFirstSection(lines, best, body);
   if (chapter !== undefined) return chapter;
   const head = lines[best.index - 1];
   return head && isFirstHalf(lines, best.index - 1, best.text) ? `${withoutLabel(head.text)}${best.text}` : best.text;
+}
+
+/**
+ * A heading among the body's first lines with its "By …" byline right under it: the headline, with what the cleaner
+ * took for the body's start above it (a fact check's claim and who made it), heading-sized lines only. (Under a
+ * paragraph of the story, a headline with its byline is a sidebar's.) Undefined when there is none.
+ */
+function bylinedInBody(lines: readonly TitleLine[], bodyStart: number): number | undefined {
+  for (let i = bodyStart + 1; i <= bodyStart + TITLE_TUNABLES.maxBodyHeadlineLine && i + 1 < lines.length; i++) {
+    if (lines[i - 1]!.units > TITLE_TUNABLES.maxHeadingUnits) return undefined;
+    const line = lines[i]!;
+    const byline = lines[i + 1]!;
+    if (isHeadingSized(line) && isPlausible(line.text, line.units) && isMeta(byline) && BYLINE.test(byline.text))
+      return i;
+  }
+  return undefined;
 }
 
 interface Candidate {
@@ -578,7 +642,7 @@ function headlineOverDeck(
   // (The upper line printed twice in a row, as a page prints its headline, is neither a list's item nor a kicker.)
   const shownTwice = lines[upper.index - 1]?.text === lines[upper.index]!.text;
   // (The upper line ending a list of other stories is that list's last item.)
-  if (!shownTwice && isListItem(lines, upper.index)) return best;
+  if (!shownTwice && endsList(lines, upper.index)) return best;
   // (A section name or kicker above a headline is shorter than it; a headline is about as long as its deck.)
   if (!shownTwice && upper.units < best.units - TITLE_TUNABLES.deckSlackUnits) return best;
   if (upper.intrinsic < best.intrinsic - TITLE_TUNABLES.deckSlack) return best;
@@ -601,6 +665,28 @@ function originalOverTranslation(
   if (han < TITLE_TUNABLES.chineseBodyShare * text.replace(/\s/g, "").length) return best;
   const original = candidates.find((candidate) => candidate.index === best.index - 1);
   return original && HAN.test(original.text) && !FINAL_STOP.test(original.text) ? original : best;
+}
+
+/**
+ * A Chinese main headline with its subtitle (副题) under it and the body straight after ("“厕所革命”改善农牧区人居环境" /
+ * "去年改造户用卫生厕所4.66万座" / lead): the subtitle wins on sitting against the body, but with no dateline under the
+ * pair the upper line is the headline. (With a dateline under the pair, it is one headline wrapped over two lines,
+ * joined by isFirstHalf; a lead-in (引题) sits over a headline that has its dateline.)
+ */
+function mainOverSubtitle(
+  lines: readonly TitleLine[],
+  candidates: readonly Candidate[],
+  best: Candidate,
+  bodyStart: number,
+): Candidate {
+  if (!HAN.test(best.text) || best.index !== bodyStart - 1 || best.follows > TITLE_TUNABLES.followedByBody) return best;
+  const main = candidates.find((candidate) => candidate.index === best.index - 1);
+  if (!main || !HAN.test(main.text) || FINAL_STOP.test(main.text) || main.units < TITLE_TUNABLES.smallUnits)
+    return best;
+  // (A headline has no spaces or labels in it: "我收藏的：图片 音乐" is a blog's sidebar; over a list of other
+  // headlines, the pair is that list's last two items.)
+  if (/[\s:：|｜]/.test(main.text)) return best;
+  return isHeadingSized(lines[main.index - 1]) ? best : main;
 }
 
 /** A section number: "一、", "1.", "（一）", "第一节". */
