@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { ApiCall } from "../fakes/telegram.js";
 import { updateJobId } from "../../src/bot/reading.js";
+import type { ApiCall } from "../fakes/telegram.js";
 import { articleHtml, type Harness, manualClock, modelSummary, startHarness } from "./harness.js";
 
 const isEdit = (call: ApiCall) => call.method === "editMessageText" && call.ok;

@@ -17,7 +17,7 @@ function stallingClock(stallUntil: number) {
     sleep: (ms: number) =>
       new Promise<void>((resolve) => {
         const due = clock.now() + ms;
-        clock.setTimeout(resolve, (due < stallUntil ? stallUntil : due) - clock.now());
+        clock.setTimeout(resolve, Math.max(due, stallUntil) - clock.now());
       }),
   };
 }
