@@ -100,13 +100,26 @@ export function summaryLangFor(user: UserRecord | undefined, articleLang: string
 }
 
 /**
- * One reader per distinct language setting: all the summary language depends on (summaryLangFor). A feed with
- * thousands of readers keeps two or three records, not thousands, while its new items are summarized.
+ * Everyone's language setting, read once per poll: the profile key of each person (all the summary language
+ * depends on, see summaryLangFor) and one person's record per key. A feed with thousands of readers then keeps two
+ * or three records, not thousands, while its new items are summarized, and the people are read in one scan
+ * rather than one read each per feed (with 100,000 people those reads, all in flight at once, held most of a
+ * replica's 420–470 MB by the end of bench:digest's poll).
  */
-function readerProfiles(users: Array<UserRecord | undefined>, defaultLang: LangChoice): Array<UserRecord | undefined> {
-  const byProfile = new Map<string, UserRecord | undefined>();
-  for (const user of users) byProfile.set(`${user?.lang ?? ""}|${interfaceLang(user, defaultLang)}`, user);
-  return [...byProfile.values()];
+async function readerProfiles(records: Records, defaultLang: LangChoice) {
+  const keyOf = (user: UserRecord | undefined) => `${user?.lang ?? ""}|${interfaceLang(user, defaultLang)}`;
+  const profileOf = new Map<number, string>();
+  const representative = new Map<string, UserRecord | undefined>([[keyOf(undefined), undefined]]);
+  for (const { id, value: user } of await records.users.list()) {
+    const key = keyOf(user);
+    profileOf.set(Number(id), key);
+    if (!representative.has(key)) representative.set(key, user);
+  }
+  /** One record per distinct setting among these readers (undefined: someone with no record, the defaults). */
+  return (readers: readonly number[]): Array<UserRecord | undefined> => {
+    const keys = new Set(readers.map((userId) => profileOf.get(userId) ?? keyOf(undefined)));
+    return [...keys].map((key) => representative.get(key));
+  };
 }
 
 export interface Poller {
@@ -234,6 +247,12 @@ async function pollAll(ctx: PollerContext, options: { force?: boolean } = {}): P
     readers.push(sub.userId);
     readersByFeed.set(sub.feedId, readers);
   }
+  // Read once, and only when a feed has news to summarize.
+  let profilesRead: ReturnType<typeof readerProfiles> | undefined;
+  const profiles = () => {
+    profilesRead ??= readerProfiles(records, deps.defaultLang);
+    return profilesRead;
+  };
   for (const { id: feedId, value: feed } of dueFeeds) {
     const failed = (error: unknown) => {
       report.failures += 1;
@@ -249,10 +268,7 @@ async function pollAll(ctx: PollerContext, options: { force?: boolean } = {}): P
       try {
         const fresh = await pollFeed(ctx, feedId, feed, report);
         if (fresh.length === 0) return;
-        const users = readerProfiles(
-          await Promise.all(subscribers.map((userId) => records.users.get(String(userId)))),
-          deps.defaultLang,
-        );
+        const users = (await profiles())(subscribers);
         for (const item of fresh) {
           itemJobs.push(
             itemQueue.add(() =>

@@ -112,7 +112,11 @@ function sendWindow({ sends: limit, ms, slackMs }: PaceLimits["sendWindow"]) {
 }
 
 /**
- * The same guard over every replica's sends (SharedPace.countSend): waits until this send fits the window.
+ * The same guard over every replica's sends (SharedPace.countSend): waits until this send fits the window. The
+ * send is counted at the time it asked, but goes out when Redis's answer is read: after a GC pause every answer
+ * that waited in the socket is read at once, and those sends would leave together though counted spread out. So
+ * a send whose count came back later than half the arrival margin is counted again, now, once (the stale count
+ * stays in the window: a slot lost, never one too many).
  */
 async function sharedSendWindow(
   shared: SharedPace,
@@ -120,11 +124,20 @@ async function sharedSendWindow(
   clock: Pick<Clock, "now" | "sleep">,
 ): Promise<number> {
   let at = Math.max(booked, clock.now());
-  for (let wait = await shared.countSend(at); wait > 0; wait = await shared.countSend(at)) {
-    await clock.sleep(wait);
-    at = Math.max(at + wait, clock.now());
+  let recounted = false;
+  for (;;) {
+    const wait = await shared.countSend(at);
+    if (wait > 0) {
+      await clock.sleep(wait);
+      at = Math.max(at + wait, clock.now());
+      continue;
+    }
+    const now = clock.now();
+    // Once only: when Redis itself answers slower than that, counting again would only lose slots.
+    if (recounted || now - at <= ARRIVAL_MARGIN_MS / 2) return at;
+    recounted = true;
+    at = now;
   }
-  return at;
 }
 
 /** A generic cell-rate pacer (GCRA) per chat and overall, with 429 pauses. */

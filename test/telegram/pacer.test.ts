@@ -4,7 +4,8 @@
  * Time is virtual: a stall is timers firing late, exactly as a blocked event loop makes them.
  */
 import { describe, expect, it } from "vitest";
-import { ARRIVAL_MARGIN_MS, createPacer, paceLimits } from "../../src/telegram/pacer.js";
+import type { SharedPace } from "../../src/store/store.js";
+import { ARRIVAL_MARGIN_MS, createPacer, createSharedPacer, paceLimits } from "../../src/telegram/pacer.js";
 import { virtualClock } from "../helpers/virtual-clock.js";
 import { busiestWindow } from "../helpers/windows.js";
 
@@ -62,5 +63,29 @@ describe("the overall pace, counted at sending time", () => {
     const times = await sendToAll(60, 2000, 12);
     expect(busiestWindow(times, 999)).toBeLessThanOrEqual(12);
     expect(times).toHaveLength(60);
+  });
+
+  it("across replicas: a count Redis answered late (the replica stalled meanwhile) is counted again, once", async () => {
+    let now = 1000;
+    const counted: number[] = [];
+    // A shared budget that always has room; each answer takes `delays[n]` ms to be read (a stall, or Redis's time).
+    const delays = [120, 0, 120, 120];
+    const shared: SharedPace = {
+      book: async (_chatId, at) => at,
+      pause: async () => {},
+      countSend: async (at) => {
+        counted.push(at);
+        now += delays[counted.length - 1] ?? 0;
+        return 0;
+      },
+    };
+    const pacer = createSharedPacer(shared);
+    const clock = { now: () => now, sleep: async (ms: number) => void (now += ms) };
+    // Answered 120 ms late: counted again at the time it is read, and let go then.
+    expect(await pacer.slot(1, clock)).toBe(1120);
+    expect(counted).toEqual([1000, 1120]);
+    // Late twice: the second late answer is taken as it is (recounting again and again would only lose slots).
+    expect(await pacer.slot(2, clock)).toBe(1240);
+    expect(counted).toEqual([1000, 1120, 1120, 1240]);
   });
 });
