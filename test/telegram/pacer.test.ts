@@ -80,7 +80,12 @@ describe("the overall pace, counted at sending time", () => {
       },
     };
     const pacer = createSharedPacer(shared);
-    const clock = { now: () => now, sleep: async (ms: number) => void (now += ms) };
+    const clock = {
+      now: () => now,
+      sleep: async (ms: number) => {
+        now += ms;
+      },
+    };
     // Answered 120 ms late: counted again at the time it is read, and let go then.
     expect(await pacer.slot(1, clock)).toBe(1120);
     expect(counted).toEqual([1000, 1120]);
