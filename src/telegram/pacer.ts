@@ -115,8 +115,8 @@ function sendWindow({ sends: limit, ms, slackMs }: PaceLimits["sendWindow"]) {
  * The same guard over every replica's sends (SharedPace.countSend): waits until this send fits the window. The
  * send is counted at the time it asked, but goes out when Redis's answer is read: after a GC pause every answer
  * that waited in the socket is read at once, and those sends would leave together though counted spread out. So
- * a send whose count came back later than half the arrival margin is counted again, now, once (the stale count
- * stays in the window: a slot lost, never one too many).
+ * a send whose count came back later than the arrival margin (which can no longer cover it) is counted again,
+ * now, in place of its first count, once.
  */
 async function sharedSendWindow(
   shared: SharedPace,
@@ -124,18 +124,18 @@ async function sharedSendWindow(
   clock: Pick<Clock, "now" | "sleep">,
 ): Promise<number> {
   let at = Math.max(booked, clock.now());
-  let recounted = false;
+  let replacing: string | undefined;
   for (;;) {
-    const wait = await shared.countSend(at);
-    if (wait > 0) {
-      await clock.sleep(wait);
-      at = Math.max(at + wait, clock.now());
+    const { waitMs, counted } = await shared.countSend(at, replacing);
+    if (waitMs > 0) {
+      await clock.sleep(waitMs);
+      at = Math.max(at + waitMs, clock.now());
       continue;
     }
     const now = clock.now();
-    // Once only: when Redis itself answers slower than that, counting again would only lose slots.
-    if (recounted || now - at <= ARRIVAL_MARGIN_MS / 2) return at;
-    recounted = true;
+    // Once only: when Redis itself answers slower than the margin, counting again would only cost round trips.
+    if (replacing !== undefined || now - at <= ARRIVAL_MARGIN_MS) return at;
+    replacing = counted;
     at = now;
   }
 }
