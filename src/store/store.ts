@@ -92,11 +92,10 @@ export interface SharedPace {
   /** Holds back `chatId`, or everyone when undefined, until `until` (Telegram's retry_after), on every replica. */
   pause(chatId: number | undefined, until: number, now: number): Promise<void>;
   /**
-   * Counts a send going out now in the window of every replica's sends: `{ waitMs: 0, counted }` when it fits (it
-   * is counted, as `counted`), else the milliseconds until it would (nothing counted; ask again then). `replacing`
-   * takes an earlier count of the same send out first (it did not go out then: its answer came back late).
+   * Counts a send going out now in the one-second window of every replica's sends: 0 when it fits (it is
+   * counted), else the milliseconds until it would (nothing counted; ask again then).
    */
-  countSend(now: number, replacing?: string): Promise<{ waitMs: number; counted?: string }>;
+  countSend(now: number): Promise<number>;
 }
 
 /**
@@ -123,7 +122,7 @@ redis.call('SET', KEYS[2], string.format('%.3f', gtat), 'PX', math.max(1, math.c
 return string.format('%.3f', at)`;
 /**
  * KEYS[1] a sorted set of send times. ARGV: t (this send's time), sends per window, window ms, slack ms, a unique
- * member, and optionally an earlier member of the same send to remove first (see SharedPace.countSend). Sends are not counted in time order (a send told to wait is counted later than one booked after it,
+ * member. Sends are not counted in time order (a send told to wait is counted later than one booked after it,
  * and replicas' replies interleave), so the check is not "how many in the second before t" but "would any window
  * holding t hold too many": each window that starts at t or at one of the sends before it, reaching up to the
  * sends after it. Counts t and returns '0' when it fits, else the ms after which to ask again. Sends two windows
@@ -132,7 +131,6 @@ return string.format('%.3f', at)`;
 const COUNT_SEND_SCRIPT = `
 local t, limit, window, slack = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local span = window - slack
-if ARGV[6] then redis.call('ZREM', KEYS[1], ARGV[6]) end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('(%.3f', t - 2 * window))
 local function scores(from, to)
   local flat = redis.call('ZRANGEBYSCORE', KEYS[1], from, to, 'WITHSCORES')
@@ -181,10 +179,10 @@ export function sharedPaceFor(store: Store, limits: PaceLimits): SharedPace | un
   const sender = randomUUID();
   let sends = 0;
   return {
-    countSend: async (now, replacing) => {
+    countSend: async (now) => {
       sends += 1;
       const member = `${sender}:${sends}`;
-      const waitMs = Number(
+      return Number(
         await storeCall("count a Telegram send", () =>
           client.eval(COUNT_SEND_SCRIPT, {
             keys: ["tgpace:sent"],
@@ -194,12 +192,10 @@ export function sharedPaceFor(store: Store, limits: PaceLimits): SharedPace | un
               String(limits.sendWindow.ms),
               String(limits.sendWindow.slackMs),
               member,
-              ...(replacing ? [replacing] : []),
             ],
           }),
         ),
       );
-      return waitMs > 0 ? { waitMs } : { waitMs: 0, counted: member };
     },
     book: async (chatId, now) =>
       Number(

@@ -112,11 +112,7 @@ function sendWindow({ sends: limit, ms, slackMs }: PaceLimits["sendWindow"]) {
 }
 
 /**
- * The same guard over every replica's sends (SharedPace.countSend): waits until this send fits the window. The
- * send is counted at the time it asked, but goes out when Redis's answer is read: after a GC pause every answer
- * that waited in the socket is read at once, and those sends would leave together though counted spread out. So
- * a send whose count came back later than the arrival margin (which can no longer cover it) is counted again,
- * now, in place of its first count, once.
+ * The same guard over every replica's sends (SharedPace.countSend): waits until this send fits the window.
  */
 async function sharedSendWindow(
   shared: SharedPace,
@@ -124,20 +120,11 @@ async function sharedSendWindow(
   clock: Pick<Clock, "now" | "sleep">,
 ): Promise<number> {
   let at = Math.max(booked, clock.now());
-  let replacing: string | undefined;
-  for (;;) {
-    const { waitMs, counted } = await shared.countSend(at, replacing);
-    if (waitMs > 0) {
-      await clock.sleep(waitMs);
-      at = Math.max(at + waitMs, clock.now());
-      continue;
-    }
-    const now = clock.now();
-    // Once only: when Redis itself answers slower than the margin, counting again would only cost round trips.
-    if (replacing !== undefined || now - at <= ARRIVAL_MARGIN_MS) return at;
-    replacing = counted;
-    at = now;
+  for (let wait = await shared.countSend(at); wait > 0; wait = await shared.countSend(at)) {
+    await clock.sleep(wait);
+    at = Math.max(at + wait, clock.now());
   }
+  return at;
 }
 
 /** A generic cell-rate pacer (GCRA) per chat and overall, with 429 pauses. */

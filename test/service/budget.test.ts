@@ -3,7 +3,7 @@
  * and a 429 met by one holds back the other. Time is a manual clock: the pacers' sleeps are recorded, not slept.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openStore, type SharedPace, type Store, sharedPaceFor } from "../../src/store/store.js";
+import { openStore, type Store } from "../../src/store/store.js";
 import { ARRIVAL_MARGIN_MS, createPacer, paceLimits, pacerFor, type TelegramPacer } from "../../src/telegram/pacer.js";
 import { hasRedisServer, type RedisServer, startRedis } from "../helpers/redis.js";
 import { busiestWindow } from "../helpers/windows.js";
@@ -112,19 +112,6 @@ describe.runIf(hasRedisServer())("the Telegram budget on Redis", () => {
     // …and were counted there, so the ones booked after them waited: no window of a second holds more than 30.
     expect(busiestWindow(sent, 999)).toBeLessThanOrEqual(30);
     expect(sent).toHaveLength(90);
-  });
-
-  it("a send counted again in place of its first count frees the first one's place in the window", async () => {
-    const store = await openStore(redis.url);
-    stores.push(store);
-    const shared = sharedPaceFor(store, paceLimits()) as SharedPace;
-    const t = nextStart();
-    const first = await Promise.all(Array.from({ length: 30 }, () => shared.countSend(t)));
-    expect(first.every((count) => count.waitMs === 0)).toBe(true);
-    // The window is full: a 31st send now waits…
-    expect((await shared.countSend(t + 50)).waitMs).toBeGreaterThan(0);
-    // …but one of the 30, whose count came back late, counted again in its own place fits.
-    expect(await shared.countSend(t + 50, first[0]?.counted)).toMatchObject({ waitMs: 0 });
   });
 
   it("a 429 that holds back everyone on one replica pauses the other too", async () => {

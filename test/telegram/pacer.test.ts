@@ -4,8 +4,7 @@
  * Time is virtual: a stall is timers firing late, exactly as a blocked event loop makes them.
  */
 import { describe, expect, it } from "vitest";
-import type { SharedPace } from "../../src/store/store.js";
-import { ARRIVAL_MARGIN_MS, createPacer, createSharedPacer, paceLimits } from "../../src/telegram/pacer.js";
+import { ARRIVAL_MARGIN_MS, createPacer, paceLimits } from "../../src/telegram/pacer.js";
 import { virtualClock } from "../helpers/virtual-clock.js";
 import { busiestWindow } from "../helpers/windows.js";
 
@@ -63,34 +62,5 @@ describe("the overall pace, counted at sending time", () => {
     const times = await sendToAll(60, 2000, 12);
     expect(busiestWindow(times, 999)).toBeLessThanOrEqual(12);
     expect(times).toHaveLength(60);
-  });
-
-  it("across replicas: a count Redis answered later than the margin is counted again, in place of the first, once", async () => {
-    let now = 1000;
-    const counted: Array<{ at: number; replacing?: string }> = [];
-    // A shared budget that always has room; each answer takes `delays[n]` ms to be read (a stall, or Redis's time).
-    const delays = [ARRIVAL_MARGIN_MS + 10, 0, ARRIVAL_MARGIN_MS + 10, ARRIVAL_MARGIN_MS + 10];
-    const shared: SharedPace = {
-      book: async (_chatId, at) => at,
-      pause: async () => {},
-      countSend: async (at, replacing) => {
-        counted.push({ at, ...(replacing ? { replacing } : {}) });
-        now += delays[counted.length - 1] ?? 0;
-        return { waitMs: 0, counted: `send-${counted.length}` };
-      },
-    };
-    const pacer = createSharedPacer(shared);
-    const clock = {
-      now: () => now,
-      sleep: async (ms: number) => {
-        now += ms;
-      },
-    };
-    // Answered 50 ms late: counted again at the time it is read, replacing the first count, and let go then.
-    expect(await pacer.slot(1, clock)).toBe(1050);
-    expect(counted).toEqual([{ at: 1000 }, { at: 1050, replacing: "send-1" }]);
-    // Late twice: the second late answer is taken as it is (counting again and again would only cost round trips).
-    expect(await pacer.slot(2, clock)).toBe(1100);
-    expect(counted.slice(2)).toEqual([{ at: 1050 }, { at: 1100, replacing: "send-3" }]);
   });
 });
