@@ -150,8 +150,8 @@ export interface JobLedger {
    */
   register<P>(kind: string, run: JobRunner<P>, giveUp?: (payload: P) => Promise<void>): void;
   /**
-   * Records the job, leases it here and queues it; false (nothing kept) when the local queue is full. With an `id`
-   * (derived from the update that asked for it), a job already recorded under it is left to go on: true.
+   * Records the job, leases it here and queues it; false (nothing kept) when the local queue is full. `id` names
+   * it after the update that asked (the caller has checked `has(id)` before sending its placeholder).
    */
   submit<P>(kind: string, payload: P, options?: { id?: string }): Promise<boolean>;
   /**
@@ -263,8 +263,6 @@ async function claimForTakeover(
 /** Records a new job, leases it and queues it; false (and nothing left behind) when the queue is full. */
 async function submitOne(parts: LedgerParts, kind: string, payload: unknown, id?: string): Promise<boolean> {
   const { store, records, replicaId, leaseMs, clock, logger } = parts;
-  // Recorded by an earlier handling of the same update: that job goes on (here, or taken over by a sweep).
-  if (id !== undefined && (await records.get(id)) !== undefined) return true;
   const record: JobRecord = {
     id: id ?? randomUUID(),
     kind,
