@@ -360,6 +360,8 @@ async function main() {
     FEED_POLL_MINUTES: "30",
     DIGEST_MAX_ITEMS: "10",
     LLM_MAX_CONCURRENCY: "16",
+    // Scaled like every other duration: the product's one-minute idle exit of CPU workers is 6 s at ×0.1.
+    CPU_IDLE_SECONDS: String(Math.max(1, Math.round(60 * SCALE))),
   };
   const products: Product[] = [];
   for (let index = 1; index <= REPLICAS; index += 1) {

@@ -103,6 +103,8 @@ export interface Config {
     budgetMs: number;
     /** CPU_WORKER_MAX_MB: heap cap per worker; a page that needs more fails alone. @default 512 */
     workerMaxMb: number;
+    /** CPU_IDLE_SECONDS: a worker idle this long exits and gives its memory back; 0 keeps them all running. @default 60 */
+    idleMs: number;
   };
   service: {
     /** WEBHOOK_URL: the public HTTPS URL Telegram posts updates to. Unset → long polling. */
@@ -307,6 +309,7 @@ export function loadConfig(env: Env): Config {
       maxQueue: integer(env, "CPU_MAX_QUEUE", 64),
       budgetMs: integer(env, "CPU_BUDGET_MS", 10_000, 100),
       workerMaxMb: integer(env, "CPU_WORKER_MAX_MB", 512, 32),
+      idleMs: integer(env, "CPU_IDLE_SECONDS", 60) * 1000,
     },
     service: {
       webhookUrl,

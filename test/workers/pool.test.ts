@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { threadId } from "node:worker_threads";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ErrorCode, JianbaoError, NotAnArticleError } from "../../src/errors.js";
 import { summarizeOffline } from "../../src/llm/offline.js";
 import { cleanPage } from "../../src/pipeline/clean/index.js";
@@ -80,7 +80,8 @@ describe("the CPU pool when tasks misbehave", () => {
   const run = <R>(task: TestTask) => pool.run<R>(task, task.kind);
   beforeAll(() => {
     // A small heap so the out-of-memory task fails fast; the budget leaves room for a loaded machine.
-    pool = createCpuPool({ threads: 2, budgetMs: 2000, workerMaxMb: 64, workerFile: TEST_WORKER });
+    // idleMs 0 keeps both workers running, so "replaced" can be read off threadCount.
+    pool = createCpuPool({ threads: 2, budgetMs: 2000, workerMaxMb: 64, idleMs: 0, workerFile: TEST_WORKER });
   });
   afterAll(() => pool.close());
 
@@ -116,6 +117,30 @@ describe("the CPU pool when tasks misbehave", () => {
     expect(error.code).toBe(ErrorCode.WorkerFailed);
     expect(error.details.reason).toBe("out-of-memory");
     expect(await run<number>({ kind: "threadId" })).toBeGreaterThan(0);
+  });
+});
+
+describe("the CPU pool's idle workers", () => {
+  it("starts workers as tasks come, lets idle ones exit, and starts a new one for the next task", async () => {
+    const pool = createCpuPool({ threads: 2, idleMs: 20, workerFile: TEST_WORKER });
+    try {
+      expect(pool.threadCount).toBe(0);
+      const gate = new Int32Array(new SharedArrayBuffer(4));
+      const held = [
+        pool.run<number>({ kind: "hold", gate }, "first"),
+        pool.run<number>({ kind: "hold", gate }, "second"),
+      ];
+      await vi.waitFor(() => expect(pool.threadCount).toBe(2));
+      Atomics.store(gate, 0, 1);
+      Atomics.notify(gate, 0);
+      // Two tasks held at once ran on two threads.
+      expect(new Set(await Promise.all(held)).size).toBe(2);
+      await vi.waitFor(() => expect(pool.threadCount).toBe(0), { timeout: 10_000, interval: 10 });
+      expect(await pool.run<number>({ kind: "threadId" }, "after the idle exit")).toBeGreaterThan(0);
+      expect(pool.threadCount).toBe(1);
+    } finally {
+      await pool.close();
+    }
   });
 });
 

@@ -16,7 +16,9 @@ export type TestTask =
   /** Ends the worker thread in the middle of the task. */
   | { kind: "exit" }
   /** Allocates until the worker's heap limit. */
-  | { kind: "oom" };
+  | { kind: "oom" }
+  /** Blocks its thread until the test sets `gate[0]` to 1 (and notifies), then answers with the thread it ran on. */
+  | { kind: "hold"; gate: Int32Array };
 
 /** A page holding this marker spins in cleanPage, as a page that is too complex to clean would (bot-level tests). */
 export const SPIN_MARKER = "<!-- test-worker: spin -->";
@@ -32,6 +34,11 @@ export default function testWorker(request: CpuRequest<TestTask>) {
   switch (task.kind) {
     case "threadId":
       return answer(request, () => threadId);
+    case "hold":
+      return answer(request, () => {
+        Atomics.wait(task.gate, 0, 0);
+        return threadId;
+      });
     case "spin":
       return answer(request, () => {
         for (;;) {}
