@@ -39,6 +39,8 @@ export interface BotApiStats {
   lastAt?: number;
   /** Most messages accepted within any one second. */
   busiestSecond: number;
+  /** Messages accepted in each whole second from the first one (second 0 starts at the first message). */
+  perSecond: number[];
   /**
    * The fakes' own event-loop delay since the first accepted message (ms, max and p99): requests are timestamped
    * when this process gets to them, so a stall here bunches arrivals that the product spaced.
@@ -65,6 +67,7 @@ let lastAt: number | undefined;
 /** Accept times within the last second, for the busiest one-second window. */
 let recent: number[] = [];
 let busiestSecond = 0;
+let perSecond: number[] = [];
 const loopDelay = monitorEventLoopDelay({ resolution: 5 });
 loopDelay.enable();
 
@@ -109,6 +112,8 @@ function sendMessage(res: ServerResponse, params: { chat_id?: unknown; text?: un
     loopDelay.reset();
   }
   lastAt = now;
+  const second = Math.floor((now - firstAt) / 1000);
+  perSecond[second] = (perSecond[second] ?? 0) + 1;
   recent.push(now);
   while ((recent[0] ?? now) <= now - 1000) recent.shift();
   busiestSecond = Math.max(busiestSecond, recent.length);
@@ -156,6 +161,7 @@ async function main() {
         firstAt,
         lastAt,
         busiestSecond,
+        perSecond: Array.from(perSecond, (count) => count ?? 0),
         loopDelayMaxMs: loopDelay.max / 1e6,
         loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
         modelRequests: ai.chatRequests().length,
@@ -172,6 +178,7 @@ async function main() {
       lastAt = undefined;
       recent = [];
       busiestSecond = 0;
+      perSecond = [];
       tokens = rate;
       loopDelay.reset();
     }

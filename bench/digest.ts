@@ -478,6 +478,10 @@ async function main() {
   const throughput = (delivered - 1) / (deliverySeconds * ALLOWED_PER_SECOND);
   const rejectedWhilePaced = stats.rejected429;
   const busiestSecond = stats.busiestSecond;
+  // How even the delivery was: whole seconds between the first and the last (the last one is partial).
+  const fullSeconds = stats.perSecond.slice(0, -1).sort((a, b) => a - b);
+  const secondAt = (fraction: number) => fullSeconds[Math.floor(fraction * (fullSeconds.length - 1))] ?? 0;
+  const belowHalf = fullSeconds.filter((count) => count < ALLOWED_PER_SECOND / 2).length;
   const modelRequests = stats.modelRequests;
 
   // Anchor: the same fake, an unpaced burst of 1,000 messages to 1,000 chats (what pacing avoids).
@@ -532,6 +536,11 @@ async function main() {
     "busiest one second",
     `${busiestSecond} messages`,
     `allowed ${ALLOWED_PER_SECOND}; the fakes' event loop lagged up to ${stats.loopDelayMaxMs.toFixed(0)} ms (p99 ${stats.loopDelayP99Ms.toFixed(0)} ms)`,
+  );
+  row(
+    "messages per whole second",
+    `min ${secondAt(0)}, p10 ${secondAt(0.1)}, median ${secondAt(0.5)}`,
+    `${fullSeconds.length} seconds, ${belowHalf} of them under half the allowed rate`,
   );
   row("429s while paced", String(rejectedWhilePaced));
   row(

@@ -424,6 +424,8 @@ export interface DigestDeliveryOptions {
   logger?: Logger;
 }
 
+/** A replica's listing, renewed every tick, outlives its heartbeat; a dead one's is deleted by the next replica reading it. */
+const REPLICA_LISTING_TTL_MS = DAY_MS;
 /** Ledger entries outlive the grace window by far; after a week they only cost scan time. */
 const LEDGER_TTL_MS = 7 * DAY_MS;
 /** Digest delivery tunables (see DigestDeliveryOptions). */
@@ -476,7 +478,7 @@ export class DigestDelivery {
     this.preparing = new PQueue({ concurrency: options.prepareConcurrency ?? DELIVERY_DEFAULTS.prepareConcurrency });
   }
 
-  /** Starts this replica's heartbeat lease, renewed every lease/3 while it runs. */
+  /** Starts this replica's heartbeat lease, renewed every lease/3 while it runs, and lists the replica. */
   async start(): Promise<void> {
     this.heartbeat ??= await holdLease(this.options.digests.store, `replica:${this.replicaId}`, {
       owner: this.replicaId,
@@ -484,6 +486,30 @@ export class DigestDelivery {
       clock: leaseClockOf(() => this.clock.now()),
       logger: this.logger,
     });
+    await this.listReplica();
+  }
+
+  private async listReplica(): Promise<void> {
+    const at = new Date(this.clock.now()).toISOString();
+    await this.options.digests.replicas.set(this.replicaId, { at }, REPLICA_LISTING_TTL_MS);
+  }
+
+  /**
+   * The replicas sending digests now, sorted: those listed whose heartbeat lease is held, and always this one
+   * (listed again here, so a listing lost with the store comes back). A replica that died drops out once its
+   * heartbeat runs out (within a lease); one that stopped, at once.
+   */
+  async liveReplicas(): Promise<string[]> {
+    const now = this.clock.now();
+    const { replicas, store } = this.options.digests;
+    if (this.heartbeat) await this.listReplica();
+    const live = new Set([this.replicaId]);
+    for (const { id, value } of await replicas.list()) {
+      if (id === this.replicaId) continue;
+      if ((await store.leaseHolder(`replica:${id}`, now)) === id) live.add(id);
+      else if (now - Date.parse(value.at) > this.leaseMs) await replicas.delete(id);
+    }
+    return [...live].sort();
   }
 
   /** Ends the heartbeat: this replica's half-sent digests may be resumed elsewhere as soon as they fall silent. */

@@ -298,11 +298,15 @@ async function tick(ctx: SchedulerContext): Promise<TickReport> {
     );
   }
 
-  const dueNow = await findDue(ctx, now);
+  const replicas = await delivery.liveReplicas();
+  const mine = (userId: string) => digestReplica(userId, replicas) === delivery.replicaId;
+  const dueNow = await findDue(ctx, now, mine);
   // Most minute ticks find nobody due: then the subscriptions are not read at all.
   if (dueNow.length > 0) {
     cache.subscriptions = new Map();
+    const dueIds = new Set(dueNow.map((digest) => Number(digest.id)));
     for (const { value: sub } of await digests.subsOf.list()) {
+      if (!dueIds.has(sub.userId)) continue;
       const list = cache.subscriptions.get(sub.userId) ?? [];
       list.push(sub);
       cache.subscriptions.set(sub.userId, list);
@@ -336,13 +340,55 @@ interface DueDigest {
   localDate: string;
 }
 
-/** Everyone whose digest time has come (in their own time zone) and who is not queued here already. */
-async function findDue(ctx: SchedulerContext, now: number): Promise<DueDigest[]> {
+/**
+ * Which live replica composes and sends a person's digests: the one with the highest hash of (person, replica),
+ * i.e. rendezvous hashing. Every replica computes the same answer from the same list, each takes about 1/N of
+ * the people (and holds only their records while sending), and when a replica joins or dies only its own share
+ * moves. Replicas that briefly disagree on the list (one just died or started) both try a digest or leave it
+ * for the next tick; the ledger's claim sends it once either way.
+ */
+export function digestReplica(userId: string, replicas: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestHash = -1;
+  for (const replica of replicas) {
+    const hash = fnv1a(`${userId}\u0000${replica}`);
+    if (hash > bestHash) {
+      best = replica;
+      bestHash = hash;
+    }
+  }
+  return best;
+}
+
+/**
+ * FNV-1a, 32 bits, with murmur3's final mix: replica ids differ in their last characters ("bench-1",
+ * "bench-2"), which plain FNV-1a spreads poorly. Fast; nothing here needs a cryptographic hash.
+ */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < text.length; index += 1) {
+    hash ^= text.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  hash ^= hash >>> 16;
+  return hash >>> 0;
+}
+
+/**
+ * Everyone of this replica's share (`mine`) whose digest time has come (in their own time zone) and who is not
+ * queued here already.
+ */
+async function findDue(ctx: SchedulerContext, now: number, mine: (userId: string) => boolean): Promise<DueDigest[]> {
   const { deps, digests, queued } = ctx;
-  const lastById = new Map((await digests.last.list()).map(({ id, value }) => [id, value]));
+  const lastById = new Map<string, LastDigest>();
+  for (const { id, value } of await digests.last.list()) if (mine(id)) lastById.set(id, value);
   const dueNow: DueDigest[] = [];
   for (const { id, value: settings } of await digests.settings.list()) {
-    if (!settings.enabled) continue;
+    if (!settings.enabled || !mine(id)) continue;
     const minutes = parseTimeOfDay(settings.time);
     if (minutes === undefined) continue;
     const last = lastById.get(id);

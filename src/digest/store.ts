@@ -10,6 +10,7 @@
  * - `ledger:<userId>:<localDate>`   one day's digest: parts, progress, state
  * - `dopen:<userId>:<localDate>`    present while that digest is `sending`: crash recovery scans these few keys,
  *                                   not every day's ledger
+ * - `replicas:<replicaId>`          a replica that sends digests; alive while its heartbeat lease `replica:<id>` is
  */
 import type { Collection, Store } from "../store/store.js";
 import type { Lang, Summary } from "../types.js";
@@ -105,6 +106,8 @@ export interface DigestStore {
   ledger: Collection<LedgerEntry>;
   /** Ledger ids of digests being sent (value: when sending began). */
   open: Collection<{ at: string }>;
+  /** Replicas sending digests (value: when each last listed itself); the heartbeat lease says which are alive. */
+  replicas: Collection<{ at: string }>;
   store: Store;
 
   /** Subscribes a person (both directions; idempotent). */
@@ -140,6 +143,7 @@ export function digestStore(store: Store): DigestStore {
     last,
     ledger,
     open,
+    replicas: c<{ at: string }>("replicas"),
     store,
     async subscribe(feedId, userId, at) {
       const existing = await subsOf.get(`${userId}:${feedId}`);

@@ -425,6 +425,38 @@ describe("daily digests end to end (fake site, fake model, fake Bot API, manual 
     expect(digestTexts(71)).toHaveLength(1);
   });
 
+  it("live replicas split the people due between them; a stopped replica's share goes to the others at the next tick", async () => {
+    const a = start();
+    const b = start();
+    publish("/feed.xml", "City News", [], "v1");
+    for (let userId = 1; userId <= 40; userId += 1) await subscribe(a, userId, "/feed.xml", { sendEmpty: true });
+    clock.set("2026-03-10T08:00:00Z");
+    // Heartbeats started at the digest minute (the manual clock does not move while their renewals wait).
+    await a.delivery.start();
+    await b.delivery.start();
+    expect(await a.delivery.liveReplicas()).toEqual([a.delivery.replicaId, b.delivery.replicaId].sort());
+
+    // A ticks first and leaves B's share to B: each composes (and holds the records of) only its own people.
+    const tickA = await a.scheduler.tick();
+    expect(tickA.due).toBeGreaterThan(0);
+    expect(tickA.due).toBeLessThan(40);
+    await tickA.done;
+    const tickB = await b.scheduler.tick();
+    expect(tickA.due + tickB.due).toBe(40);
+    await tickB.done;
+    for (let userId = 1; userId <= 40; userId += 1) expect(digestTexts(userId)).toHaveLength(1);
+
+    // B stops (its heartbeat is handed back): the next day A sends everyone's.
+    b.stop();
+    await b.delivery.stop();
+    expect(await a.delivery.liveReplicas()).toEqual([a.delivery.replicaId]);
+    clock.set("2026-03-11T08:00:00Z");
+    const alone = await a.scheduler.tick();
+    expect(alone.due).toBe(40);
+    await alone.done;
+    for (let userId = 1; userId <= 40; userId += 1) expect(digestTexts(userId)).toHaveLength(2);
+  });
+
   it("/digest now sends what is new since the last digest, then the next one starts from there", async () => {
     const digests = start();
     publish("/feed.xml", "City News", [], "v1");
