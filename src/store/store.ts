@@ -33,6 +33,15 @@ export interface Store {
   releaseLease(key: string, owner: string): Promise<void>;
   /** The owner of the lease `key` at `now`, or undefined when it is free or has run out. */
   leaseHolder(key: string, now?: number): Promise<string | undefined>;
+  /**
+   * Appends `item` to the list `key`, which lapses `ttlMs` after its last append. Atomic across replicas on Redis
+   * (RPUSH); within this process on SQLite. Lists are for a few short-lived items (the pieces of a pasted page).
+   */
+  append(key: string, item: string, ttlMs: number): Promise<void>;
+  /** The items of the list `key`, oldest first (none when there is no list). */
+  items(key: string): Promise<string[]>;
+  /** The items of the list `key`, removed in the same step: nothing appended meanwhile is lost between the two. */
+  takeItems(key: string): Promise<string[]>;
   /** Resolves when the backend answers (readiness checks); throws STORE_UNAVAILABLE otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -237,6 +246,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
 
 const CLAIM_PREFIX = "claim:";
 const LEASE_PREFIX = "lease:";
+const LIST_PREFIX = "list:";
 /**
  * A lease record outlives its expiry by this much before the backend deletes it: expiry itself is judged from the
  * record's `until` against the caller's clock; the backend's TTL only collects the garbage.
@@ -253,6 +263,13 @@ function decodeLease(raw: unknown): { owner: string; until: number } | undefined
   const bar = raw.lastIndexOf("|");
   if (bar < 0) return undefined;
   return { owner: raw.slice(0, bar), until: Number(raw.slice(bar + 1)) };
+}
+
+/** The backend half of lists (raw keys, already prefixed). */
+interface ListBackend {
+  append(key: string, item: string, ttlMs: number): Promise<void>;
+  read(key: string): Promise<string[]>;
+  take(key: string): Promise<string[]>;
 }
 
 /** The backend half of leases (raw keys, already prefixed). */
@@ -298,6 +315,7 @@ class KeyvStore implements Store {
     private readonly claimKey: (key: string, ttlMs: number) => Promise<boolean>,
     private readonly closeBackend: () => Promise<void>,
     private readonly leases: LeaseBackend,
+    private readonly lists: ListBackend,
     /** The node-redis client under a Redis store (for rateLimiterFor); undefined on SQLite. */
     readonly redisClient?: unknown,
   ) {}
@@ -353,6 +371,18 @@ class KeyvStore implements Store {
       const lease = decodeLease(await this.leases.read(LEASE_PREFIX + key));
       return lease && lease.until > now ? lease.owner : undefined;
     });
+  }
+
+  append(key: string, item: string, ttlMs: number): Promise<void> {
+    return storeCall(`append to ${key}`, () => this.lists.append(LIST_PREFIX + key, item, ttlMs));
+  }
+
+  items(key: string): Promise<string[]> {
+    return storeCall(`read the list ${key}`, () => this.lists.read(LIST_PREFIX + key));
+  }
+
+  takeItems(key: string): Promise<string[]> {
+    return storeCall(`take the list ${key}`, () => this.lists.take(LIST_PREFIX + key));
   }
 
   ping(): Promise<void> {
@@ -431,7 +461,24 @@ async function openSqliteStore(url: string): Promise<Store> {
       await query("SELECT 1");
     },
   };
-  return new KeyvStore(keyv, scanKeys, claimKey, () => keyv.disconnect(), leases);
+  const listOf = async (key: string) => {
+    const raw = await keyv.get(key);
+    return Array.isArray(raw) ? (raw as string[]) : [];
+  };
+  const lists: ListBackend = {
+    append: (key, item, ttlMs) =>
+      serialised(key, async () => {
+        await keyv.set(key, [...(await listOf(key)), item], ttlMs);
+      }),
+    read: listOf,
+    take: (key) =>
+      serialised(key, async () => {
+        const items = await listOf(key);
+        await keyv.delete(key);
+        return items;
+      }),
+  };
+  return new KeyvStore(keyv, scanKeys, claimKey, () => keyv.disconnect(), leases, lists);
 }
 
 /**
@@ -451,6 +498,18 @@ const RELEASE_LEASE_SCRIPT = `
 local v = redis.call('GET', KEYS[1])
 if v and string.match(v, '^(.*)|%d+$') == ARGV[1] then redis.call('DEL', KEYS[1]) return 1 end
 return 0`;
+
+/** KEYS[1] list; ARGV item, TTL ms: append and restart the TTL in one step. */
+const APPEND_SCRIPT = `
+redis.call('RPUSH', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1`;
+const READ_LIST_SCRIPT = `return redis.call('LRANGE', KEYS[1], 0, -1)`;
+/** The items and the delete in one step: an append cannot land between them. */
+const TAKE_LIST_SCRIPT = `
+local items = redis.call('LRANGE', KEYS[1], 0, -1)
+redis.call('DEL', KEYS[1])
+return items`;
 
 async function openRedisStore(url: string, connectTimeoutMs: number): Promise<Store> {
   let connected = false;
@@ -525,5 +584,12 @@ async function openRedisStore(url: string, connectTimeoutMs: number): Promise<St
       await client.ping();
     },
   };
-  return new KeyvStore(keyv, scanKeys, claimKey, () => adapter.disconnect(), leases, client);
+  const lists: ListBackend = {
+    append: async (key, item, ttlMs) => {
+      await client.eval(APPEND_SCRIPT, { keys: [key], arguments: [item, String(Math.max(1, Math.round(ttlMs)))] });
+    },
+    read: async (key) => (await client.eval(READ_LIST_SCRIPT, { keys: [key], arguments: [] })) as string[],
+    take: async (key) => (await client.eval(TAKE_LIST_SCRIPT, { keys: [key], arguments: [] })) as string[],
+  };
+  return new KeyvStore(keyv, scanKeys, claimKey, () => adapter.disconnect(), leases, lists, client);
 }

@@ -173,6 +173,12 @@ export function recordingTtls(store: Store): Store & { ttls: Map<string, number 
     lease: (key, owner, ttlMs, now) => store.lease(key, owner, ttlMs, now),
     releaseLease: (key, owner) => store.releaseLease(key, owner),
     leaseHolder: (key, now) => store.leaseHolder(key, now),
+    append: (key, item, ttlMs) => {
+      ttls.set(`list:${key}`, ttlMs);
+      return store.append(key, item, ttlMs);
+    },
+    items: (key) => store.items(key),
+    takeItems: (key) => store.takeItems(key),
     ping: () => store.ping(),
     close: () => store.close(),
   };

@@ -57,6 +57,27 @@ function behavesAsAStore(open: () => Promise<Store>) {
     expect(await store.claim("digest:42:2026-11-28", 60_000)).toBe(true);
     await store.close();
   });
+
+  it("appends to a list from many callers at once, reads it in order, and takes it whole", async () => {
+    const store = await open();
+    expect(await store.items("paste:1:1")).toEqual([]);
+    await store.append("paste:1:1", "first", 60_000);
+    await Promise.all(Array.from({ length: 20 }, (_, index) => store.append("paste:1:1", `piece ${index}`, 60_000)));
+    const items = await store.items("paste:1:1");
+    expect(items[0]).toBe("first");
+    expect([...items].sort()).toEqual(["first", ...Array.from({ length: 20 }, (_, index) => `piece ${index}`)].sort());
+    // Taken with appends racing the take: each item is either in what was taken or left in the list, never lost.
+    const [taken] = await Promise.all([store.takeItems("paste:1:1"), store.append("paste:1:1", "late", 60_000)]);
+    const left = await store.items("paste:1:1");
+    expect([...taken, ...left].sort()).toEqual([...items, "late"].sort());
+    expect(await store.takeItems("paste:1:1")).toEqual(left);
+    expect(await store.items("paste:1:1")).toEqual([]);
+    // A list lapses its time to live after its last append.
+    await store.append("paste:2:2", "gone", 30);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(await store.items("paste:2:2")).toEqual([]);
+    await store.close();
+  });
 }
 
 describe("SQLite store", () => {
