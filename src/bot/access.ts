@@ -51,7 +51,7 @@ export function accessControl(options: {
   config: Config;
   logger: Logger;
   /** A person still sending the pieces of a pasted page is addressing us even without a mention. */
-  isCollectingPaste: (chatId: number, userId: number) => boolean;
+  isCollectingPaste: (chatId: number, userId: number) => Promise<boolean>;
 }) {
   const allowed = new Set(options.config.bot.allowedUserIds);
   return async (ctx: BotContext, next: () => Promise<void>) => {
@@ -70,7 +70,8 @@ export function accessControl(options: {
     const message = ctx.message;
     if (message && !isPrivate && ctx.chat) {
       const addressed =
-        isAddressed(message, ctx.botInfo.id, ctx.botInfo.username) || options.isCollectingPaste(ctx.chat.id, from.id);
+        isAddressed(message, ctx.botInfo.id, ctx.botInfo.username) ||
+        (await options.isCollectingPaste(ctx.chat.id, from.id));
       if (!addressed) return;
     }
     await next();

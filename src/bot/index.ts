@@ -317,7 +317,13 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): BotApp
   resolved.metrics.watch({ jobQueueDepth: () => resolved.jobs.load });
   const allCommands = [...BUILT_IN_COMMANDS, ...features.flatMap((feature) => feature.commands ?? [])];
 
-  const paste = createPasteCollector(resolved.clock, config.bot.pasteJoinMs);
+  const paste = createPasteCollector({
+    store: resolved.store,
+    clock: resolved.clock,
+    joinMs: config.bot.pasteJoinMs,
+    owner: config.service.replicaId,
+    logger,
+  });
   const spend = rateLimitSpender(resolved);
 
   bot.use((ctx, next) => {
@@ -388,7 +394,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): BotApp
           // not running
         }
       }
-      paste.flushAll();
+      await paste.flushAll();
       for (const feature of features) {
         await Promise.resolve(feature.stop?.()).catch((error: unknown) =>
           logger.warn("feature stop failed", { feature: feature.name, error }),

@@ -52,7 +52,7 @@ export function links(kit: FeatureKit, paste: PasteCollector) {
     if ("document" in message || commandOf(message, ctx.botInfo.username) !== undefined) return next();
     if (textOf(message).text.startsWith("/")) return next();
     // A piece of a page being pasted may contain a link; it belongs to the page.
-    if (paste.isCollecting(ctx.chat.id, ctx.jb.userId)) return next();
+    if (await paste.isCollecting(ctx.chat.id, ctx.jb.userId)) return next();
     const found = extractLinks(message);
     if (found.length === 0) return next();
     const forwarded = "forward_origin" in message && message.forward_origin !== undefined;

@@ -1,4 +1,6 @@
 import { Composer } from "telegraf";
+import { type Logger, silentLogger } from "../log.js";
+import { type Store, serialisePerKey } from "../store/store.js";
 import { commandOf, repliesTo, textOf } from "./access.js";
 import type { BotContext, FeatureKit } from "./context.js";
 import type { Clock } from "./jobs.js";
@@ -11,77 +13,146 @@ import { queueReading, type ReadTarget, sendPlaceholder, updateJobId } from "./r
  */
 export const PASTE_MIN_CHARS = 280;
 
-interface Pending {
-  pieces: Array<{ messageId: number; text: string }>;
+// ── Tunables ─────────────────────────────────────────────────────────────────────────────────────
+/**
+ * How long the pieces of a page (and the collector's lease on them) are kept with no piece coming: far longer
+ * than PASTE_JOIN_MS, so only a page whose collector died is left to expire.
+ */
+const PASTE_KEEP_MS = 10 * 60_000;
+
+/** One piece as stored: `at` is when it was received, so the collector knows when the person paused. */
+interface StoredPiece {
+  messageId: number;
+  text: string;
+  at: number;
+}
+
+/** A page this replica collects (it won the lease, sent the placeholder and will hand the joined text over). */
+interface Collecting {
+  startedAt: number;
   timer: unknown;
   flush: (text: string) => void;
 }
 
 /**
- * Joins the pieces of a pasted page: Telegram splits a long paste into several messages that arrive
- * within a second or two. Pieces from one person in one chat are collected until `joinMs` passes
- * without a new one, then handed over as one text, in message order.
+ * Joins the pieces of a pasted page: Telegram splits a long paste into several messages that arrive within a
+ * second or two — in webhook mode behind a load balancer, at different replicas. Every piece goes into one list
+ * in the store (`paste:<chat>:<user>`); the replica that received the first long piece holds the lease of that
+ * list, and once `joinMs` passes without a new piece it takes the whole list and hands it over as one text, in
+ * message order. A piece arriving while anyone holds the lease joins the list, wherever it arrives.
  */
 export interface PasteCollector {
-  isCollecting(chatId: number, userId: number): boolean;
-  /** Starts collecting; `flush` gets the joined text when the person pauses. */
-  start(
+  /** True while a page is being collected for this person in this chat, by this replica or another. */
+  isCollecting(chatId: number, userId: number): Promise<boolean>;
+  /**
+   * Adds a piece. "joined": a page was being collected (here or elsewhere) and the piece is part of it now.
+   * "started": `start` was given and this replica now collects a page beginning with this piece; `start.flush`
+   * gets the joined text when the person pauses. "none": nothing is being collected and `start` was not given.
+   */
+  add(
     chatId: number,
     userId: number,
     piece: { messageId: number; text: string },
-    flush: (text: string) => void,
-  ): void;
-  /** Adds a piece to a collection in progress (and restarts its timer). */
-  append(chatId: number, userId: number, piece: { messageId: number; text: string }): void;
-  /** Collections in progress. */
+    start?: { flush: (text: string) => void },
+  ): Promise<"started" | "joined" | "none">;
+  /** Pages this replica is collecting. */
   pendingCount(): number;
-  /** Drops a collection without flushing it. */
-  cancel(chatId: number, userId: number): void;
-  /** Flushes everything now (shutdown). */
-  flushAll(): void;
+  /** Drops a page this replica is collecting, without flushing it. */
+  cancel(chatId: number, userId: number): Promise<void>;
+  /** Flushes this replica's pages now (shutdown). */
+  flushAll(): Promise<void>;
 }
 
-export function createPasteCollector(clock: Clock, joinMs: number): PasteCollector {
-  const pending = new Map<string, Pending>();
-  const keyOf = (chatId: number, userId: number) => `${chatId}:${userId}`;
-  const fire = (key: string) => {
-    const entry = pending.get(key);
-    if (!entry) return;
-    pending.delete(key);
-    clock.clearTimeout(entry.timer);
-    const text = [...entry.pieces]
-      .sort((a, b) => a.messageId - b.messageId)
-      .map((piece) => piece.text)
-      .join("\n");
-    entry.flush(text);
+export interface PasteCollectorOptions {
+  store: Store;
+  clock: Clock;
+  /** PASTE_JOIN_MS */
+  joinMs: number;
+  /** This replica (REPLICA_ID): the lease owner. */
+  owner: string;
+  logger?: Logger;
+}
+
+export function createPasteCollector(options: PasteCollectorOptions): PasteCollector {
+  const { store, clock, joinMs, owner } = options;
+  const logger = options.logger ?? silentLogger;
+  const collecting = new Map<string, Collecting>();
+  // A person's pieces handled at once on this replica decide one at a time: the second sees the first's lease.
+  const oneAtATime = serialisePerKey();
+  const keyOf = (chatId: number, userId: number) => `paste:${chatId}:${userId}`;
+  const appendPiece = (key: string, piece: { messageId: number; text: string }) =>
+    store.append(key, JSON.stringify({ ...piece, at: clock.now() } satisfies StoredPiece), PASTE_KEEP_MS);
+  const piecesOf = (raw: string[]) => raw.map((item) => JSON.parse(item) as StoredPiece);
+
+  // One at a time with this person's pieces arriving here: a message handled after the page was taken is not
+  // joined to it (the next line piped into the terminal chat is a question of its own).
+  const finish = (key: string, entry: Collecting) =>
+    oneAtATime(key, async () => {
+      clock.clearTimeout(entry.timer);
+      try {
+        // Released first, then taken in one step: a piece that saw the lease is in the list by now or starts anew.
+        await store.releaseLease(key, owner);
+        const pieces = piecesOf(await store.takeItems(key))
+          // Left over from an earlier page (a piece that came in as that one was taken): not this page's.
+          .filter((piece) => piece.at >= entry.startedAt - joinMs)
+          .sort((a, b) => a.messageId - b.messageId);
+        entry.flush(pieces.map((piece) => piece.text).join("\n"));
+      } finally {
+        collecting.delete(key);
+      }
+    });
+  const check = async (key: string, entry: Collecting, now: boolean) => {
+    if (now) return finish(key, entry);
+    const latest = Math.max(entry.startedAt, ...piecesOf(await store.items(key)).map((piece) => piece.at));
+    const wait = latest + joinMs - clock.now();
+    if (wait > 0) {
+      await store.lease(key, owner, PASTE_KEEP_MS, clock.now());
+      entry.timer = clock.setTimeout(() => void run(key, entry), wait);
+      return;
+    }
+    await finish(key, entry);
   };
-  const arm = (key: string, entry: Pending) => {
-    clock.clearTimeout(entry.timer);
-    entry.timer = clock.setTimeout(() => fire(key), joinMs);
-  };
+  const run = (key: string, entry: Collecting, now = false) =>
+    check(key, entry, now).catch((error: unknown) => {
+      // The store is down: the page cannot be joined; the reading path answers with its own error.
+      logger.error("could not join the pieces of a pasted page", { key, error });
+      collecting.delete(key);
+      entry.flush("");
+    });
+
   return {
-    isCollecting: (chatId, userId) => pending.has(keyOf(chatId, userId)),
-    start(chatId, userId, piece, flush) {
+    async isCollecting(chatId, userId) {
       const key = keyOf(chatId, userId);
-      const entry: Pending = { pieces: [piece], timer: undefined, flush };
-      pending.set(key, entry);
-      arm(key, entry);
+      return collecting.has(key) || (await store.leaseHolder(key, clock.now())) !== undefined;
     },
-    append(chatId, userId, piece) {
+    add: (chatId, userId, piece, start) =>
+      oneAtATime(keyOf(chatId, userId), async () => {
+        const key = keyOf(chatId, userId);
+        const now = clock.now();
+        const joined = collecting.has(key) || (await store.leaseHolder(key, now)) !== undefined;
+        if (!joined && !start) return "none";
+        if (joined || !(await store.lease(key, owner, PASTE_KEEP_MS, now))) {
+          await appendPiece(key, piece);
+          return "joined";
+        }
+        await appendPiece(key, piece);
+        const entry: Collecting = { startedAt: now, timer: undefined, flush: start?.flush ?? (() => undefined) };
+        collecting.set(key, entry);
+        entry.timer = clock.setTimeout(() => void run(key, entry), joinMs);
+        return "started";
+      }),
+    pendingCount: () => collecting.size,
+    async cancel(chatId, userId) {
       const key = keyOf(chatId, userId);
-      const entry = pending.get(key);
+      const entry = collecting.get(key);
       if (!entry) return;
-      entry.pieces.push(piece);
-      arm(key, entry);
+      collecting.delete(key);
+      clock.clearTimeout(entry.timer);
+      await store.releaseLease(key, owner);
+      await store.takeItems(key);
     },
-    pendingCount: () => pending.size,
-    cancel(chatId, userId) {
-      const key = keyOf(chatId, userId);
-      clock.clearTimeout(pending.get(key)?.timer);
-      pending.delete(key);
-    },
-    flushAll() {
-      for (const key of [...pending.keys()]) fire(key);
+    async flushAll() {
+      await Promise.all([...collecting].map(([key, entry]) => run(key, entry, true)));
     },
   };
 }
@@ -99,12 +170,8 @@ export function pastedPages(kit: FeatureKit, paste: PasteCollector) {
     // In groups the page is addressed with an @mention; it is not part of the page.
     const text = ctx.jb.isPrivate ? raw : raw.replaceAll(`@${ctx.botInfo.username}`, "").trim();
     const piece = { messageId: message.message_id, text };
-    if (paste.isCollecting(chatId, userId)) {
-      paste.append(chatId, userId, piece);
-      return;
-    }
     const repliesToBot = repliesTo(message)?.from?.id === ctx.botInfo.id;
-    if (repliesToBot || [...text].length < PASTE_MIN_CHARS) return next();
+    const mayStart = !repliesToBot && [...text].length >= PASTE_MIN_CHARS;
 
     // The page's job is named after its first piece's update.
     const jobId = updateJobId(ctx.update, "read");
@@ -116,23 +183,33 @@ export function pastedPages(kit: FeatureKit, paste: PasteCollector) {
       summaryLang: ctx.jb.summaryLang,
       jobId,
     };
-    // Start collecting before the first await, so a second piece handled concurrently joins this page.
-    let placeholder: Promise<number | undefined> = Promise.resolve(undefined);
-    paste.start(chatId, userId, piece, (joined) => {
+    // The joined text waits for the placeholder (undefined: none was sent, nothing to read).
+    let placeholderSent: (id: number | undefined) => void = () => undefined;
+    const placeholder = new Promise<number | undefined>((resolve) => {
+      placeholderSent = resolve;
+    });
+    const flush = (joined: string) => {
       void placeholder
         .then((placeholderId) => {
           if (placeholderId !== undefined)
             return queueReading(kit, target, placeholderId, { kind: "text", text: joined });
         })
         .catch((error: unknown) => kit.deps.logger.error("pasted page failed", { chatId, error }));
-    });
+    };
+    const added = await paste.add(chatId, userId, piece, mayStart ? { flush } : undefined);
+    if (added === "none") return next();
+    if (added === "joined") return;
     // Handled before, up to its job record (see startReading): that job holds the whole page.
     if ((await kit.deps.ledger.has(jobId)) || !(await ctx.jb.spend())) {
-      paste.cancel(chatId, userId);
+      placeholderSent(undefined);
+      await paste.cancel(chatId, userId);
       return;
     }
-    placeholder = sendPlaceholder(kit, target, { kind: "text", text });
-    await placeholder;
+    try {
+      placeholderSent(await sendPlaceholder(kit, target, { kind: "text", text }));
+    } finally {
+      placeholderSent(undefined);
+    }
   });
   return composer;
 }

@@ -2,7 +2,7 @@
  * Three real replicas (`node --import tsx src/main.ts`) in webhook mode on one real Redis, the fake Bot API
  * delivering updates round-robin and re-delivering on 5xx or no answer, as Telegram does.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -15,6 +15,13 @@ import { hasRedisServer, type RedisServer, startRedis } from "../helpers/redis.j
 import { killAll, type Replica, startReplica } from "./processes.js";
 
 const SECRET = "replica-secret";
+const PASTED = readFileSync(new URL("../fixtures/pages/pasted-gmw-2020-03-26/source.txt", import.meta.url), "utf8");
+
+/** The text cut before each line that starts with one of `markers`, as Telegram splits a long paste. */
+function splitBefore(text: string, markers: string[]): string[] {
+  const cuts = markers.map((marker) => text.lastIndexOf("\n", text.indexOf(marker)));
+  return [0, ...cuts].map((start, index) => text.slice(start === 0 ? 0 : start + 1, cuts[index] ?? text.length));
+}
 // Short leases so a takeover happens within the test's patience (the sweep runs every lease/2), yet long enough
 // that a live replica on a loaded 2-core CI machine renews in time (every lease/3): 2 s was flaky there.
 const LEASE_MS = 5000;
@@ -156,6 +163,44 @@ describe.runIf(hasRedisServer())("three replicas on Redis", () => {
     const placeholders = placeholdersIn(201);
     expect(placeholders).toHaveLength(1);
     expect(answersTo(201, ((placeholders[0]?.result ?? {}) as { message_id?: number }).message_id)).toBe(1);
+  }, 30_000);
+
+  it("a page pasted in three pieces, each delivered to another replica, is read once as one page", async () => {
+    const pieces = splitBefore(PASTED, ["二是应邀向疫情严重国家派出医疗专家组", "三是积极分享疫情防控和诊疗方案"]);
+    expect(pieces).toHaveLength(3);
+    const live = targets();
+    const since = ai.chatRequests().length;
+    for (const [index, text] of pieces.entries()) {
+      const update = tg.textMessage({ chatId: 501, text, languageCode: "zh-hans" });
+      const outcome = await tg.deliver(update, { targets: [live[index % live.length] as string] });
+      expect(outcome.status).toBe(200);
+    }
+    await tg.waitFor((call) => call.method === "editMessageText" && call.ok && call.params.chat_id === 501, {
+      timeoutMs: 20_000,
+    });
+    // One placeholder, one page sent to the model holding every piece, one answer.
+    const placeholders = tg
+      .callsTo("sendMessage")
+      .filter((call) => call.ok && call.params.chat_id === 501 && /正在阅读/.test(String(call.params.text)));
+    expect(placeholders).toHaveLength(1);
+    // (The model here answers in English, so a re-ask for Chinese follows: only one request holds an article.)
+    const requests = ai
+      .chatRequests()
+      .slice(since)
+      .filter((request) => request.user.includes("<article>"));
+    expect(requests).toHaveLength(1);
+    for (const phrase of [
+      "国新办就中国关于抗击疫情的国际合作情况举行发布会",
+      "二是应邀向疫情严重国家派出医疗专家组",
+      "罗照辉表示,中国将继续秉持人类命运共同体理念",
+    ]) {
+      expect(requests[0]?.user).toContain(phrase);
+    }
+    const placeholderId = ((placeholders[0]?.result ?? {}) as { message_id?: number }).message_id;
+    expect(
+      tg.callsTo("editMessageText").filter((call) => call.ok && call.params.message_id === placeholderId),
+    ).toHaveLength(1);
+    expect(tg.callsTo("sendMessage").filter((call) => call.ok && call.params.chat_id === 501)).toHaveLength(1);
   }, 30_000);
 
   it("a wrong secret gets 401 from every replica and nothing is handled", async () => {
