@@ -482,6 +482,15 @@ async function main() {
   const fullSeconds = stats.perSecond.slice(0, -1).sort((a, b) => a - b);
   const secondAt = (fraction: number) => fullSeconds[Math.floor(fraction * (fullSeconds.length - 1))] ?? 0;
   const belowHalf = fullSeconds.filter((count) => count < ALLOWED_PER_SECOND / 2).length;
+  // Where they were: runs of such seconds, counted from the first message ("12–14" = seconds 12 to 14).
+  const slowRuns: string[] = [];
+  stats.perSecond.slice(0, -1).forEach((count, second, all) => {
+    if (count >= ALLOWED_PER_SECOND / 2) return;
+    if (second > 0 && (all[second - 1] ?? 0) < ALLOWED_PER_SECOND / 2) {
+      const last = slowRuns.pop() ?? String(second);
+      slowRuns.push(`${last.split("–")[0]}–${second}`);
+    } else slowRuns.push(String(second));
+  });
   const modelRequests = stats.modelRequests;
 
   // Anchor: the same fake, an unpaced burst of 1,000 messages to 1,000 chats (what pacing avoids).
@@ -540,7 +549,9 @@ async function main() {
   row(
     "messages per whole second",
     `min ${secondAt(0)}, p10 ${secondAt(0.1)}, median ${secondAt(0.5)}`,
-    `${fullSeconds.length} seconds, ${belowHalf} of them under half the allowed rate`,
+    `${fullSeconds.length} seconds, ${belowHalf} of them under half the allowed rate${
+      slowRuns.length > 0 ? ` (s ${slowRuns.slice(0, 10).join(", ")}${slowRuns.length > 10 ? ", …" : ""})` : ""
+    }`,
   );
   row("429s while paced", String(rejectedWhilePaced));
   row(

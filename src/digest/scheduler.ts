@@ -178,6 +178,8 @@ function schedulerContext(deps: SchedulerDeps) {
 
   // Bumped by stop(): a tick still feeding its due list stops adding to the window.
   const generation = { value: 0 };
+  // Due lists being fed into the window now.
+  const feeding = { value: 0 };
   const newCache = (): TickCache => ({ feeds: new Map(), items: new Map(), summaries: new Map() });
   const memo = <T>(map: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> => {
     let value = map.get(key);
@@ -188,7 +190,7 @@ function schedulerContext(deps: SchedulerDeps) {
     return value;
   };
 
-  return { clock, delivery, deps, digests, generation, logger, memo, newCache, queued, records, window };
+  return { clock, delivery, deps, digests, feeding, generation, logger, memo, newCache, queued, records, window };
 }
 
 async function entriesFor(
@@ -298,6 +300,10 @@ async function tick(ctx: SchedulerContext): Promise<TickReport> {
     );
   }
 
+  // Still feeding an earlier tick's due list: reading everyone's settings again now (100,000 records a minute per
+  // replica, while those same digests go out) is what held the sends back. Anyone due since waits for the next tick
+  // after the list is fed, well within the grace window; half-sent digests above are resumed either way.
+  if (ctx.feeding.value > 0) return { due: 0, resumed, done: Promise.all(runs) };
   const replicas = await delivery.liveReplicas();
   const mine = (userId: string) => digestReplica(userId, replicas) === delivery.replicaId;
   const dueNow = await findDue(ctx, now, mine);
@@ -423,16 +429,21 @@ async function feedWindow(
   const generation = ctx.generation.value;
   const offset = Math.floor(Math.random() * dueNow.length);
   const backlog = window.concurrency;
-  for (let index = 0; index < dueNow.length; index += 1) {
-    const digest = dueNow[(offset + index) % dueNow.length] as DueDigest;
-    const ledgerId = `${digest.id}:${digest.localDate}`;
-    if (window.size >= backlog) await window.onSizeLessThan(backlog);
-    if (ctx.generation.value !== generation) {
-      queued.delete(ledgerId);
-      continue;
+  ctx.feeding.value += 1;
+  try {
+    for (let index = 0; index < dueNow.length; index += 1) {
+      const digest = dueNow[(offset + index) % dueNow.length] as DueDigest;
+      const ledgerId = `${digest.id}:${digest.localDate}`;
+      if (window.size >= backlog) await window.onSizeLessThan(backlog);
+      if (ctx.generation.value !== generation) {
+        queued.delete(ledgerId);
+        continue;
+      }
+      const run = window.add(() => deliver(digest)) as Promise<DigestRunResult>;
+      results.push(run.finally(() => queued.delete(ledgerId)));
     }
-    const run = window.add(() => deliver(digest)) as Promise<DigestRunResult>;
-    results.push(run.finally(() => queued.delete(ledgerId)));
+  } finally {
+    ctx.feeding.value -= 1;
   }
   return Promise.all(results);
 }
