@@ -19,6 +19,7 @@ import type { TelegramPacer } from "../telegram/pacer.js";
 import type { Lang, LangChoice, Summary } from "../types.js";
 import type { CpuWork } from "../workers/cpu.js";
 import type { Clock, JobQueue } from "./jobs.js";
+import type { PastePieces } from "./paste-pieces.js";
 import type { SendKit } from "./send.js";
 import type { Stats } from "./stats.js";
 
@@ -98,6 +99,8 @@ export interface FeatureKit {
   summaryButtons(input: SummaryButtonInput): InlineKeyboardButton[][];
   /** Bot username without @ (for mentions in groups). */
   botUsername(): string;
+  /** The pieces of pasted pages, joined in the store across replicas. */
+  pastes: PastePieces;
 }
 
 export interface SummaryButtonInput {

@@ -46,7 +46,8 @@ import { fileUploads } from "./files.js";
 import { createJobQueue, systemClock } from "./jobs.js";
 import { languageButtons } from "./language.js";
 import { links } from "./links.js";
-import { createPasteCollector, type PasteCollector, pastedPages } from "./paste.js";
+import { pastedPages } from "./paste.js";
+import { type PastePieces, pastePieces } from "./paste-pieces.js";
 import { createRateLimiter } from "./ratelimit.js";
 import { registerReading } from "./reading.js";
 import { type SendKit, sendRich } from "./send.js";
@@ -258,14 +259,15 @@ function catchAtTheEdge(bot: Telegraf<BotContext>, send: SendKit) {
 }
 
 /** Resolves when no paste is being collected, no job is being recorded and the queue is empty. */
-async function settled(deps: ResolvedDeps, paste: PasteCollector) {
+async function settled(deps: ResolvedDeps, pastes: PastePieces) {
   for (;;) {
-    while (paste.pendingCount() > 0) await deps.clock.sleep(Math.max(10, deps.config.bot.pasteJoinMs / 4));
+    // A page started and not yet handed to its job (the placeholder is on its way): setImmediate, as below.
+    while (pastes.pending > 0) await new Promise((resolve) => setImmediate(resolve));
     // A job being recorded (ledger.submit) is not on the queue yet: wait for it to get there.
     // (setImmediate, not the clock: a manual clock's sleep would spin without letting the store answer.)
     while (deps.ledger.submitting > 0) await new Promise((resolve) => setImmediate(resolve));
     await deps.jobs.idle();
-    if (paste.pendingCount() === 0 && deps.ledger.submitting === 0 && deps.jobs.load === 0) return;
+    if (pastes.pending === 0 && deps.ledger.submitting === 0 && deps.jobs.load === 0) return;
   }
 }
 
@@ -312,31 +314,31 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): BotApp
     send,
     summaryButtons: (input) => summaryButtonsOf(features, input, logger),
     botUsername: () => bot.botInfo?.username ?? "",
+    pastes: pastePieces({
+      store: resolved.store,
+      clock: resolved.clock,
+      joinMs: config.bot.pasteJoinMs,
+      leaseMs: config.service.jobLeaseMs,
+      replicaId: config.service.replicaId,
+    }),
   };
   registerReading(kit);
   resolved.metrics.watch({ jobQueueDepth: () => resolved.jobs.load });
   const allCommands = [...BUILT_IN_COMMANDS, ...features.flatMap((feature) => feature.commands ?? [])];
 
-  const paste = createPasteCollector({
-    store: resolved.store,
-    clock: resolved.clock,
-    joinMs: config.bot.pasteJoinMs,
-    owner: config.service.replicaId,
-    logger,
-  });
   const spend = rateLimitSpender(resolved);
 
   bot.use((ctx, next) => {
     resolved.metrics.updates.inc({ kind: ctx.updateType, outcome: "handled" });
     return next();
   });
-  bot.use(accessControl({ config, logger, isCollectingPaste: paste.isCollecting }));
+  bot.use(accessControl({ config, logger, isCollectingPaste: kit.pastes.isCollecting }));
   bot.use(personMiddleware(resolved, spend));
   bot.use(commands({ kit, features, commands: allCommands }));
   bot.use(languageButtons(kit));
-  bot.use(links(kit, paste));
+  bot.use(links(kit));
   bot.use(fileUploads(kit));
-  bot.use(pastedPages(kit, paste));
+  bot.use(pastedPages(kit));
   for (const feature of features) {
     const composer = new Composer<BotContext>();
     feature.register(composer, kit);
@@ -361,7 +363,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): BotApp
     commands: allCommands,
     startFeatures,
     isPolling: () => polling,
-    settled: () => settled(resolved, paste),
+    settled: () => settled(resolved, kit.pastes),
     async launch(launchOptions = {}) {
       bot.botInfo ??= await bot.telegram.getMe();
       await publishCommands(bot, allCommands, logger);
@@ -394,7 +396,6 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): BotApp
           // not running
         }
       }
-      await paste.flushAll();
       for (const feature of features) {
         await Promise.resolve(feature.stop?.()).catch((error: unknown) =>
           logger.warn("feature stop failed", { feature: feature.name, error }),

@@ -3,7 +3,7 @@ import type { Message } from "telegraf/types";
 import { t } from "../i18n/index.js";
 import { commandOf, textOf } from "./access.js";
 import type { BotContext, FeatureKit } from "./context.js";
-import { PASTE_MIN_CHARS, type PasteCollector } from "./paste.js";
+import { PASTE_MIN_CHARS } from "./paste.js";
 import { startReading, updateJobId } from "./reading.js";
 import { sendRich } from "./send.js";
 
@@ -45,14 +45,14 @@ function textBesideLinks(message: Message): number {
 }
 
 /** Messages with links (typed, pasted with a few words, behind text, forwarded posts) → one summary per link. */
-export function links(kit: FeatureKit, paste: PasteCollector) {
+export function links(kit: FeatureKit) {
   const composer = new Composer<BotContext>();
   composer.on("message", async (ctx, next) => {
     const message = ctx.message;
     if ("document" in message || commandOf(message, ctx.botInfo.username) !== undefined) return next();
     if (textOf(message).text.startsWith("/")) return next();
     // A piece of a page being pasted may contain a link; it belongs to the page.
-    if (await paste.isCollecting(ctx.chat.id, ctx.jb.userId)) return next();
+    if (await kit.pastes.isCollecting(ctx.chat.id, ctx.jb.userId)) return next();
     const found = extractLinks(message);
     if (found.length === 0) return next();
     const forwarded = "forward_origin" in message && message.forward_origin !== undefined;

@@ -13,6 +13,7 @@ import { type ReadSource, readSource, rememberSummary } from "../pipeline/read.j
 import type { RunningJob } from "../store/jobs.js";
 import type { Article, Lang, LangChoice, Summary } from "../types.js";
 import type { FeatureKit } from "./context.js";
+import type { PastedPage } from "./paste-pieces.js";
 import { buildSummaryKeyboard, renderSummary } from "./render.js";
 import { editRich, isForbidden, type SendKit, sendRich, typing } from "./send.js";
 import { StatKind } from "./stats.js";
@@ -24,7 +25,9 @@ const TYPING_EVERY_MS = 4500;
 export type ChatSource =
   | { kind: "url"; url: string }
   | { kind: "text"; text: string }
-  | { kind: "file"; fileId: string; fileName: string; mimeType?: string };
+  | { kind: "file"; fileId: string; fileName: string; mimeType?: string }
+  /** A pasted page: its pieces are in the store until the job gathers them. */
+  | PastedPage;
 
 /** Where the answer goes and in which languages. */
 export interface ReadTarget {
@@ -50,7 +53,7 @@ export function updateJobId(update: { update_id: number }, kind: string, index =
 }
 
 function placeholderText(lang: Lang, source: ChatSource): string {
-  if (source.kind === "text") return t(lang, "readingPaste");
+  if (source.kind === "text" || source.kind === "paste") return t(lang, "readingPaste");
   if (source.kind === "file") return t(lang, "readingFile", { name: source.fileName });
   return t(lang, "reading");
 }
@@ -125,13 +128,16 @@ export async function tellJobGivenUp(
   });
 }
 
-/** Records the reading of `source` into the placeholder message as a job; tells the person when the queue is full. */
+/**
+ * Records the reading of `source` into the placeholder message as a job; tells the person when the queue is full.
+ * False when the job was refused.
+ */
 export async function queueReading(
   kit: FeatureKit,
   target: ReadTarget,
   placeholderId: number,
   source: ChatSource,
-): Promise<void> {
+): Promise<boolean> {
   const send: SendKit = { ...kit.send, telegram: target.telegram };
   const job: ReadJob = {
     chatId: target.chatId,
@@ -145,6 +151,7 @@ export async function queueReading(
   if (!accepted) {
     await editRich(send, target.chatId, placeholderId, { text: t(target.lang, "busy") });
   }
+  return accepted;
 }
 
 /** sendPlaceholder + queueReading: the whole "reply now, work later" step for links and files. */
@@ -194,8 +201,9 @@ async function downloadTelegramFile(
   return Buffer.concat(chunks);
 }
 
-/** The person's source as the pipeline reads it: an upload is downloaded from Telegram first. */
+/** The person's source as the pipeline reads it: an upload is downloaded from Telegram first, a paste gathered. */
 async function pipelineSource(kit: FeatureKit, target: ReadTarget, source: ChatSource): Promise<ReadSource> {
+  if (source.kind === "paste") return { kind: "text", text: await kit.pastes.gather(source) };
   if (source.kind !== "file") return source;
   // PDFs have their own, larger cap (PDF_LIMITS.maxBytes).
   const maxBytes = uploadCap(source.fileName, source.mimeType, kit.deps.config.bot.maxFileBytes);
