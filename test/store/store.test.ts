@@ -157,6 +157,34 @@ describe.runIf(hasRedisServer())("Redis store", () => {
   // a separate logical database per test keeps them independent
   behavesAsAStore(() => openStore(`${redis.url}/${db++ % 16}`));
 
+  it("lists a collection through its own index: records written before the index existed are found once (an upgrade)", async () => {
+    // The store's own connection, for what the store does not say (the index's size).
+    type Raw = { del(keys: string[]): Promise<number>; zCard(key: string): Promise<number> };
+    const rawOf = (store: Store) => (store as unknown as { redisClient: Raw }).redisClient;
+    const before = await openStore(`${redis.url}/14`);
+    const people = before.collection<{ n: number }>("people");
+    for (let n = 1; n <= 3; n += 1) await people.set(String(n), { n });
+    await people.set("short", { n: 0 }, 30);
+    // As a version without the index left them: the records alone.
+    await rawOf(before).del(["index:people", "indexed:people"]);
+    await before.close();
+    const after = await openStore(`${redis.url}/14`);
+    const raw = rawOf(after);
+    const listed = after.collection<{ n: number }>("people");
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect((await listed.list()).map((entry) => entry.id).sort()).toEqual(["1", "2", "3"]);
+    // The expired record is out of the index too; new and deleted records follow it.
+    expect(await raw.zCard("index:people")).toBe(3);
+    await listed.set("4", { n: 4 });
+    await listed.delete("1");
+    expect((await listed.list("")).map((entry) => entry.id).sort()).toEqual(["2", "3", "4"]);
+    expect(await raw.zCard("index:people")).toBe(3);
+    // Another collection's records never show up.
+    await after.collection<string>("peoplex").set("9", "x");
+    expect((await listed.list()).map((entry) => entry.id).sort()).toEqual(["2", "3", "4"]);
+    await after.close();
+  });
+
   it("shares claims between two connections (two replicas)", async () => {
     const a = await openStore(`${redis.url}/15`);
     const b = await openStore(`${redis.url}/15`);
