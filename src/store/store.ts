@@ -616,6 +616,17 @@ local items = redis.call('LRANGE', KEYS[1], 0, -1)
 redis.call('DEL', KEYS[1])
 return items`;
 
+/** Lists on Redis: one Redis list per key, each step one script. */
+function redisLists(client: Pick<RedisIndexClient, "eval">): ListBackend {
+  return {
+    append: async (key, item, ttlMs) => {
+      await client.eval(APPEND_SCRIPT, { keys: [key], arguments: [item, String(Math.max(1, Math.round(ttlMs)))] });
+    },
+    read: async (key) => (await client.eval(READ_LIST_SCRIPT, { keys: [key], arguments: [] })) as string[],
+    take: async (key) => (await client.eval(TAKE_LIST_SCRIPT, { keys: [key], arguments: [] })) as string[],
+  };
+}
+
 async function openRedisStore(url: string, connectTimeoutMs: number): Promise<Store> {
   let connected = false;
   let lastError: unknown;
@@ -689,12 +700,6 @@ async function openRedisStore(url: string, connectTimeoutMs: number): Promise<St
       await client.ping();
     },
   };
-  const lists: ListBackend = {
-    append: async (key, item, ttlMs) => {
-      await client.eval(APPEND_SCRIPT, { keys: [key], arguments: [item, String(Math.max(1, Math.round(ttlMs)))] });
-    },
-    read: async (key) => (await client.eval(READ_LIST_SCRIPT, { keys: [key], arguments: [] })) as string[],
-    take: async (key) => (await client.eval(TAKE_LIST_SCRIPT, { keys: [key], arguments: [] })) as string[],
-  };
-  return new KeyvStore(keyv, redisIndex(client, scanKeys), claimKey, () => adapter.disconnect(), leases, lists, client);
+  const index = redisIndex(client, scanKeys);
+  return new KeyvStore(keyv, index, claimKey, () => adapter.disconnect(), leases, redisLists(client), client);
 }
