@@ -51,10 +51,10 @@ export function links(kit: FeatureKit) {
     const message = ctx.message;
     if ("document" in message || commandOf(message, ctx.botInfo.username) !== undefined) return next();
     if (textOf(message).text.startsWith("/")) return next();
-    // A piece of a page being pasted may contain a link; it belongs to the page.
-    if (await kit.pastes.isCollecting(ctx.chat.id, ctx.jb.userId)) return next();
     const found = extractLinks(message);
     if (found.length === 0) return next();
+    // A piece of a page being pasted may contain a link; it belongs to the page. (A store read: only with links.)
+    if (await kit.pastes.isCollecting(ctx.chat.id, ctx.jb.userId)) return next();
     const forwarded = "forward_origin" in message && message.forward_origin !== undefined;
     // A long text that merely mentions a link is a pasted page, unless it is a forwarded post.
     if (!forwarded && textBesideLinks(message) >= PASTE_MIN_CHARS) return next();

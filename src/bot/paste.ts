@@ -33,17 +33,18 @@ export function pastedPages(kit: FeatureKit) {
 
     const { page } = added;
     // The page's job is named after its first piece's update.
+    const jobId = updateJobId(ctx.update, "read");
     const target: ReadTarget = {
       telegram: ctx.telegram,
       chatId,
       replyTo: message.message_id,
       lang: ctx.jb.lang,
       summaryLang: ctx.jb.summaryLang,
-      jobId: updateJobId(ctx.update, "read"),
+      jobId,
     };
     try {
       // Handled before, up to its job record (see startReading): that job holds the whole page.
-      if ((await kit.deps.ledger.has(target.jobId as string)) || !(await ctx.jb.spend())) {
+      if ((await kit.deps.ledger.has(jobId)) || !(await ctx.jb.spend())) {
         await kit.pastes.drop(page);
         return;
       }

@@ -339,15 +339,15 @@ class KeyvStore implements Store {
     const full = (id: string) => `${name}:${id}`;
     return {
       get: (id) => storeCall(`read ${full(id)}`, async () => (await keyv.get<T>(full(id))) ?? undefined),
+      // The record and its index entry in parallel (one round trip's wait, not two): an entry whose record is
+      // missing is pruned by the next list, and either failing fails the write.
       set: (id, value, ttlMs) =>
         storeCall(`write ${full(id)}`, async () => {
-          await keyv.set(full(id), value, ttlMs);
-          await this.index.added?.(name, id, ttlMs);
+          await Promise.all([keyv.set(full(id), value, ttlMs), this.index.added?.(name, id, ttlMs)]);
         }),
       delete: (id) =>
         storeCall(`delete ${full(id)}`, async () => {
-          const deleted = await keyv.delete(full(id));
-          await this.index.removed?.(name, [id]);
+          const [deleted] = await Promise.all([keyv.delete(full(id)), this.index.removed?.(name, [id])]);
           return deleted;
         }),
       list: (idPrefix = "") => storeCall(`list ${full(idPrefix)}*`, () => this.listRecords<T>(name, idPrefix)),

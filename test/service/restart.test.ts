@@ -20,6 +20,21 @@ let ai: FakeOpenAi | undefined;
 let dataDir: string | undefined;
 const started: Replica[] = [];
 
+/** The environment both processes of a test run with: one data directory (made here), short job leases. */
+function processEnv(telegram: FakeTelegram, model: FakeOpenAi): Record<string, string> {
+  dataDir = mkdtempSync(join(tmpdir(), "jianbao-restart-"));
+  return {
+    TELEGRAM_BOT_TOKEN: telegram.token,
+    TELEGRAM_API_ROOT: telegram.url,
+    WEBHOOK_SECRET: "restart-secret",
+    OPENAI_BASE_URL: model.baseUrl,
+    OPENAI_MODEL: "fake-model",
+    LLM_MAX_RETRIES: "0",
+    JOB_LEASE_MS: "1000",
+    DATA_DIR: dataDir,
+  };
+}
+
 afterEach(async () => {
   await killAll(started.splice(0));
   await Promise.all([tg?.close(), site?.close(), ai?.close()]);
@@ -44,17 +59,7 @@ it("a read accepted before a SIGKILL is finished after the restart, into the sam
       return { content: modelSummary("en") };
     },
   });
-  dataDir = mkdtempSync(join(tmpdir(), "jianbao-restart-"));
-  const env = {
-    TELEGRAM_BOT_TOKEN: tg.token,
-    TELEGRAM_API_ROOT: tg.url,
-    WEBHOOK_SECRET: "restart-secret",
-    OPENAI_BASE_URL: ai.baseUrl,
-    OPENAI_MODEL: "fake-model",
-    LLM_MAX_RETRIES: "0",
-    JOB_LEASE_MS: "1000",
-    DATA_DIR: dataDir,
-  };
+  const env = processEnv(tg, ai);
   const before = await startReplica("one", env);
   started.push(before);
   expect(
@@ -85,19 +90,8 @@ it("a read accepted before a SIGKILL is finished after the restart, into the sam
 it("a page pasted in two pieces, the process killed while it gathers them, is read whole after the restart", async () => {
   tg = await startFakeTelegram();
   ai = await startFakeOpenAi({ fallback: async () => ({ content: modelSummary("en") }) });
-  dataDir = mkdtempSync(join(tmpdir(), "jianbao-restart-"));
-  const env = {
-    TELEGRAM_BOT_TOKEN: tg.token,
-    TELEGRAM_API_ROOT: tg.url,
-    WEBHOOK_SECRET: "restart-secret",
-    OPENAI_BASE_URL: ai.baseUrl,
-    OPENAI_MODEL: "fake-model",
-    LLM_MAX_RETRIES: "0",
-    JOB_LEASE_MS: "1000",
-    // Long enough that the kill below lands while the job still waits for more pieces.
-    PASTE_JOIN_MS: "4000",
-    DATA_DIR: dataDir,
-  };
+  // Long enough that the kill below lands while the job still waits for more pieces.
+  const env = { ...processEnv(tg, ai), PASTE_JOIN_MS: "4000" };
   const cut = PASTED.lastIndexOf("\n", PASTED.indexOf("三是积极分享疫情防控和诊疗方案"));
   const before = await startReplica("one", env);
   started.push(before);
